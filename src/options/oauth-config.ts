@@ -1,0 +1,83 @@
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import type {
+  OAuthModuleOptions,
+  ScopeDefinition,
+  SigningAlgorithm,
+  TokenEndpointAuthMethod,
+} from './oauth-module-options.interface';
+import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
+import type { JWK } from 'jose';
+
+/** The options after defaults are merged once: what every service reads. */
+export interface OAuthConfig {
+  issuer: string;
+  dataSource: DataSource | DataSourceOptions;
+  scopes: Record<string, ScopeDefinition>;
+  grantTypes: string[];
+  resourceOwner?: ResourceOwnerProvider;
+  accessTokenTtl: number;
+  accessTokenFormat: 'jwt' | 'opaque';
+  accessTokenAudience: string;
+  refreshTokenTtl: number;
+  authorizationCodeTtl: number;
+  idTokenTtl: number;
+  keys: { algorithms: SigningAlgorithm[]; jwks?: JWK[] };
+  tokenEndpointAuthMethods: TokenEndpointAuthMethod[];
+  pkce: { requiredForConfidentialClients: boolean; allowPlain: boolean };
+  registration: { enabled: boolean; initialAccessToken?: string };
+  resourceServer: {
+    revocationCheck: 'strict' | 'stateless';
+    allowQueryToken: boolean;
+    realm: string;
+    clockTolerance: number;
+  };
+  introspectionResourceServers: string[];
+  interaction: { loginUrl?: string; consentUrl?: string; ttl: number };
+  cleanup: { enabled: boolean; interval: number };
+}
+
+/** The one place defaults live. */
+export const OAUTH_DEFAULTS = {
+  grantTypes: ['authorization_code', 'client_credentials', 'refresh_token'],
+  accessTokenTtl: 3600,
+  accessTokenFormat: 'jwt',
+  refreshTokenTtl: 30 * 24 * 3600,
+  authorizationCodeTtl: 60,
+  idTokenTtl: 3600,
+  keys: { algorithms: ['RS256'] },
+  tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+  pkce: { requiredForConfidentialClients: true, allowPlain: false },
+  registration: { enabled: false },
+  resourceServer: { revocationCheck: 'strict', allowQueryToken: false, clockTolerance: 5 },
+  introspectionResourceServers: [],
+  interaction: { ttl: 600 },
+  cleanup: { enabled: true, interval: 3600 },
+} as const satisfies Partial<Record<keyof OAuthConfig, unknown>>;
+
+/** Merges the host's options over the defaults. Nested groups merge one level deep. */
+export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
+  const issuer = options.issuer.replace(/\/+$/, '');
+  const d = OAUTH_DEFAULTS;
+  return {
+    issuer,
+    dataSource: options.dataSource,
+    scopes: options.scopes,
+    resourceOwner: options.resourceOwner,
+    grantTypes: options.grantTypes ?? [...d.grantTypes],
+    accessTokenTtl: options.accessTokenTtl ?? d.accessTokenTtl,
+    accessTokenFormat: options.accessTokenFormat ?? d.accessTokenFormat,
+    accessTokenAudience: options.accessTokenAudience ?? issuer,
+    refreshTokenTtl: options.refreshTokenTtl ?? d.refreshTokenTtl,
+    authorizationCodeTtl: options.authorizationCodeTtl ?? d.authorizationCodeTtl,
+    idTokenTtl: options.idTokenTtl ?? d.idTokenTtl,
+    keys: { algorithms: [...d.keys.algorithms], ...options.keys },
+    tokenEndpointAuthMethods: options.tokenEndpointAuthMethods ?? [...d.tokenEndpointAuthMethods],
+    pkce: { ...d.pkce, ...options.pkce },
+    registration: { ...d.registration, ...options.registration },
+    resourceServer: { ...d.resourceServer, realm: issuer, ...options.resourceServer },
+    introspectionResourceServers:
+      options.introspectionResourceServers ?? [...d.introspectionResourceServers],
+    interaction: { ...d.interaction, ...options.interaction },
+    cleanup: { ...d.cleanup, ...options.cleanup },
+  };
+}

@@ -1,0 +1,163 @@
+import type { JWK } from 'jose';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
+
+/** A scope the server knows: what the consent page shows and who may get it. */
+export interface ScopeDefinition {
+  /** Shown to the user on the consent page, e.g. "Read your account information". */
+  description: string;
+  /**
+   * Only grants that act for a signed-in user may carry this scope (never client_credentials).
+   * Default: false.
+   */
+  userOnly?: boolean;
+}
+
+/** Signing algorithms the key store can generate and use. */
+export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+
+/** The grants built into the module. Hosts may add their own (see `@OAuthGrant`). */
+export type BuiltInGrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
+
+export type TokenEndpointAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'none';
+
+/**
+ * Options of `OAuthModule.forRoot` / `forRootAsync`. Every duration is in seconds.
+ * Only `issuer`, `dataSource` and `scopes` are required; everything else has a strict default.
+ */
+export interface OAuthModuleOptions {
+  /**
+   * Issuer identifier (RFC 8414 §2): an absolute https URL without query or fragment
+   * (http is accepted for localhost / 127.0.0.1 during development). Endpoints are served under it.
+   */
+  issuer: string;
+
+  /**
+   * Where clients, codes, tokens, consents and keys live. Pass the host's `DataSource`
+   * (its entities must include `OAUTH_ENTITIES`, its migrations `OAUTH_MIGRATIONS`) or
+   * `DataSourceOptions`, from which the module builds, migrates and owns a DataSource.
+   */
+  dataSource: DataSource | DataSourceOptions;
+
+  /** The scopes this server issues, by name (RFC 6749 scope tokens: no spaces or quotes). */
+  scopes: Record<string, ScopeDefinition>;
+
+  /**
+   * Grant types the token endpoint accepts. Custom grants registered with `@OAuthGrant`
+   * must be listed here too. Default: `['authorization_code', 'client_credentials', 'refresh_token']`.
+   */
+  grantTypes?: string[];
+
+  /** The host's users: who is signed in, claims for id_token and userinfo. Needed for user grants. */
+  resourceOwner?: ResourceOwnerProvider;
+
+  /** Access token lifetime in seconds. Default: 3600 (1 hour). */
+  accessTokenTtl?: number;
+
+  /**
+   * Access token format: `jwt` (RFC 9068, verifiable without a database call) or `opaque`
+   * (a random string, verified by lookup). Default: `jwt`.
+   */
+  accessTokenFormat?: 'jwt' | 'opaque';
+
+  /**
+   * Audience (`aud`) of access tokens when the client does not ask for a resource (RFC 8707).
+   * Default: the issuer.
+   */
+  accessTokenAudience?: string;
+
+  /**
+   * Absolute lifetime of a refresh token family in seconds, counted from the first issue:
+   * rotation never extends it, so a family cannot live forever. Default: 2592000 (30 days).
+   */
+  refreshTokenTtl?: number;
+
+  /** Authorization code lifetime in seconds. Default: 60. */
+  authorizationCodeTtl?: number;
+
+  /** id_token lifetime in seconds. Default: 3600. */
+  idTokenTtl?: number;
+
+  /** Signing keys. Default: one RS256 key generated on first start and stored in the database. */
+  keys?: {
+    /**
+     * Algorithms to hold a key for; the first one signs access tokens, RS256 (if listed)
+     * signs id_tokens. Default: `['RS256']`.
+     */
+    algorithms?: SigningAlgorithm[];
+    /**
+     * Host-supplied private JWKs (each with `kid` and `alg`). When given, the module uses these
+     * and never generates or stores keys itself. Default: none.
+     */
+    jwks?: JWK[];
+  };
+
+  /** Client authentication methods the token endpoint accepts. Default: all four. */
+  tokenEndpointAuthMethods?: TokenEndpointAuthMethod[];
+
+  /** PKCE (RFC 7636). */
+  pkce?: {
+    /**
+     * Require PKCE for confidential clients too (public clients always need it). Default: true,
+     * as RFC 9700 §2.1.1 recommends.
+     */
+    requiredForConfidentialClients?: boolean;
+    /** Accept `code_challenge_method=plain`. Default: false (S256 only). */
+    allowPlain?: boolean;
+  };
+
+  /** Dynamic Client Registration (RFC 7591 / 7592). Default: disabled. */
+  registration?: {
+    /** Serve the registration endpoint. Default: false. */
+    enabled?: boolean;
+    /**
+     * The initial access token a caller must present as a bearer token to register a client.
+     * Required when registration is enabled (open registration is not offered).
+     */
+    initialAccessToken?: string;
+  };
+
+  /** How host routes protected by `OAuthGuard` verify access tokens. */
+  resourceServer?: {
+    /**
+     * `strict`: every request checks the token's row, so a revoked token stops at once.
+     * `stateless`: trust the signature until expiry (faster, revocation waits for expiry).
+     * Default: `strict`.
+     */
+    revocationCheck?: 'strict' | 'stateless';
+    /** Accept `?access_token=` (RFC 6750 §2.3, discouraged). Default: false. */
+    allowQueryToken?: boolean;
+    /** `realm` of the `WWW-Authenticate` challenge. Default: the issuer. */
+    realm?: string;
+    /** Clock tolerance for exp/nbf in seconds. Default: 5. */
+    clockTolerance?: number;
+  };
+
+  /** Client ids of resource servers allowed to introspect any client's tokens. Default: none. */
+  introspectionResourceServers?: string[];
+
+  /** Browser interaction (authorization endpoint). */
+  interaction?: {
+    /** The host's sign-in page; the module redirects there with `return_to`. Required for the code flow. */
+    loginUrl?: string;
+    /**
+     * The host's own consent page. When unset, the module serves its default page. The host page
+     * receives `interaction_id` and decides through `AuthorizationService`.
+     */
+    consentUrl?: string;
+    /** Lifetime of a pending interaction in seconds. Default: 600. */
+    ttl?: number;
+  };
+
+  /** Background removal of expired codes, tokens and interactions. */
+  cleanup?: {
+    /** Run the cleanup job in this process. Default: true. */
+    enabled?: boolean;
+    /** Seconds between runs. Default: 3600. */
+    interval?: number;
+  };
+}

@@ -1,0 +1,33 @@
+/** A user as the authorization server needs to know them. */
+export interface ResourceOwner {
+  /** Stable, never reassigned identifier: becomes the `sub` claim. */
+  id: string;
+  /** Shown in introspection responses as `username`. */
+  username?: string;
+}
+
+/** The signed-in user of a browser request, as the host's session knows them. */
+export interface SignedInUser extends ResourceOwner {
+  /** When the user last authenticated, in seconds since the epoch (OIDC `auth_time`). */
+  authTime?: number;
+  /** Authentication context class reference (OIDC `acr`), when known. */
+  acr?: string;
+}
+
+/**
+ * What the host implements so the module can work with its users. The host owns users,
+ * passwords and sessions; the module never sees a password (unless a password grant is added).
+ */
+export interface ResourceOwnerProvider {
+  /** Who is signed in on this request (the host's session), or null. `request` is the raw request. */
+  getSignedInUser(request: unknown): Promise<SignedInUser | null> | SignedInUser | null;
+
+  /** Loads a user by id, or null when they no longer exist. */
+  findById(id: string): Promise<ResourceOwner | null> | ResourceOwner | null;
+
+  /**
+   * Claims for the id_token and userinfo, e.g. `{ name, email, email_verified }`.
+   * The module keeps only the claims that the granted scopes allow.
+   */
+  getClaims(id: string, scopes: string[]): Promise<Record<string, unknown>> | Record<string, unknown>;
+}
