@@ -1,0 +1,129 @@
+import type { JSONWebKeySet } from 'jose';
+import { OAuthException } from '../errors/oauth.exception';
+import type { OAuthConfig } from '../options/oauth-config';
+import type { ClientType } from './oauth-client.entity';
+import { redirectUriProblem } from './redirect-uri';
+
+/** What an application registers with: our product's "name, website, redirect URIs, which APIs". */
+export interface ClientRegistration {
+  name: string;
+  website?: string | null;
+  redirectUris?: string[];
+  /** Default: `['authorization_code']` (RFC 7591 §2). */
+  grantTypes?: string[];
+  /** "Which APIs": the scopes the client may ask for. Default: every scope of the server. */
+  scopes?: string[];
+  /**
+   * Default: `client_secret_basic` (RFC 7591 §2). `none` makes a public client (no secret),
+   * e.g. a native or single-page app.
+   */
+  tokenEndpointAuthMethod?: string;
+  /** Public keys for `private_key_jwt`. */
+  jwks?: JSONWebKeySet | null;
+  /** Trusted first-party app (may skip consent when allowed). Default: false. */
+  firstParty?: boolean;
+  /** Who manages this client, e.g. a developer portal user id. */
+  owner?: string | null;
+}
+
+/** Validated, defaults applied: what gets stored. */
+export interface ValidClientMetadata {
+  name: string;
+  website: string | null;
+  redirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+  tokenEndpointAuthMethod: string;
+  clientType: ClientType;
+  jwks: JSONWebKeySet | null;
+  firstParty: boolean;
+  owner: string | null;
+}
+
+/**
+ * Checks a registration against the server's configuration. Errors are RFC 7591 §3.2.2 errors
+ * (`invalid_redirect_uri`, `invalid_client_metadata`) so DCR, the CLI and the service agree.
+ */
+export function validateClientMetadata(input: ClientRegistration, config: OAuthConfig): ValidClientMetadata {
+  const bad = OAuthException.invalidClientMetadata;
+  if (!input || typeof input !== 'object') throw bad('client metadata must be an object');
+  const name = input.name;
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
+    throw bad('client_name is required (1 to 200 characters)');
+  }
+  const website = input.website ?? null;
+  if (website !== null && !isHttpUrl(website)) throw bad('client_uri must be an http(s) URL');
+
+  const tokenEndpointAuthMethod = input.tokenEndpointAuthMethod ?? 'client_secret_basic';
+  if (!config.tokenEndpointAuthMethods.includes(tokenEndpointAuthMethod as never)) {
+    throw bad(`token_endpoint_auth_method must be one of ${config.tokenEndpointAuthMethods.join(', ')}`);
+  }
+  const clientType: ClientType = tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential';
+
+  const grantTypes = stringList(input.grantTypes ?? ['authorization_code'], 'grant_types');
+  if (grantTypes.length === 0) throw bad('grant_types may not be empty');
+  for (const grant of grantTypes) {
+    if (!config.grantTypes.includes(grant)) {
+      throw bad(`grant_types: "${grant}" is not enabled on this server (${config.grantTypes.join(', ')})`);
+    }
+  }
+  if (grantTypes.includes('client_credentials') && clientType === 'public') {
+    throw bad('client_credentials needs a confidential client: a public client cannot keep a secret');
+  }
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
+    throw bad('refresh_token is only issued with authorization_code (client credentials tokens get none)');
+  }
+
+  const redirectUris = stringList(input.redirectUris ?? [], 'redirect_uris');
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw OAuthException.invalidRedirectUri('redirect_uris is required for the authorization_code grant');
+  }
+  for (const uri of redirectUris) {
+    const problem = redirectUriProblem(uri, clientType);
+    if (problem) throw OAuthException.invalidRedirectUri(problem);
+  }
+
+  const scopes = stringList(input.scopes ?? Object.keys(config.scopes), 'scope');
+  for (const scope of scopes) {
+    if (!(scope in config.scopes)) throw bad(`scope "${scope}" is not offered by this server`);
+  }
+
+  const jwks = input.jwks ?? null;
+  if (jwks !== null && !(typeof jwks === 'object' && Array.isArray(jwks.keys) && jwks.keys.length > 0)) {
+    throw bad('jwks must be a JWK Set with at least one key');
+  }
+  if (jwks?.keys.some((key) => 'd' in key || 'k' in key)) throw bad('jwks must hold public keys only');
+  if (tokenEndpointAuthMethod === 'private_key_jwt' && !jwks) {
+    throw bad('private_key_jwt needs the client\'s public keys in "jwks"');
+  }
+
+  return {
+    name: name.trim(),
+    website,
+    redirectUris: [...new Set(redirectUris)],
+    grantTypes: [...new Set(grantTypes)],
+    scopes: [...new Set(scopes)],
+    tokenEndpointAuthMethod,
+    clientType,
+    jwks,
+    firstParty: input.firstParty === true,
+    owner: input.owner ?? null,
+  };
+}
+
+function stringList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+    throw OAuthException.invalidClientMetadata(`${field} must be a list of strings`);
+  }
+  return value;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !!url.hostname;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,58 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { JSONWebKeySet } from 'jose';
+import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn, URL_LENGTH } from '../storage/columns';
+
+export type ClientType = 'confidential' | 'public';
+
+/** A registered application. Its secret exists only as a SHA-256 hash. */
+@Entity('oauth_clients')
+export class OAuthClient {
+  @PrimaryColumn({ name: 'client_id', type: 'varchar', length: ID_LENGTH })
+  clientId: string;
+
+  @StringColumn('client_secret_hash', HASH_LENGTH, { nullable: true })
+  clientSecretHash: string | null;
+
+  @StringColumn('client_type', 16)
+  clientType: ClientType;
+
+  @StringColumn('name', 200)
+  name: string;
+
+  @StringColumn('website', URL_LENGTH, { nullable: true })
+  website: string | null;
+
+  @JsonColumn('redirect_uris')
+  redirectUris: string[];
+
+  @JsonColumn('grant_types')
+  grantTypes: string[];
+
+  @JsonColumn('scopes')
+  scopes: string[];
+
+  @StringColumn('token_endpoint_auth_method', 32)
+  tokenEndpointAuthMethod: string;
+
+  /** Public keys for `private_key_jwt` (RFC 7523). */
+  @JsonColumn('jwks', { nullable: true })
+  jwks: JSONWebKeySet | null;
+
+  /** Trusted first-party apps may skip consent when the server allows it. */
+  @Column({ name: 'first_party', type: 'boolean', default: false })
+  firstParty: boolean;
+
+  /** Who manages the client (e.g. the developer portal user); free-form. */
+  @StringColumn('owner', ID_LENGTH, { nullable: true })
+  owner: string | null;
+
+  /** RFC 7592 registration access token, hashed; set for dynamically registered clients. */
+  @StringColumn('registration_access_token_hash', HASH_LENGTH, { nullable: true })
+  registrationAccessTokenHash: string | null;
+
+  @EpochMsColumn('created_at')
+  createdAt: number;
+
+  @EpochMsColumn('updated_at')
+  updatedAt: number;
+}

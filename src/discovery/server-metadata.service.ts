@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+
+/**
+ * Authorization server metadata (RFC 8414) and the OpenID Provider metadata (OIDC Discovery),
+ * built from the options: only what is enabled is advertised.
+ */
+@Injectable()
+export class ServerMetadataService {
+  private readonly metadata: Record<string, unknown>;
+
+  constructor(@InjectOAuthConfig() private readonly config: OAuthConfig) {
+    this.metadata = this.build();
+  }
+
+  /** RFC 8414 metadata. */
+  authorizationServer(): Record<string, unknown> {
+    return this.metadata;
+  }
+
+  /** OIDC Discovery metadata: RFC 8414's plus the OpenID Provider fields. */
+  openidConfiguration(): Record<string, unknown> {
+    const signing = this.config.keys.algorithms;
+    return {
+      ...this.metadata,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: signing.includes('RS256') ? ['RS256', ...signing.filter((a) => a !== 'RS256')] : signing,
+      userinfo_signing_alg_values_supported: [],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'at_hash', 'name', 'email', 'email_verified'],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+    };
+  }
+
+  private build(): Record<string, unknown> {
+    const { issuer, grantTypes, tokenEndpointAuthMethods, registration } = this.config;
+    const url = (path: string) => `${issuer}${path}`;
+    const codeFlow = grantTypes.includes('authorization_code');
+    const signedAuthMethods = tokenEndpointAuthMethods.includes('private_key_jwt')
+      ? { token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'] }
+      : {};
+    // Revocation and introspection need an authenticated client: "none" cannot use them.
+    const confidentialMethods = tokenEndpointAuthMethods.filter((method) => method !== 'none');
+    return {
+      issuer,
+      ...(codeFlow ? { authorization_endpoint: url(OAUTH_PATHS.authorize) } : {}),
+      token_endpoint: url(OAUTH_PATHS.token),
+      jwks_uri: url(OAUTH_PATHS.jwks),
+      ...(registration.enabled ? { registration_endpoint: url(OAUTH_PATHS.registration) } : {}),
+      revocation_endpoint: url(OAUTH_PATHS.revocation),
+      introspection_endpoint: url(OAUTH_PATHS.introspection),
+      ...(codeFlow ? { userinfo_endpoint: url(OAUTH_PATHS.userinfo) } : {}),
+      scopes_supported: Object.keys(this.config.scopes),
+      response_types_supported: codeFlow ? ['code'] : [],
+      response_modes_supported: codeFlow ? ['query'] : [],
+      grant_types_supported: grantTypes,
+      token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
+      ...signedAuthMethods,
+      revocation_endpoint_auth_methods_supported: confidentialMethods,
+      introspection_endpoint_auth_methods_supported: confidentialMethods,
+      code_challenge_methods_supported: this.config.pkce.allowPlain ? ['S256', 'plain'] : ['S256'],
+      ...(codeFlow ? { authorization_response_iss_parameter_supported: true } : {}),
+    };
+  }
+}

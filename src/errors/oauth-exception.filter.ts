@@ -1,0 +1,43 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { OAuthException } from './oauth.exception';
+
+/**
+ * Renders every error thrown inside the module's endpoints as an RFC 6749 §5.2 JSON error.
+ * Nest's own HTTP errors (bad body, wrong method) become `invalid_request`; anything else is a
+ * bug, logged by name only (never the request, which may hold secrets) and answered as
+ * `server_error` without a stack trace.
+ */
+@Catch()
+export class OAuthExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('OAuth');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const error = toOAuthException(exception);
+    if (error.status >= 500) {
+      this.logger.error(`Unexpected ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message}`);
+    }
+    if (response.headersSent) return;
+    response.status(error.status);
+    response.setHeader('Cache-Control', 'no-store');
+    response.setHeader('Pragma', 'no-cache');
+    for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+    response.json({ error: error.error, error_description: error.description });
+  }
+}
+
+export function toOAuthException(exception: unknown): OAuthException {
+  if (exception instanceof OAuthException) return exception;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status === 404) return OAuthException.notFound('Not found.');
+    if (status < 500) return new OAuthException('invalid_request', 'The request is malformed.', 400);
+  }
+  const status = (exception as { status?: number; statusCode?: number })?.status;
+  // body-parser errors (malformed or oversized bodies) carry a 4xx status.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new OAuthException('invalid_request', 'The request body could not be read.', 400);
+  }
+  return new OAuthException('server_error', 'The server could not complete the request.', 500);
+}

@@ -1,0 +1,82 @@
+/** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591 and OIDC Core. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'unsupported_token_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'not_found';
+
+/**
+ * The one exception type for protocol errors. `OAuthExceptionFilter` renders it as
+ * `{ error, error_description }` with its status and headers (e.g. `WWW-Authenticate`).
+ */
+export class OAuthException extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    readonly status = 400,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`${error}: ${description}`);
+    this.name = 'OAuthException';
+  }
+
+  static invalidRequest(description: string): OAuthException {
+    return new OAuthException('invalid_request', description);
+  }
+
+  /** RFC 6749 §5.2: 401, with a `Basic` challenge when the client tried HTTP Basic. */
+  static invalidClient(description: string, triedBasic = false): OAuthException {
+    const headers: Record<string, string> = triedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth"' } : {};
+    return new OAuthException('invalid_client', description, 401, headers);
+  }
+
+  static invalidGrant(description: string): OAuthException {
+    return new OAuthException('invalid_grant', description);
+  }
+
+  static unauthorizedClient(description: string): OAuthException {
+    return new OAuthException('unauthorized_client', description);
+  }
+
+  static unsupportedGrantType(description: string): OAuthException {
+    return new OAuthException('unsupported_grant_type', description);
+  }
+
+  static invalidScope(description: string): OAuthException {
+    return new OAuthException('invalid_scope', description);
+  }
+
+  static invalidClientMetadata(description: string): OAuthException {
+    return new OAuthException('invalid_client_metadata', description);
+  }
+
+  static invalidRedirectUri(description: string): OAuthException {
+    return new OAuthException('invalid_redirect_uri', description);
+  }
+
+  /** RFC 6750 §3: 401 with a Bearer challenge carrying the error. */
+  static invalidToken(description: string, realm: string): OAuthException {
+    return new OAuthException('invalid_token', description, 401, {
+      'WWW-Authenticate': `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`,
+    });
+  }
+
+  static notFound(description = 'This endpoint is not enabled.'): OAuthException {
+    return new OAuthException('not_found', description, 404);
+  }
+}

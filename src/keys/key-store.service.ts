@@ -1,0 +1,206 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
+import { DataSource, In } from 'typeorm';
+import { nowMs } from '../common/time';
+import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import type { SigningAlgorithm } from '../options/oauth-module-options.interface';
+import { OAuthSigningKey, SigningKeyStatus } from './oauth-signing-key.entity';
+
+/** A key ready for use: jose key objects plus its public JWK. */
+export interface LoadedKey {
+  kid: string;
+  alg: string;
+  status: SigningKeyStatus;
+  createdAt: number;
+  privateKey: CryptoKey | Uint8Array;
+  publicKey: CryptoKey | Uint8Array;
+  publicJwk: JWK;
+}
+
+/** Unknown `kid`s trigger a reload from the database at most this often (other instances may rotate). */
+const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
+/** Instances also pick up rotations done elsewhere on this period. */
+const PERIODIC_RELOAD_MS = 60_000;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/**
+ * Signing keys: generated on first start and stored in the database (or supplied by the host),
+ * cached in memory, rotated on command. Active keys sign; active and retiring keys verify and
+ * are published at the JWKS endpoint.
+ */
+@Injectable()
+export class KeyStore implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('OAuthKeyStore');
+  private keys = new Map<string, LoadedKey>();
+  private lastReloadAt = 0;
+  private reloadTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    @InjectOAuthDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  private get hostSupplied(): boolean {
+    return this.config.keys.jwks !== undefined;
+  }
+
+  private get repository() {
+    return this.dataSource.getRepository(OAuthSigningKey);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.hostSupplied) {
+      await this.loadHostKeys(this.config.keys.jwks!);
+      return;
+    }
+    await this.reload();
+    for (const alg of this.config.keys.algorithms) {
+      if (!this.findActive(alg)) await this.generate(alg);
+    }
+    this.reloadTimer = setInterval(() => void this.reload().catch(() => undefined), PERIODIC_RELOAD_MS);
+    this.reloadTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.reloadTimer) clearInterval(this.reloadTimer);
+  }
+
+  /** The newest active key for `alg` (default: the first configured algorithm). */
+  signingKey(alg: string = this.config.keys.algorithms[0]): LoadedKey {
+    const key = this.findActive(alg);
+    if (!key) throw new Error(`No active signing key for ${alg}.`);
+    return key;
+  }
+
+  /** A key that may verify signatures (active or retiring), reloading once when `kid` is unknown. */
+  async verificationKey(kid: string): Promise<LoadedKey | undefined> {
+    let key = this.keys.get(kid);
+    if (!key && !this.hostSupplied && nowMs() - this.lastReloadAt > UNKNOWN_KID_RELOAD_INTERVAL_MS) {
+      await this.reload();
+      key = this.keys.get(kid);
+    }
+    return key && key.status !== 'retired' ? key : undefined;
+  }
+
+  /** The public JWK Set: active and retiring keys, public members only. */
+  publicJwks(): { keys: JWK[] } {
+    return {
+      keys: [...this.keys.values()]
+        .filter((key) => key.status !== 'retired')
+        .map((key) => key.publicJwk),
+    };
+  }
+
+  /**
+   * Makes a new active key for each configured algorithm (or just `alg`); the previous active
+   * keys become `retiring`: they stop signing but keep verifying until `retire()`.
+   */
+  async rotate(alg?: SigningAlgorithm): Promise<string[]> {
+    this.refuseForHostKeys('rotate');
+    const algorithms = alg ? [alg] : this.config.keys.algorithms;
+    const created: string[] = [];
+    for (const algorithm of algorithms) {
+      const previous = [...this.keys.values()].filter((k) => k.alg === algorithm && k.status === 'active');
+      created.push((await this.generate(algorithm)).kid);
+      if (previous.length > 0) {
+        await this.repository.update(
+          { kid: In(previous.map((k) => k.kid)) },
+          { status: 'retiring', rotatedAt: nowMs() },
+        );
+      }
+    }
+    await this.reload();
+    return created;
+  }
+
+  /** Stops a retiring key from verifying and removes it from the JWKS. */
+  async retire(kid: string): Promise<void> {
+    this.refuseForHostKeys('retire');
+    const key = this.keys.get(kid);
+    if (key?.status === 'active') {
+      throw new Error(`Key ${kid} is active: rotate first, then retire it once its tokens have expired.`);
+    }
+    await this.repository.update({ kid }, { status: 'retired', retiredAt: nowMs() });
+    await this.reload();
+  }
+
+  /** Re-reads keys from the database (picks up rotations done by other instances). */
+  async reload(): Promise<void> {
+    if (this.hostSupplied) return;
+    this.lastReloadAt = nowMs();
+    const rows = await this.repository.find({ where: { status: In(['active', 'retiring']) } });
+    const keys = new Map<string, LoadedKey>();
+    for (const row of rows) {
+      keys.set(row.kid, this.keys.get(row.kid)?.status === row.status ? this.keys.get(row.kid)! : await toLoadedKey(row));
+    }
+    this.keys = keys;
+  }
+
+  private findActive(alg: string): LoadedKey | undefined {
+    let newest: LoadedKey | undefined;
+    for (const key of this.keys.values()) {
+      if (key.alg === alg && key.status === 'active' && (!newest || key.createdAt > newest.createdAt)) newest = key;
+    }
+    return newest;
+  }
+
+  private async generate(alg: string): Promise<LoadedKey> {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true });
+    const privateJwk = await exportJWK(privateKey);
+    const kid = await calculateJwkThumbprint(privateJwk);
+    const row = this.repository.create({
+      kid,
+      alg,
+      privateJwk: { ...privateJwk, kid, alg },
+      publicJwk: toPublicJwk(privateJwk, kid, alg),
+      status: 'active',
+      createdAt: nowMs(),
+      rotatedAt: null,
+      retiredAt: null,
+    });
+    await this.repository.insert(row);
+    this.logger.log(`Generated ${alg} signing key ${kid}`);
+    const loaded = await toLoadedKey(row);
+    this.keys.set(kid, loaded);
+    return loaded;
+  }
+
+  private async loadHostKeys(jwks: JWK[]): Promise<void> {
+    for (const [index, jwk] of jwks.entries()) {
+      const row = {
+        kid: jwk.kid!,
+        alg: jwk.alg!,
+        privateJwk: jwk,
+        publicJwk: toPublicJwk(jwk, jwk.kid!, jwk.alg!),
+        status: 'active' as const,
+        createdAt: -index, // the first listed key signs
+      };
+      this.keys.set(row.kid, await toLoadedKey(row));
+    }
+  }
+
+  private refuseForHostKeys(action: string): void {
+    if (this.hostSupplied) {
+      throw new Error(`Cannot ${action} host-supplied keys (keys.jwks): change the keys you pass instead.`);
+    }
+  }
+}
+
+function toPublicJwk(jwk: JWK, kid: string, alg: string): JWK {
+  const publicJwk: JWK = { ...jwk };
+  for (const member of PRIVATE_JWK_MEMBERS) delete (publicJwk as Record<string, unknown>)[member];
+  return { ...publicJwk, kid, alg, use: 'sig' };
+}
+
+async function toLoadedKey(row: Pick<OAuthSigningKey, 'kid' | 'alg' | 'privateJwk' | 'publicJwk' | 'status' | 'createdAt'>): Promise<LoadedKey> {
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    status: row.status,
+    createdAt: row.createdAt,
+    privateKey: await importJWK(row.privateJwk, row.alg),
+    publicKey: await importJWK(row.publicJwk, row.alg),
+    publicJwk: row.publicJwk,
+  };
+}

@@ -1,0 +1,22 @@
+import { Inject } from '@nestjs/common';
+
+/** The resolved configuration (`OAuthConfig`): options merged over the defaults, validated. */
+export const OAUTH_CONFIG = 'OAUTH:CONFIG';
+/** The initialized TypeORM DataSource the module stores its entities in. */
+export const OAUTH_DATA_SOURCE = 'OAUTH:DATA_SOURCE';
+
+export const InjectOAuthConfig = (): ParameterDecorator => Inject(OAUTH_CONFIG);
+export const InjectOAuthDataSource = (): ParameterDecorator => Inject(OAUTH_DATA_SOURCE);
+
+/** Fixed endpoint paths, relative to the issuer. */
+export const OAUTH_PATHS = {
+  authorize: '/oauth/authorize',
+  token: '/oauth/token',
+  revocation: '/oauth/revoke',
+  introspection: '/oauth/introspect',
+  userinfo: '/oauth/userinfo',
+  jwks: '/oauth/jwks',
+  registration: '/oauth/register',
+  serverMetadata: '/.well-known/oauth-authorization-server',
+  openidConfiguration: '/.well-known/openid-configuration',
+} as const;

@@ -1,0 +1,163 @@
+import { SCOPE_TOKEN } from '../common/scope';
+import { OAuthConfigurationError } from './oauth-configuration.error';
+import type { OAuthModuleOptions } from './oauth-module-options.interface';
+
+export const BUILT_IN_GRANT_TYPES = ['authorization_code', 'client_credentials', 'refresh_token'];
+export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+export const TOKEN_ENDPOINT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+];
+
+const fail = (option: string, problem: string): never => {
+  throw new OAuthConfigurationError(option, problem);
+};
+
+/** Checks the host's options once, at start-up; throws `OAuthConfigurationError` on the first problem. */
+export function validateOAuthOptions(options: OAuthModuleOptions | undefined): void {
+  if (!options || typeof options !== 'object') {
+    fail('options', 'is missing: pass { issuer, dataSource, scopes } to OAuthModule.forRoot().');
+  }
+  const o = options as OAuthModuleOptions;
+  validateIssuer(o.issuer);
+  if (!o.dataSource || typeof o.dataSource !== 'object') {
+    fail('dataSource', 'is missing: pass your TypeORM DataSource or DataSourceOptions.');
+  }
+  validateScopes(o.scopes);
+  validateGrantTypes(o);
+  for (const name of [
+    'accessTokenTtl',
+    'refreshTokenTtl',
+    'authorizationCodeTtl',
+    'idTokenTtl',
+  ] as const) {
+    positiveSeconds(name, o[name]);
+  }
+  positiveSeconds('interaction.ttl', o.interaction?.ttl);
+  positiveSeconds('cleanup.interval', o.cleanup?.interval);
+  if (o.resourceServer?.clockTolerance !== undefined && !(o.resourceServer.clockTolerance >= 0)) {
+    fail('resourceServer.clockTolerance', 'must be 0 or more seconds.');
+  }
+  oneOf('accessTokenFormat', o.accessTokenFormat, ['jwt', 'opaque']);
+  oneOf('resourceServer.revocationCheck', o.resourceServer?.revocationCheck, ['strict', 'stateless']);
+  validateKeys(o);
+  listOf('tokenEndpointAuthMethods', o.tokenEndpointAuthMethods, TOKEN_ENDPOINT_AUTH_METHODS);
+  if (o.registration?.enabled) {
+    const token = o.registration.initialAccessToken;
+    if (typeof token !== 'string' || token.length < 16) {
+      fail(
+        'registration.initialAccessToken',
+        'must be a secret of at least 16 characters when registration is enabled (open registration is not offered).',
+      );
+    }
+  }
+  if (o.introspectionResourceServers !== undefined && !Array.isArray(o.introspectionResourceServers)) {
+    fail('introspectionResourceServers', 'must be an array of client ids.');
+  }
+}
+
+function validateIssuer(issuer: unknown): void {
+  if (typeof issuer !== 'string' || issuer.length === 0) {
+    fail('issuer', 'is missing: set it to the absolute https URL of your server, e.g. "https://auth.example.com".');
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer as string);
+  } catch {
+    return fail('issuer', `must be an absolute URL such as "https://auth.example.com", not "${issuer}".`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    fail('issuer', `must use https (http is accepted only for localhost), not "${issuer}".`);
+  }
+  if (url.search || url.hash) {
+    fail('issuer', `must not have a query or fragment (RFC 8414 §2): "${issuer}".`);
+  }
+}
+
+function validateScopes(scopes: unknown): void {
+  if (!scopes || typeof scopes !== 'object' || Array.isArray(scopes)) {
+    fail('scopes', "must be an object of scope name -> { description }, e.g. { 'accounts:read': { description: 'Read your accounts' } }.");
+  }
+  for (const [name, definition] of Object.entries(scopes as object)) {
+    if (!SCOPE_TOKEN.test(name)) {
+      fail('scopes', `has an invalid scope name "${name}": scope names may not contain spaces, quotes or backslashes (RFC 6749 §3.3).`);
+    }
+    if (!definition || typeof definition.description !== 'string') {
+      fail(`scopes.${name}`, 'needs a description (shown on the consent page).');
+    }
+  }
+}
+
+function validateGrantTypes(o: OAuthModuleOptions): void {
+  if (o.grantTypes === undefined) return requireUserSide(o, BUILT_IN_GRANT_TYPES);
+  if (!Array.isArray(o.grantTypes) || o.grantTypes.length === 0) {
+    fail('grantTypes', `must be a non-empty array, e.g. ${JSON.stringify(BUILT_IN_GRANT_TYPES)}.`);
+  }
+  for (const grant of o.grantTypes) {
+    // RFC 6749 §4.5: extension grants are identified by absolute URIs.
+    if (!BUILT_IN_GRANT_TYPES.includes(grant) && !isAbsoluteUri(grant)) {
+      fail('grantTypes', `has an unknown grant "${grant}": use one of ${BUILT_IN_GRANT_TYPES.join(', ')} or an absolute URI for a custom grant.`);
+    }
+  }
+  requireUserSide(o, o.grantTypes);
+}
+
+function requireUserSide(o: OAuthModuleOptions, grants: string[]): void {
+  if (!grants.includes('authorization_code')) return;
+  if (!o.resourceOwner) {
+    fail('resourceOwner', 'is required for the authorization_code grant: pass a service implementing ResourceOwnerProvider (or remove authorization_code from grantTypes).');
+  }
+  if (!o.interaction?.loginUrl) {
+    fail('interaction.loginUrl', 'is required for the authorization_code grant: set it to your sign-in page, e.g. "/login".');
+  }
+}
+
+function validateKeys(o: OAuthModuleOptions): void {
+  const algorithms = o.keys?.algorithms;
+  listOf('keys.algorithms', algorithms, SIGNING_ALGORITHMS);
+  if (algorithms && algorithms.length === 0) fail('keys.algorithms', 'must list at least one algorithm.');
+  const jwks = o.keys?.jwks;
+  if (jwks === undefined) return;
+  if (!Array.isArray(jwks) || jwks.length === 0) fail('keys.jwks', 'must be a non-empty array of private JWKs.');
+  for (const jwk of jwks!) {
+    if (!jwk.kid || !jwk.alg || !SIGNING_ALGORITHMS.includes(jwk.alg)) {
+      fail('keys.jwks', `needs "kid" and an "alg" of ${SIGNING_ALGORITHMS.join(', ')} on every key.`);
+    }
+    if (!jwk.d) fail('keys.jwks', `key "${jwk.kid}" is not a private key (no "d"): the server signs with it.`);
+  }
+}
+
+function positiveSeconds(option: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    fail(option, `must be a positive whole number of seconds, not ${JSON.stringify(value)}.`);
+  }
+}
+
+function oneOf(option: string, value: unknown, allowed: string[]): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    fail(option, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, not ${JSON.stringify(value)}.`);
+  }
+}
+
+function listOf(option: string, values: unknown, allowed: string[]): void {
+  if (values === undefined) return;
+  if (!Array.isArray(values)) fail(option, `must be an array drawn from ${allowed.join(', ')}.`);
+  for (const value of values as unknown[]) {
+    if (!allowed.includes(value as string)) {
+      fail(option, `has an unknown value ${JSON.stringify(value)}: use ${allowed.join(', ')}.`);
+    }
+  }
+}
+
+function isAbsoluteUri(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    return new URL(value).protocol.length > 1;
+  } catch {
+    return false;
+  }
+}

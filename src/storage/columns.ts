@@ -1,0 +1,27 @@
+import { Column, ColumnOptions } from 'typeorm';
+
+/**
+ * Column types chosen to mean the same on SQLite and PostgreSQL (and most TypeORM drivers):
+ * timestamps are epoch milliseconds in a bigint (PostgreSQL returns bigint as a string, hence
+ * the transformer), lists are JSON in a text column.
+ */
+const epochMsTransformer = {
+  to: (value: number | null | undefined) => value,
+  from: (value: string | number | null) => (value === null || value === undefined ? value : Number(value)),
+};
+
+export const EpochMsColumn = (name: string, options: ColumnOptions = {}): PropertyDecorator =>
+  Column({ name, type: 'bigint', transformer: epochMsTransformer, ...options });
+
+export const JsonColumn = (name: string, options: ColumnOptions = {}): PropertyDecorator =>
+  Column({ name, type: 'simple-json', ...options });
+
+export const StringColumn = (name: string, length: number, options: ColumnOptions = {}): PropertyDecorator =>
+  Column({ name, type: 'varchar', length, ...options });
+
+/** Length of a SHA-256 digest in base64url. */
+export const HASH_LENGTH = 64;
+/** Client ids, subjects and other identifiers. */
+export const ID_LENGTH = 255;
+/** URLs (redirect URIs, websites). */
+export const URL_LENGTH = 2048;

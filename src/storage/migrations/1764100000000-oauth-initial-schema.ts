@@ -1,0 +1,78 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/*
+ * The schema of OAUTH_ENTITIES, for SQLite and PostgreSQL. The SQL was generated from the
+ * entities by TypeORM's schema builder (scripts/print-schema.ts); a test checks that after this
+ * migration the schema builder finds nothing left to change, on both databases.
+ */
+const POSTGRES = [
+    `CREATE TABLE "oauth_clients" ("client_id" character varying(255) NOT NULL, "client_secret_hash" character varying(64), "client_type" character varying(16) NOT NULL, "name" character varying(200) NOT NULL, "website" character varying(2048), "redirect_uris" text NOT NULL, "grant_types" text NOT NULL, "scopes" text NOT NULL, "token_endpoint_auth_method" character varying(32) NOT NULL, "jwks" text, "first_party" boolean NOT NULL DEFAULT false, "owner" character varying(255), "registration_access_token_hash" character varying(64), "created_at" bigint NOT NULL, "updated_at" bigint NOT NULL, CONSTRAINT "PK_c5c4af500cc8bfc05500fff7f90" PRIMARY KEY ("client_id"))`,
+    `CREATE TABLE "oauth_authorization_codes" ("id" character varying(36) NOT NULL, "code_hash" character varying(64) NOT NULL, "client_id" character varying(255) NOT NULL, "subject" character varying(255) NOT NULL, "redirect_uri" character varying(2048) NOT NULL, "scopes" text NOT NULL, "code_challenge" character varying(128), "code_challenge_method" character varying(8), "nonce" character varying(512), "auth_time" bigint, "acr" character varying(255), "resources" text, "expires_at" bigint NOT NULL, "consumed_at" bigint, "created_at" bigint NOT NULL, CONSTRAINT "PK_441350d3fce3606534fbb2c1197" PRIMARY KEY ("id"))`,
+    `CREATE UNIQUE INDEX "IDX_25c7c7a7cdc5a6eb88200c472c" ON "oauth_authorization_codes" ("code_hash")`,
+    `CREATE INDEX "IDX_932dd5cf0b72ed912513ca67cf" ON "oauth_authorization_codes" ("expires_at")`,
+    `CREATE TABLE "oauth_consents" ("id" character varying(36) NOT NULL, "subject" character varying(255) NOT NULL, "client_id" character varying(255) NOT NULL, "scopes" text NOT NULL, "created_at" bigint NOT NULL, "updated_at" bigint NOT NULL, CONSTRAINT "uq_oauth_consents_subject_client" UNIQUE ("subject", "client_id"), CONSTRAINT "PK_0a4d44789a8f412ccdbed87a590" PRIMARY KEY ("id"))`,
+    `CREATE TABLE "oauth_interactions" ("id" character varying(64) NOT NULL, "request" text NOT NULL, "subject" character varying(255), "browser_binding_hash" character varying(64) NOT NULL, "expires_at" bigint NOT NULL, "consumed_at" bigint, "created_at" bigint NOT NULL, CONSTRAINT "PK_5dc3e245998af2f5a90e1d53b52" PRIMARY KEY ("id"))`,
+    `CREATE INDEX "IDX_d23723a78657536d4cf0ca9781" ON "oauth_interactions" ("expires_at")`,
+    `CREATE TABLE "oauth_signing_keys" ("kid" character varying(64) NOT NULL, "alg" character varying(16) NOT NULL, "private_jwk" text NOT NULL, "public_jwk" text NOT NULL, "status" character varying(16) NOT NULL, "created_at" bigint NOT NULL, "rotated_at" bigint, "retired_at" bigint, CONSTRAINT "PK_c8e0e251f213a0f7b7bd2563201" PRIMARY KEY ("kid"))`,
+    `CREATE TABLE "oauth_tokens" ("id" character varying(36) NOT NULL, "access_token_hash" character varying(64), "refresh_token_hash" character varying(64), "client_id" character varying(255) NOT NULL, "subject" character varying(255), "scopes" text NOT NULL, "grant_type" character varying(255) NOT NULL, "family_id" character varying(36) NOT NULL, "refresh_count" integer NOT NULL DEFAULT '0', "audience" text NOT NULL, "issued_at" bigint NOT NULL, "expires_at" bigint NOT NULL, "refresh_expires_at" bigint, "refresh_consumed_at" bigint, "revoked_at" bigint, "origin_code_id" character varying(36), "auth_time" bigint, CONSTRAINT "PK_71c8b8060826696206f973554fd" PRIMARY KEY ("id"))`,
+    `CREATE UNIQUE INDEX "IDX_106cc08f99327d67172b5ecf4a" ON "oauth_tokens" ("access_token_hash")`,
+    `CREATE UNIQUE INDEX "IDX_c740cc0990265bb0e8e51ca986" ON "oauth_tokens" ("refresh_token_hash")`,
+    `CREATE INDEX "IDX_be15e1038f434b11598ed586fe" ON "oauth_tokens" ("client_id")`,
+    `CREATE INDEX "IDX_cb683bc1f7e330100759b902f5" ON "oauth_tokens" ("subject")`,
+    `CREATE INDEX "IDX_fb68d5bec45b82dcb66f1e347c" ON "oauth_tokens" ("family_id")`,
+    `CREATE INDEX "IDX_0dc2957a47ec8c4830ee913a2d" ON "oauth_tokens" ("expires_at")`,
+    `CREATE INDEX "IDX_4ee53fe8f73356d580b01e5866" ON "oauth_tokens" ("origin_code_id")`,
+];
+
+const SQLITE = [
+    `CREATE TABLE "oauth_clients" ("client_id" varchar(255) PRIMARY KEY NOT NULL, "client_secret_hash" varchar(64), "client_type" varchar(16) NOT NULL, "name" varchar(200) NOT NULL, "website" varchar(2048), "redirect_uris" text NOT NULL, "grant_types" text NOT NULL, "scopes" text NOT NULL, "token_endpoint_auth_method" varchar(32) NOT NULL, "jwks" text, "first_party" boolean NOT NULL DEFAULT (0), "owner" varchar(255), "registration_access_token_hash" varchar(64), "created_at" bigint NOT NULL, "updated_at" bigint NOT NULL)`,
+    `CREATE TABLE "oauth_authorization_codes" ("id" varchar(36) PRIMARY KEY NOT NULL, "code_hash" varchar(64) NOT NULL, "client_id" varchar(255) NOT NULL, "subject" varchar(255) NOT NULL, "redirect_uri" varchar(2048) NOT NULL, "scopes" text NOT NULL, "code_challenge" varchar(128), "code_challenge_method" varchar(8), "nonce" varchar(512), "auth_time" bigint, "acr" varchar(255), "resources" text, "expires_at" bigint NOT NULL, "consumed_at" bigint, "created_at" bigint NOT NULL)`,
+    `CREATE UNIQUE INDEX "IDX_25c7c7a7cdc5a6eb88200c472c" ON "oauth_authorization_codes" ("code_hash")`,
+    `CREATE INDEX "IDX_932dd5cf0b72ed912513ca67cf" ON "oauth_authorization_codes" ("expires_at")`,
+    `CREATE TABLE "oauth_consents" ("id" varchar(36) PRIMARY KEY NOT NULL, "subject" varchar(255) NOT NULL, "client_id" varchar(255) NOT NULL, "scopes" text NOT NULL, "created_at" bigint NOT NULL, "updated_at" bigint NOT NULL, CONSTRAINT "uq_oauth_consents_subject_client" UNIQUE ("subject", "client_id"))`,
+    `CREATE TABLE "oauth_interactions" ("id" varchar(64) PRIMARY KEY NOT NULL, "request" text NOT NULL, "subject" varchar(255), "browser_binding_hash" varchar(64) NOT NULL, "expires_at" bigint NOT NULL, "consumed_at" bigint, "created_at" bigint NOT NULL)`,
+    `CREATE INDEX "IDX_d23723a78657536d4cf0ca9781" ON "oauth_interactions" ("expires_at")`,
+    `CREATE TABLE "oauth_signing_keys" ("kid" varchar(64) PRIMARY KEY NOT NULL, "alg" varchar(16) NOT NULL, "private_jwk" text NOT NULL, "public_jwk" text NOT NULL, "status" varchar(16) NOT NULL, "created_at" bigint NOT NULL, "rotated_at" bigint, "retired_at" bigint)`,
+    `CREATE TABLE "oauth_tokens" ("id" varchar(36) PRIMARY KEY NOT NULL, "access_token_hash" varchar(64), "refresh_token_hash" varchar(64), "client_id" varchar(255) NOT NULL, "subject" varchar(255), "scopes" text NOT NULL, "grant_type" varchar(255) NOT NULL, "family_id" varchar(36) NOT NULL, "refresh_count" integer NOT NULL DEFAULT (0), "audience" text NOT NULL, "issued_at" bigint NOT NULL, "expires_at" bigint NOT NULL, "refresh_expires_at" bigint, "refresh_consumed_at" bigint, "revoked_at" bigint, "origin_code_id" varchar(36), "auth_time" bigint)`,
+    `CREATE UNIQUE INDEX "IDX_106cc08f99327d67172b5ecf4a" ON "oauth_tokens" ("access_token_hash")`,
+    `CREATE UNIQUE INDEX "IDX_c740cc0990265bb0e8e51ca986" ON "oauth_tokens" ("refresh_token_hash")`,
+    `CREATE INDEX "IDX_be15e1038f434b11598ed586fe" ON "oauth_tokens" ("client_id")`,
+    `CREATE INDEX "IDX_cb683bc1f7e330100759b902f5" ON "oauth_tokens" ("subject")`,
+    `CREATE INDEX "IDX_fb68d5bec45b82dcb66f1e347c" ON "oauth_tokens" ("family_id")`,
+    `CREATE INDEX "IDX_0dc2957a47ec8c4830ee913a2d" ON "oauth_tokens" ("expires_at")`,
+    `CREATE INDEX "IDX_4ee53fe8f73356d580b01e5866" ON "oauth_tokens" ("origin_code_id")`,
+];
+
+const TABLES = [
+  'oauth_tokens',
+  'oauth_signing_keys',
+  'oauth_interactions',
+  'oauth_consents',
+  'oauth_authorization_codes',
+  'oauth_clients',
+];
+
+const SQLITE_DRIVERS = ['sqlite', 'better-sqlite3', 'sqljs', 'capacitor', 'cordova', 'expo'];
+
+export class OAuthInitialSchema1764100000000 implements MigrationInterface {
+  name = 'OAuthInitialSchema1764100000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of statementsFor(queryRunner.connection.options.type)) {
+      await queryRunner.query(sql);
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const table of TABLES) await queryRunner.query(`DROP TABLE "${table}"`);
+  }
+}
+
+function statementsFor(driver: string): string[] {
+  if (driver === 'postgres') return POSTGRES;
+  if (SQLITE_DRIVERS.includes(driver)) return SQLITE;
+  throw new Error(
+    `nest-oauth-server ships migrations for PostgreSQL and SQLite, not "${driver}": ` +
+      'create the schema of OAUTH_ENTITIES with your own migration (typeorm migration:generate).',
+  );
+}

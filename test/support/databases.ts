@@ -1,0 +1,38 @@
+// One fresh, empty database per call, for every database kind the e2e suites run against.
+// Callers add their own entities (and synchronize/migrations) to `options`.
+import type { DataSourceOptions } from 'typeorm';
+import { createTestDatabase } from './postgres';
+
+export const TEST_DATABASE_KINDS = ['sqlite', 'postgres'] as const;
+export type TestDatabaseKind = (typeof TEST_DATABASE_KINDS)[number];
+
+export interface OpenTestDatabase {
+  options: DataSourceOptions;
+  dispose(): Promise<void>;
+}
+
+export async function openTestDatabase(kind: TestDatabaseKind): Promise<OpenTestDatabase> {
+  switch (kind) {
+    case 'sqlite':
+      // Each better-sqlite3 DataSource holds a single connection, so ':memory:' is private and vanishes with it.
+      return {
+        options: { type: 'better-sqlite3', database: ':memory:' },
+        dispose: async () => undefined,
+      };
+    case 'postgres': {
+      const serverUrl = process.env.TEST_POSTGRES_URL;
+      if (!serverUrl) {
+        throw new Error(
+          'TEST_POSTGRES_URL is not set: run the tests through jest (test/support/global-setup.ts starts PostgreSQL) ' +
+            'or point TEST_POSTGRES_URL at a server.',
+        );
+      }
+      const db = await createTestDatabase(serverUrl);
+      return { options: { type: 'postgres', url: db.url }, dispose: () => db.drop() };
+    }
+    default: {
+      const unknown: never = kind;
+      throw new Error(`unknown test database kind: ${String(unknown)}`);
+    }
+  }
+}
