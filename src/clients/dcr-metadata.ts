@@ -1,0 +1,49 @@
+import { formatScope, parseScope } from '../common/scope';
+import { OAuthException } from '../errors/oauth.exception';
+import type { ClientRegistration } from './client-metadata';
+import type { ClientView } from './client.service';
+
+/** RFC 7591 §2 client metadata (JSON names) -> our registration input. */
+export function fromDcrMetadata(body: unknown): ClientRegistration {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw OAuthException.invalidClientMetadata('the request body must be a JSON object of client metadata');
+  }
+  const m = body as Record<string, unknown>;
+  if (m.scope !== undefined && typeof m.scope !== 'string') {
+    throw OAuthException.invalidClientMetadata('scope must be a space-separated string');
+  }
+  const grantTypes = (m.grant_types as string[] | undefined) ?? ['authorization_code'];
+  const responseTypes = m.response_types ?? (Array.isArray(grantTypes) && grantTypes.includes('authorization_code') ? ['code'] : []);
+  // RFC 7591 §2.1: response_types and grant_types must agree.
+  if (!Array.isArray(responseTypes) || responseTypes.some((type) => type !== 'code')) {
+    throw OAuthException.invalidClientMetadata('response_types may only contain "code"');
+  }
+  if (Array.isArray(grantTypes) && responseTypes.includes('code') !== grantTypes.includes('authorization_code')) {
+    throw OAuthException.invalidClientMetadata('response_types "code" goes with grant_types "authorization_code"');
+  }
+  return {
+    name: m.client_name as string,
+    website: (m.client_uri as string | undefined) ?? null,
+    redirectUris: (m.redirect_uris as string[] | undefined) ?? [],
+    grantTypes,
+    scopes: m.scope === undefined ? undefined : parseScope(m.scope as string),
+    tokenEndpointAuthMethod: m.token_endpoint_auth_method as string | undefined,
+    jwks: (m.jwks as ClientRegistration['jwks']) ?? null,
+  };
+}
+
+/** Our client -> RFC 7591 §3.2.1 response members. */
+export function toDcrMetadata(client: ClientView): Record<string, unknown> {
+  return {
+    client_id: client.clientId,
+    client_id_issued_at: Math.floor(client.createdAt / 1000),
+    client_name: client.name,
+    ...(client.website ? { client_uri: client.website } : {}),
+    redirect_uris: client.redirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
+    scope: formatScope(client.scopes),
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    ...(client.jwks ? { jwks: client.jwks } : {}),
+  };
+}

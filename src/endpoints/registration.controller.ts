@@ -1,0 +1,131 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
+import { bearerTokenFrom } from '../common/authorization-header';
+import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
+import { ClientService } from '../clients/client.service';
+import { fromDcrMetadata, toDcrMetadata } from '../clients/dcr-metadata';
+import { OAuthClient } from '../clients/oauth-client.entity';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
+import { OAuthException } from '../errors/oauth.exception';
+import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+
+/**
+ * Dynamic Client Registration (RFC 7591) guarded by the initial access token, and client
+ * configuration (RFC 7592) guarded by each client's registration access token. Off unless
+ * `registration.enabled`.
+ */
+@Controller(OAUTH_PATHS.registration)
+@UseFilters(OAuthExceptionFilter)
+export class RegistrationController {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    @InjectOAuthDataSource() private readonly dataSource: DataSource,
+    private readonly clients: ClientService,
+  ) {}
+
+  @Post()
+  async register(@Req() request: Request, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+    this.assertEnabled();
+    const token = this.bearer(request);
+    if (!constantTimeEqual(token, this.config.registration.initialAccessToken!)) {
+      throw this.invalidToken('The initial access token is not valid.');
+    }
+    const registrationAccessToken = randomToken();
+    const { client, clientSecret } = await this.clients.register(fromDcrMetadata(body), {
+      registrationAccessTokenHash: sha256(registrationAccessToken),
+    });
+    response.status(201).setHeader('Cache-Control', 'no-store');
+    return {
+      ...toDcrMetadata(client),
+      ...(clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {}),
+      registration_access_token: registrationAccessToken,
+      registration_client_uri: this.clientUri(client.clientId),
+    };
+  }
+
+  @Get(':clientId')
+  async read(@Req() request: Request, @Param('clientId') clientId: string, @Res({ passthrough: true }) response: Response) {
+    const client = await this.authorizedClient(request, clientId);
+    response.setHeader('Cache-Control', 'no-store');
+    return this.configurationResponse(client.clientId);
+  }
+
+  @Put(':clientId')
+  async update(
+    @Req() request: Request,
+    @Param('clientId') clientId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const client = await this.authorizedClient(request, clientId);
+    const fields = (body ?? {}) as Record<string, unknown>;
+    // RFC 7592 §2.2: the body carries client_id; it must not try to set server-issued values.
+    if (fields.client_id !== clientId) {
+      throw OAuthException.invalidRequest('client_id in the body must match the client being updated.');
+    }
+    if ('registration_access_token' in fields || 'registration_client_uri' in fields) {
+      throw OAuthException.invalidRequest('registration_access_token and registration_client_uri cannot be set.');
+    }
+    if (fields.client_secret !== undefined && !(typeof fields.client_secret === 'string' && client.clientSecretHash && matchesHash(fields.client_secret, client.clientSecretHash))) {
+      throw OAuthException.invalidRequest('client_secret does not match the issued secret.');
+    }
+    const registration = fromDcrMetadata(body);
+    // Omitted fields take their defaults (RFC 7592: a full replacement), but the client's
+    // authentication method stays unless given, so a PUT cannot silently turn it public.
+    await this.clients.update(clientId, {
+      ...registration,
+      tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod ?? client.tokenEndpointAuthMethod,
+    });
+    response.setHeader('Cache-Control', 'no-store');
+    return this.configurationResponse(clientId);
+  }
+
+  @Delete(':clientId')
+  @HttpCode(204)
+  async remove(@Req() request: Request, @Param('clientId') clientId: string): Promise<void> {
+    await this.authorizedClient(request, clientId);
+    await this.clients.delete(clientId);
+  }
+
+  private async configurationResponse(clientId: string) {
+    return {
+      ...toDcrMetadata(await this.clients.get(clientId)),
+      registration_client_uri: this.clientUri(clientId),
+    };
+  }
+
+  /** RFC 7592 §2: the registration access token must belong to this client; anything else is 401. */
+  private async authorizedClient(request: Request, clientId: string): Promise<OAuthClient> {
+    this.assertEnabled();
+    const token = this.bearer(request);
+    const client = await this.dataSource.getRepository(OAuthClient).findOneBy({ clientId });
+    if (!client?.registrationAccessTokenHash || !matchesHash(token, client.registrationAccessTokenHash)) {
+      throw this.invalidToken('The registration access token is not valid for this client.');
+    }
+    return client;
+  }
+
+  private bearer(request: Request): string {
+    const token = bearerTokenFrom(request.headers.authorization);
+    if (!token) {
+      throw new OAuthException('invalid_token', 'A bearer token is required.', 401, {
+        'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
+      });
+    }
+    return token;
+  }
+
+  private invalidToken(description: string): OAuthException {
+    return OAuthException.invalidToken(description, this.config.resourceServer.realm);
+  }
+
+  private assertEnabled(): void {
+    if (!this.config.registration.enabled) throw OAuthException.notFound();
+  }
+
+  private clientUri(clientId: string): string {
+    return `${this.config.issuer}${OAUTH_PATHS.registration}/${encodeURIComponent(clientId)}`;
+  }
+}

@@ -1,0 +1,25 @@
+// The public API of nest-oauth-server. Anything not exported here is internal.
+export { OAuthModule } from './oauth.module';
+export { OAUTH_MODULE_OPTIONS } from './oauth.module-definition';
+export { OAUTH_CONFIG, OAUTH_DATA_SOURCE, OAUTH_PATHS, InjectOAuthConfig } from './oauth.constants';
+export type { OAuthModuleOptions, ScopeDefinition, SigningAlgorithm, TokenEndpointAuthMethod } from './options/oauth-module-options.interface';
+export type { ResourceOwner, ResourceOwnerProvider, SignedInUser } from './options/resource-owner-provider.interface';
+export type { OAuthConfig } from './options/oauth-config';
+export { OAUTH_DEFAULTS } from './options/oauth-config';
+export { OAuthConfigurationError } from './options/oauth-configuration.error';
+export { OAuthException } from './errors/oauth.exception';
+export type { OAuthErrorCode } from './errors/oauth.exception';
+export { OAuthExceptionFilter } from './errors/oauth-exception.filter';
+export { OAUTH_ENTITIES } from './storage/entities';
+export { OAUTH_MIGRATIONS } from './storage/migrations';
+export { OAuthClient } from './clients/oauth-client.entity';
+export { OAuthAuthorizationCode } from './codes/oauth-authorization-code.entity';
+export { OAuthToken } from './tokens/oauth-token.entity';
+export { OAuthConsent } from './consent/oauth-consent.entity';
+export { OAuthSigningKey } from './keys/oauth-signing-key.entity';
+export { OAuthInteraction } from './interactions/oauth-interaction.entity';
+export { ClientService, ClientNotFoundError } from './clients/client.service';
+export type { ClientView, RegisteredClient } from './clients/client.service';
+export type { ClientRegistration } from './clients/client-metadata';
+export { KeyStore } from './keys/key-store.service';
+export { ServerMetadataService } from './discovery/server-metadata.service';
