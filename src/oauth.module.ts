@@ -5,6 +5,17 @@ import { ServerMetadataService } from './discovery/server-metadata.service';
 import { DiscoveryController } from './endpoints/discovery.controller';
 import { JwksController } from './endpoints/jwks.controller';
 import { RegistrationController } from './endpoints/registration.controller';
+import { TokenController } from './endpoints/token.controller';
+import { ClientAuthenticator } from './clients/client-authenticator.service';
+import { AuthorizationCodeRepository } from './codes/authorization-code.repository';
+import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { GrantRegistry } from './grants/grant-registry.service';
+import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { TokenRequestPolicy } from './grants/token-request-policy.service';
+import { IdTokenService } from './tokens/id-token.service';
+import { TokenIssuer } from './tokens/token-issuer.service';
+import { TokenRepository } from './tokens/token.repository';
 import { KeyStore } from './keys/key-store.service';
 import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from './oauth.constants';
 import { OAUTH_MODULE_OPTIONS, OAuthConfigurableModuleClass } from './oauth.module-definition';
@@ -28,7 +39,7 @@ const configProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  controllers: [DiscoveryController, JwksController, RegistrationController],
+  controllers: [DiscoveryController, JwksController, RegistrationController, TokenController],
   providers: [
     configProvider,
     OwnedDataSourceCloser,
@@ -36,7 +47,17 @@ const configProvider: Provider = {
     KeyStore,
     ServerMetadataService,
     ClientService,
+    ClientAuthenticator,
+    TokenRepository,
+    AuthorizationCodeRepository,
+    TokenIssuer,
+    IdTokenService,
+    TokenRequestPolicy,
+    AuthorizationCodeGrant,
+    ClientCredentialsGrant,
+    RefreshTokenGrant,
+    GrantRegistry,
   ],
-  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService],
+  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository],
 })
 export class OAuthModule extends OAuthConfigurableModuleClass {}

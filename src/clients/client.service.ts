@@ -6,6 +6,7 @@ import { OAuthConsent } from '../consent/oauth-consent.entity';
 import { OAuthToken } from '../tokens/oauth-token.entity';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
+import { inTransaction } from '../storage/transaction';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { ClientRegistration, validateClientMetadata } from './client-metadata';
@@ -106,7 +107,7 @@ export class ClientService {
 
   /** Deletes the client, revokes its tokens and forgets its codes and consents, in one transaction. */
   async delete(clientId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await inTransaction(this.dataSource, async (manager) => {
       const result = await manager.delete(OAuthClient, { clientId });
       if (!result.affected) throw new ClientNotFoundError(clientId);
       await manager.update(OAuthToken, { clientId, revokedAt: IsNull() }, { revokedAt: nowMs() });

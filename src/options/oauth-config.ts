@@ -23,6 +23,7 @@ export interface OAuthConfig {
   idTokenTtl: number;
   keys: { algorithms: SigningAlgorithm[]; jwks?: JWK[] };
   tokenEndpointAuthMethods: TokenEndpointAuthMethod[];
+  validateTokenRequest?: OAuthModuleOptions['validateTokenRequest'];
   pkce: { requiredForConfidentialClients: boolean; allowPlain: boolean };
   registration: { enabled: boolean; initialAccessToken?: string };
   resourceServer: {
@@ -70,14 +71,27 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     refreshTokenTtl: options.refreshTokenTtl ?? d.refreshTokenTtl,
     authorizationCodeTtl: options.authorizationCodeTtl ?? d.authorizationCodeTtl,
     idTokenTtl: options.idTokenTtl ?? d.idTokenTtl,
-    keys: { algorithms: [...d.keys.algorithms], ...options.keys },
+    keys: {
+      // Host-supplied keys sign with their own algorithms unless the host lists them.
+      algorithms: options.keys?.jwks
+        ? [...new Set(options.keys.jwks.map((jwk) => jwk.alg as SigningAlgorithm))]
+        : [...d.keys.algorithms],
+      ...definedOnly(options.keys),
+    },
     tokenEndpointAuthMethods: options.tokenEndpointAuthMethods ?? [...d.tokenEndpointAuthMethods],
-    pkce: { ...d.pkce, ...options.pkce },
-    registration: { ...d.registration, ...options.registration },
-    resourceServer: { ...d.resourceServer, realm: issuer, ...options.resourceServer },
+    validateTokenRequest: options.validateTokenRequest,
+    pkce: { ...d.pkce, ...definedOnly(options.pkce) },
+    registration: { ...d.registration, ...definedOnly(options.registration) },
+    resourceServer: { ...d.resourceServer, realm: issuer, ...definedOnly(options.resourceServer) },
     introspectionResourceServers:
       options.introspectionResourceServers ?? [...d.introspectionResourceServers],
-    interaction: { ...d.interaction, ...options.interaction },
-    cleanup: { ...d.cleanup, ...options.cleanup },
+    interaction: { ...d.interaction, ...definedOnly(options.interaction) },
+    cleanup: { ...d.cleanup, ...definedOnly(options.cleanup) },
   };
+}
+
+/** Drops members set to `undefined` (e.g. read from an unset env variable), so they keep their default. */
+function definedOnly<T extends object>(group: T | undefined): Partial<T> {
+  if (!group) return {};
+  return Object.fromEntries(Object.entries(group).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -11,6 +11,22 @@ export interface ScopeDefinition {
    * Default: false.
    */
   userOnly?: boolean;
+  /**
+   * Parameters a token request must carry when it asks for this scope, for APIs that need extra
+   * attributes (e.g. `['consent_id']`). A request without them gets `invalid_request`. Default: none.
+   */
+  requiredTokenParameters?: string[];
+}
+
+/** What `validateTokenRequest` sees: the authenticated client and the scopes about to be granted. */
+export interface TokenRequestCheck {
+  grantType: string;
+  clientId: string;
+  /** The user, or null for client_credentials. */
+  subject: string | null;
+  scopes: string[];
+  /** The form parameters of the request. */
+  params: Record<string, string>;
 }
 
 /** Signing algorithms the key store can generate and use. */
@@ -95,6 +111,12 @@ export interface OAuthModuleOptions {
      */
     jwks?: JWK[];
   };
+
+  /**
+   * A hook run before tokens are issued, for rules of the host's own (per client or per scope).
+   * Throw `OAuthException.invalidRequest(...)` (or another OAuthException) to refuse. Default: none.
+   */
+  validateTokenRequest?: (check: TokenRequestCheck) => void | Promise<void>;
 
   /** Client authentication methods the token endpoint accepts. Default: all four. */
   tokenEndpointAuthMethods?: TokenEndpointAuthMethod[];

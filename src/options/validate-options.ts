@@ -72,7 +72,8 @@ function validateIssuer(issuer: unknown): void {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     fail('issuer', `must use https (http is accepted only for localhost), not "${issuer}".`);
   }
-  if (url.search || url.hash) {
+  // URL drops an empty "?" or "#", so look at the string: either still makes a query or fragment.
+  if (url.search || url.hash || /[?#]/.test(issuer as string)) {
     fail('issuer', `must not have a query or fragment (RFC 8414 §2): "${issuer}".`);
   }
 }
@@ -127,6 +128,11 @@ function validateKeys(o: OAuthModuleOptions): void {
       fail('keys.jwks', `needs "kid" and an "alg" of ${SIGNING_ALGORITHMS.join(', ')} on every key.`);
     }
     if (!jwk.d) fail('keys.jwks', `key "${jwk.kid}" is not a private key (no "d"): the server signs with it.`);
+  }
+  for (const alg of algorithms ?? []) {
+    if (!jwks!.some((jwk) => jwk.alg === alg)) {
+      fail('keys.algorithms', `lists ${alg}, but keys.jwks has no ${alg} key: add one or leave keys.algorithms unset.`);
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { OAuthClientAssertion } from '../clients/oauth-client-assertion.entity';
 import { OAuthClient } from '../clients/oauth-client.entity';
 import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
 import { OAuthConsent } from '../consent/oauth-consent.entity';
@@ -13,4 +14,5 @@ export const OAUTH_ENTITIES = [
   OAuthConsent,
   OAuthSigningKey,
   OAuthInteraction,
+  OAuthClientAssertion,
 ];

@@ -30,8 +30,13 @@ export class OAuthToken {
   @StringColumn('subject', ID_LENGTH, { nullable: true })
   subject: string | null;
 
+  /** Scopes of the access token. */
   @JsonColumn('scopes')
   scopes: string[];
+
+  /** Scopes of the refresh token: the whole authorization, even when the access token was narrowed. */
+  @JsonColumn('refresh_scopes', { nullable: true })
+  refreshScopes: string[] | null;
 
   @StringColumn('grant_type', ID_LENGTH)
   grantType: string;

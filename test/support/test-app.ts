@@ -1,4 +1,4 @@
-import { INestApplication, Module } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
 import { OAuthModule, OAuthModuleOptions, ResourceOwnerProvider } from '../../src';
@@ -43,7 +43,7 @@ export interface TestApp {
 export async function startTestApp(
   kind: TestDatabaseKind,
   overrides: Partial<OAuthModuleOptions> = {},
-  extra: { imports?: Module[]; controllers?: unknown[]; providers?: unknown[] } = {},
+  extra: { imports?: unknown[]; controllers?: unknown[]; providers?: unknown[] } = {},
 ): Promise<TestApp> {
   const database = await openTestDatabase(kind);
   // The issuer must be known before listening, so reserve the port first.

@@ -1,0 +1,75 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { SAMPLE_CONFIG, SampleConfig } from './config';
+import { typeOrmOptions } from './database';
+import { OAuthModule } from './oauth-server';
+import { PagesController } from './pages/pages.controller';
+import { SessionModule } from './session/session.module';
+import { UsersModule } from './users/users.module';
+import { UsersService } from './users/users.service';
+
+/** Makes the SampleConfig injectable everywhere (the sample's stand-in for @nestjs/config). */
+@Global()
+@Module({})
+class SampleConfigModule {
+  static forRoot(config: SampleConfig): DynamicModule {
+    return {
+      module: SampleConfigModule,
+      providers: [{ provide: SAMPLE_CONFIG, useValue: config }],
+      exports: [SAMPLE_CONFIG],
+    };
+  }
+}
+
+/**
+ * The sample host app: its own users, sessions and pages, plus the authorization server
+ * sharing its DataSource.
+ *
+ * Still to come (each in its own folder, imported here):
+ * - consent page: the module serves a default one; a custom page would set
+ *   `interaction.consentUrl` and live in sample-app/consent/;
+ * - developer portal (register and manage clients): sample-app/portal/;
+ * - demo resource APIs protected by OAuthGuard (/api/accounts, /api/payments, /api/me):
+ *   sample-app/api/.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: SampleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SampleConfigModule.forRoot(config),
+        TypeOrmModule.forRootAsync({
+          inject: [SAMPLE_CONFIG],
+          useFactory: (c: SampleConfig) => typeOrmOptions(c.database),
+        }),
+        UsersModule,
+        SessionModule,
+        OAuthModule.forRootAsync({
+          imports: [UsersModule],
+          inject: [DataSource, UsersService, SAMPLE_CONFIG],
+          useFactory: (dataSource: DataSource, users: UsersService, c: SampleConfig) => ({
+            issuer: c.issuer,
+            dataSource,
+            scopes: {
+              openid: { description: 'Sign you in with your identity' },
+              profile: { description: 'See your name' },
+              email: { description: 'See your email address' },
+              offline_access: { description: 'Keep access when you are not using the app' },
+              'accounts:read': { description: 'Read your account information and balances' },
+              'payments:write': { description: 'Initiate payments from your accounts', userOnly: true },
+            },
+            resourceOwner: users,
+            interaction: { loginUrl: '/login' },
+            resourceServer: { revocationCheck: 'strict' },
+            registration: c.registrationToken
+              ? { enabled: true, initialAccessToken: c.registrationToken }
+              : { enabled: false },
+          }),
+        }),
+      ],
+      controllers: [PagesController],
+    };
+  }
+}

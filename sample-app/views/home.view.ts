@@ -1,0 +1,30 @@
+import { html } from './html';
+import { layout } from './layout';
+
+export interface HomeView {
+  /** The signed-in user and the CSRF token of the sign-out form, or none. */
+  user?: { name: string; username: string; csrfToken: string };
+  issuer: string;
+}
+
+export function homePage({ user, issuer }: HomeView): string {
+  return layout(
+    'Home',
+    html`<h1>nest-oauth-server sample</h1>
+${
+  user
+    ? html`<p>Signed in as <strong>${user.name}</strong> (${user.username}).</p>
+<form method="post" action="/logout">
+<input type="hidden" name="csrf_token" value="${user.csrfToken}">
+<button type="submit">Sign out</button>
+</form>`
+    : html`<p>You are not signed in. <a href="/login">Sign in</a></p>`
+}
+<h2>Authorization server</h2>
+<ul>
+<li>Issuer: <code>${issuer}</code></li>
+<li><a href="/.well-known/oauth-authorization-server">Authorization server metadata</a></li>
+<li><a href="/.well-known/openid-configuration">OpenID Provider configuration</a></li>
+</ul>`,
+  );
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { html, SafeHtml } from './html';
+
+/** The only stylesheet, inline: allowed by its hash in the Content-Security-Policy. */
+const STYLE = `
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
+label { display: block; margin-top: 1rem; font-weight: 600; }
+input { display: block; width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; }
+button { margin-top: 1.25rem; padding: .5rem 1.25rem; font: inherit; cursor: pointer; }
+:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
+.error { border-left: 4px solid #c01c28; padding: .5rem 1rem; background: #fbeaea; }
+`;
+
+/** `style-src` source that allows exactly STYLE. */
+export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+
+/** A full page: language, title, the stylesheet and a main landmark around the content. */
+export function layout(title: string, content: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · nest-oauth-server sample</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<main>
+${content}
+</main>
+</body>
+</html>
+`.value;
+}

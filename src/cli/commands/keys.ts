@@ -1,0 +1,21 @@
+import type { KeyStore } from '../../keys/key-store.service';
+import type { OAuthConfig } from '../../options/oauth-config';
+import type { SigningAlgorithm } from '../../options/oauth-module-options.interface';
+import { CliError } from '../errors';
+import type { CommandOutput } from './clients';
+
+/** New active key(s); the previous active keys become `retiring` and keep verifying. */
+export async function rotateKeys(keys: KeyStore, config: OAuthConfig, alg: string | undefined): Promise<CommandOutput> {
+  if (alg !== undefined && !config.keys.algorithms.includes(alg as SigningAlgorithm)) {
+    throw new CliError(`--alg must be one of the configured keys.algorithms: ${config.keys.algorithms.join(', ')}`);
+  }
+  const kids = await keys.rotate(alg as SigningAlgorithm | undefined);
+  return {
+    json: { created: kids },
+    text: [
+      `New active signing key(s): ${kids.join(', ')}.`,
+      'The previous keys are now retiring: they sign nothing new but keep verifying existing tokens.',
+      'Other instances pick up the change within a minute.',
+    ].join('\n'),
+  };
+}

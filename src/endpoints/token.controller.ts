@@ -1,0 +1,48 @@
+import { All, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ClientAuthenticator } from '../clients/client-authenticator.service';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
+import { OAuthException } from '../errors/oauth.exception';
+import { GrantRegistry } from '../grants/grant-registry.service';
+import { OAUTH_PATHS } from '../oauth.constants';
+import type { TokenResponse } from '../tokens/token-response';
+import { formParams } from './form-params';
+
+/** `POST /oauth/token` (RFC 6749 §3.2): authenticate the client, then hand over to its grant. */
+@Controller(OAUTH_PATHS.token)
+@UseFilters(OAuthExceptionFilter)
+export class TokenController {
+  constructor(
+    private readonly clients: ClientAuthenticator,
+    private readonly grants: GrantRegistry,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async token(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<TokenResponse> {
+    const params = formParams(request);
+    const grantType = params.grant_type;
+    if (!grantType) throw OAuthException.invalidRequest('grant_type is required.');
+    const grant = this.grants.find(grantType);
+    if (!grant) throw OAuthException.unsupportedGrantType(`The grant type "${grantType.slice(0, 64)}" is not supported.`);
+
+    const { client, method } = await this.clients.authenticate(request, params);
+    if (method === 'none' && !grant.allowsPublicClients) {
+      throw OAuthException.unauthorizedClient(`Public clients cannot use ${grantType}.`);
+    }
+    if (!client.grantTypes.includes(grantType)) {
+      throw OAuthException.unauthorizedClient(`This client is not registered for ${grantType}.`);
+    }
+    const tokens = await grant.handle({ grantType, params, client, authMethod: method, request });
+    response.setHeader('Cache-Control', 'no-store');
+    response.setHeader('Pragma', 'no-cache');
+    return tokens;
+  }
+
+  /** Any other method: RFC 6749 §3.2 requires POST. */
+  @All()
+  wrongMethod(@Res({ passthrough: true }) response: Response): never {
+    response.setHeader('Allow', 'POST');
+    throw new OAuthException('invalid_request', 'The token endpoint accepts only POST.', 405);
+  }
+}

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
+import { verifierMatches } from '../codes/pkce';
+import { nowMs } from '../common/time';
+import { OAuthException } from '../errors/oauth.exception';
+import { InjectOAuthConfig } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { IdTokenService } from '../tokens/id-token.service';
+import { TokenIssuer } from '../tokens/token-issuer.service';
+import type { TokenResponse } from '../tokens/token-response';
+import { TokenRepository } from '../tokens/token.repository';
+import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { TokenRequestPolicy } from './token-request-policy.service';
+
+/**
+ * RFC 6749 §4.1.3 with PKCE (RFC 7636). The code is consumed before anything else is checked,
+ * so a failed attempt (wrong verifier, wrong redirect URI) burns it; a replayed code revokes
+ * every token issued from it (RFC 6749 §4.1.2).
+ */
+@Injectable()
+export class AuthorizationCodeGrant implements OAuthGrantHandler {
+  readonly allowsPublicClients = true;
+
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly tokens: TokenRepository,
+    private readonly issuer: TokenIssuer,
+    private readonly idTokens: IdTokenService,
+    private readonly policy: TokenRequestPolicy,
+  ) {}
+
+  async handle(request: TokenRequest): Promise<TokenResponse> {
+    const { params, client } = request;
+    if (!params.code) throw OAuthException.invalidRequest('code is required.');
+    const code = await this.codes.findByCode(params.code);
+    if (!code) throw OAuthException.invalidGrant('The authorization code is invalid.');
+    if (!(await this.codes.consume(code.id))) {
+      await this.tokens.revokeIssuedFromCode(code.id);
+      throw OAuthException.invalidGrant('The authorization code was already used; tokens issued from it are revoked.');
+    }
+    if (code.clientId !== client.clientId) throw OAuthException.invalidGrant('The authorization code is invalid.');
+    if (code.expiresAt <= nowMs()) throw OAuthException.invalidGrant('The authorization code has expired.');
+    this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
+    this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
+    await this.policy.check(request, code.scopes, code.subject);
+
+    const { response } = await this.issuer.issue({
+      clientId: client.clientId,
+      subject: code.subject,
+      scopes: code.scopes,
+      grantType: 'authorization_code',
+      audience: code.resources ?? undefined,
+      withRefreshToken: this.mayIssueRefreshToken(client.grantTypes, code.scopes),
+      originCodeId: code.id,
+      authTime: code.authTime,
+    });
+    if (code.scopes.includes('openid')) {
+      response.id_token = await this.idTokens.sign({
+        clientId: client.clientId,
+        subject: code.subject,
+        accessToken: response.access_token,
+        nonce: code.nonce,
+        authTime: code.authTime,
+        acr: code.acr,
+      });
+    }
+    return response;
+  }
+
+  /**
+   * Refresh tokens go to clients registered for the refresh_token grant. For OpenID requests
+   * on a server that defines `offline_access`, only when the user granted it (OIDC Core §11).
+   */
+  private mayIssueRefreshToken(clientGrants: string[], scopes: string[]): boolean {
+    if (!clientGrants.includes('refresh_token') || !this.config.grantTypes.includes('refresh_token')) return false;
+    if (scopes.includes('openid') && 'offline_access' in this.config.scopes) return scopes.includes('offline_access');
+    return true;
+  }
+
+  /** RFC 6749 §4.1.3: the same redirect URI as the authorization request. */
+  private checkRedirectUri(given: string | undefined, expected: string, registered: string[]): void {
+    if (given === undefined) {
+      if (registered.length === 1) return; // it could be omitted at the authorization endpoint too
+      throw OAuthException.invalidRequest('redirect_uri is required.');
+    }
+    if (given !== expected) throw OAuthException.invalidGrant('redirect_uri does not match the authorization request.');
+  }
+
+  private checkPkce(verifier: string | undefined, challenge: string | null, method: string | null): void {
+    if (!challenge) {
+      // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade attempt.
+      if (verifier !== undefined) throw OAuthException.invalidGrant('This code was issued without PKCE.');
+      return;
+    }
+    if (verifier === undefined) throw OAuthException.invalidGrant('code_verifier is required.');
+    if (!verifierMatches(verifier, challenge, method ?? 'S256')) {
+      throw OAuthException.invalidGrant('code_verifier does not match the code challenge.');
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { OAuthException } from '../errors/oauth.exception';
+import { InjectOAuthConfig } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { TokenIssuer } from '../tokens/token-issuer.service';
+import type { TokenResponse } from '../tokens/token-response';
+import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { grantableScopes } from './scope-policy';
+import { TokenRequestPolicy } from './token-request-policy.service';
+
+/**
+ * RFC 6749 §4.4: an application acting for itself. Confidential clients only, never a refresh
+ * token (the client simply asks again), never a user-only scope.
+ */
+@Injectable()
+export class ClientCredentialsGrant implements OAuthGrantHandler {
+  readonly allowsPublicClients = false;
+
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly issuer: TokenIssuer,
+    private readonly policy: TokenRequestPolicy,
+  ) {}
+
+  async handle(request: TokenRequest): Promise<TokenResponse> {
+    if (request.client.clientType !== 'confidential') {
+      throw OAuthException.unauthorizedClient('client_credentials needs a confidential client.');
+    }
+    const scopes = grantableScopes(request.params.scope, request.client, this.config, false);
+    await this.policy.check(request, scopes, null);
+    const { response } = await this.issuer.issue({
+      clientId: request.client.clientId,
+      subject: null,
+      scopes,
+      grantType: 'client_credentials',
+      withRefreshToken: false,
+    });
+    return response;
+  }
+}

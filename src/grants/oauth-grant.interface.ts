@@ -1,0 +1,24 @@
+import type { Request } from 'express';
+import type { OAuthClient } from '../clients/oauth-client.entity';
+import type { TokenResponse } from '../tokens/token-response';
+
+/** One token request, after the client has been authenticated. */
+export interface TokenRequest {
+  grantType: string;
+  /** The form parameters, each a single string (duplicates were refused). */
+  params: Record<string, string>;
+  client: OAuthClient;
+  /** How the client authenticated; `none` for public clients. */
+  authMethod: string;
+  request: Request;
+}
+
+/**
+ * A grant type of the token endpoint. Built-in grants implement it; a host adds its own by
+ * providing a class tagged with `@OAuthGrant('urn:...')` (and listing the name in `grantTypes`).
+ */
+export interface OAuthGrantHandler {
+  /** May public clients (no authentication) use this grant? */
+  readonly allowsPublicClients: boolean;
+  handle(request: TokenRequest): Promise<TokenResponse>;
+}

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { parseScope } from '../common/scope';
+import { nowMs } from '../common/time';
+import { OAuthException } from '../errors/oauth.exception';
+import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { inTransaction } from '../storage/transaction';
+import { TokenIssuer } from '../tokens/token-issuer.service';
+import type { TokenResponse } from '../tokens/token-response';
+import { TokenRepository } from '../tokens/token.repository';
+import { DataSource } from 'typeorm';
+import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { TokenRequestPolicy } from './token-request-policy.service';
+
+/**
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and
+ * kills the old one. A second use of a rotated token is taken as theft: the whole family is
+ * revoked. The family's lifetime is absolute: rotation never extends it.
+ */
+@Injectable()
+export class RefreshTokenGrant implements OAuthGrantHandler {
+  readonly allowsPublicClients = true;
+
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    @InjectOAuthDataSource() private readonly dataSource: DataSource,
+    private readonly tokens: TokenRepository,
+    private readonly issuer: TokenIssuer,
+    private readonly policy: TokenRequestPolicy,
+  ) {}
+
+  async handle(request: TokenRequest): Promise<TokenResponse> {
+    const refreshToken = request.params.refresh_token;
+    if (!refreshToken) throw OAuthException.invalidRequest('refresh_token is required.');
+    const row = await this.tokens.findByRefreshToken(refreshToken);
+    // Another client's token is treated as unknown: no hint that it exists.
+    if (!row || row.clientId !== request.client.clientId) {
+      throw OAuthException.invalidGrant('The refresh token is invalid.');
+    }
+    if (row.revokedAt !== null) throw OAuthException.invalidGrant('The refresh token was revoked.');
+    if (row.refreshExpiresAt === null || row.refreshExpiresAt <= nowMs()) {
+      throw OAuthException.invalidGrant('The refresh token has expired.');
+    }
+    const granted = row.refreshScopes ?? row.scopes;
+    const scopes = this.narrowedScopes(request.params.scope, granted);
+    await this.policy.check(request, scopes, row.subject);
+
+    const outcome = await inTransaction(this.dataSource, async (manager) => {
+      if (!(await this.tokens.consumeRefreshToken(row.id, manager))) return 'reused' as const;
+      return this.issuer.issue(
+        {
+          clientId: row.clientId,
+          subject: row.subject,
+          scopes,
+          refreshScopes: granted,
+          grantType: 'refresh_token',
+          audience: row.audience,
+          withRefreshToken: true,
+          family: { id: row.familyId, refreshCount: row.refreshCount, refreshExpiresAt: row.refreshExpiresAt! },
+          originCodeId: row.originCodeId,
+          authTime: row.authTime,
+        },
+        manager,
+      );
+    });
+    if (outcome === 'reused') {
+      // Run after the winner's transaction committed, so its new tokens are revoked too.
+      await inTransaction(this.dataSource, (manager) => this.tokens.revokeFamily(row.familyId, manager));
+      throw OAuthException.invalidGrant('The refresh token was already used; its authorization is revoked.');
+    }
+    return outcome.response;
+  }
+
+  /** RFC 6749 §6: the scope may narrow, never widen. */
+  private narrowedScopes(requested: string | undefined, granted: string[]): string[] {
+    if (requested === undefined) return granted;
+    const scopes = parseScope(requested);
+    if (scopes.length === 0) throw OAuthException.invalidScope('The scope parameter is empty.');
+    const extra = scopes.filter((scope) => !granted.includes(scope));
+    if (extra.length > 0) {
+      throw OAuthException.invalidScope(`The refresh token was not granted ${extra.map((s) => `"${s.slice(0, 64)}"`).join(', ')}.`);
+    }
+    return scopes;
+  }
+}

@@ -1,0 +1,37 @@
+import { parseScope, SCOPE_TOKEN } from '../common/scope';
+import type { OAuthClient } from '../clients/oauth-client.entity';
+import { OAuthException } from '../errors/oauth.exception';
+import type { OAuthConfig } from '../options/oauth-config';
+
+/**
+ * The scopes a token request gets: each requested scope must exist and be allowed for the
+ * client; `userOnly` scopes are refused when no user is involved. No `scope` parameter means
+ * every scope the client may have (RFC 6749 §3.3 lets the server pick a default).
+ */
+export function grantableScopes(
+  requested: string | undefined,
+  client: OAuthClient,
+  config: OAuthConfig,
+  forUser: boolean,
+): string[] {
+  const usable = (scope: string) => forUser || !config.scopes[scope]?.userOnly;
+  if (requested === undefined) {
+    const scopes = client.scopes.filter((scope) => scope in config.scopes && usable(scope));
+    if (scopes.length === 0) throw OAuthException.invalidScope('This client may not request any scope.');
+    return scopes;
+  }
+  const scopes = parseScope(requested);
+  if (scopes.length === 0) throw OAuthException.invalidScope('The scope parameter is empty.');
+  for (const scope of scopes) {
+    if (!SCOPE_TOKEN.test(scope) || !(scope in config.scopes)) {
+      throw OAuthException.invalidScope(`Unknown scope "${scope.slice(0, 64)}".`);
+    }
+    if (!client.scopes.includes(scope)) {
+      throw OAuthException.invalidScope(`This client may not request "${scope}".`);
+    }
+    if (!usable(scope)) {
+      throw OAuthException.invalidScope(`"${scope}" needs a signed-in user and cannot be granted to the client itself.`);
+    }
+  }
+  return scopes;
+}

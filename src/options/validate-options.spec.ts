@@ -1,0 +1,349 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { JWK } from 'jose';
+import { OAUTH_DEFAULTS, resolveOAuthConfig } from './oauth-config';
+import { OAuthConfigurationError } from './oauth-configuration.error';
+import type { OAuthModuleOptions } from './oauth-module-options.interface';
+import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
+import { validateOAuthOptions } from './validate-options';
+
+const resourceOwner: ResourceOwnerProvider = {
+  getSignedInUser: () => null,
+  findById: () => null,
+  getClaims: () => ({}),
+};
+
+/** The smallest configuration that serves the default grants (code flow included). */
+const valid = (overrides: Partial<Record<keyof OAuthModuleOptions, unknown>> = {}): OAuthModuleOptions =>
+  ({
+    issuer: 'https://auth.example.com',
+    dataSource: { type: 'better-sqlite3', database: ':memory:' },
+    scopes: { 'accounts:read': { description: 'Read your accounts' } },
+    resourceOwner,
+    interaction: { loginUrl: '/login' },
+    ...overrides,
+  }) as OAuthModuleOptions;
+
+const privateJwk = (): JWK => {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: 'host-key-1', alg: 'ES256' };
+};
+
+/** Runs the validation and returns the configuration error it threw. */
+function errorOf(options: unknown): OAuthConfigurationError {
+  try {
+    validateOAuthOptions(options as OAuthModuleOptions);
+  } catch (err) {
+    expect(err).toBeInstanceOf(OAuthConfigurationError);
+    return err as OAuthConfigurationError;
+  }
+  throw new Error('expected validateOAuthOptions to throw, but it accepted the options');
+}
+
+function expectRejected(options: unknown, option: string, message: RegExp): void {
+  const err = errorOf(options);
+  expect(err.option).toBe(option);
+  expect(err.message).toContain(`OAuthModule option "${option}"`);
+  expect(err.message).toMatch(message);
+}
+
+describe('validateOAuthOptions', () => {
+  it('accepts a minimal valid configuration', () => {
+    expect(() => validateOAuthOptions(valid())).not.toThrow();
+  });
+
+  it('accepts a machine-to-machine configuration without resourceOwner or loginUrl', () => {
+    expect(() =>
+      validateOAuthOptions(
+        valid({ grantTypes: ['client_credentials'], resourceOwner: undefined, interaction: undefined }),
+      ),
+    ).not.toThrow();
+  });
+
+  it('accepts http for localhost and 127.0.0.1 issuers', () => {
+    expect(() => validateOAuthOptions(valid({ issuer: 'http://localhost:3000' }))).not.toThrow();
+    expect(() => validateOAuthOptions(valid({ issuer: 'http://127.0.0.1:3000/auth' }))).not.toThrow();
+  });
+
+  it.each([undefined, null, 'https://auth.example.com'])('rejects missing options (%p)', (options) => {
+    expectRejected(options, 'options', /is missing/);
+  });
+
+  describe('issuer', () => {
+    it.each([undefined, ''])('rejects a missing issuer (%p)', (issuer) => {
+      expectRejected(valid({ issuer }), 'issuer', /is missing/);
+    });
+
+    it('rejects a relative issuer', () => {
+      expectRejected(valid({ issuer: '/auth' }), 'issuer', /must be an absolute URL/);
+    });
+
+    it('rejects http for a host other than localhost', () => {
+      expectRejected(valid({ issuer: 'http://auth.example.com' }), 'issuer', /must use https/);
+      expectRejected(valid({ issuer: 'http://localhost.example.com' }), 'issuer', /must use https/);
+    });
+
+    it('rejects other schemes', () => {
+      expectRejected(valid({ issuer: 'ftp://auth.example.com' }), 'issuer', /must use https/);
+    });
+
+    it.each([
+      'https://auth.example.com?tenant=1',
+      'https://auth.example.com#top',
+      'https://auth.example.com/?',
+      'https://auth.example.com/#',
+    ])('rejects an issuer with a query or fragment (%s)', (issuer) => {
+      expectRejected(valid({ issuer }), 'issuer', /must not have a query or fragment/);
+    });
+  });
+
+  it.each([undefined, null, 'sqlite://db'])('rejects a missing dataSource (%p)', (dataSource) => {
+    expectRejected(valid({ dataSource }), 'dataSource', /is missing/);
+  });
+
+  describe('scopes', () => {
+    it.each([undefined, null, 'openid profile', ['openid']])('rejects scopes that are not an object (%p)', (scopes) => {
+      expectRejected(valid({ scopes }), 'scopes', /must be an object/);
+    });
+
+    it.each(['accounts read', 'say"hi"', 'back\\slash', ''])('rejects the scope name %p', (name) => {
+      expectRejected(
+        valid({ scopes: { [name]: { description: 'x' } } }),
+        'scopes',
+        /invalid scope name/,
+      );
+    });
+
+    it('names the scope that has no description', () => {
+      expectRejected(valid({ scopes: { openid: {} } }), 'scopes.openid', /needs a description/);
+      expectRejected(valid({ scopes: { openid: null } }), 'scopes.openid', /needs a description/);
+    });
+  });
+
+  describe('grantTypes', () => {
+    it('rejects an unknown grant name and lists the known ones', () => {
+      expectRejected(
+        valid({ grantTypes: ['client_credentials', 'password'] }),
+        'grantTypes',
+        /unknown grant "password".*authorization_code, client_credentials, refresh_token/,
+      );
+    });
+
+    it('accepts a custom grant identified by an absolute URI', () => {
+      expect(() =>
+        validateOAuthOptions(
+          valid({ grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] }),
+        ),
+      ).not.toThrow();
+    });
+
+    it.each([[[]], ['client_credentials']])('rejects an empty or non-array list (%p)', (grantTypes) => {
+      expectRejected(valid({ grantTypes }), 'grantTypes', /must be a non-empty array/);
+    });
+
+    it('requires resourceOwner for the code flow (also by default)', () => {
+      expectRejected(valid({ resourceOwner: undefined }), 'resourceOwner', /required for the authorization_code grant/);
+      expectRejected(
+        valid({ grantTypes: ['authorization_code'], resourceOwner: undefined }),
+        'resourceOwner',
+        /required for the authorization_code grant/,
+      );
+    });
+
+    it('requires interaction.loginUrl for the code flow', () => {
+      expectRejected(valid({ interaction: undefined }), 'interaction.loginUrl', /required for the authorization_code grant/);
+      expectRejected(valid({ interaction: { ttl: 60 } }), 'interaction.loginUrl', /required/);
+    });
+  });
+
+  describe('durations', () => {
+    const ttls: [string, (value: unknown) => OAuthModuleOptions][] = [
+      ['accessTokenTtl', (v) => valid({ accessTokenTtl: v })],
+      ['refreshTokenTtl', (v) => valid({ refreshTokenTtl: v })],
+      ['authorizationCodeTtl', (v) => valid({ authorizationCodeTtl: v })],
+      ['idTokenTtl', (v) => valid({ idTokenTtl: v })],
+      ['interaction.ttl', (v) => valid({ interaction: { loginUrl: '/login', ttl: v } })],
+      ['cleanup.interval', (v) => valid({ cleanup: { interval: v } })],
+    ];
+    const bad = [-1, 0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '60'];
+
+    describe.each(ttls)('%s', (option, build) => {
+      it.each(bad)('rejects %p', (value) => {
+        expectRejected(build(value), option, /must be a positive whole number of seconds/);
+      });
+
+      it('accepts a positive whole number', () => {
+        expect(() => validateOAuthOptions(build(120))).not.toThrow();
+      });
+    });
+
+    it('rejects a negative clock tolerance but accepts 0', () => {
+      expectRejected(valid({ resourceServer: { clockTolerance: -1 } }), 'resourceServer.clockTolerance', /0 or more/);
+      expect(() => validateOAuthOptions(valid({ resourceServer: { clockTolerance: 0 } }))).not.toThrow();
+    });
+  });
+
+  it('rejects an unknown accessTokenFormat', () => {
+    expectRejected(valid({ accessTokenFormat: 'JWT' }), 'accessTokenFormat', /must be one of "jwt", "opaque", not "JWT"/);
+  });
+
+  it('rejects an unknown revocationCheck', () => {
+    expectRejected(
+      valid({ resourceServer: { revocationCheck: 'lazy' } }),
+      'resourceServer.revocationCheck',
+      /must be one of "strict", "stateless"/,
+    );
+  });
+
+  describe('keys', () => {
+    it('rejects an unknown algorithm', () => {
+      expectRejected(valid({ keys: { algorithms: ['HS256'] } }), 'keys.algorithms', /unknown value "HS256"/);
+    });
+
+    it('rejects an empty algorithm list', () => {
+      expectRejected(valid({ keys: { algorithms: [] } }), 'keys.algorithms', /at least one/);
+    });
+
+    it('accepts host keys with kid, alg and private parts', () => {
+      expect(() => validateOAuthOptions(valid({ keys: { jwks: [privateJwk()] } }))).not.toThrow();
+    });
+
+    it.each([
+      ['without kid', { kid: undefined }],
+      ['without alg', { alg: undefined }],
+      ['with an unknown alg', { alg: 'HS256' }],
+    ])('rejects a host key %s', (_label, change) => {
+      expectRejected(valid({ keys: { jwks: [{ ...privateJwk(), ...change }] } }), 'keys.jwks', /needs "kid" and an "alg"/);
+    });
+
+    it('rejects a public-only host key', () => {
+      const { d: _d, ...publicOnly } = privateJwk();
+      expectRejected(valid({ keys: { jwks: [publicOnly] } }), 'keys.jwks', /"host-key-1" is not a private key/);
+    });
+
+    it('rejects an algorithm that no host key has', () => {
+      expectRejected(
+        valid({ keys: { algorithms: ['RS256'], jwks: [privateJwk()] } }),
+        'keys.algorithms',
+        /lists RS256, but keys.jwks has no RS256 key/,
+      );
+      expect(() => validateOAuthOptions(valid({ keys: { algorithms: ['ES256'], jwks: [privateJwk()] } }))).not.toThrow();
+    });
+
+    it('rejects an empty jwks list', () => {
+      expectRejected(valid({ keys: { jwks: [] } }), 'keys.jwks', /non-empty array/);
+    });
+  });
+
+  it('rejects an unknown token endpoint auth method', () => {
+    expectRejected(
+      valid({ tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_jwt'] }),
+      'tokenEndpointAuthMethods',
+      /unknown value "client_secret_jwt"/,
+    );
+  });
+
+  describe('registration', () => {
+    it('requires an initial access token when enabled', () => {
+      expectRejected(
+        valid({ registration: { enabled: true } }),
+        'registration.initialAccessToken',
+        /at least 16 characters when registration is enabled/,
+      );
+    });
+
+    it('rejects a short initial access token', () => {
+      expectRejected(
+        valid({ registration: { enabled: true, initialAccessToken: 'too-short' } }),
+        'registration.initialAccessToken',
+        /at least 16 characters/,
+      );
+    });
+
+    it('accepts a long initial access token, and no token when disabled', () => {
+      expect(() =>
+        validateOAuthOptions(valid({ registration: { enabled: true, initialAccessToken: 'x'.repeat(16) } })),
+      ).not.toThrow();
+      expect(() => validateOAuthOptions(valid({ registration: { enabled: false } }))).not.toThrow();
+    });
+  });
+});
+
+describe('resolveOAuthConfig', () => {
+  it('applies the defaults from OAUTH_DEFAULTS', () => {
+    const config = resolveOAuthConfig(valid());
+    expect(config).toMatchObject({
+      issuer: 'https://auth.example.com',
+      grantTypes: ['authorization_code', 'client_credentials', 'refresh_token'],
+      accessTokenTtl: 3600,
+      accessTokenFormat: 'jwt',
+      accessTokenAudience: 'https://auth.example.com',
+      refreshTokenTtl: 30 * 24 * 3600,
+      authorizationCodeTtl: 60,
+      idTokenTtl: 3600,
+      keys: { algorithms: ['RS256'] },
+      tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      pkce: { requiredForConfidentialClients: true, allowPlain: false },
+      registration: { enabled: false },
+      resourceServer: { revocationCheck: 'strict', allowQueryToken: false, realm: 'https://auth.example.com', clockTolerance: 5 },
+      introspectionResourceServers: [],
+      interaction: { loginUrl: '/login', ttl: 600 },
+      cleanup: { enabled: true, interval: 3600 },
+    });
+    expect(config.accessTokenTtl).toBe(OAUTH_DEFAULTS.accessTokenTtl);
+  });
+
+  it('removes trailing slashes from the issuer, also in the defaults derived from it', () => {
+    const config = resolveOAuthConfig(valid({ issuer: 'https://auth.example.com/tenant-a//' }));
+    expect(config.issuer).toBe('https://auth.example.com/tenant-a');
+    expect(config.accessTokenAudience).toBe('https://auth.example.com/tenant-a');
+    expect(config.resourceServer.realm).toBe('https://auth.example.com/tenant-a');
+  });
+
+  it('keeps what the host set, merging nested groups over the defaults', () => {
+    const config = resolveOAuthConfig(
+      valid({
+        accessTokenTtl: 300,
+        accessTokenAudience: 'https://api.example.com',
+        pkce: { allowPlain: true },
+        interaction: { loginUrl: '/login', ttl: 120 },
+        cleanup: { enabled: false },
+      }),
+    );
+    expect(config.accessTokenTtl).toBe(300);
+    expect(config.accessTokenAudience).toBe('https://api.example.com');
+    expect(config.pkce).toEqual({ requiredForConfidentialClients: true, allowPlain: true });
+    expect(config.interaction).toEqual({ loginUrl: '/login', ttl: 120 });
+    expect(config.cleanup).toEqual({ enabled: false, interval: 3600 });
+  });
+
+  it('treats nested options set to undefined as unset (e.g. values read from an unset env variable)', () => {
+    const config = resolveOAuthConfig(
+      valid({
+        keys: { algorithms: undefined },
+        pkce: { allowPlain: undefined },
+        interaction: { loginUrl: '/login', ttl: undefined },
+        cleanup: { interval: undefined },
+        resourceServer: { clockTolerance: undefined, realm: undefined },
+      }),
+    );
+    expect(config.keys.algorithms).toEqual(['RS256']);
+    expect(config.pkce.allowPlain).toBe(false);
+    expect(config.interaction.ttl).toBe(600);
+    expect(config.cleanup.interval).toBe(3600);
+    expect(config.resourceServer.clockTolerance).toBe(5);
+    expect(config.resourceServer.realm).toBe('https://auth.example.com');
+  });
+
+  it('signs with the algorithms of host-supplied keys when keys.algorithms is not set', () => {
+    const config = resolveOAuthConfig(valid({ keys: { jwks: [privateJwk()] } }));
+    expect(config.keys.algorithms).toEqual(['ES256']);
+  });
+
+  it('does not share arrays with OAUTH_DEFAULTS', () => {
+    const config = resolveOAuthConfig(valid());
+    config.grantTypes.push('mutated');
+    config.keys.algorithms.push('ES256');
+    expect(resolveOAuthConfig(valid()).grantTypes).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
+    expect(OAUTH_DEFAULTS.keys.algorithms).toEqual(['RS256']);
+  });
+});

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { nowSeconds } from '../common/time';
+import { KeyStore } from '../keys/key-store.service';
+import { InjectOAuthConfig } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+
+export interface IdTokenInput {
+  clientId: string;
+  subject: string;
+  accessToken: string;
+  nonce?: string | null;
+  authTime?: number | null;
+  acr?: string | null;
+}
+
+/**
+ * OpenID Connect Core §2 id_tokens, signed with RS256 when the server holds an RS256 key (the
+ * OIDC default). With the code flow, profile and email claims are served by userinfo (§5.4).
+ */
+@Injectable()
+export class IdTokenService {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly keyStore: KeyStore,
+  ) {}
+
+  async sign(input: IdTokenInput): Promise<string> {
+    const algorithms = this.config.keys.algorithms;
+    const key = this.keyStore.signingKey(algorithms.includes('RS256') ? 'RS256' : algorithms[0]);
+    const now = nowSeconds();
+    return new SignJWT({
+      at_hash: atHash(input.accessToken, key.alg),
+      ...(input.nonce ? { nonce: input.nonce } : {}),
+      ...(input.authTime ? { auth_time: input.authTime } : {}),
+      ...(input.acr ? { acr: input.acr } : {}),
+      azp: input.clientId,
+    })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+      .setIssuer(this.config.issuer)
+      .setSubject(input.subject)
+      .setAudience(input.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.config.idTokenTtl)
+      .sign(key.privateKey);
+  }
+}
+
+/** OIDC Core §3.1.3.6: left half of the hash of the access token, base64url. */
+function atHash(accessToken: string, alg: string): string {
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(accessToken).digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}

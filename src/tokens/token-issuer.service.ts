@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { DataSource, EntityManager } from 'typeorm';
+import { randomToken, sha256 } from '../common/crypto';
+import { formatScope } from '../common/scope';
+import { nowMs, secondsToMs } from '../common/time';
+import { KeyStore } from '../keys/key-store.service';
+import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { OAuthToken } from './oauth-token.entity';
+import type { TokenResponse } from './token-response';
+
+/** What a grant decided; the issuer turns it into tokens and a stored row. */
+export interface TokenGrantDecision {
+  clientId: string;
+  /** The user, or null for tokens an application holds for itself (client_credentials). */
+  subject: string | null;
+  /** Scopes of the access token. */
+  scopes: string[];
+  /** Scopes of the refresh token when they differ (a narrowed refresh). Default: `scopes`. */
+  refreshScopes?: string[];
+  grantType: string;
+  audience?: string[];
+  /** Issue a refresh token with the access token. */
+  withRefreshToken: boolean;
+  /** Continue an existing family (refresh) instead of starting one. */
+  family?: { id: string; refreshCount: number; refreshExpiresAt: number };
+  originCodeId?: string | null;
+  /** OIDC auth_time, seconds since the epoch. */
+  authTime?: number | null;
+}
+
+export interface IssuedTokens {
+  response: TokenResponse;
+  row: OAuthToken;
+}
+
+/** Creates access (RFC 9068 JWT or opaque) and refresh tokens and stores their row. */
+@Injectable()
+export class TokenIssuer {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    @InjectOAuthDataSource() private readonly dataSource: DataSource,
+    private readonly keyStore: KeyStore,
+  ) {}
+
+  /** Issues tokens; pass `manager` to write inside the caller's transaction. */
+  async issue(decision: TokenGrantDecision, manager: EntityManager = this.dataSource.manager): Promise<IssuedTokens> {
+    const now = nowMs();
+    const id = randomUUID();
+    const audience = decision.audience ?? [this.config.accessTokenAudience];
+    const expiresAt = now + secondsToMs(this.config.accessTokenTtl);
+    const opaque = this.config.accessTokenFormat === 'opaque';
+    const accessToken = opaque ? randomToken() : await this.signAccessToken(decision, id, audience, now, expiresAt);
+    const refreshToken = decision.withRefreshToken ? randomToken() : undefined;
+    const refreshExpiresAt = decision.withRefreshToken
+      ? (decision.family?.refreshExpiresAt ?? now + secondsToMs(this.config.refreshTokenTtl))
+      : null;
+    const refreshCount = decision.family ? decision.family.refreshCount + 1 : 0;
+
+    const row = manager.create(OAuthToken, {
+      id,
+      accessTokenHash: opaque ? sha256(accessToken) : null,
+      refreshTokenHash: refreshToken ? sha256(refreshToken) : null,
+      clientId: decision.clientId,
+      subject: decision.subject,
+      scopes: decision.scopes,
+      refreshScopes: refreshToken ? (decision.refreshScopes ?? decision.scopes) : null,
+      grantType: decision.grantType,
+      familyId: decision.family?.id ?? id,
+      refreshCount,
+      audience,
+      issuedAt: now,
+      expiresAt,
+      refreshExpiresAt,
+      refreshConsumedAt: null,
+      revokedAt: null,
+      originCodeId: decision.originCodeId ?? null,
+      authTime: decision.authTime ?? null,
+    });
+    await manager.insert(OAuthToken, row);
+
+    const response: TokenResponse = {
+      token_type: 'Bearer',
+      access_token: accessToken,
+      expires_in: this.config.accessTokenTtl,
+      scope: formatScope(decision.scopes),
+      status: 'approved',
+    };
+    if (refreshToken && refreshExpiresAt !== null) {
+      response.refresh_token = refreshToken;
+      response.refresh_token_expires_in = Math.max(0, Math.floor((refreshExpiresAt - now) / 1000));
+      response.refresh_token_issued_at = Math.floor(now / 1000);
+      response.refresh_count = refreshCount;
+    }
+    return { response, row };
+  }
+
+  /** RFC 9068 access token. */
+  private async signAccessToken(
+    decision: TokenGrantDecision,
+    jti: string,
+    audience: string[],
+    now: number,
+    expiresAt: number,
+  ): Promise<string> {
+    const key = this.keyStore.signingKey();
+    return new SignJWT({
+      client_id: decision.clientId,
+      scope: formatScope(decision.scopes),
+      ...(decision.authTime ? { auth_time: decision.authTime } : {}),
+    })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(this.config.issuer)
+      // RFC 9068 §2.2: for tokens without a user, sub is the client's id.
+      .setSubject(decision.subject ?? decision.clientId)
+      .setAudience(audience.length === 1 ? audience[0] : audience)
+      .setJti(jti)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(expiresAt / 1000))
+      .sign(key.privateKey);
+  }
+}

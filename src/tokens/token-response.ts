@@ -1,0 +1,22 @@
+/**
+ * The token endpoint's success response: RFC 6749 §5.1 plus the fields our product documents
+ * name (`status`, `refresh_token_expires_in`, `refresh_token_issued_at`, `refresh_count`).
+ */
+export interface TokenResponse {
+  token_type: 'Bearer';
+  access_token: string;
+  /** Seconds until the access token expires. */
+  expires_in: number;
+  /** The granted scopes, space-separated. */
+  scope: string;
+  /** Always `approved` for an issued token. */
+  status: 'approved';
+  refresh_token?: string;
+  /** Seconds until the refresh token (its family) expires. */
+  refresh_token_expires_in?: number;
+  /** When this refresh token was issued, seconds since the epoch. */
+  refresh_token_issued_at?: number;
+  /** 0 on first issue, +1 on each refresh. */
+  refresh_count?: number;
+  id_token?: string;
+}

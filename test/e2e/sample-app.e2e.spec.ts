@@ -1,0 +1,265 @@
+// The sample app (sample-app/) started in-process, the way `npm run sample` starts it, on
+// in-memory SQLite and on PostgreSQL: the sample-app contract of DESIGN.md §5.
+import type { INestApplication } from '@nestjs/common';
+import { startSampleApp } from '../../sample-app/bootstrap';
+import { UsersService } from '../../sample-app/users/users.service';
+import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
+import { createTestDatabase } from '../support/postgres';
+import { freePort } from '../support/test-app';
+
+interface RunningSample {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database URL in the sample's DATABASE_URL format. */
+async function freshDatabase(kind: TestDatabaseKind): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'sqlite') return { url: 'sqlite::memory:', drop: async () => undefined };
+  const server = process.env.TEST_POSTGRES_URL;
+  if (!server) throw new Error('TEST_POSTGRES_URL is not set: run through jest (global-setup starts PostgreSQL).');
+  return createTestDatabase(server);
+}
+
+/** Starts the sample on a free port; the issuer is fixed before listening, so the port is reserved first. */
+async function startSample(env: Record<string, string>): Promise<RunningSample> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { app } = await startSampleApp(
+    { PORT: String(port), HOST: '127.0.0.1', OAUTH_ISSUER: url, ...env },
+    { logger: false },
+  );
+  return { app, url, close: () => app.close() };
+}
+
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+  redirect: 'manual' as const,
+});
+
+/** `name=value` of the session cookie set by a response, or undefined. */
+function sessionCookie(response: Response): string | undefined {
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('sid='));
+  return cookie?.split(';')[0];
+}
+
+function expectPageHeaders(response: Response): void {
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
+  expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+  expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(response.headers.get('cache-control')).toBe('no-store');
+}
+
+describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
+  let database: { url: string; drop(): Promise<void> };
+  let sample: RunningSample;
+
+  beforeAll(async () => {
+    database = await freshDatabase(kind);
+    sample = await startSample({ DATABASE_URL: database.url, SESSION_SECRET: 'a-test-session-secret' });
+  });
+  afterAll(async () => {
+    await sample?.close();
+    await database?.drop();
+  });
+
+  const signIn = (username: string, password: string, returnTo = '/') =>
+    fetch(`${sample.url}/login`, form({ username, password, return_to: returnTo }));
+
+  describe('authorization server metadata', () => {
+    it('serves RFC 8414 metadata with every field of the contract', async () => {
+      const response = await fetch(`${sample.url}/.well-known/oauth-authorization-server`);
+      expect(response.status).toBe(200);
+      const metadata = await response.json();
+      expect(metadata).toMatchObject({
+        issuer: sample.url,
+        authorization_endpoint: expect.stringMatching(new RegExp(`^${sample.url}/`)),
+        token_endpoint: expect.stringMatching(new RegExp(`^${sample.url}/`)),
+        jwks_uri: expect.stringMatching(new RegExp(`^${sample.url}/`)),
+        revocation_endpoint: expect.stringMatching(new RegExp(`^${sample.url}/`)),
+        introspection_endpoint: expect.stringMatching(new RegExp(`^${sample.url}/`)),
+        userinfo_endpoint: expect.stringMatching(new RegExp(`^${sample.url}/`)),
+        response_types_supported: ['code'],
+        grant_types_supported: expect.arrayContaining(['authorization_code', 'client_credentials', 'refresh_token']),
+        token_endpoint_auth_methods_supported: expect.any(Array),
+        code_challenge_methods_supported: ['S256'],
+        authorization_response_iss_parameter_supported: true,
+      });
+      expect([...metadata.scopes_supported].sort()).toEqual(
+        ['accounts:read', 'email', 'offline_access', 'openid', 'payments:write', 'profile'],
+      );
+      expect(metadata).not.toHaveProperty('registration_endpoint');
+    });
+
+    it('serves the OpenID Provider configuration', async () => {
+      const response = await fetch(`${sample.url}/.well-known/openid-configuration`);
+      expect(response.status).toBe(200);
+      const metadata = await response.json();
+      expect(metadata.issuer).toBe(sample.url);
+      expect(metadata.id_token_signing_alg_values_supported).toContain('RS256');
+    });
+
+    it('publishes an RS256 public key at jwks_uri', async () => {
+      const { jwks_uri } = await (await fetch(`${sample.url}/.well-known/oauth-authorization-server`)).json();
+      const response = await fetch(jwks_uri);
+      expect(response.status).toBe(200);
+      const { keys } = await response.json();
+      expect(keys).toEqual(expect.arrayContaining([expect.objectContaining({ kty: 'RSA', alg: 'RS256', kid: expect.any(String) })]));
+      for (const key of keys) expect(key).not.toHaveProperty('d');
+    });
+  });
+
+  describe('sign-in page', () => {
+    it('has labelled Username and Password inputs, a Sign in button and the return_to', async () => {
+      const response = await fetch(`${sample.url}/login?return_to=${encodeURIComponent('/oauth/authorize?client_id=a&state="x"')}`);
+      expect(response.status).toBe(200);
+      expectPageHeaders(response);
+      const page = await response.text();
+      expect(page).toMatch(/<label for="username">Username<\/label>\s*<input id="username"/);
+      expect(page).toMatch(/<label for="password">Password<\/label>\s*<input id="password"[^>]*type="password"/);
+      expect(page).toMatch(/<button type="submit">Sign in<\/button>/);
+      expect(page).toContain('name="return_to" value="/oauth/authorize?client_id=a&amp;state=&quot;x&quot;"');
+    });
+
+    it("signs alice in with her password: the cookie is set and the home page shows her", async () => {
+      const response = await signIn('alice', 'alice-password');
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/');
+      const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('sid='))!;
+      expect(setCookie).toMatch(/; HttpOnly/);
+      expect(setCookie).toMatch(/; SameSite=Lax/);
+      expect(setCookie).toMatch(/; Path=\//);
+
+      const home = await fetch(`${sample.url}/`, { headers: { cookie: sessionCookie(response)! } });
+      expect(home.status).toBe(200);
+      expectPageHeaders(home);
+      const page = await home.text();
+      expect(page).toContain('Signed in as <strong>Alice Liddell</strong> (alice)');
+      expect(page).toMatch(/<button type="submit">Sign out<\/button>/);
+    });
+
+    it('returns to a same-site return_to after signing in', async () => {
+      const returnTo = '/oauth/authorize?client_id=a&state=xyz';
+      const response = await signIn('bob', 'bob-password', returnTo);
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(returnTo);
+    });
+
+    it.each(['//evil.example', 'https://evil.example', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', ' //evil.example'])(
+      'never redirects off-site: return_to %s lands on /',
+      async (returnTo) => {
+        const response = await signIn('alice', 'alice-password', returnTo);
+        expect(response.status).toBe(303);
+        expect(response.headers.get('location')).toBe('/');
+      },
+    );
+
+    it.each([
+      ['a wrong password', 'alice', 'bob-password'],
+      ['an unknown user', 'mallory', 'alice-password'],
+      ['an empty password', 'alice', ''],
+    ])('refuses %s with 401 and no cookie', async (_, username, password) => {
+      const response = await signIn(username, password);
+      expect(response.status).toBe(401);
+      expect(sessionCookie(response)).toBeUndefined();
+      expectPageHeaders(response);
+      const page = await response.text();
+      expect(page).toContain('role="alert"');
+      expect(page).toMatch(/<button type="submit">Sign in<\/button>/);
+    });
+
+    it('escapes what the user typed when it shows the form again', async () => {
+      const response = await signIn('<script>alert(1)</script>', 'x');
+      expect(response.status).toBe(401);
+      const page = await response.text();
+      expect(page).not.toContain('<script>');
+      expect(page).toContain('value="&lt;script&gt;alert(1)&lt;/script&gt;"');
+    });
+
+    it('ignores a session cookie whose signature does not match', async () => {
+      const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
+      const [userId, authTime] = cookie.slice('sid='.length).split('.');
+      const forged = `sid=${userId}.${Number(authTime) + 3600}.AAAA`;
+      const page = await (await fetch(`${sample.url}/`, { headers: { cookie: forged } })).text();
+      expect(page).toContain('You are not signed in');
+    });
+  });
+
+  describe('sign-out', () => {
+    it('needs the CSRF token of the session, then clears the cookie', async () => {
+      const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
+      const home = await (await fetch(`${sample.url}/`, { headers: { cookie } })).text();
+      const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(home)![1];
+
+      const forged = await fetch(`${sample.url}/logout`, { ...form({ csrf_token: 'forged' }), headers: { ...form({}).headers, cookie } });
+      expect(forged.status).toBe(403);
+      expect(sessionCookie(forged)).toBeUndefined();
+
+      const response = await fetch(`${sample.url}/logout`, { ...form({ csrf_token: csrfToken }), headers: { ...form({}).headers, cookie } });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/');
+      expect(response.headers.getSetCookie().find((c) => c.startsWith('sid='))).toMatch(/^sid=; .*Max-Age=0/);
+    });
+  });
+
+  describe('as the ResourceOwnerProvider', () => {
+    it('reads the signed-in user from the session and gives claims by scope', async () => {
+      const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
+      const users = sample.app.get(UsersService);
+      const user = await users.getSignedInUser({ headers: { cookie } });
+      expect(user).toMatchObject({ username: 'alice', id: expect.any(String), authTime: expect.any(Number) });
+      expect(await users.getSignedInUser({ headers: {} })).toBeNull();
+      expect(await users.findById(user!.id)).toEqual({ id: user!.id, username: 'alice' });
+      expect(await users.findById('nobody')).toBeNull();
+      expect(await users.getClaims(user!.id, ['openid'])).toEqual({});
+      expect(await users.getClaims(user!.id, ['openid', 'profile', 'email'])).toEqual({
+        name: 'Alice Liddell',
+        email: 'alice@example.com',
+        email_verified: true,
+      });
+    });
+  });
+
+  if (kind === 'postgres') {
+    it('lets a second instance start on the same database and share sessions through SESSION_SECRET', async () => {
+      const second = await startSample({ DATABASE_URL: database.url, SESSION_SECRET: 'a-test-session-secret' });
+      try {
+        const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
+        const page = await (await fetch(`${second.url}/`, { headers: { cookie } })).text();
+        expect(page).toContain('Signed in as <strong>Alice Liddell</strong>');
+      } finally {
+        await second.close();
+      }
+    });
+  }
+});
+
+describe('sample app with OAUTH_REGISTRATION_TOKEN', () => {
+  const token = 'a-registration-token-for-the-tests';
+  let sample: RunningSample;
+  beforeAll(async () => {
+    sample = await startSample({ DATABASE_URL: 'sqlite::memory:', OAUTH_REGISTRATION_TOKEN: token });
+  });
+  afterAll(() => sample?.close());
+
+  it('advertises the registration endpoint and guards it with the token', async () => {
+    const metadata = await (await fetch(`${sample.url}/.well-known/oauth-authorization-server`)).json();
+    expect(metadata.registration_endpoint).toBe(`${sample.url}/oauth/register`);
+
+    const body = JSON.stringify({ client_name: 'Test client', redirect_uris: ['https://client.example/callback'] });
+    const headers = { 'content-type': 'application/json' };
+    const refused = await fetch(metadata.registration_endpoint, { method: 'POST', headers, body });
+    expect(refused.status).toBe(401);
+
+    const registered = await fetch(metadata.registration_endpoint, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${token}` },
+      body,
+    });
+    expect(registered.status).toBe(201);
+    expect(await registered.json()).toMatchObject({ client_id: expect.any(String), client_name: 'Test client' });
+  });
+});
