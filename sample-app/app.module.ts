@@ -58,7 +58,10 @@ export class AppModule {
               email: { description: 'See your email address' },
               offline_access: { description: 'Keep access when you are not using the app' },
               'accounts:read': { description: 'Read your account information and balances' },
-              'payments:write': { description: 'Initiate payments from your accounts', userOnly: true },
+              'payments:write': {
+                description: 'Initiate payments from your accounts',
+                userOnly: true,
+              },
             },
             resourceOwner: users,
             interaction: { loginUrl: '/login' },

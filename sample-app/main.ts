@@ -5,7 +5,9 @@ import { startSampleApp } from './bootstrap';
 async function main(): Promise<void> {
   const { app, url } = await startSampleApp(process.env);
   app.enableShutdownHooks();
-  new Logger('Sample').log(`Authorization server ready at ${url} (metadata: ${url}/.well-known/oauth-authorization-server)`);
+  new Logger('Sample').log(
+    `Authorization server ready at ${url} (metadata: ${url}/.well-known/oauth-authorization-server)`,
+  );
 }
 
 main().catch((err) => {

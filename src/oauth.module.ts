@@ -1,6 +1,7 @@
 import { Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ClientService } from './clients/client.service';
+import { BodyErrorHandler } from './errors/body-error-handler';
 import { ServerMetadataService } from './discovery/server-metadata.service';
 import { DiscoveryController } from './endpoints/discovery.controller';
 import { JwksController } from './endpoints/jwks.controller';
@@ -43,6 +44,7 @@ const configProvider: Provider = {
   providers: [
     configProvider,
     OwnedDataSourceCloser,
+    BodyErrorHandler,
     dataSourceProvider,
     KeyStore,
     ServerMetadataService,

@@ -37,6 +37,8 @@ export function redirectTo(response: Response, location: string): void {
  */
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== 'string' || value.length > 8192) return '/';
+  // Backslashes and control characters: browsers drop or rewrite them, "/\\host" is "//host".
+  // eslint-disable-next-line no-control-regex
   if (!value.startsWith('/') || value.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(value)) {
     return '/';
   }

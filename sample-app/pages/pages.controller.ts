@@ -29,9 +29,14 @@ export class PagesController {
       200,
       homePage({
         issuer: this.config.issuer,
-        user: user && session
-          ? { name: user.name, username: user.username, csrfToken: this.sessions.csrfToken(session) }
-          : undefined,
+        user:
+          user && session
+            ? {
+                name: user.name,
+                username: user.username,
+                csrfToken: this.sessions.csrfToken(session),
+              }
+            : undefined,
       }),
     );
   }
@@ -60,13 +65,20 @@ export class PagesController {
   }
 
   @Post('logout')
-  logout(@Req() request: Request, @Body() body: Record<string, unknown>, @Res() response: Response): void {
+  logout(
+    @Req() request: Request,
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): void {
     const session = this.sessions.read(request);
     if (session && !this.sessions.verifyCsrfToken(session, body?.csrf_token)) {
       sendPage(
         response,
         403,
-        messagePage('Not signed out', 'The sign-out form has expired. Go to the home page and sign out from there.'),
+        messagePage(
+          'Not signed out',
+          'The sign-out form has expired. Go to the home page and sign out from there.',
+        ),
       );
       return;
     }

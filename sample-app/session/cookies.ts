@@ -5,7 +5,8 @@ export function readCookie(header: string | undefined, name: string): string | u
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
     let value = pair.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1);
     return value;
   }
   return undefined;
@@ -17,7 +18,11 @@ export interface CookieAttributes {
 }
 
 /** A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when asked. */
-export function serializeCookie(name: string, value: string, attributes: CookieAttributes = {}): string {
+export function serializeCookie(
+  name: string,
+  value: string,
+  attributes: CookieAttributes = {},
+): string {
   const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
   if (attributes.maxAge !== undefined) parts.push(`Max-Age=${attributes.maxAge}`);
   if (attributes.secure) parts.push('Secure');

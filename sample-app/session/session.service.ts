@@ -35,7 +35,8 @@ export class SessionService {
     if (!this.verify(`${userId}.${authTimeText}`, signature)) return null;
     const authTime = Number(authTimeText);
     const now = Math.floor(Date.now() / 1000);
-    if (!Number.isInteger(authTime) || authTime > now + 60 || now - authTime >= SESSION_TTL) return null;
+    if (!Number.isInteger(authTime) || authTime > now + 60 || now - authTime >= SESSION_TTL)
+      return null;
     return { userId, authTime };
   }
 
@@ -71,7 +72,9 @@ export class SessionService {
 
   /** Whether `token` is this session's CSRF token. */
   verifyCsrfToken(session: Session, token: unknown): boolean {
-    return typeof token === 'string' && this.verify(`csrf.${session.userId}.${session.authTime}`, token);
+    return (
+      typeof token === 'string' && this.verify(`csrf.${session.userId}.${session.authTime}`, token)
+    );
   }
 
   private sign(payload: string): string {

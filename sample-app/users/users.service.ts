@@ -10,7 +10,12 @@ import { User } from './user.entity';
 
 /** Users created on start when missing, so the sample can be tried at once. */
 export const SEED_USERS = [
-  { username: 'alice', password: 'alice-password', name: 'Alice Liddell', email: 'alice@example.com' },
+  {
+    username: 'alice',
+    password: 'alice-password',
+    name: 'Alice Liddell',
+    email: 'alice@example.com',
+  },
   { username: 'bob', password: 'bob-password', name: 'Bob Builder', email: 'bob@example.com' },
 ];
 
@@ -21,7 +26,11 @@ export const SEED_USERS = [
 @Injectable()
 export class UsersService implements ResourceOwnerProvider, OnModuleInit {
   private readonly logger = new Logger('Users');
-  private dummyHash?: Promise<string>;
+  /**
+   * A hash checked when the username is unknown, so that a wrong username takes as long as a
+   * wrong password (no user enumeration by timing).
+   */
+  private readonly dummyHash = hashPassword(randomBytes(16).toString('hex'));
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -31,7 +40,9 @@ export class UsersService implements ResourceOwnerProvider, OnModuleInit {
   /** Seeds alice and bob when missing. Safe when several instances start at once. */
   async onModuleInit(): Promise<void> {
     const existing = await this.users.find({ select: { username: true } });
-    const missing = SEED_USERS.filter((seed) => !existing.some((u) => u.username === seed.username));
+    const missing = SEED_USERS.filter(
+      (seed) => !existing.some((u) => u.username === seed.username),
+    );
     for (const seed of missing) {
       await this.users
         .createQueryBuilder()
@@ -53,7 +64,6 @@ export class UsersService implements ResourceOwnerProvider, OnModuleInit {
   async authenticate(username: string, password: string): Promise<User | null> {
     const user = await this.users.findOneBy({ username });
     if (!user) {
-      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       await verifyPassword(password, await this.dummyHash);
       return null;
     }

@@ -11,20 +11,20 @@ export function homePage({ user, issuer }: HomeView): string {
   return layout(
     'Home',
     html`<h1>nest-oauth-server sample</h1>
-${
-  user
-    ? html`<p>Signed in as <strong>${user.name}</strong> (${user.username}).</p>
-<form method="post" action="/logout">
-<input type="hidden" name="csrf_token" value="${user.csrfToken}">
-<button type="submit">Sign out</button>
-</form>`
-    : html`<p>You are not signed in. <a href="/login">Sign in</a></p>`
-}
-<h2>Authorization server</h2>
-<ul>
-<li>Issuer: <code>${issuer}</code></li>
-<li><a href="/.well-known/oauth-authorization-server">Authorization server metadata</a></li>
-<li><a href="/.well-known/openid-configuration">OpenID Provider configuration</a></li>
-</ul>`,
+      ${
+        user
+          ? html`<p>Signed in as <strong>${user.name}</strong> (${user.username}).</p>
+              <form method="post" action="/logout">
+                <input type="hidden" name="csrf_token" value="${user.csrfToken}" />
+                <button type="submit">Sign out</button>
+              </form>`
+          : html`<p>You are not signed in. <a href="/login">Sign in</a></p>`
+      }
+      <h2>Authorization server</h2>
+      <ul>
+        <li>Issuer: <code>${issuer}</code></li>
+        <li><a href="/.well-known/oauth-authorization-server">Authorization server metadata</a></li>
+        <li><a href="/.well-known/openid-configuration">OpenID Provider configuration</a></li>
+      </ul>`,
   );
 }

@@ -14,21 +14,21 @@ button { margin-top: 1.25rem; padding: .5rem 1.25rem; font: inherit; cursor: poi
 /** `style-src` source that allows exactly STYLE. */
 export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
+// Built outside the html`` template so that formatting can never change what the hash covers.
+const STYLE_ELEMENT = new SafeHtml(`<style>${STYLE}</style>`);
+
 /** A full page: language, title, the stylesheet and a main landmark around the content. */
 export function layout(title: string, content: SafeHtml): string {
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · nest-oauth-server sample</title>
-<style>${new SafeHtml(STYLE)}</style>
-</head>
-<body>
-<main>
-${content}
-</main>
-</body>
-</html>
-`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · nest-oauth-server sample</title>
+        ${STYLE_ELEMENT}
+      </head>
+      <body>
+        <main>${content}</main>
+      </body>
+    </html> `.value;
 }

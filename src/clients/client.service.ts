@@ -6,6 +6,7 @@ import { OAuthConsent } from '../consent/oauth-consent.entity';
 import { OAuthToken } from '../tokens/oauth-token.entity';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
+import { OAuthException } from '../errors/oauth.exception';
 import { inTransaction } from '../storage/transaction';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -89,7 +90,9 @@ export class ClientService {
     if (!current) throw new ClientNotFoundError(clientId);
     const metadata = validateClientMetadata({ ...toRegistration(current), ...changes }, this.config);
     if (metadata.clientType !== current.clientType) {
-      throw new Error('A client cannot change between public and confidential: register a new client.');
+      throw OAuthException.invalidClientMetadata(
+        'a client cannot change between public and confidential (token_endpoint_auth_method none): register a new client',
+      );
     }
     await this.repository.update({ clientId }, { ...metadata, updatedAt: nowMs() });
     return this.get(clientId);

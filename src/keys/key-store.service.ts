@@ -117,11 +117,15 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
   /** Stops a retiring key from verifying and removes it from the JWKS. */
   async retire(kid: string): Promise<void> {
     this.refuseForHostKeys('retire');
-    const key = this.keys.get(kid);
-    if (key?.status === 'active') {
-      throw new Error(`Key ${kid} is active: rotate first, then retire it once its tokens have expired.`);
+    // Decide on the stored status, not this instance's cache: another instance may have rotated.
+    const result = await this.repository.update({ kid, status: 'retiring' }, { status: 'retired', retiredAt: nowMs() });
+    if (!result.affected) {
+      const row = await this.repository.findOneBy({ kid });
+      if (!row) throw new Error(`No signing key with kid ${kid}.`);
+      if (row.status === 'active') {
+        throw new Error(`Key ${kid} is active: rotate first, then retire it once its tokens have expired.`);
+      }
     }
-    await this.repository.update({ kid }, { status: 'retired', retiredAt: nowMs() });
     await this.reload();
   }
 

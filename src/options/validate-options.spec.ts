@@ -13,7 +13,9 @@ const resourceOwner: ResourceOwnerProvider = {
 };
 
 /** The smallest configuration that serves the default grants (code flow included). */
-const valid = (overrides: Partial<Record<keyof OAuthModuleOptions, unknown>> = {}): OAuthModuleOptions =>
+const valid = (
+  overrides: Partial<Record<keyof OAuthModuleOptions, unknown>> = {},
+): OAuthModuleOptions =>
   ({
     issuer: 'https://auth.example.com',
     dataSource: { type: 'better-sqlite3', database: ':memory:' },
@@ -54,19 +56,28 @@ describe('validateOAuthOptions', () => {
   it('accepts a machine-to-machine configuration without resourceOwner or loginUrl', () => {
     expect(() =>
       validateOAuthOptions(
-        valid({ grantTypes: ['client_credentials'], resourceOwner: undefined, interaction: undefined }),
+        valid({
+          grantTypes: ['client_credentials'],
+          resourceOwner: undefined,
+          interaction: undefined,
+        }),
       ),
     ).not.toThrow();
   });
 
   it('accepts http for localhost and 127.0.0.1 issuers', () => {
     expect(() => validateOAuthOptions(valid({ issuer: 'http://localhost:3000' }))).not.toThrow();
-    expect(() => validateOAuthOptions(valid({ issuer: 'http://127.0.0.1:3000/auth' }))).not.toThrow();
+    expect(() =>
+      validateOAuthOptions(valid({ issuer: 'http://127.0.0.1:3000/auth' })),
+    ).not.toThrow();
   });
 
-  it.each([undefined, null, 'https://auth.example.com'])('rejects missing options (%p)', (options) => {
-    expectRejected(options, 'options', /is missing/);
-  });
+  it.each([undefined, null, 'https://auth.example.com'])(
+    'rejects missing options (%p)',
+    (options) => {
+      expectRejected(options, 'options', /is missing/);
+    },
+  );
 
   describe('issuer', () => {
     it.each([undefined, ''])('rejects a missing issuer (%p)', (issuer) => {
@@ -101,17 +112,23 @@ describe('validateOAuthOptions', () => {
   });
 
   describe('scopes', () => {
-    it.each([undefined, null, 'openid profile', ['openid']])('rejects scopes that are not an object (%p)', (scopes) => {
-      expectRejected(valid({ scopes }), 'scopes', /must be an object/);
-    });
+    it.each([undefined, null, 'openid profile', ['openid']])(
+      'rejects scopes that are not an object (%p)',
+      (scopes) => {
+        expectRejected(valid({ scopes }), 'scopes', /must be an object/);
+      },
+    );
 
-    it.each(['accounts read', 'say"hi"', 'back\\slash', ''])('rejects the scope name %p', (name) => {
-      expectRejected(
-        valid({ scopes: { [name]: { description: 'x' } } }),
-        'scopes',
-        /invalid scope name/,
-      );
-    });
+    it.each(['accounts read', 'say"hi"', 'back\\slash', ''])(
+      'rejects the scope name %p',
+      (name) => {
+        expectRejected(
+          valid({ scopes: { [name]: { description: 'x' } } }),
+          'scopes',
+          /invalid scope name/,
+        );
+      },
+    );
 
     it('names the scope that has no description', () => {
       expectRejected(valid({ scopes: { openid: {} } }), 'scopes.openid', /needs a description/);
@@ -131,17 +148,26 @@ describe('validateOAuthOptions', () => {
     it('accepts a custom grant identified by an absolute URI', () => {
       expect(() =>
         validateOAuthOptions(
-          valid({ grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] }),
+          valid({
+            grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+          }),
         ),
       ).not.toThrow();
     });
 
-    it.each([[[]], ['client_credentials']])('rejects an empty or non-array list (%p)', (grantTypes) => {
-      expectRejected(valid({ grantTypes }), 'grantTypes', /must be a non-empty array/);
-    });
+    it.each([[[]], ['client_credentials']])(
+      'rejects an empty or non-array list (%p)',
+      (grantTypes) => {
+        expectRejected(valid({ grantTypes }), 'grantTypes', /must be a non-empty array/);
+      },
+    );
 
     it('requires resourceOwner for the code flow (also by default)', () => {
-      expectRejected(valid({ resourceOwner: undefined }), 'resourceOwner', /required for the authorization_code grant/);
+      expectRejected(
+        valid({ resourceOwner: undefined }),
+        'resourceOwner',
+        /required for the authorization_code grant/,
+      );
       expectRejected(
         valid({ grantTypes: ['authorization_code'], resourceOwner: undefined }),
         'resourceOwner',
@@ -150,7 +176,11 @@ describe('validateOAuthOptions', () => {
     });
 
     it('requires interaction.loginUrl for the code flow', () => {
-      expectRejected(valid({ interaction: undefined }), 'interaction.loginUrl', /required for the authorization_code grant/);
+      expectRejected(
+        valid({ interaction: undefined }),
+        'interaction.loginUrl',
+        /required for the authorization_code grant/,
+      );
       expectRejected(valid({ interaction: { ttl: 60 } }), 'interaction.loginUrl', /required/);
     });
   });
@@ -177,13 +207,23 @@ describe('validateOAuthOptions', () => {
     });
 
     it('rejects a negative clock tolerance but accepts 0', () => {
-      expectRejected(valid({ resourceServer: { clockTolerance: -1 } }), 'resourceServer.clockTolerance', /0 or more/);
-      expect(() => validateOAuthOptions(valid({ resourceServer: { clockTolerance: 0 } }))).not.toThrow();
+      expectRejected(
+        valid({ resourceServer: { clockTolerance: -1 } }),
+        'resourceServer.clockTolerance',
+        /0 or more/,
+      );
+      expect(() =>
+        validateOAuthOptions(valid({ resourceServer: { clockTolerance: 0 } })),
+      ).not.toThrow();
     });
   });
 
   it('rejects an unknown accessTokenFormat', () => {
-    expectRejected(valid({ accessTokenFormat: 'JWT' }), 'accessTokenFormat', /must be one of "jwt", "opaque", not "JWT"/);
+    expectRejected(
+      valid({ accessTokenFormat: 'JWT' }),
+      'accessTokenFormat',
+      /must be one of "jwt", "opaque", not "JWT"/,
+    );
   });
 
   it('rejects an unknown revocationCheck', () => {
@@ -196,7 +236,11 @@ describe('validateOAuthOptions', () => {
 
   describe('keys', () => {
     it('rejects an unknown algorithm', () => {
-      expectRejected(valid({ keys: { algorithms: ['HS256'] } }), 'keys.algorithms', /unknown value "HS256"/);
+      expectRejected(
+        valid({ keys: { algorithms: ['HS256'] } }),
+        'keys.algorithms',
+        /unknown value "HS256"/,
+      );
     });
 
     it('rejects an empty algorithm list', () => {
@@ -212,12 +256,21 @@ describe('validateOAuthOptions', () => {
       ['without alg', { alg: undefined }],
       ['with an unknown alg', { alg: 'HS256' }],
     ])('rejects a host key %s', (_label, change) => {
-      expectRejected(valid({ keys: { jwks: [{ ...privateJwk(), ...change }] } }), 'keys.jwks', /needs "kid" and an "alg"/);
+      expectRejected(
+        valid({ keys: { jwks: [{ ...privateJwk(), ...change }] } }),
+        'keys.jwks',
+        /needs "kid" and an "alg"/,
+      );
     });
 
     it('rejects a public-only host key', () => {
-      const { d: _d, ...publicOnly } = privateJwk();
-      expectRejected(valid({ keys: { jwks: [publicOnly] } }), 'keys.jwks', /"host-key-1" is not a private key/);
+      const publicOnly = privateJwk();
+      delete publicOnly.d;
+      expectRejected(
+        valid({ keys: { jwks: [publicOnly] } }),
+        'keys.jwks',
+        /"host-key-1" is not a private key/,
+      );
     });
 
     it('rejects an algorithm that no host key has', () => {
@@ -226,7 +279,9 @@ describe('validateOAuthOptions', () => {
         'keys.algorithms',
         /lists RS256, but keys.jwks has no RS256 key/,
       );
-      expect(() => validateOAuthOptions(valid({ keys: { algorithms: ['ES256'], jwks: [privateJwk()] } }))).not.toThrow();
+      expect(() =>
+        validateOAuthOptions(valid({ keys: { algorithms: ['ES256'], jwks: [privateJwk()] } })),
+      ).not.toThrow();
     });
 
     it('rejects an empty jwks list', () => {
@@ -261,7 +316,9 @@ describe('validateOAuthOptions', () => {
 
     it('accepts a long initial access token, and no token when disabled', () => {
       expect(() =>
-        validateOAuthOptions(valid({ registration: { enabled: true, initialAccessToken: 'x'.repeat(16) } })),
+        validateOAuthOptions(
+          valid({ registration: { enabled: true, initialAccessToken: 'x'.repeat(16) } }),
+        ),
       ).not.toThrow();
       expect(() => validateOAuthOptions(valid({ registration: { enabled: false } }))).not.toThrow();
     });
@@ -281,10 +338,20 @@ describe('resolveOAuthConfig', () => {
       authorizationCodeTtl: 60,
       idTokenTtl: 3600,
       keys: { algorithms: ['RS256'] },
-      tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      tokenEndpointAuthMethods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ],
       pkce: { requiredForConfidentialClients: true, allowPlain: false },
       registration: { enabled: false },
-      resourceServer: { revocationCheck: 'strict', allowQueryToken: false, realm: 'https://auth.example.com', clockTolerance: 5 },
+      resourceServer: {
+        revocationCheck: 'strict',
+        allowQueryToken: false,
+        realm: 'https://auth.example.com',
+        clockTolerance: 5,
+      },
       introspectionResourceServers: [],
       interaction: { loginUrl: '/login', ttl: 600 },
       cleanup: { enabled: true, interval: 3600 },
@@ -343,7 +410,11 @@ describe('resolveOAuthConfig', () => {
     const config = resolveOAuthConfig(valid());
     config.grantTypes.push('mutated');
     config.keys.algorithms.push('ES256');
-    expect(resolveOAuthConfig(valid()).grantTypes).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
+    expect(resolveOAuthConfig(valid()).grantTypes).toEqual([
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+    ]);
     expect(OAUTH_DEFAULTS.keys.algorithms).toEqual(['RS256']);
   });
 });

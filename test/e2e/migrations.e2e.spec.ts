@@ -13,7 +13,9 @@ async function tableNames(dataSource: DataSource): Promise<string[]> {
       ? await dataSource.query(
           `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
         )
-      : await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
+      : await dataSource.query(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+        );
   return rows.map((row) => row.name).sort();
 }
 
@@ -73,7 +75,9 @@ describe.each(TEST_DATABASE_KINDS)('a DataSource the module builds from options 
 
   it('records its migrations in oauth_migrations, not in the host-wide "migrations" table', async () => {
     const dataSource = server.app.get<DataSource>(OAUTH_DATA_SOURCE);
-    expect(await tableNames(dataSource)).toEqual([...oauthTables(dataSource), 'oauth_migrations'].sort());
+    expect(await tableNames(dataSource)).toEqual(
+      [...oauthTables(dataSource), 'oauth_migrations'].sort(),
+    );
     const rows: { name: string }[] = await dataSource.query('SELECT name FROM oauth_migrations');
     expect(rows.map((row) => row.name)).toEqual(['OAuthInitialSchema1764100000000']);
   });

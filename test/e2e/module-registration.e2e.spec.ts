@@ -31,7 +31,8 @@ const hostDataSources: DataSource[] = [];
 
 afterEach(async () => {
   for (const app of started.splice(0)) await app.close();
-  for (const dataSource of hostDataSources.splice(0)) if (dataSource.isInitialized) await dataSource.destroy();
+  for (const dataSource of hostDataSources.splice(0))
+    if (dataSource.isInitialized) await dataSource.destroy();
   for (const database of databases.splice(0)) await database.dispose();
 });
 
@@ -83,7 +84,10 @@ describe('OAuthModule registration styles (sqlite)', () => {
   });
 
   it('isGlobal: true makes ClientService injectable in a module that does not import OAuthModule', async () => {
-    const booted = await boot((settings) => GlobalAppModule.register(settings, true), await sqliteOptions());
+    const booted = await boot(
+      (settings) => GlobalAppModule.register(settings, true),
+      await sqliteOptions(),
+    );
     await expectServesMetadata(booted);
 
     const created = await fetch(`${booted.url}/apps`, {
@@ -105,9 +109,13 @@ describe('OAuthModule registration styles (sqlite)', () => {
   });
 
   it('an invalid option returned by forRootAsync fails start-up with the configuration error', async () => {
-    const failure = boot((settings) => AsyncFactoryAppModule.register(settings), await sqliteOptions(), {
-      issuer: 'http://auth.example.com',
-    });
+    const failure = boot(
+      (settings) => AsyncFactoryAppModule.register(settings),
+      await sqliteOptions(),
+      {
+        issuer: 'http://auth.example.com',
+      },
+    );
     await expect(failure).rejects.toBeInstanceOf(OAuthConfigurationError);
     await expect(failure).rejects.toThrow(
       'OAuthModule option "issuer" must use https (http is accepted only for localhost), not "http://auth.example.com".',
@@ -116,8 +124,12 @@ describe('OAuthModule registration styles (sqlite)', () => {
 
   it('an invalid option in a useClass factory fails start-up naming the option', async () => {
     await expect(
-      boot((settings) => AsyncClassAppModule.register(settings), await sqliteOptions(), { accessTokenTtl: 0 }),
-    ).rejects.toThrow('OAuthModule option "accessTokenTtl" must be a positive whole number of seconds, not 0.');
+      boot((settings) => AsyncClassAppModule.register(settings), await sqliteOptions(), {
+        accessTokenTtl: 0,
+      }),
+    ).rejects.toThrow(
+      'OAuthModule option "accessTokenTtl" must be a positive whole number of seconds, not 0.',
+    );
   });
 
   it('an invalid option in forRoot fails start-up naming the option', async () => {
@@ -158,7 +170,9 @@ describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
       name: 'Host app',
       grantTypes: ['client_credentials'],
     });
-    expect(await dataSource.getRepository(OAuthClient).findOneBy({ clientId: client.clientId })).toMatchObject({
+    expect(
+      await dataSource.getRepository(OAuthClient).findOneBy({ clientId: client.clientId }),
+    ).toMatchObject({
       name: 'Host app',
     });
     // Keys went to the host's database too, and the host's migration table was used.
@@ -189,7 +203,9 @@ describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
 
   it('without OAUTH_ENTITIES fails start-up naming the missing entity', async () => {
     const dataSource = await hostDataSource({ migrations: OAUTH_MIGRATIONS, migrationsRun: true });
-    await expect(boot((settings) => ForRootAppModule.register(settings), dataSource)).rejects.toThrow(
+    await expect(
+      boot((settings) => ForRootAppModule.register(settings), dataSource),
+    ).rejects.toThrow(
       'OAuthModule option "dataSource" does not know the entity OAuthClient: add ...OAUTH_ENTITIES to its "entities".',
     );
   });

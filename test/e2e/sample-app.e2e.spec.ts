@@ -1,6 +1,7 @@
 // The sample app (sample-app/) started in-process, the way `npm run sample` starts it, on
 // in-memory SQLite and on PostgreSQL: the sample-app contract of DESIGN.md §5.
 import type { INestApplication } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { startSampleApp } from '../../sample-app/bootstrap';
 import { UsersService } from '../../sample-app/users/users.service';
 import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
@@ -14,10 +15,15 @@ interface RunningSample {
 }
 
 /** A fresh database URL in the sample's DATABASE_URL format. */
-async function freshDatabase(kind: TestDatabaseKind): Promise<{ url: string; drop(): Promise<void> }> {
+async function freshDatabase(
+  kind: TestDatabaseKind,
+): Promise<{ url: string; drop(): Promise<void> }> {
   if (kind === 'sqlite') return { url: 'sqlite::memory:', drop: async () => undefined };
   const server = process.env.TEST_POSTGRES_URL;
-  if (!server) throw new Error('TEST_POSTGRES_URL is not set: run through jest (global-setup starts PostgreSQL).');
+  if (!server)
+    throw new Error(
+      'TEST_POSTGRES_URL is not set: run through jest (global-setup starts PostgreSQL).',
+    );
   return createTestDatabase(server);
 }
 
@@ -59,7 +65,10 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
 
   beforeAll(async () => {
     database = await freshDatabase(kind);
-    sample = await startSample({ DATABASE_URL: database.url, SESSION_SECRET: 'a-test-session-secret' });
+    sample = await startSample({
+      DATABASE_URL: database.url,
+      SESSION_SECRET: 'a-test-session-secret',
+    });
   });
   afterAll(async () => {
     await sample?.close();
@@ -83,14 +92,23 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
         introspection_endpoint: expect.stringMatching(new RegExp(`^${sample.url}/`)),
         userinfo_endpoint: expect.stringMatching(new RegExp(`^${sample.url}/`)),
         response_types_supported: ['code'],
-        grant_types_supported: expect.arrayContaining(['authorization_code', 'client_credentials', 'refresh_token']),
+        grant_types_supported: expect.arrayContaining([
+          'authorization_code',
+          'client_credentials',
+          'refresh_token',
+        ]),
         token_endpoint_auth_methods_supported: expect.any(Array),
         code_challenge_methods_supported: ['S256'],
         authorization_response_iss_parameter_supported: true,
       });
-      expect([...metadata.scopes_supported].sort()).toEqual(
-        ['accounts:read', 'email', 'offline_access', 'openid', 'payments:write', 'profile'],
-      );
+      expect([...metadata.scopes_supported].sort()).toEqual([
+        'accounts:read',
+        'email',
+        'offline_access',
+        'openid',
+        'payments:write',
+        'profile',
+      ]);
       expect(metadata).not.toHaveProperty('registration_endpoint');
     });
 
@@ -103,28 +121,44 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
     });
 
     it('publishes an RS256 public key at jwks_uri', async () => {
-      const { jwks_uri } = await (await fetch(`${sample.url}/.well-known/oauth-authorization-server`)).json();
+      const { jwks_uri } = await (
+        await fetch(`${sample.url}/.well-known/oauth-authorization-server`)
+      ).json();
       const response = await fetch(jwks_uri);
       expect(response.status).toBe(200);
       const { keys } = await response.json();
-      expect(keys).toEqual(expect.arrayContaining([expect.objectContaining({ kty: 'RSA', alg: 'RS256', kid: expect.any(String) })]));
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kty: 'RSA', alg: 'RS256', kid: expect.any(String) }),
+        ]),
+      );
       for (const key of keys) expect(key).not.toHaveProperty('d');
     });
   });
 
   describe('sign-in page', () => {
     it('has labelled Username and Password inputs, a Sign in button and the return_to', async () => {
-      const response = await fetch(`${sample.url}/login?return_to=${encodeURIComponent('/oauth/authorize?client_id=a&state="x"')}`);
+      const response = await fetch(
+        `${sample.url}/login?return_to=${encodeURIComponent('/oauth/authorize?client_id=a&state="x"')}`,
+      );
       expect(response.status).toBe(200);
       expectPageHeaders(response);
       const page = await response.text();
-      expect(page).toMatch(/<label for="username">Username<\/label>\s*<input id="username"/);
-      expect(page).toMatch(/<label for="password">Password<\/label>\s*<input id="password"[^>]*type="password"/);
+      expect(page).toMatch(/<label for="username">Username<\/label>\s*<input\s+id="username"/);
+      expect(page).toMatch(
+        /<label for="password">Password<\/label>\s*<input\s+id="password"\s[^>]*type="password"/,
+      );
       expect(page).toMatch(/<button type="submit">Sign in<\/button>/);
-      expect(page).toContain('name="return_to" value="/oauth/authorize?client_id=a&amp;state=&quot;x&quot;"');
+      // The inline stylesheet is allowed by its hash, so the page is styled under the CSP.
+      const style = /<style>([\s\S]*?)<\/style>/.exec(page)![1];
+      const hash = createHash('sha256').update(style).digest('base64');
+      expect(response.headers.get('content-security-policy')).toContain(`style-src 'sha256-${hash}'`);
+      expect(page).toContain(
+        'name="return_to" value="/oauth/authorize?client_id=a&amp;state=&quot;x&quot;"',
+      );
     });
 
-    it("signs alice in with her password: the cookie is set and the home page shows her", async () => {
+    it('signs alice in with her password: the cookie is set and the home page shows her', async () => {
       const response = await signIn('alice', 'alice-password');
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe('/');
@@ -148,14 +182,18 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
       expect(response.headers.get('location')).toBe(returnTo);
     });
 
-    it.each(['//evil.example', 'https://evil.example', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', ' //evil.example'])(
-      'never redirects off-site: return_to %s lands on /',
-      async (returnTo) => {
-        const response = await signIn('alice', 'alice-password', returnTo);
-        expect(response.status).toBe(303);
-        expect(response.headers.get('location')).toBe('/');
-      },
-    );
+    it.each([
+      '//evil.example',
+      'https://evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      'javascript:alert(1)',
+      ' //evil.example',
+    ])('never redirects off-site: return_to %s lands on /', async (returnTo) => {
+      const response = await signIn('alice', 'alice-password', returnTo);
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/');
+    });
 
     it.each([
       ['a wrong password', 'alice', 'bob-password'],
@@ -194,14 +232,22 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
       const home = await (await fetch(`${sample.url}/`, { headers: { cookie } })).text();
       const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(home)![1];
 
-      const forged = await fetch(`${sample.url}/logout`, { ...form({ csrf_token: 'forged' }), headers: { ...form({}).headers, cookie } });
+      const forged = await fetch(`${sample.url}/logout`, {
+        ...form({ csrf_token: 'forged' }),
+        headers: { ...form({}).headers, cookie },
+      });
       expect(forged.status).toBe(403);
       expect(sessionCookie(forged)).toBeUndefined();
 
-      const response = await fetch(`${sample.url}/logout`, { ...form({ csrf_token: csrfToken }), headers: { ...form({}).headers, cookie } });
+      const response = await fetch(`${sample.url}/logout`, {
+        ...form({ csrf_token: csrfToken }),
+        headers: { ...form({}).headers, cookie },
+      });
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe('/');
-      expect(response.headers.getSetCookie().find((c) => c.startsWith('sid='))).toMatch(/^sid=; .*Max-Age=0/);
+      expect(response.headers.getSetCookie().find((c) => c.startsWith('sid='))).toMatch(
+        /^sid=; .*Max-Age=0/,
+      );
     });
   });
 
@@ -210,7 +256,11 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
       const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
       const users = sample.app.get(UsersService);
       const user = await users.getSignedInUser({ headers: { cookie } });
-      expect(user).toMatchObject({ username: 'alice', id: expect.any(String), authTime: expect.any(Number) });
+      expect(user).toMatchObject({
+        username: 'alice',
+        id: expect.any(String),
+        authTime: expect.any(Number),
+      });
       expect(await users.getSignedInUser({ headers: {} })).toBeNull();
       expect(await users.findById(user!.id)).toEqual({ id: user!.id, username: 'alice' });
       expect(await users.findById('nobody')).toBeNull();
@@ -225,7 +275,10 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
 
   if (kind === 'postgres') {
     it('lets a second instance start on the same database and share sessions through SESSION_SECRET', async () => {
-      const second = await startSample({ DATABASE_URL: database.url, SESSION_SECRET: 'a-test-session-secret' });
+      const second = await startSample({
+        DATABASE_URL: database.url,
+        SESSION_SECRET: 'a-test-session-secret',
+      });
       try {
         const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
         const page = await (await fetch(`${second.url}/`, { headers: { cookie } })).text();
@@ -241,15 +294,23 @@ describe('sample app with OAUTH_REGISTRATION_TOKEN', () => {
   const token = 'a-registration-token-for-the-tests';
   let sample: RunningSample;
   beforeAll(async () => {
-    sample = await startSample({ DATABASE_URL: 'sqlite::memory:', OAUTH_REGISTRATION_TOKEN: token });
+    sample = await startSample({
+      DATABASE_URL: 'sqlite::memory:',
+      OAUTH_REGISTRATION_TOKEN: token,
+    });
   });
   afterAll(() => sample?.close());
 
   it('advertises the registration endpoint and guards it with the token', async () => {
-    const metadata = await (await fetch(`${sample.url}/.well-known/oauth-authorization-server`)).json();
+    const metadata = await (
+      await fetch(`${sample.url}/.well-known/oauth-authorization-server`)
+    ).json();
     expect(metadata.registration_endpoint).toBe(`${sample.url}/oauth/register`);
 
-    const body = JSON.stringify({ client_name: 'Test client', redirect_uris: ['https://client.example/callback'] });
+    const body = JSON.stringify({
+      client_name: 'Test client',
+      redirect_uris: ['https://client.example/callback'],
+    });
     const headers = { 'content-type': 'application/json' };
     const refused = await fetch(metadata.registration_endpoint, { method: 'POST', headers, body });
     expect(refused.status).toBe(401);
@@ -260,6 +321,9 @@ describe('sample app with OAUTH_REGISTRATION_TOKEN', () => {
       body,
     });
     expect(registered.status).toBe(201);
-    expect(await registered.json()).toMatchObject({ client_id: expect.any(String), client_name: 'Test client' });
+    expect(await registered.json()).toMatchObject({
+      client_id: expect.any(String),
+      client_name: 'Test client',
+    });
   });
 });

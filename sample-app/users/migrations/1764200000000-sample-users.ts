@@ -16,7 +16,8 @@ export class SampleUsers1764200000000 implements MigrationInterface {
     const driver = queryRunner.connection.options.type;
     if (driver === 'postgres') await queryRunner.query(POSTGRES);
     else if (driver === 'better-sqlite3' || driver === 'sqlite') await queryRunner.query(SQLITE);
-    else throw new Error(`The sample app has migrations for PostgreSQL and SQLite, not "${driver}".`);
+    else
+      throw new Error(`The sample app has migrations for PostgreSQL and SQLite, not "${driver}".`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,0 +1,304 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalJWKSet, exportJWK, generateKeyPair, JWK, jwtVerify, SignJWT } from 'jose';
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import {
+  KeyStore,
+  OAUTH_DATA_SOURCE,
+  OAUTH_PATHS,
+  OAuthModule,
+  OAuthModuleOptions,
+} from '../../src';
+import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
+import { createTestDatabase } from '../support/postgres';
+import { freePort, TEST_SCOPES } from '../support/test-app';
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** A database that outlives one app, so a second app (a restart, another instance) can open it. */
+interface SharedDatabase {
+  options: DataSourceOptions;
+  dispose(): Promise<void>;
+}
+
+async function openSharedDatabase(kind: TestDatabaseKind): Promise<SharedDatabase> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-keys-'));
+    return {
+      options: { type: 'better-sqlite3', database: join(dir, 'oauth.sqlite') },
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const database = await createTestDatabase(process.env.TEST_POSTGRES_URL!);
+  return { options: { type: 'postgres', url: database.url }, dispose: () => database.drop() };
+}
+
+interface Instance {
+  app: INestApplication;
+  url: string;
+  keys: KeyStore;
+  close(): Promise<void>;
+}
+
+async function startInstance(
+  database: SharedDatabase,
+  overrides: Partial<OAuthModuleOptions> = {},
+): Promise<Instance> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      OAuthModule.forRoot({
+        issuer: url,
+        dataSource: database.options,
+        scopes: TEST_SCOPES,
+        grantTypes: ['client_credentials'],
+        ...overrides,
+      }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(port, '127.0.0.1');
+  return { app, url, keys: app.get(KeyStore), close: () => app.close() };
+}
+
+async function fetchJwks(instance: Instance): Promise<{ keys: JWK[] }> {
+  const response = await fetch(`${instance.url}${OAUTH_PATHS.jwks}`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('application/jwk-set+json');
+  const jwks = (await response.json()) as { keys: JWK[] };
+  for (const key of jwks.keys) {
+    for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
+  }
+  return jwks;
+}
+
+const kids = (jwks: { keys: JWK[] }) => jwks.keys.map((key) => key.kid).sort();
+
+async function signWith(keys: KeyStore, kid?: string): Promise<string> {
+  const key = kid ? (await keys.verificationKey(kid))! : keys.signingKey();
+  return new SignJWT({ sub: 'user-alice' })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid })
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key.privateKey);
+}
+
+async function countStoredKeys(instance: Instance): Promise<number> {
+  const dataSource = instance.app.get<DataSource>(OAUTH_DATA_SOURCE);
+  const [{ n }] = await dataSource.query('SELECT count(*) AS n FROM oauth_signing_keys');
+  return Number(n);
+}
+
+/** Moves the clock past the unknown-kid reload throttle (5 s) for the duration of `fn`. */
+async function later<T>(fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now.bind(Date);
+  const spy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 10_000);
+  try {
+    return await fn();
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
+  let database: SharedDatabase;
+  const running: Instance[] = [];
+
+  beforeEach(async () => {
+    database = await openSharedDatabase(kind);
+  });
+
+  afterEach(async () => {
+    for (const instance of running.splice(0)) await instance.close();
+    await database.dispose();
+  });
+
+  async function start(overrides: Partial<OAuthModuleOptions> = {}): Promise<Instance> {
+    const instance = await startInstance(database, overrides);
+    running.push(instance);
+    return instance;
+  }
+
+  async function stop(instance: Instance): Promise<void> {
+    running.splice(running.indexOf(instance), 1);
+    await instance.close();
+  }
+
+  it('generates one RS256 key on first start and keeps it across restarts', async () => {
+    const first = await start();
+    const before = await fetchJwks(first);
+    expect(before.keys).toHaveLength(1);
+    expect(before.keys[0]).toMatchObject({
+      kty: 'RSA',
+      alg: 'RS256',
+      use: 'sig',
+      kid: expect.any(String),
+    });
+    const token = await signWith(first.keys);
+    await stop(first);
+
+    const second = await start();
+    const after = await fetchJwks(second);
+    expect(after).toEqual(before);
+    expect(second.keys.signingKey().kid).toBe(before.keys[0].kid);
+    expect(await countStoredKeys(second)).toBe(1);
+    // A token signed before the restart still verifies against the published JWKS.
+    await expect(jwtVerify(token, createLocalJWKSet(after))).resolves.toBeDefined();
+  });
+
+  it('rotates: the new key signs, the old one verifies until it is retired', async () => {
+    const instance = await start();
+    const oldKid = instance.keys.signingKey().kid;
+    const oldToken = await signWith(instance.keys);
+
+    const created = await instance.keys.rotate();
+    expect(created).toHaveLength(1);
+    const [newKid] = created;
+    expect(newKid).not.toBe(oldKid);
+    expect(instance.keys.signingKey().kid).toBe(newKid);
+
+    const jwks = await fetchJwks(instance);
+    expect(kids(jwks)).toEqual([newKid, oldKid].sort());
+    // Tokens signed with the old key still verify, by kid and through the published JWKS.
+    const oldKey = await instance.keys.verificationKey(oldKid);
+    expect(oldKey?.status).toBe('retiring');
+    await expect(jwtVerify(oldToken, oldKey!.publicKey)).resolves.toBeDefined();
+    await expect(jwtVerify(oldToken, createLocalJWKSet(jwks))).resolves.toBeDefined();
+    const newToken = await signWith(instance.keys);
+    await expect(
+      jwtVerify(newToken, (await instance.keys.verificationKey(newKid))!.publicKey),
+    ).resolves.toBeDefined();
+
+    await expect(instance.keys.retire(newKid)).rejects.toThrow(
+      `Key ${newKid} is active: rotate first`,
+    );
+    expect(kids(await fetchJwks(instance))).toHaveLength(2);
+
+    await instance.keys.retire(oldKid);
+    const afterRetire = await fetchJwks(instance);
+    expect(kids(afterRetire)).toEqual([newKid]);
+    expect(await instance.keys.verificationKey(oldKid)).toBeUndefined();
+    expect(await later(() => instance.keys.verificationKey(oldKid))).toBeUndefined();
+    await expect(jwtVerify(oldToken, createLocalJWKSet(afterRetire))).rejects.toThrow();
+    expect(instance.keys.signingKey().kid).toBe(newKid);
+  });
+
+  it('refuses to retire a kid it does not know', async () => {
+    const instance = await start();
+    await expect(instance.keys.retire('no-such-kid')).rejects.toThrow(/no-such-kid/);
+    expect(await fetchJwks(instance)).toMatchObject({ keys: [expect.any(Object)] });
+  });
+
+  it('a second instance on the same database picks up a rotation', async () => {
+    const a = await start();
+    const b = await start();
+    const oldKid = a.keys.signingKey().kid;
+    expect(b.keys.signingKey().kid).toBe(oldKid);
+    expect(await countStoredKeys(a)).toBe(1);
+
+    const [newKid] = await a.keys.rotate();
+    const tokenFromA = await signWith(a.keys);
+
+    // On an unknown kid, b reloads from the database (throttled to once per 5 s).
+    const seen = await later(() => b.keys.verificationKey(newKid));
+    expect(seen?.kid).toBe(newKid);
+    await expect(jwtVerify(tokenFromA, seen!.publicKey)).resolves.toBeDefined();
+    expect(b.keys.signingKey().kid).toBe(newKid);
+    expect(kids(await fetchJwks(b))).toEqual([newKid, oldKid].sort());
+
+    // Rotating again on a; an explicit reload() on b picks it up too.
+    const [newestKid] = await a.keys.rotate();
+    expect(b.keys.signingKey().kid).toBe(newKid);
+    await b.keys.reload();
+    expect(b.keys.signingKey().kid).toBe(newestKid);
+    expect(kids(await fetchJwks(b))).toEqual([newestKid, newKid, oldKid].sort());
+  });
+
+  it('an instance that has not reloaded yet still refuses to retire a key another instance made active', async () => {
+    const a = await start();
+    const b = await start();
+    const [newKid] = await a.keys.rotate();
+
+    await expect(b.keys.retire(newKid)).rejects.toThrow(`Key ${newKid} is active`);
+    await a.keys.reload();
+    expect(a.keys.signingKey().kid).toBe(newKid);
+    expect(kids(await fetchJwks(a))).toContain(newKid);
+  });
+
+  it("keys: { algorithms: ['ES256', 'RS256'] } holds and publishes a key per algorithm", async () => {
+    const instance = await start({ keys: { algorithms: ['ES256', 'RS256'] } });
+    const { keys } = await fetchJwks(instance);
+    expect(keys).toHaveLength(2);
+    const ec = keys.find((key) => key.kty === 'EC')!;
+    const rsa = keys.find((key) => key.kty === 'RSA')!;
+    expect(ec).toMatchObject({
+      alg: 'ES256',
+      crv: 'P-256',
+      use: 'sig',
+      x: expect.any(String),
+      y: expect.any(String),
+    });
+    expect(ec).not.toHaveProperty('d');
+    expect(rsa).toMatchObject({ alg: 'RS256', use: 'sig', n: expect.any(String), e: 'AQAB' });
+
+    // The first algorithm signs by default.
+    expect(instance.keys.signingKey()).toMatchObject({ alg: 'ES256', kid: ec.kid });
+    expect(instance.keys.signingKey('RS256').kid).toBe(rsa.kid);
+    const token = await signWith(instance.keys);
+    await expect(jwtVerify(token, createLocalJWKSet({ keys }))).resolves.toMatchObject({
+      protectedHeader: { alg: 'ES256', kid: ec.kid },
+    });
+
+    // Rotation makes a new key for each algorithm.
+    expect(await instance.keys.rotate()).toHaveLength(2);
+    expect((await fetchJwks(instance)).keys).toHaveLength(4);
+    expect(await countStoredKeys(instance)).toBe(4);
+  });
+
+  it('uses host-supplied keys.jwks and stores nothing', async () => {
+    const host = async (alg: 'RS256' | 'ES256', kid: string): Promise<JWK> => {
+      const { privateKey } = await generateKeyPair(alg, { extractable: true });
+      return { ...(await exportJWK(privateKey)), kid, alg };
+    };
+    const jwks = [await host('RS256', 'host-rsa-2025'), await host('ES256', 'host-ec-2025')];
+    const instance = await start({ keys: { jwks } });
+
+    const published = await fetchJwks(instance);
+    expect(kids(published)).toEqual(['host-ec-2025', 'host-rsa-2025']);
+    expect(published.keys.find((key) => key.kid === 'host-ec-2025')).toMatchObject({
+      crv: 'P-256',
+      use: 'sig',
+    });
+    expect(instance.keys.signingKey().kid).toBe('host-rsa-2025');
+    expect(instance.keys.signingKey('ES256').kid).toBe('host-ec-2025');
+    await expect(
+      jwtVerify(await signWith(instance.keys), createLocalJWKSet(published)),
+    ).resolves.toBeDefined();
+
+    expect(await countStoredKeys(instance)).toBe(0);
+    await expect(instance.keys.rotate()).rejects.toThrow('Cannot rotate host-supplied keys');
+    await expect(instance.keys.retire('host-rsa-2025')).rejects.toThrow(
+      'Cannot retire host-supplied keys',
+    );
+    expect(await countStoredKeys(instance)).toBe(0);
+    expect(kids(await fetchJwks(instance))).toEqual(['host-ec-2025', 'host-rsa-2025']);
+  });
+
+  it('signs with a host-supplied ES256 key when keys.algorithms is left unset', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: 'host-ec-only', alg: 'ES256' };
+    const instance = await start({ keys: { jwks: [jwk] } });
+
+    expect(instance.keys.signingKey()).toMatchObject({ kid: 'host-ec-only', alg: 'ES256' });
+    const published = await fetchJwks(instance);
+    expect(kids(published)).toEqual(['host-ec-only']);
+    await expect(
+      jwtVerify(await signWith(instance.keys), createLocalJWKSet(published)),
+    ).resolves.toBeDefined();
+    expect(await countStoredKeys(instance)).toBe(0);
+  });
+});
