@@ -29,3 +29,8 @@ export type { TokenRequestCheck } from './options/oauth-module-options.interface
 export { TokenIssuer } from './tokens/token-issuer.service';
 export type { TokenGrantDecision } from './tokens/token-issuer.service';
 export type { TokenResponse } from './tokens/token-response';
+export { OAuthGuard } from './resource/oauth.guard';
+export { OAuthBearerStrategy, OAUTH_BEARER_STRATEGY } from './resource/bearer.strategy';
+export { AccessTokenVerifier } from './resource/access-token-verifier.service';
+export { Scopes, AnyScope, Public, RequireUser, AccessToken, OAuthUser } from './resource/decorators';
+export type { VerifiedAccessToken } from './resource/verified-access-token';

@@ -17,6 +17,9 @@ import { TokenRequestPolicy } from './grants/token-request-policy.service';
 import { IdTokenService } from './tokens/id-token.service';
 import { TokenIssuer } from './tokens/token-issuer.service';
 import { TokenRepository } from './tokens/token.repository';
+import { AccessTokenVerifier } from './resource/access-token-verifier.service';
+import { OAuthBearerStrategy } from './resource/bearer.strategy';
+import { OAuthGuard } from './resource/oauth.guard';
 import { KeyStore } from './keys/key-store.service';
 import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from './oauth.constants';
 import { OAUTH_MODULE_OPTIONS, OAuthConfigurableModuleClass } from './oauth.module-definition';
@@ -59,7 +62,10 @@ const configProvider: Provider = {
     ClientCredentialsGrant,
     RefreshTokenGrant,
     GrantRegistry,
+    AccessTokenVerifier,
+    OAuthBearerStrategy,
+    OAuthGuard,
   ],
-  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository],
+  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository, AccessTokenVerifier, OAuthGuard],
 })
 export class OAuthModule extends OAuthConfigurableModuleClass {}

@@ -33,7 +33,7 @@ export class RegistrationController {
       throw this.invalidToken('The initial access token is not valid.');
     }
     const registrationAccessToken = randomToken();
-    const { client, clientSecret } = await this.clients.register(fromDcrMetadata(body), {
+    const { client, clientSecret } = await this.clients.register(fromDcrMetadata(this.jsonBody(request, body)), {
       registrationAccessTokenHash: sha256(registrationAccessToken),
     });
     response.status(201).setHeader('Cache-Control', 'no-store');
@@ -60,7 +60,7 @@ export class RegistrationController {
     @Res({ passthrough: true }) response: Response,
   ) {
     const client = await this.authorizedClient(request, clientId);
-    const fields = (body ?? {}) as Record<string, unknown>;
+    const fields = (this.jsonBody(request, body) ?? {}) as Record<string, unknown>;
     // RFC 7592 §2.2: the body carries client_id; it must not try to set server-issued values.
     if (fields.client_id !== clientId) {
       throw OAuthException.invalidRequest('client_id in the body must match the client being updated.');
@@ -105,6 +105,14 @@ export class RegistrationController {
       throw this.invalidToken('The registration access token is not valid for this client.');
     }
     return client;
+  }
+
+  /** RFC 7591 §3.1 / RFC 7592 §2.2: metadata is sent as JSON; a form body is not metadata. */
+  private jsonBody(request: Request, body: unknown): unknown {
+    if (!request.is('application/json')) {
+      throw OAuthException.invalidClientMetadata('the request body must be a JSON object of client metadata (Content-Type: application/json)');
+    }
+    return body;
   }
 
   private bearer(request: Request): string {

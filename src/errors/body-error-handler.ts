@@ -24,7 +24,7 @@ export class BodyErrorHandler implements OnModuleInit {
       if (!isOAuthPath(request.path) || response.headersSent) return next(error);
       const oauthError = toOAuthException(error);
       response
-        .status(oauthError.status)
+        .status(oauthError.httpStatus)
         .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache', ...oauthError.headers })
         .json({ error: oauthError.error, error_description: oauthError.description });
     });

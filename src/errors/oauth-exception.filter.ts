@@ -15,11 +15,11 @@ export class OAuthExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const error = toOAuthException(exception);
-    if (error.status >= 500) {
+    if (error.httpStatus >= 500) {
       this.logger.error(`Unexpected ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message}`);
     }
     if (response.headersSent) return;
-    response.status(error.status);
+    response.status(error.httpStatus);
     response.setHeader('Cache-Control', 'no-store');
     response.setHeader('Pragma', 'no-cache');
     for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);

@@ -1,3 +1,5 @@
+import { HttpException } from '@nestjs/common';
+
 /** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591 and OIDC Core. */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -13,6 +15,7 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
   | 'login_required'
@@ -23,16 +26,21 @@ export type OAuthErrorCode =
 /**
  * The one exception type for protocol errors. `OAuthExceptionFilter` renders it as
  * `{ error, error_description }` with its status and headers (e.g. `WWW-Authenticate`).
+ * It is an HttpException, so a host's own filters render the same body and status.
  */
-export class OAuthException extends Error {
+export class OAuthException extends HttpException {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
-    readonly status = 400,
+    status = 400,
     readonly headers: Record<string, string> = {},
   ) {
-    super(`${error}: ${description}`);
+    super({ error, error_description: description }, status);
     this.name = 'OAuthException';
+  }
+
+  get httpStatus(): number {
+    return this.getStatus();
   }
 
   static invalidRequest(description: string): OAuthException {

@@ -118,7 +118,10 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
   async retire(kid: string): Promise<void> {
     this.refuseForHostKeys('retire');
     // Decide on the stored status, not this instance's cache: another instance may have rotated.
-    const result = await this.repository.update({ kid, status: 'retiring' }, { status: 'retired', retiredAt: nowMs() });
+    const result = await this.repository.update(
+      { kid, status: 'retiring' },
+      { status: 'retired', retiredAt: nowMs() },
+    );
     if (!result.affected) {
       const row = await this.repository.findOneBy({ kid });
       if (!row) throw new Error(`No signing key with kid ${kid}.`);

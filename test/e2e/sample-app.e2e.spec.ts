@@ -152,7 +152,9 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
       // The inline stylesheet is allowed by its hash, so the page is styled under the CSP.
       const style = /<style>([\s\S]*?)<\/style>/.exec(page)![1];
       const hash = createHash('sha256').update(style).digest('base64');
-      expect(response.headers.get('content-security-policy')).toContain(`style-src 'sha256-${hash}'`);
+      expect(response.headers.get('content-security-policy')).toContain(
+        `style-src 'sha256-${hash}'`,
+      );
       expect(page).toContain(
         'name="return_to" value="/oauth/authorize?client_id=a&amp;state=&quot;x&quot;"',
       );

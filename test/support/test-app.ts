@@ -64,7 +64,7 @@ export async function startTestApp(
     controllers: (extra.controllers ?? []) as never[],
     providers: (extra.providers ?? []) as never[],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication({ logger: process.env.TEST_LOGS ? undefined : false });
   app.enableShutdownHooks();
   await app.listen(port, '127.0.0.1');
   return {

@@ -185,6 +185,14 @@ export function dataSourceOf(server: TestApp): DataSource {
   return server.app.get<DataSource>(OAUTH_DATA_SOURCE);
 }
 
+/** Runs SQL written with `?` placeholders on the app's database (PostgreSQL gets `$1, $2...`). */
+export function queryRows(server: TestApp, sql: string, params: unknown[] = []): Promise<any[]> {
+  const db = dataSourceOf(server);
+  let n = 0;
+  const text = db.options.type === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+  return db.query(text, params);
+}
+
 /** SHA-256 base64url, as the module stores secrets and tokens. */
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url');

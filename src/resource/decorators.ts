@@ -1,0 +1,33 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { VerifiedAccessToken } from './verified-access-token';
+
+export const REQUIRED_SCOPES = 'OAUTH:REQUIRED_SCOPES';
+export const ANY_OF_SCOPES = 'OAUTH:ANY_OF_SCOPES';
+
+/** Every listed scope is required, e.g. `@Scopes('accounts:read')`. A handler's list replaces its controller's. */
+export const Scopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPES, scopes);
+/** At least one of the listed scopes is required. */
+export const AnyScope = (...scopes: string[]) => SetMetadata(ANY_OF_SCOPES, scopes);
+
+export const IS_PUBLIC_ROUTE = 'OAUTH:PUBLIC_ROUTE';
+/** Lets a route through a global `OAuthGuard` without a token. */
+export const Public = () => SetMetadata(IS_PUBLIC_ROUTE, true);
+
+export const REQUIRES_USER = 'OAUTH:REQUIRES_USER';
+/** The token must have been issued to a signed-in user, not to a client for itself. */
+export const RequireUser = () => SetMetadata(REQUIRES_USER, true);
+
+/** Where OAuthGuard leaves the verified token on the request. */
+export const ACCESS_TOKEN_REQUEST_KEY = 'oauthAccessToken';
+
+/** The verified access token of the request (`VerifiedAccessToken`). */
+export const AccessToken = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): VerifiedAccessToken | undefined =>
+    context.switchToHttp().getRequest()[ACCESS_TOKEN_REQUEST_KEY],
+);
+
+/** The user the token acts for: `{ id }`, or undefined for a client's own token. */
+export const OAuthUser = createParamDecorator((_data: unknown, context: ExecutionContext) => {
+  const token: VerifiedAccessToken | undefined = context.switchToHttp().getRequest()[ACCESS_TOKEN_REQUEST_KEY];
+  return token?.userId ? { id: token.userId, clientId: token.clientId, scopes: token.scopes } : undefined;
+});

@@ -1,0 +1,111 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import passport from 'passport';
+import { OAuthException } from '../errors/oauth.exception';
+import { InjectOAuthConfig } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { OAUTH_BEARER_STRATEGY } from './bearer.strategy';
+import { ACCESS_TOKEN_REQUEST_KEY, ANY_OF_SCOPES, IS_PUBLIC_ROUTE, REQUIRED_SCOPES, REQUIRES_USER } from './decorators';
+import type { VerifiedAccessToken } from './verified-access-token';
+
+/**
+ * Protects host routes with our access tokens: RFC 6750 token placement, verification through
+ * the `oauth-bearer` passport strategy, then `@Scopes` / `@AnyScope` / `@RequireUser`.
+ * Errors carry RFC 6750 `WWW-Authenticate` challenges. Use per route or as a global guard
+ * (then `@Public()` opts a route out). Methods are protected so a host can extend it.
+ */
+@Injectable()
+export class OAuthGuard implements CanActivate {
+  constructor(
+    protected readonly reflector: Reflector,
+    @InjectOAuthConfig() protected readonly config: OAuthConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, targets)) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const response = context.switchToHttp().getResponse<Response>();
+    try {
+      this.checkTokenPlacement(request);
+      const token = await this.authenticate(request, response);
+      this.checkUser(token, this.reflector.getAllAndOverride<boolean>(REQUIRES_USER, targets));
+      this.checkScopes(
+        token,
+        this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets),
+        this.reflector.getAllAndOverride<string[]>(ANY_OF_SCOPES, targets),
+      );
+      (request as unknown as Record<string, unknown>)[ACCESS_TOKEN_REQUEST_KEY] = token;
+      return true;
+    } catch (error) {
+      // The host's exception filter renders the body; the challenge header is set here.
+      if (error instanceof OAuthException) {
+        for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+      }
+      throw error;
+    }
+  }
+
+  /** RFC 6750 §2: header; form body only for urlencoded non-GET requests; query only by option; one method. */
+  protected checkTokenPlacement(request: Request): void {
+    const inHeader = request.headers.authorization !== undefined;
+    const inQuery = request.query?.access_token !== undefined;
+    const inBody = (request.body as Record<string, unknown> | undefined)?.access_token !== undefined;
+    if (inQuery && !this.config.resourceServer.allowQueryToken) {
+      throw this.error('invalid_request', 'Send the access token in the Authorization header, not the query string.', 400);
+    }
+    if (inBody && (request.method === 'GET' || !request.is('application/x-www-form-urlencoded'))) {
+      throw this.error('invalid_request', 'A body access token is only accepted in a form-encoded request body.', 400);
+    }
+    if ([inHeader, inQuery, inBody].filter(Boolean).length > 1) {
+      throw this.error('invalid_request', 'Send the access token in one place only.', 400);
+    }
+  }
+
+  /** Runs the passport strategy; no token -> 401 without an error code (RFC 6750 §3.1). */
+  protected authenticate(request: Request, response: Response): Promise<VerifiedAccessToken> {
+    return new Promise((resolve, reject) => {
+      const callback = (error: unknown, token: VerifiedAccessToken | false, challenge?: unknown) => {
+        if (error) return reject(error instanceof OAuthException ? error : this.error('invalid_token', 'The access token is invalid.', 401));
+        if (token) return resolve(token);
+        const sentToken = typeof challenge === 'string' && challenge.includes('invalid_token');
+        reject(
+          sentToken
+            ? this.error('invalid_token', 'The access token is invalid.', 401)
+            : new OAuthException('invalid_token', 'An access token is required.', 401, {
+                'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
+              }),
+        );
+      };
+      passport.authenticate(OAUTH_BEARER_STRATEGY, { session: false }, callback)(request, response, reject);
+    });
+  }
+
+  /** RFC 9470 §3: the route needs a user, and this token was issued to a client for itself. */
+  protected checkUser(token: VerifiedAccessToken, requiresUser: boolean | undefined): void {
+    if (requiresUser && !token.userId) {
+      throw this.error('insufficient_user_authentication', 'This route needs a token issued to a signed-in user.', 401);
+    }
+  }
+
+  protected checkScopes(token: VerifiedAccessToken, allOf: string[] | undefined, anyOf: string[] | undefined): void {
+    const missing = (allOf ?? []).filter((scope) => !token.scopes.includes(scope));
+    if (missing.length > 0) throw this.insufficientScope(allOf!);
+    if (anyOf && anyOf.length > 0 && !anyOf.some((scope) => token.scopes.includes(scope))) {
+      throw this.insufficientScope(anyOf);
+    }
+  }
+
+  private insufficientScope(scopes: string[]): OAuthException {
+    const exception = this.error('insufficient_scope', `This route needs the scope ${scopes.join(' ')}.`, 403);
+    exception.headers['WWW-Authenticate'] += `, scope="${scopes.join(' ')}"`;
+    return exception;
+  }
+
+  private error(code: string, description: string, status: number): OAuthException {
+    return new OAuthException(code as never, description, status, {
+      'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}", error="${code}", error_description="${description}"`,
+    });
+  }
+}

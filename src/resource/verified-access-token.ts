@@ -1,0 +1,16 @@
+/** An access token that passed verification: what `@AccessToken()` gives a handler. */
+export interface VerifiedAccessToken {
+  /** Token id (`jti`). */
+  id: string;
+  /** The user the token acts for, or null for a client's own token (client_credentials). */
+  userId: string | null;
+  clientId: string;
+  scopes: string[];
+  audience: string[];
+  /** Seconds since the epoch. */
+  issuedAt: number;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  /** OIDC auth_time when the user's sign-in time is known. */
+  authTime?: number;
+}

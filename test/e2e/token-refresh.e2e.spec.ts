@@ -1,0 +1,206 @@
+// The refresh_token grant (RFC 6749 §6, RFC 9700 §4.14.2): rotation, reuse detection that
+// revokes the family, single use under concurrency, absolute lifetime, scope narrowing.
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { OAUTH_PATHS } from '../../src';
+import { TEST_DATABASE_KINDS } from '../support/databases';
+import { startTestApp, TestApp } from '../support/test-app';
+import {
+  basicHeaders,
+  postForm,
+  queryRows,
+  refresh,
+  registerCodeClient,
+  seedCodeAndExchange,
+  sha256,
+  sleep,
+  TestClient,
+  TokenCall,
+} from '../support/token-helpers';
+
+function expectError(call: TokenCall, error: string, status = 400): void {
+  expect({ status: call.status, body: call.body }).toEqual({
+    status,
+    body: { error, error_description: expect.any(String) },
+  });
+}
+
+function expectRefreshed(call: TokenCall): void {
+  expect({ status: call.status, error: call.body?.error }).toEqual({ status: 200, error: undefined });
+}
+
+/** The rows of the family a refresh token belongs to. */
+async function familyRows(server: TestApp, refreshToken: string): Promise<any[]> {
+  const [row] = await queryRows(server, 'SELECT family_id FROM oauth_tokens WHERE refresh_token_hash = ?', [sha256(refreshToken)]);
+  expect(row).toBeDefined();
+  return queryRows(server, 'SELECT id, revoked_at, refresh_count FROM oauth_tokens WHERE family_id = ? ORDER BY refresh_count', [
+    row.family_id,
+  ]);
+}
+
+describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
+  let server: TestApp;
+  let client: TestClient;
+  beforeAll(async () => {
+    server = await startTestApp(kind);
+    client = await registerCodeClient(server);
+  });
+  afterAll(() => server.close());
+
+  it('answers with the documented fields and no-store headers', async () => {
+    const first = await seedCodeAndExchange(server, client);
+    const call = await refresh(server, client, first.refresh_token);
+    expect(call.status).toBe(200);
+    expect(call.headers.get('cache-control')).toBe('no-store');
+    expect(call.headers.get('pragma')).toBe('no-cache');
+    expect(call.body).toEqual({
+      token_type: 'Bearer',
+      access_token: expect.any(String),
+      expires_in: 3600,
+      scope: 'accounts:read payments:write',
+      status: 'approved',
+      refresh_token: expect.any(String),
+      refresh_token_expires_in: expect.any(Number),
+      refresh_token_issued_at: expect.any(Number),
+      refresh_count: 1,
+    });
+    const jwks = createLocalJWKSet(await (await fetch(`${server.url}${OAUTH_PATHS.jwks}`)).json());
+    const { payload } = await jwtVerify(call.body.access_token, jwks, { issuer: server.url, typ: 'at+jwt' });
+    expect(payload).toMatchObject({ sub: 'user-alice', client_id: client.clientId, scope: 'accounts:read payments:write' });
+  });
+
+  it('rotates: a new refresh token each time, the old one then fails and revokes the whole family', async () => {
+    const first = await seedCodeAndExchange(server, client);
+    const second = await refresh(server, client, first.refresh_token);
+    expectRefreshed(second);
+    expect(second.body.refresh_token).not.toBe(first.refresh_token);
+    expect(second.body.access_token).not.toBe(first.access_token);
+
+    // Replaying the rotated token: refused, and taken as theft.
+    expectError(await refresh(server, client, first.refresh_token), 'invalid_grant');
+    // The legitimate (newest) token of the family is dead too.
+    expectError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
+
+    const rows = await familyRows(server, first.refresh_token);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.revoked_at).not.toBeNull();
+  });
+
+  it('counts refreshes: 0 on the first issue, then 1, then 2', async () => {
+    const first = await seedCodeAndExchange(server, client);
+    expect(first.refresh_count).toBe(0);
+    const second = await refresh(server, client, first.refresh_token);
+    expect(second.body.refresh_count).toBe(1);
+    const third = await refresh(server, client, second.body.refresh_token);
+    expect(third.body.refresh_count).toBe(2);
+    const rows = await familyRows(server, third.body.refresh_token);
+    expect(rows.map((row) => Number(row.refresh_count))).toEqual([0, 1, 2]);
+    expect(rows.every((row) => row.revoked_at === null)).toBe(true);
+  });
+
+  it('reports refresh_token_issued_at in seconds since the epoch', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const first = await seedCodeAndExchange(server, client);
+    const second = await refresh(server, client, first.refresh_token);
+    const after = Math.ceil(Date.now() / 1000);
+    for (const body of [first, second.body]) {
+      expect(body.refresh_token_issued_at).toBeGreaterThanOrEqual(before);
+      expect(body.refresh_token_issued_at).toBeLessThanOrEqual(after);
+    }
+    expect(first.refresh_token_expires_in).toBe(30 * 24 * 3600);
+  });
+
+  it('lets the scope narrow, and a later refresh without scope gets the whole grant back', async () => {
+    const first = await seedCodeAndExchange(server, client, { scopes: ['accounts:read', 'payments:write', 'profile'] });
+    const narrowed = await refresh(server, client, first.refresh_token, { scope: 'accounts:read' });
+    expectRefreshed(narrowed);
+    expect(narrowed.body.scope).toBe('accounts:read');
+    expect(decodeJwt(narrowed.body.access_token).scope).toBe('accounts:read');
+
+    const full = await refresh(server, client, narrowed.body.refresh_token);
+    expectRefreshed(full);
+    expect(full.body.scope.split(' ').sort()).toEqual(['accounts:read', 'payments:write', 'profile']);
+    expect((decodeJwt(full.body.access_token).scope as string).split(' ').sort()).toEqual([
+      'accounts:read',
+      'payments:write',
+      'profile',
+    ]);
+  });
+
+  it('refuses to widen the scope with invalid_scope, and the token stays usable', async () => {
+    const first = await seedCodeAndExchange(server, client, { scopes: ['accounts:read'] });
+    expectError(await refresh(server, client, first.refresh_token, { scope: 'accounts:read payments:write' }), 'invalid_scope');
+    expectError(await refresh(server, client, first.refresh_token, { scope: 'no-such-scope' }), 'invalid_scope');
+    const call = await refresh(server, client, first.refresh_token);
+    expectRefreshed(call);
+    expect(call.body.scope).toBe('accounts:read');
+  });
+
+  it("treats another client's refresh token as invalid, without revoking the owner's family", async () => {
+    const first = await seedCodeAndExchange(server, client);
+    const thief = await registerCodeClient(server);
+    expectError(await refresh(server, thief, first.refresh_token), 'invalid_grant');
+    const rows = await familyRows(server, first.refresh_token);
+    expect(rows.every((row) => row.revoked_at === null)).toBe(true);
+    expectRefreshed(await refresh(server, client, first.refresh_token));
+  });
+
+  it('refuses an unknown refresh token with invalid_grant', async () => {
+    expectError(await refresh(server, client, 'a'.repeat(43)), 'invalid_grant');
+  });
+
+  it('refuses a request without refresh_token with invalid_request', async () => {
+    const call = await postForm(server, { grant_type: 'refresh_token' }, basicHeaders(client));
+    expectError(call, 'invalid_request');
+  });
+
+  it('refuses a client not registered for refresh_token with unauthorized_client', async () => {
+    const codeOnly = await registerCodeClient(server, { grantTypes: ['authorization_code'] });
+    const first = await seedCodeAndExchange(server, codeOnly);
+    expect(first).not.toHaveProperty('refresh_token');
+    // Even with a real refresh token from another client, the grant itself is refused first.
+    const other = await seedCodeAndExchange(server, client);
+    expectError(await refresh(server, codeOnly, other.refresh_token), 'unauthorized_client');
+    expectRefreshed(await refresh(server, client, other.refresh_token));
+  });
+
+  it('gives exactly one success to 20 concurrent refreshes with one token', async () => {
+    const first = await seedCodeAndExchange(server, client);
+    const calls = await Promise.all(Array.from({ length: 20 }, () => refresh(server, client, first.refresh_token)));
+    const statuses = calls.map((call) => call.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    const failures = calls.filter((call) => call.status !== 200);
+    expect(failures).toHaveLength(19);
+    for (const failure of failures) {
+      expect({ status: failure.status, error: failure.body?.error }).toEqual({ status: 400, error: 'invalid_grant' });
+    }
+    // Exactly one new row was issued from the token.
+    const rows = await familyRows(server, first.refresh_token);
+    expect(rows).toHaveLength(2);
+  });
+});
+
+describe.each(TEST_DATABASE_KINDS)('refresh_token absolute lifetime (%s)', (kind) => {
+  let server: TestApp;
+  let client: TestClient;
+  beforeAll(async () => {
+    server = await startTestApp(kind, { refreshTokenTtl: 3 });
+    client = await registerCodeClient(server);
+  });
+  afterAll(() => server.close());
+
+  it('counts the lifetime from the first issue: rotation does not extend it', async () => {
+    const issuedAt = Date.now();
+    const first = await seedCodeAndExchange(server, client);
+    expect(first.refresh_token_expires_in).toBeGreaterThanOrEqual(2);
+    expect(first.refresh_token_expires_in).toBeLessThanOrEqual(3);
+
+    await sleep(1200);
+    const second = await refresh(server, client, first.refresh_token);
+    expectRefreshed(second);
+    expect(second.body.refresh_token_expires_in).toBeLessThan(first.refresh_token_expires_in);
+    expect(second.body.refresh_token_issued_at).toBeGreaterThanOrEqual(first.refresh_token_issued_at);
+
+    await sleep(Math.max(0, issuedAt + 3300 - Date.now()));
+    expectError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
+  });
+});
