@@ -34,3 +34,6 @@ export { OAuthBearerStrategy, OAUTH_BEARER_STRATEGY } from './resource/bearer.st
 export { AccessTokenVerifier } from './resource/access-token-verifier.service';
 export { Scopes, AnyScope, Public, RequireUser, AccessToken, OAuthUser } from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
+export { AuthorizationService, InteractionError } from './interactions/authorization.service';
+export type { InteractionDetails } from './interactions/authorization.service';
+export { ConsentService } from './consent/consent.service';

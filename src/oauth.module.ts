@@ -7,6 +7,10 @@ import { DiscoveryController } from './endpoints/discovery.controller';
 import { JwksController } from './endpoints/jwks.controller';
 import { RegistrationController } from './endpoints/registration.controller';
 import { TokenController } from './endpoints/token.controller';
+import { AuthorizeController } from './endpoints/authorize.controller';
+import { UserinfoController } from './endpoints/userinfo.controller';
+import { ConsentService } from './consent/consent.service';
+import { AuthorizationService } from './interactions/authorization.service';
 import { ClientAuthenticator } from './clients/client-authenticator.service';
 import { AuthorizationCodeRepository } from './codes/authorization-code.repository';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
@@ -43,7 +47,7 @@ const configProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  controllers: [DiscoveryController, JwksController, RegistrationController, TokenController],
+  controllers: [DiscoveryController, JwksController, RegistrationController, TokenController, AuthorizeController, UserinfoController],
   providers: [
     configProvider,
     OwnedDataSourceCloser,
@@ -65,7 +69,9 @@ const configProvider: Provider = {
     AccessTokenVerifier,
     OAuthBearerStrategy,
     OAuthGuard,
+    ConsentService,
+    AuthorizationService,
   ],
-  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository, AccessTokenVerifier, OAuthGuard],
+  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository, AccessTokenVerifier, OAuthGuard, ConsentService, AuthorizationService],
 })
 export class OAuthModule extends OAuthConfigurableModuleClass {}

@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ClientService } from '../clients/client.service';
+import { OAuthException } from '../errors/oauth.exception';
 import { KeyStore } from '../keys/key-store.service';
 import { OAUTH_CONFIG } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -81,10 +82,11 @@ function execute(
 }
 
 /**
- * One line for the user. OAuthException messages already read `invalid_redirect_uri: <why>`;
- * connection failures may be AggregateErrors with an empty message (one error per address).
+ * One line for the user: `invalid_redirect_uri: <why>` for protocol errors. Connection failures
+ * may be AggregateErrors with an empty message (one error per address).
  */
 export function errorMessage(error: unknown): string {
+  if (error instanceof OAuthException) return `${error.error}: ${error.description}`;
   if (!(error instanceof Error)) return String(error);
   if (error.message) return error.message;
   const inner = (error as AggregateError).errors?.find((e: unknown) => e instanceof Error && e.message);

@@ -14,16 +14,18 @@ export function grantableScopes(
   config: OAuthConfig,
   forUser: boolean,
 ): string[] {
+  // Own properties only: `in` would also find Object.prototype members such as "toString".
+  const known = (scope: string) => Object.hasOwn(config.scopes, scope);
   const usable = (scope: string) => forUser || !config.scopes[scope]?.userOnly;
   if (requested === undefined) {
-    const scopes = client.scopes.filter((scope) => scope in config.scopes && usable(scope));
+    const scopes = client.scopes.filter((scope) => known(scope) && usable(scope));
     if (scopes.length === 0) throw OAuthException.invalidScope('This client may not request any scope.');
     return scopes;
   }
   const scopes = parseScope(requested);
   if (scopes.length === 0) throw OAuthException.invalidScope('The scope parameter is empty.');
   for (const scope of scopes) {
-    if (!SCOPE_TOKEN.test(scope) || !(scope in config.scopes)) {
+    if (!SCOPE_TOKEN.test(scope) || !known(scope)) {
       throw OAuthException.invalidScope(`Unknown scope "${scope.slice(0, 64)}".`);
     }
     if (!client.scopes.includes(scope)) {

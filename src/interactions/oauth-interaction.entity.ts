@@ -1,4 +1,5 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
+import type { AuthorizationRequest } from './authorization-request';
 import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn } from '../storage/columns';
 
 /**
@@ -12,7 +13,7 @@ export class OAuthInteraction {
 
   /** The validated authorization request. */
   @JsonColumn('request')
-  request: Record<string, unknown>;
+  request: AuthorizationRequest;
 
   @StringColumn('subject', ID_LENGTH, { nullable: true })
   subject: string | null;

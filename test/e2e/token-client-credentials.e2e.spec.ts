@@ -127,6 +127,22 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
     expectError(await clientCredentials(server, paymentsOnly), 'invalid_scope');
   });
 
+  it('never grants an Object.prototype member as a scope', async () => {
+    // Registration should refuse these names; if it lets them through, the grant must not issue them.
+    let odd: TestClient;
+    try {
+      odd = await registerServiceClient(server, { scopes: ['accounts:read', 'toString', 'constructor', '__proto__'] });
+    } catch {
+      return;
+    }
+    for (const scope of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expectError(await clientCredentials(server, odd, { scope }), 'invalid_scope');
+    }
+    const call = await clientCredentials(server, odd);
+    expect(call.status).toBe(200);
+    expect(call.body.scope).toBe('accounts:read');
+  });
+
   it('refuses a client not registered for client_credentials with unauthorized_client', async () => {
     const codeClient = await registerCodeClient(server);
     expectError(await clientCredentials(server, codeClient, { scope: 'accounts:read' }), 'unauthorized_client');

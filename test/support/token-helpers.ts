@@ -2,6 +2,7 @@
 // get refresh tokens by seeding an authorization code (until the authorization endpoint exists).
 import type { INestApplication } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { ClientService, OAUTH_DATA_SOURCE, OAUTH_PATHS } from '../../src';
 import type { ClientRegistration } from '../../src';
@@ -200,4 +201,42 @@ export function sha256(value: string): string {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * A request with exactly the given method, headers and body bytes (fetch would add a
+ * content type of its own). `content-length` is set from the body.
+ */
+export function rawRequest(
+  server: TestApp,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<RawResponse> {
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  const url = new URL(`${server.url}${options.path ?? OAUTH_PATHS.token}`);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: options.method ?? 'POST',
+        headers: { ...(options.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -1,0 +1,130 @@
+import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ClientService } from '../clients/client.service';
+import { OAuthException } from '../errors/oauth.exception';
+import { AuthorizationRedirectError, validateAuthorizationRequest } from '../interactions/authorization-request';
+import type { AuthorizationRequest } from '../interactions/authorization-request';
+import { AuthorizationService, InteractionError, NextStep } from '../interactions/authorization.service';
+import { consentPage, errorPage, sendPage } from '../interactions/pages';
+import { matchRedirectUri } from '../interactions/redirect-uri-match';
+import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { formParams } from './form-params';
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): GET or form POST. client_id
+ * and redirect_uri are checked first; when either is wrong the user sees an error page and is
+ * never redirected. Other errors go to the client with state and iss (RFC 9207).
+ */
+@Controller(OAUTH_PATHS.authorize)
+export class AuthorizeController {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly clients: ClientService,
+    private readonly authorization: AuthorizationService,
+  ) {}
+
+  @Get()
+  authorizeGet(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.handle(request, response, () => queryParams(request));
+  }
+
+  @Post()
+  authorizePost(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.handle(request, response, () => formParams(request));
+  }
+
+  /** Where sign-in returns to, and where the default consent page lives. */
+  @Get('interaction/:id')
+  async resume(@Req() request: Request, @Res() response: Response, @Param('id') id: string): Promise<void> {
+    await this.guard(response, async () => {
+      const interaction = await this.authorization.loadInteraction(id, request);
+      const authorization = interaction.request;
+      const client = await this.clients.findRecord(authorization.clientId);
+      if (!client) throw new InteractionError('The application no longer exists.');
+      return this.authorization.proceed(request, response, authorization, client, interaction);
+    });
+  }
+
+  /** The default consent page's form: Allow or Deny. */
+  @Post('interaction/:id')
+  async decide(@Req() request: Request, @Res() response: Response, @Param('id') id: string): Promise<void> {
+    await this.guard(response, async () => {
+      const params = formParams(request);
+      if (!this.authorization.checkCsrfToken(id, request, params.csrf_token)) {
+        throw new InteractionError('The form has expired. Start again from the application.');
+      }
+      const url =
+        params.decision === 'allow' ? await this.authorization.approve(id, request) : await this.authorization.deny(id, request);
+      return { kind: 'redirect', url };
+    });
+  }
+
+  private async handle(request: Request, response: Response, readParams: () => Record<string, string>): Promise<void> {
+    await this.guard(response, async () => {
+      const params = readParams();
+      const client = await this.clients.findRecord(params.client_id);
+      if (!client) return this.showError(response, 'Unknown application', 'The application that sent you here is not registered.');
+      const redirectUri = matchRedirectUri(params.redirect_uri, client.redirectUris);
+      if (!redirectUri) {
+        return this.showError(response, 'Invalid redirect URI', 'The application sent a redirect URI it has not registered.');
+      }
+      let authorization: AuthorizationRequest;
+      try {
+        authorization = validateAuthorizationRequest(params, client, redirectUri, this.config);
+      } catch (error) {
+        if (!(error instanceof AuthorizationRedirectError)) throw error;
+        return this.authorization.errorRedirect({ redirectUri, state: params.state }, error.error, error.description);
+      }
+      return this.authorization.proceed(request, response, authorization, client);
+    });
+  }
+
+  /** Runs a step and renders its outcome; anything unexpected becomes an error page, never a stack trace. */
+  private async guard(response: Response, step: () => Promise<NextStep | void>): Promise<void> {
+    let next: NextStep | void;
+    try {
+      next = await step();
+    } catch (error) {
+      if (error instanceof InteractionError) return this.showError(response, 'Cannot continue', error.message);
+      if (error instanceof OAuthException && error.httpStatus < 500) {
+        return this.showError(response, 'Invalid request', error.description);
+      }
+      return this.showError(response, 'Something went wrong', 'The server could not complete the request.', 500);
+    }
+    if (!next || response.headersSent) return;
+    if (next.kind === 'redirect') {
+      response.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).redirect(303, next.url);
+      return;
+    }
+    const details = this.authorization.details(next.interaction, next.client, next.user, response.req as Request);
+    sendPage(
+      response,
+      200,
+      consentPage({
+        action: `${OAUTH_PATHS.authorize}/interaction/${next.interaction.id}`,
+        csrfToken: details.csrfToken,
+        clientName: details.client.name,
+        clientWebsite: details.client.website,
+        userName: next.user.username ?? next.user.id,
+        scopes: details.scopes,
+      }),
+    );
+  }
+
+  private showError(response: Response, title: string, message: string, status = 400): void {
+    sendPage(response, status, errorPage(title, message));
+  }
+}
+
+/** Query parameters, each once (RFC 6749 §3.1). */
+function queryParams(request: Request): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.query)) {
+    if (typeof value !== 'string') {
+      throw OAuthException.invalidRequest(`The parameter "${name.slice(0, 64)}" is repeated or malformed.`);
+    }
+    if (value !== '') params[name] = value;
+  }
+  return params;
+}

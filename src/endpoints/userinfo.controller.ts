@@ -1,0 +1,47 @@
+import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { bearerTokenFrom } from '../common/authorization-header';
+import { claimsForScopes } from '../consent/scope-claims';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
+import { OAuthException } from '../errors/oauth.exception';
+import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { AccessTokenVerifier } from '../resource/access-token-verifier.service';
+
+/** OIDC Core §5.3: claims about the user of an `openid` access token, limited by its scopes. */
+@Controller(OAUTH_PATHS.userinfo)
+@UseFilters(OAuthExceptionFilter)
+export class UserinfoController {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly verifier: AccessTokenVerifier,
+  ) {}
+
+  @All()
+  async userinfo(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    if (request.method !== 'GET' && request.method !== 'POST') {
+      response.setHeader('Allow', 'GET, POST');
+      throw new OAuthException('invalid_request', 'Use GET or POST.', 405);
+    }
+    const realm = this.config.resourceServer.realm;
+    const token = bearerTokenFrom(request.headers.authorization);
+    if (!token) {
+      throw new OAuthException('invalid_token', 'An access token is required.', 401, {
+        'WWW-Authenticate': `Bearer realm="${realm}"`,
+      });
+    }
+    const verified = await this.verifier.verify(token);
+    if (!verified.userId || !verified.scopes.includes('openid')) {
+      throw new OAuthException('insufficient_scope', 'The token was not issued with the openid scope.', 403, {
+        'WWW-Authenticate': `Bearer realm="${realm}", error="insufficient_scope", scope="openid"`,
+      });
+    }
+    const owner = this.config.resourceOwner;
+    if (!owner || !(await owner.findById(verified.userId))) {
+      throw OAuthException.invalidToken('The user of this token no longer exists.', realm);
+    }
+    const claims = await owner.getClaims(verified.userId, verified.scopes);
+    response.setHeader('Cache-Control', 'no-store');
+    return { ...claimsForScopes(claims, verified.scopes), sub: verified.userId };
+  }
+}

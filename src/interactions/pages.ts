@@ -1,0 +1,66 @@
+import type { Response } from 'express';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"'`]/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** Security headers of every page the module serves (no framing, no referrer, no caching). */
+export function sendPage(response: Response, status: number, html: string): void {
+  response
+    .status(status)
+    .set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    .send(html);
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
+button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}ul{padding-left:1.25rem}`;
+
+function layout(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
+}
+
+export interface ConsentPageModel {
+  action: string;
+  csrfToken: string;
+  clientName: string;
+  clientWebsite: string | null;
+  userName: string;
+  scopes: { name: string; description: string }[];
+}
+
+/** The default consent page: who asks, for what, Allow or Deny. Works without JavaScript. */
+export function consentPage(model: ConsentPageModel): string {
+  const website = model.clientWebsite
+    ? ` (<a href="${escapeHtml(model.clientWebsite)}" rel="noopener noreferrer">${escapeHtml(model.clientWebsite)}</a>)`
+    : '';
+  const scopes = model.scopes
+    .map((scope) => `<li>${escapeHtml(scope.description)} <small>(${escapeHtml(scope.name)})</small></li>`)
+    .join('');
+  return layout(
+    `Allow ${model.clientName}?`,
+    `<h1>${escapeHtml(model.clientName)} wants access to your account</h1>
+<p><strong>${escapeHtml(model.clientName)}</strong>${website} asks for permission to:</p>
+<ul>${scopes}</ul>
+<p>Signed in as ${escapeHtml(model.userName)}.</p>
+<form method="post" action="${escapeHtml(model.action)}">
+<input type="hidden" name="csrf_token" value="${escapeHtml(model.csrfToken)}">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+  );
+}
+
+/** Shown when the request cannot be sent back to the client (unknown client or redirect URI). */
+export function errorPage(title: string, message: string): string {
+  return layout(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>`);
+}
