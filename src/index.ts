@@ -37,3 +37,8 @@ export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService, InteractionError } from './interactions/authorization.service';
 export type { InteractionDetails } from './interactions/authorization.service';
 export { ConsentService } from './consent/consent.service';
+export { OAuthEvents } from './events/oauth-events';
+export type { OAuthEvent, OAuthEventType, TokenRevocationReason } from './events/oauth-events';
+export { TokenRevocationService } from './tokens/token-revocation.service';
+export { CleanupService } from './lifecycle/cleanup.service';
+export type { CleanupReport } from './lifecycle/cleanup.service';

@@ -9,6 +9,12 @@ import { RegistrationController } from './endpoints/registration.controller';
 import { TokenController } from './endpoints/token.controller';
 import { AuthorizeController } from './endpoints/authorize.controller';
 import { UserinfoController } from './endpoints/userinfo.controller';
+import { RevocationController } from './endpoints/revocation.controller';
+import { IntrospectionController } from './endpoints/introspection.controller';
+import { OAuthEvents } from './events/oauth-events';
+import { CleanupService } from './lifecycle/cleanup.service';
+import { TokenLookup } from './tokens/token-lookup.service';
+import { TokenRevocationService } from './tokens/token-revocation.service';
 import { ConsentService } from './consent/consent.service';
 import { AuthorizationService } from './interactions/authorization.service';
 import { ClientAuthenticator } from './clients/client-authenticator.service';
@@ -47,7 +53,7 @@ const configProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  controllers: [DiscoveryController, JwksController, RegistrationController, TokenController, AuthorizeController, UserinfoController],
+  controllers: [DiscoveryController, JwksController, RegistrationController, TokenController, AuthorizeController, UserinfoController, RevocationController, IntrospectionController],
   providers: [
     configProvider,
     OwnedDataSourceCloser,
@@ -71,7 +77,11 @@ const configProvider: Provider = {
     OAuthGuard,
     ConsentService,
     AuthorizationService,
+    OAuthEvents,
+    TokenLookup,
+    TokenRevocationService,
+    CleanupService,
   ],
-  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository, AccessTokenVerifier, OAuthGuard, ConsentService, AuthorizationService],
+  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository, AccessTokenVerifier, OAuthGuard, ConsentService, AuthorizationService, OAuthEvents, TokenRevocationService, CleanupService],
 })
 export class OAuthModule extends OAuthConfigurableModuleClass {}

@@ -8,6 +8,7 @@ import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import { OAuthEvents } from '../events/oauth-events';
 import { ClientService } from './client.service';
 import { OAuthClientAssertion } from './oauth-client-assertion.entity';
 import type { OAuthClient } from './oauth-client.entity';
@@ -32,9 +33,29 @@ export class ClientAuthenticator {
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly clients: ClientService,
+    private readonly events: OAuthEvents,
   ) {}
 
-  async authenticate(request: Request, params: Record<string, string>): Promise<AuthenticatedClient> {
+  /** Authenticates the client of a request to `endpoint` (token, revocation, introspection). */
+  async authenticate(request: Request, params: Record<string, string>, endpoint = 'token'): Promise<AuthenticatedClient> {
+    try {
+      return await this.authenticateOnce(request, params);
+    } catch (error) {
+      if (error instanceof OAuthException && error.error === 'invalid_client') {
+        const basic = basicCredentialsFrom(request.headers.authorization);
+        const clientId = basic?.id ?? params.client_id;
+        this.events.emit({
+          type: 'client.authentication_failed',
+          ...(clientId ? { clientId: clientId.slice(0, 255) } : {}),
+          method: basic ? 'client_secret_basic' : params.client_secret ? 'client_secret_post' : params.client_assertion ? 'private_key_jwt' : 'none',
+          endpoint,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async authenticateOnce(request: Request, params: Record<string, string>): Promise<AuthenticatedClient> {
     const header = request.headers.authorization;
     const triedBasic = /^Basic\b/i.test(header ?? '');
     const basic = triedBasic ? basicCredentialsFrom(header) : undefined;

@@ -41,7 +41,7 @@ export class ServerMetadataService {
     const signedAuthMethods = tokenEndpointAuthMethods.includes('private_key_jwt')
       ? { token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'] }
       : {};
-    // Revocation and introspection need an authenticated client: "none" cannot use them.
+    // Public clients may revoke their own tokens (RFC 7009 §2.1); introspection needs a secret.
     const confidentialMethods = tokenEndpointAuthMethods.filter((method) => method !== 'none');
     return {
       issuer,
@@ -58,7 +58,7 @@ export class ServerMetadataService {
       grant_types_supported: grantTypes,
       token_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
       ...signedAuthMethods,
-      revocation_endpoint_auth_methods_supported: confidentialMethods,
+      revocation_endpoint_auth_methods_supported: tokenEndpointAuthMethods,
       introspection_endpoint_auth_methods_supported: confidentialMethods,
       code_challenge_methods_supported: this.config.pkce.allowPlain ? ['S256', 'plain'] : ['S256'],
       ...(codeFlow ? { authorization_response_iss_parameter_supported: true } : {}),

@@ -11,6 +11,7 @@ import type { TokenResponse } from '../tokens/token-response';
 import { TokenRepository } from '../tokens/token.repository';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { TokenRequestPolicy } from './token-request-policy.service';
+import { OAuthEvents } from '../events/oauth-events';
 
 /**
  * RFC 6749 §4.1.3 with PKCE (RFC 7636). The code is consumed before anything else is checked,
@@ -28,6 +29,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     private readonly issuer: TokenIssuer,
     private readonly idTokens: IdTokenService,
     private readonly policy: TokenRequestPolicy,
+    private readonly events: OAuthEvents,
   ) {}
 
   async handle(request: TokenRequest): Promise<TokenResponse> {
@@ -36,7 +38,9 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     const code = await this.codes.findByCode(params.code);
     if (!code) throw OAuthException.invalidGrant('The authorization code is invalid.');
     if (!(await this.codes.consume(code.id))) {
-      await this.tokens.revokeIssuedFromCode(code.id);
+      const count = await this.tokens.revokeIssuedFromCode(code.id);
+      this.events.emit({ type: 'authorization_code.replayed', clientId: code.clientId, subject: code.subject, codeId: code.id });
+      this.events.emit({ type: 'token.revoked', clientId: code.clientId, subject: code.subject, reason: 'authorization_code_replay', count });
       throw OAuthException.invalidGrant('The authorization code was already used; tokens issued from it are revoked.');
     }
     if (code.clientId !== client.clientId) throw OAuthException.invalidGrant('The authorization code is invalid.');

@@ -11,6 +11,7 @@ import { TokenRepository } from '../tokens/token.repository';
 import { DataSource } from 'typeorm';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { TokenRequestPolicy } from './token-request-policy.service';
+import { OAuthEvents } from '../events/oauth-events';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and
@@ -27,6 +28,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     private readonly tokens: TokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly policy: TokenRequestPolicy,
+    private readonly events: OAuthEvents,
   ) {}
 
   async handle(request: TokenRequest): Promise<TokenResponse> {
@@ -65,7 +67,10 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     });
     if (outcome === 'reused') {
       // Run after the winner's transaction committed, so its new tokens are revoked too.
-      await inTransaction(this.dataSource, (manager) => this.tokens.revokeFamily(row.familyId, manager));
+      const count = await inTransaction(this.dataSource, (manager) => this.tokens.revokeFamily(row.familyId, manager));
+      const who = { clientId: row.clientId, subject: row.subject, familyId: row.familyId };
+      this.events.emit({ type: 'refresh_token.reuse_detected', ...who });
+      this.events.emit({ type: 'token.revoked', ...who, reason: 'refresh_token_reuse', count });
       throw OAuthException.invalidGrant('The refresh token was already used; its authorization is revoked.');
     }
     return outcome.response;

@@ -7,6 +7,7 @@ import { AuthorizationCodeRepository } from '../codes/authorization-code.reposit
 import { constantTimeEqual, randomToken, sha256 } from '../common/crypto';
 import { nowMs, nowSeconds, secondsToMs } from '../common/time';
 import { ConsentService } from '../consent/consent.service';
+import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { SignedInUser } from '../options/resource-owner-provider.interface';
@@ -47,6 +48,7 @@ export class AuthorizationService {
     private readonly clients: ClientService,
     private readonly codes: AuthorizationCodeRepository,
     private readonly consents: ConsentService,
+    private readonly events: OAuthEvents,
   ) {}
 
   private get interactions() {
@@ -128,13 +130,15 @@ export class AuthorizationService {
     const authorization = interaction.request;
     if (!(await this.consume(interaction.id))) throw new InteractionError('This request was already completed.');
     await this.consents.grant(user.id, authorization.clientId, authorization.scopes);
+    this.events.emit({ type: 'consent.granted', clientId: authorization.clientId, subject: user.id, scopes: authorization.scopes });
     return (await this.codeRedirect(authorization, user)).url;
   }
 
   /** The user denied: the client hears `access_denied` (RFC 6749 §4.1.2.1). */
   async deny(id: string, request: Request): Promise<string> {
-    const { interaction } = await this.forDecision(id, request);
+    const { interaction, user } = await this.forDecision(id, request);
     if (!(await this.consume(interaction.id))) throw new InteractionError('This request was already completed.');
+    this.events.emit({ type: 'consent.denied', clientId: interaction.request.clientId, subject: user.id, scopes: interaction.request.scopes });
     return this.errorRedirect(interaction.request, 'access_denied', 'The user denied the request.').url;
   }
 

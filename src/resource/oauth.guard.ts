@@ -5,7 +5,7 @@ import passport from 'passport';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { OAUTH_BEARER_STRATEGY } from './bearer.strategy';
+import { bearerStrategyFor, OAUTH_BEARER_STRATEGY } from './bearer.strategy';
 import { ACCESS_TOKEN_REQUEST_KEY, ANY_OF_SCOPES, IS_PUBLIC_ROUTE, REQUIRED_SCOPES, REQUIRES_USER } from './decorators';
 import type { VerifiedAccessToken } from './verified-access-token';
 
@@ -69,6 +69,8 @@ export class OAuthGuard implements CanActivate {
       const callback = (error: unknown, token: VerifiedAccessToken | false, challenge?: unknown) => {
         if (error) return reject(error instanceof OAuthException ? error : this.error('invalid_token', 'The access token is invalid.', 401));
         if (token) return resolve(token);
+        // passport-http-bearer fails with 400 for an Authorization header it cannot split in two.
+        if (challenge === 400) return reject(this.error('invalid_request', 'The Authorization header is malformed.', 400));
         const sentToken = typeof challenge === 'string' && challenge.includes('invalid_token');
         reject(
           sentToken
@@ -78,7 +80,11 @@ export class OAuthGuard implements CanActivate {
               }),
         );
       };
-      passport.authenticate(OAUTH_BEARER_STRATEGY, { session: false }, callback)(request, response, reject);
+      // This app's own strategy (see bearerStrategyFor), as a fresh object per request because
+      // passport writes its success/fail/error actions onto the strategy object it is given.
+      const own = bearerStrategyFor(this.config);
+      const strategy = own ? (Object.create(own) as typeof own) : OAUTH_BEARER_STRATEGY;
+      passport.authenticate(strategy, { session: false }, callback)(request, response, reject);
     });
   }
 

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { randomToken, sha256 } from '../common/crypto';
 import { formatScope } from '../common/scope';
 import { nowMs, secondsToMs } from '../common/time';
+import { OAuthEvents } from '../events/oauth-events';
 import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -43,6 +44,7 @@ export class TokenIssuer {
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly keyStore: KeyStore,
+    private readonly events: OAuthEvents,
   ) {}
 
   /** Issues tokens; pass `manager` to write inside the caller's transaction. */
@@ -80,6 +82,11 @@ export class TokenIssuer {
       authTime: decision.authTime ?? null,
     });
     await manager.insert(OAuthToken, row);
+    this.events.emit(
+      decision.family
+        ? { type: 'token.refreshed', clientId: row.clientId, subject: row.subject, tokenId: id, familyId: row.familyId, refreshCount }
+        : { type: 'token.issued', clientId: row.clientId, subject: row.subject, grantType: row.grantType, scopes: row.scopes, tokenId: id, familyId: row.familyId },
+    );
 
     const response: TokenResponse = {
       token_type: 'Bearer',

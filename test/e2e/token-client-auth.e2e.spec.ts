@@ -43,7 +43,7 @@ interface KeyPair {
   publicJwk: JWK;
 }
 
-async function keyPair(alg: 'RS256' | 'ES256', kid = randomUUID()): Promise<KeyPair> {
+async function keyPair(alg: 'RS256' | 'ES256', kid: string = randomUUID()): Promise<KeyPair> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }

@@ -224,9 +224,23 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint errors (%s)', (kind) => {
       .map(([grant, rest]) => (grant === null ? rest : [['grant_type', grant] as [string, string], ...rest]));
     const encodedForm = pairs.map((list) => list.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
     const rawForm = pairs.map((list) => list.map(([k, v]) => `${k}=${v}`).join('&'));
+    // Well-formed grant requests with made-up codes, tokens and scopes: they reach the grants.
+    const plausible = fc
+      .record({
+        grant_type: fc.constantFrom('client_credentials', 'refresh_token', 'authorization_code'),
+        refresh_token: fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
+        code: fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
+        code_verifier: fc.option(fc.string({ maxLength: 130 }), { nil: undefined }),
+        redirect_uri: fc.option(fc.constantFrom('https://app.example/cb', 'https://evil.example/cb'), { nil: undefined }),
+        scope: fc.option(fc.oneof(fc.constantFrom('accounts:read', 'payments:write', 'openid toString'), fc.string({ maxLength: 40 })), {
+          nil: undefined,
+        }),
+      })
+      .map((fields) => new URLSearchParams(Object.entries(fields).filter(([, v]) => v !== undefined) as [string, string][]).toString());
     const body = fc.oneof(
-      { weight: 8, arbitrary: encodedForm },
-      { weight: 2, arbitrary: rawForm },
+      { weight: 8, arbitrary: plausible },
+      { weight: 16, arbitrary: encodedForm },
+      { weight: 4, arbitrary: rawForm },
       { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
       { weight: 1, arbitrary: fc.json() },
       { weight: 1, arbitrary: fc.json().map((json) => json.slice(0, Math.max(0, json.length - 1))) },
@@ -234,7 +248,7 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint errors (%s)', (kind) => {
       { weight: 1, arbitrary: fc.constant(undefined) },
     );
     const contentType = fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(FORM, `${FORM}; charset=utf-8`, `${FORM}; charset=UTF-8`) },
+      { weight: 10, arbitrary: fc.constantFrom(FORM, `${FORM}; charset=utf-8`, `${FORM}; charset=UTF-8`) },
       {
         weight: 3,
         arbitrary: fc.constantFrom(

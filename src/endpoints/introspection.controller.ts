@@ -1,0 +1,70 @@
+import { Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ClientAuthenticator } from '../clients/client-authenticator.service';
+import { formatScope } from '../common/scope';
+import { nowMs } from '../common/time';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
+import { OAuthException } from '../errors/oauth.exception';
+import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { FoundToken, TokenLookup } from '../tokens/token-lookup.service';
+import { formParams } from './form-params';
+
+const INACTIVE = { active: false } as const;
+
+/**
+ * RFC 7662. Callers: confidential clients (their own tokens) and the configured resource
+ * servers (any token). Claims come from the stored row, not from the presented token.
+ * Anything not active, or not the caller's, is `{ "active": false }` with no reason given.
+ */
+@Controller(OAUTH_PATHS.introspection)
+@UseFilters(OAuthExceptionFilter)
+export class IntrospectionController {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly clients: ClientAuthenticator,
+    private readonly lookup: TokenLookup,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async introspect(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const params = formParams(request);
+    const { client, method } = await this.clients.authenticate(request, params, 'introspection');
+    if (method === 'none') throw OAuthException.invalidClient('Introspection needs an authenticated client.');
+    if (!params.token) throw OAuthException.invalidRequest('token is required.');
+    response.setHeader('Cache-Control', 'no-store');
+    const found = await this.lookup.find(params.token, params.token_type_hint);
+    const mayIntrospect = (owner: string) =>
+      owner === client.clientId || this.config.introspectionResourceServers.includes(client.clientId);
+    if (!found || !mayIntrospect(found.row.clientId) || !isActive(found)) return INACTIVE;
+    return this.describe(found);
+  }
+
+  private async describe({ kind, row }: FoundToken) {
+    const username = row.subject ? (await this.config.resourceOwner?.findById(row.subject))?.username : undefined;
+    const expiresAt = kind === 'refresh_token' ? row.refreshExpiresAt! : row.expiresAt;
+    const seconds = (ms: number) => Math.floor(ms / 1000);
+    return {
+      active: true,
+      scope: formatScope(kind === 'refresh_token' ? (row.refreshScopes ?? row.scopes) : row.scopes),
+      client_id: row.clientId,
+      ...(username ? { username } : {}),
+      sub: row.subject ?? row.clientId,
+      token_type: kind === 'refresh_token' ? 'refresh_token' : 'Bearer',
+      exp: seconds(expiresAt),
+      iat: seconds(row.issuedAt),
+      nbf: seconds(row.issuedAt),
+      aud: row.audience.length === 1 ? row.audience[0] : row.audience,
+      iss: this.config.issuer,
+      jti: row.id,
+    };
+  }
+}
+
+function isActive({ kind, row }: FoundToken): boolean {
+  if (row.revokedAt !== null) return false;
+  const now = nowMs();
+  if (kind === 'refresh_token') return row.refreshConsumedAt === null && row.refreshExpiresAt !== null && row.refreshExpiresAt > now;
+  return row.expiresAt > now;
+}

@@ -1,0 +1,43 @@
+import { Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ClientAuthenticator } from '../clients/client-authenticator.service';
+import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
+import { OAuthException } from '../errors/oauth.exception';
+import { OAUTH_PATHS } from '../oauth.constants';
+import { TokenLookup } from '../tokens/token-lookup.service';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
+import { formParams } from './form-params';
+
+const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'];
+
+/**
+ * RFC 7009. Revoking a refresh token revokes its family (every access token of that
+ * authorization); revoking an access token revokes that token. Unknown, expired or another
+ * client's tokens get the same 200 and nothing happens, so the endpoint reveals nothing.
+ */
+@Controller(OAUTH_PATHS.revocation)
+@UseFilters(OAuthExceptionFilter)
+export class RevocationController {
+  constructor(
+    private readonly clients: ClientAuthenticator,
+    private readonly lookup: TokenLookup,
+    private readonly revocation: TokenRevocationService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async revoke(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    const params = formParams(request);
+    const { client } = await this.clients.authenticate(request, params, 'revocation');
+    if (!params.token) throw OAuthException.invalidRequest('token is required.');
+    const hint = params.token_type_hint;
+    if (hint !== undefined && !TOKEN_TYPE_HINTS.includes(hint)) {
+      throw new OAuthException('unsupported_token_type', 'Only access and refresh tokens can be revoked.');
+    }
+    response.setHeader('Cache-Control', 'no-store');
+    const found = await this.lookup.find(params.token, hint);
+    if (!found || found.row.clientId !== client.clientId || found.row.revokedAt !== null) return;
+    if (found.kind === 'refresh_token') await this.revocation.revokeFamily(found.row, 'revocation_endpoint');
+    else await this.revocation.revokeToken(found.row, 'revocation_endpoint');
+  }
+}

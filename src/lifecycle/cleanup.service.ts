@@ -1,0 +1,85 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Brackets, DataSource, EntityTarget, LessThan, ObjectLiteral } from 'typeorm';
+import { OAuthClientAssertion } from '../clients/oauth-client-assertion.entity';
+import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
+import { nowMs, secondsToMs } from '../common/time';
+import { OAuthInteraction } from '../interactions/oauth-interaction.entity';
+import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { OAuthToken } from '../tokens/oauth-token.entity';
+
+export interface CleanupReport {
+  codes: number;
+  tokens: number;
+  interactions: number;
+  clientAssertions: number;
+}
+
+const BATCH_SIZE = 500;
+
+/**
+ * Deletes what can no longer be used: expired codes, interactions and assertion records, and
+ * token rows whose access token AND refresh family have expired (consumed refresh rows are kept
+ * until then: they are how reuse is detected). Deletes in small batches by primary key, so it
+ * never holds long locks, and is idempotent, so several instances may run it at once.
+ */
+@Injectable()
+export class CleanupService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OAuthCleanup');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    @InjectOAuthDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.cleanup.enabled) return;
+    this.timer = setInterval(() => {
+      this.run().catch((error) => this.logger.warn(`Cleanup failed: ${(error as Error).message}`));
+    }, secondsToMs(this.config.cleanup.interval));
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async run(now = nowMs()): Promise<CleanupReport> {
+    return {
+      codes: await this.deleteExpired(OAuthAuthorizationCode, 'id', (qb) => qb.where({ expiresAt: LessThan(now) })),
+      interactions: await this.deleteExpired(OAuthInteraction, 'id', (qb) => qb.where({ expiresAt: LessThan(now) })),
+      clientAssertions: await this.deleteExpired(OAuthClientAssertion, 'id', (qb) => qb.where({ expiresAt: LessThan(now) })),
+      tokens: await this.deleteExpired(OAuthToken, 'id', (qb) =>
+        qb.where({ expiresAt: LessThan(now) }).andWhere(
+          new Brackets((inner) =>
+            inner.where('row.refresh_expires_at IS NULL').orWhere('row.refresh_expires_at < :now', { now }),
+          ),
+        ),
+      ),
+    };
+  }
+
+  private async deleteExpired<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    key: string,
+    filter: (qb: ReturnType<DataSource['createQueryBuilder']>) => ReturnType<DataSource['createQueryBuilder']>,
+  ): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const rows = await filter(this.dataSource.getRepository(entity).createQueryBuilder('row'))
+        .select(`row.${key}`, 'key')
+        .limit(BATCH_SIZE)
+        .getRawMany<{ key: string }>();
+      if (rows.length === 0) return deleted;
+      const result = await this.dataSource
+        .createQueryBuilder()
+        .delete()
+        .from(entity)
+        .whereInIds(rows.map((row) => row.key))
+        .execute();
+      deleted += result.affected ?? rows.length;
+      if (rows.length < BATCH_SIZE) return deleted;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { sha256 } from '../common/crypto';
+import { KeyStore } from '../keys/key-store.service';
+import { InjectOAuthConfig } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import type { OAuthToken } from './oauth-token.entity';
+import { TokenRepository } from './token.repository';
+
+export interface FoundToken {
+  kind: 'access_token' | 'refresh_token';
+  row: OAuthToken;
+}
+
+/**
+ * Finds the row of a token string presented to revocation or introspection: refresh tokens and
+ * opaque access tokens by hash, JWT access tokens by `jti` after checking our signature (so an
+ * unsigned or foreign JWT never reaches the database). Expiry is the caller's business.
+ */
+@Injectable()
+export class TokenLookup {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly keyStore: KeyStore,
+    private readonly tokens: TokenRepository,
+  ) {}
+
+  async find(token: string, hint?: string): Promise<FoundToken | null> {
+    const order = hint === 'refresh_token' ? [this.asRefresh, this.asAccess] : [this.asAccess, this.asRefresh];
+    for (const lookup of order) {
+      const found = await lookup.call(this, token);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  private async asRefresh(token: string): Promise<FoundToken | null> {
+    const row = await this.tokens.findByRefreshToken(token);
+    return row ? { kind: 'refresh_token', row } : null;
+  }
+
+  private async asAccess(token: string): Promise<FoundToken | null> {
+    if (token.split('.').length !== 3) {
+      const row = await this.tokens.findByAccessTokenHash(sha256(token));
+      return row ? { kind: 'access_token', row } : null;
+    }
+    try {
+      const { kid } = decodeProtectedHeader(token);
+      const key = kid ? await this.keyStore.verificationKey(kid) : undefined;
+      if (!key) return null;
+      const { payload } = await jwtVerify(token, key.publicKey, {
+        algorithms: [key.alg],
+        typ: 'at+jwt',
+        issuer: this.config.issuer,
+        // Expired tokens are still found (revocation of an expired token is a no-op anyway).
+        currentDate: new Date(0),
+      });
+      const row = payload.jti ? await this.tokens.findById(payload.jti) : null;
+      return row ? { kind: 'access_token', row } : null;
+    } catch {
+      return null;
+    }
+  }
+}
