@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ApiModule } from './api/api.module';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { typeOrmOptions } from './database';
 import { OAuthModule } from './oauth-server';
@@ -29,9 +30,7 @@ class SampleConfigModule {
  * Still to come (each in its own folder, imported here):
  * - consent page: the module serves a default one; a custom page would set
  *   `interaction.consentUrl` and live in sample-app/consent/;
- * - developer portal (register and manage clients): sample-app/portal/;
- * - demo resource APIs protected by OAuthGuard (/api/accounts, /api/payments, /api/me):
- *   sample-app/api/.
+ * - developer portal (register and manage clients): sample-app/portal/.
  */
 @Module({})
 export class AppModule {
@@ -47,16 +46,18 @@ export class AppModule {
         UsersModule,
         SessionModule,
         OAuthModule.forRootAsync({
+          // Global: OAuthGuard in the app's own modules (api/) needs the module's config.
+          isGlobal: true,
           imports: [UsersModule],
           inject: [DataSource, UsersService, SAMPLE_CONFIG],
           useFactory: (dataSource: DataSource, users: UsersService, c: SampleConfig) => ({
             issuer: c.issuer,
             dataSource,
             scopes: {
-              openid: { description: 'Sign you in with your identity' },
-              profile: { description: 'See your name' },
-              email: { description: 'See your email address' },
-              offline_access: { description: 'Keep access when you are not using the app' },
+              openid: { description: 'Sign you in with your identity', userOnly: true },
+              profile: { description: 'See your name', userOnly: true },
+              email: { description: 'See your email address', userOnly: true },
+              offline_access: { description: 'Keep access when you are not using the app', userOnly: true },
               'accounts:read': { description: 'Read your account information and balances' },
               'payments:write': {
                 description: 'Initiate payments from your accounts',
@@ -71,6 +72,7 @@ export class AppModule {
               : { enabled: false },
           }),
         }),
+        ApiModule,
       ],
       controllers: [PagesController],
     };

@@ -8,6 +8,7 @@ import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
 import { inTransaction } from '../storage/transaction';
+import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { ClientRegistration, validateClientMetadata } from './client-metadata';
@@ -35,6 +36,7 @@ export class ClientService {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
+    private readonly events: OAuthEvents,
   ) {}
 
   private get repository() {
@@ -110,13 +112,15 @@ export class ClientService {
 
   /** Deletes the client, revokes its tokens and forgets its codes and consents, in one transaction. */
   async delete(clientId: string): Promise<void> {
-    await inTransaction(this.dataSource, async (manager) => {
+    const count = await inTransaction(this.dataSource, async (manager) => {
       const result = await manager.delete(OAuthClient, { clientId });
       if (!result.affected) throw new ClientNotFoundError(clientId);
-      await manager.update(OAuthToken, { clientId, revokedAt: IsNull() }, { revokedAt: nowMs() });
+      const revoked = await manager.update(OAuthToken, { clientId, revokedAt: IsNull() }, { revokedAt: nowMs() });
       await manager.delete(OAuthAuthorizationCode, { clientId });
       await manager.delete(OAuthConsent, { clientId });
+      return revoked.affected ?? 0;
     });
+    this.events.emit({ type: 'token.revoked', clientId, reason: 'client_deleted', count });
   }
 }
 
