@@ -6,6 +6,7 @@ import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { typeOrmOptions } from './database';
 import { OAuthModule } from './oauth-server';
 import { PagesController } from './pages/pages.controller';
+import { PortalModule } from './portal/portal.module';
 import { SessionModule } from './session/session.module';
 import { UsersModule } from './users/users.module';
 import { UsersService } from './users/users.service';
@@ -29,8 +30,7 @@ class SampleConfigModule {
  *
  * Still to come (each in its own folder, imported here):
  * - consent page: the module serves a default one; a custom page would set
- *   `interaction.consentUrl` and live in sample-app/consent/;
- * - developer portal (register and manage clients): sample-app/portal/.
+ *   `interaction.consentUrl` and live in sample-app/consent/.
  */
 @Module({})
 export class AppModule {
@@ -73,6 +73,7 @@ export class AppModule {
           }),
         }),
         ApiModule,
+        PortalModule,
       ],
       controllers: [PagesController],
     };

@@ -10,7 +10,7 @@ export class AccountsService {
   /** A user's accounts (none for an unknown user), or the demo list when there is no user. */
   async list(userId: string | undefined): Promise<DemoAccount[]> {
     if (!userId) return [...DEMO_ACCOUNTS];
-    const user = await this.users.findById(userId);
+    const user = await this.users.findUser(userId);
     return user ? [...(ACCOUNTS_BY_USERNAME[user.username] ?? [])] : [];
   }
 }

@@ -25,13 +25,21 @@ export function parsePaymentRequest(body: unknown): PaymentRequest {
   }
   const { amount, currency, creditor } = body as Record<string, unknown>;
   if (typeof amount !== 'string' || !AMOUNT.test(amount) || !/[1-9]/.test(amount)) {
-    throw invalid('amount must be a decimal string greater than zero with at most two decimals, e.g. "10.00".');
+    throw invalid(
+      'amount must be a decimal string greater than zero with at most two decimals, e.g. "10.00".',
+    );
   }
   if (typeof currency !== 'string' || !CURRENCY.test(currency)) {
     throw invalid('currency must be three capital letters (ISO 4217), e.g. "EUR".');
   }
-  if (typeof creditor !== 'string' || creditor.trim() === '' || creditor.length > MAX_CREDITOR_LENGTH) {
-    throw invalid(`creditor must be a non-empty string of at most ${MAX_CREDITOR_LENGTH} characters.`);
+  if (
+    typeof creditor !== 'string' ||
+    creditor.trim() === '' ||
+    creditor.length > MAX_CREDITOR_LENGTH
+  ) {
+    throw invalid(
+      `creditor must be a non-empty string of at most ${MAX_CREDITOR_LENGTH} characters.`,
+    );
   }
   return { amount, currency, creditor: creditor.trim() };
 }

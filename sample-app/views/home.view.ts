@@ -17,7 +17,8 @@ export function homePage({ user, issuer }: HomeView): string {
               <form method="post" action="/logout">
                 <input type="hidden" name="csrf_token" value="${user.csrfToken}" />
                 <button type="submit">Sign out</button>
-              </form>`
+              </form>
+              <p><a href="/developers">Developer portal</a>: register your applications.</p>`
           : html`<p>You are not signed in. <a href="/login">Sign in</a></p>`
       }
       <h2>Authorization server</h2>

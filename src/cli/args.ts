@@ -56,7 +56,17 @@ const GLOBAL_OPTIONS: OptionName[] = ['config', 'json', 'help'];
 const COMMANDS = {
   'clients create': {
     args: [],
-    options: ['name', 'website', 'redirect-uri', 'grant-type', 'scope', 'auth-method', 'jwks-file', 'first-party', 'owner'],
+    options: [
+      'name',
+      'website',
+      'redirect-uri',
+      'grant-type',
+      'scope',
+      'auth-method',
+      'jwks-file',
+      'first-party',
+      'owner',
+    ],
   },
   'clients list': { args: [], options: ['owner'] },
   'clients get': { args: ['client_id'], options: [] },
@@ -108,7 +118,10 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const [group, action, ...rest] = positionals;
   const name = `${group} ${action ?? ''}`.trim();
   if (!(name in COMMANDS)) {
-    throw new UsageError(action === undefined ? `unknown command "${group}"` : `unknown command "${name}"`, true);
+    throw new UsageError(
+      action === undefined ? `unknown command "${group}"` : `unknown command "${name}"`,
+      true,
+    );
   }
   const command = name as CommandName;
   const spec = COMMANDS[command];
@@ -144,7 +157,9 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       redirectUris: values['redirect-uri'],
       grantTypes: values['grant-type'],
       // --scope "a b" --scope c: both forms, as RFC 6749 scope strings are space-separated.
-      scopes: values.scope?.flatMap((scope) => scope.split(/\s+/)).filter((scope) => scope.length > 0),
+      scopes: values.scope
+        ?.flatMap((scope) => scope.split(/\s+/))
+        .filter((scope) => scope.length > 0),
       authMethod: values['auth-method'],
       jwksFile: values['jwks-file'],
       firstParty: values['first-party'] === true,

@@ -37,10 +37,13 @@ export async function withOAuthContext<T>(
   work: (context: INestApplicationContext) => Promise<T>,
 ): Promise<T> {
   // abortOnError: false, or Nest calls process.abort() when a provider fails to start.
-  const context = await NestFactory.createApplicationContext(OAuthModule.forRoot(cliModuleOptions(options)), {
-    logger: false,
-    abortOnError: false,
-  }).catch(async (error) => {
+  const context = await NestFactory.createApplicationContext(
+    OAuthModule.forRoot(cliModuleOptions(options)),
+    {
+      logger: false,
+      abortOnError: false,
+    },
+  ).catch(async (error) => {
     await destroyHostDataSource(options);
     throw error;
   });

@@ -6,7 +6,11 @@ import { CliError } from './errors';
 export const DEFAULT_CONFIG_FILE = './oauth.config.js';
 
 /** Where the config file is: `--config`, else `$OAUTH_CONFIG`, else `./oauth.config.js`, from `cwd`. */
-export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+export function resolveConfigPath(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): string {
   return path.resolve(cwd, flag ?? (env.OAUTH_CONFIG || DEFAULT_CONFIG_FILE));
 }
 
@@ -53,7 +57,9 @@ function registerTypeScript(file: string): void {
   if (require.extensions['.ts']) return;
   let register: string;
   try {
-    register = require.resolve('@swc-node/register', { paths: [path.dirname(file), process.cwd(), __dirname] });
+    register = require.resolve('@swc-node/register', {
+      paths: [path.dirname(file), process.cwd(), __dirname],
+    });
   } catch {
     throw new CliError(
       `${file} is TypeScript: install @swc-node/register (npm i -D @swc-node/register) or use a .js config file.`,

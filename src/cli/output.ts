@@ -60,7 +60,12 @@ function table(header: string[], rows: string[][]): string {
   const cells = [header, ...rows.map((row) => row.map(safe))];
   const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
   return cells
-    .map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -68,5 +73,6 @@ function table(header: string[], rows: string[][]): string {
  * Client names and owners may come from Dynamic Client Registration: replace control characters
  * so they cannot move the cursor or recolour the terminal.
  */
-// eslint-disable-next-line no-control-regex
-export const safe = (value: string): string => value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
+export const safe = (value: string): string =>
+  // eslint-disable-next-line no-control-regex
+  value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');

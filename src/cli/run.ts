@@ -5,7 +5,14 @@ import { KeyStore } from '../keys/key-store.service';
 import { OAUTH_CONFIG } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { parseCommandLine, ParsedCommand, USAGE } from './args';
-import { createClient, deleteClient, getClient, listClients, rotateClientSecret, CommandOutput } from './commands/clients';
+import {
+  createClient,
+  deleteClient,
+  getClient,
+  listClients,
+  rotateClientSecret,
+  CommandOutput,
+} from './commands/clients';
 import { rotateKeys } from './commands/keys';
 import { withOAuthContext } from './context';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
@@ -36,7 +43,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     parsed = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`error: ${error.message}\n\n${error.showUsage ? USAGE : 'Run nest-oauth-server --help for usage.'}`);
+    io.stderr(
+      `error: ${error.message}\n\n${error.showUsage ? USAGE : 'Run nest-oauth-server --help for usage.'}`,
+    );
     return EXIT_USAGE;
   }
   if (parsed.command === 'help') {
@@ -73,7 +82,11 @@ function execute(
     case 'clients delete':
       return deleteClient(clients(), command.clientId!);
     case 'keys rotate':
-      return rotateKeys(context.get(KeyStore), context.get<string, OAuthConfig>(OAUTH_CONFIG), command.alg);
+      return rotateKeys(
+        context.get(KeyStore),
+        context.get<string, OAuthConfig>(OAUTH_CONFIG),
+        command.alg,
+      );
     default: {
       const unknown: never = command.command;
       throw new UsageError(`unknown command ${String(unknown)}`);
@@ -89,7 +102,9 @@ export function errorMessage(error: unknown): string {
   if (error instanceof OAuthException) return `${error.error}: ${error.description}`;
   if (!(error instanceof Error)) return String(error);
   if (error.message) return error.message;
-  const inner = (error as AggregateError).errors?.find((e: unknown) => e instanceof Error && e.message);
+  const inner = (error as AggregateError).errors?.find(
+    (e: unknown) => e instanceof Error && e.message,
+  );
   if (inner) return inner.message;
   return (error as { code?: string }).code ?? error.name;
 }

@@ -85,7 +85,7 @@ export function validateClientMetadata(input: ClientRegistration, config: OAuthC
 
   const scopes = stringList(input.scopes ?? Object.keys(config.scopes), 'scope');
   for (const scope of scopes) {
-    if (!(scope in config.scopes)) throw bad(`scope "${scope}" is not offered by this server`);
+    if (!Object.hasOwn(config.scopes, scope)) throw bad(`scope "${scope}" is not offered by this server`);
   }
 
   const jwks = input.jwks ?? null;

@@ -46,7 +46,8 @@ export class ClientService {
   /** Validates and stores a new client; returns its id and (confidential clients) its secret. */
   async register(input: ClientRegistration, extra: Partial<OAuthClient> = {}): Promise<RegisteredClient> {
     const metadata = validateClientMetadata(input, this.config);
-    const clientSecret = metadata.clientType === 'confidential' ? randomToken() : undefined;
+    const usesSecret = metadata.tokenEndpointAuthMethod.startsWith('client_secret_');
+    const clientSecret = usesSecret ? randomToken() : undefined;
     const now = nowMs();
     const client = this.repository.create({
       ...metadata,
@@ -104,7 +105,9 @@ export class ClientService {
   async rotateSecret(clientId: string): Promise<string> {
     const client = await this.findRecord(clientId);
     if (!client) throw new ClientNotFoundError(clientId);
-    if (client.clientType !== 'confidential') throw new Error('Public clients have no secret to rotate.');
+    if (!client.tokenEndpointAuthMethod.startsWith('client_secret_')) {
+      throw new Error(`This client authenticates with ${client.tokenEndpointAuthMethod}: it has no secret to rotate.`);
+    }
     const clientSecret = randomToken();
     await this.repository.update({ clientId }, { clientSecretHash: sha256(clientSecret), updatedAt: nowMs() });
     return clientSecret;

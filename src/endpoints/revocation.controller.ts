@@ -1,10 +1,11 @@
 import { Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
+import { nowMs } from '../common/time';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { OAUTH_PATHS } from '../oauth.constants';
-import { TokenLookup } from '../tokens/token-lookup.service';
+import { FoundToken, TokenLookup } from '../tokens/token-lookup.service';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { formParams } from './form-params';
 
@@ -36,8 +37,17 @@ export class RevocationController {
     }
     response.setHeader('Cache-Control', 'no-store');
     const found = await this.lookup.find(params.token, hint);
-    if (!found || found.row.clientId !== client.clientId || found.row.revokedAt !== null) return;
+    if (!found || found.row.clientId !== client.clientId || found.row.revokedAt !== null || isExpired(found)) return;
     if (found.kind === 'refresh_token') await this.revocation.revokeFamily(found.row, 'revocation_endpoint');
     else await this.revocation.revokeToken(found.row, 'revocation_endpoint');
   }
+}
+
+/**
+ * An expired token is dead already; revoking its row would also kill what still lives in it
+ * (an expired access token's row holds a live refresh token), so it is left alone.
+ */
+function isExpired({ kind, row }: FoundToken): boolean {
+  const expiresAt = kind === 'refresh_token' ? row.refreshExpiresAt : row.expiresAt;
+  return expiresAt === null || expiresAt <= nowMs();
 }

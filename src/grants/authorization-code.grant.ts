@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull } from 'typeorm';
 import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
+import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
 import { verifierMatches } from '../codes/pkce';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
-import { InjectOAuthConfig } from '../oauth.constants';
+import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import { inTransaction } from '../storage/transaction';
 import { IdTokenService } from '../tokens/id-token.service';
 import { TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
@@ -24,6 +27,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
+    @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly codes: AuthorizationCodeRepository,
     private readonly tokens: TokenRepository,
     private readonly issuer: TokenIssuer,
@@ -37,28 +41,43 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     if (!params.code) throw OAuthException.invalidRequest('code is required.');
     const code = await this.codes.findByCode(params.code);
     if (!code) throw OAuthException.invalidGrant('The authorization code is invalid.');
-    if (!(await this.codes.consume(code.id))) {
-      const count = await this.tokens.revokeIssuedFromCode(code.id);
+    // Consume and issue in one transaction: a concurrent replay waits for it (row lock, or the
+    // SQLite queue), so the revocation below also finds the tokens of the winning exchange.
+    const outcome = await inTransaction(this.dataSource, async (manager) => {
+      const consumed = await manager.update(OAuthAuthorizationCode, { id: code.id, consumedAt: IsNull() }, { consumedAt: nowMs() });
+      if (consumed.affected !== 1) return { replayed: true as const };
+      try {
+        if (code.clientId !== client.clientId) throw OAuthException.invalidGrant('The authorization code is invalid.');
+        if (code.expiresAt <= nowMs()) throw OAuthException.invalidGrant('The authorization code has expired.');
+        this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
+        this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
+        await this.policy.check(request, code.scopes, code.subject);
+        const issued = await this.issuer.issue(
+          {
+            clientId: client.clientId,
+            subject: code.subject,
+            scopes: code.scopes,
+            grantType: 'authorization_code',
+            audience: code.resources ?? undefined,
+            withRefreshToken: this.mayIssueRefreshToken(client.grantTypes, code.scopes),
+            originCodeId: code.id,
+            authTime: code.authTime,
+          },
+          manager,
+        );
+        return { issued };
+      } catch (error) {
+        return { error }; // committed all the same: a failed attempt burns the code
+      }
+    });
+    if ('replayed' in outcome) {
+      const count = await inTransaction(this.dataSource, (manager) => this.tokens.revokeIssuedFromCode(code.id, manager));
       this.events.emit({ type: 'authorization_code.replayed', clientId: code.clientId, subject: code.subject, codeId: code.id });
       this.events.emit({ type: 'token.revoked', clientId: code.clientId, subject: code.subject, reason: 'authorization_code_replay', count });
       throw OAuthException.invalidGrant('The authorization code was already used; tokens issued from it are revoked.');
     }
-    if (code.clientId !== client.clientId) throw OAuthException.invalidGrant('The authorization code is invalid.');
-    if (code.expiresAt <= nowMs()) throw OAuthException.invalidGrant('The authorization code has expired.');
-    this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
-    this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
-    await this.policy.check(request, code.scopes, code.subject);
-
-    const { response } = await this.issuer.issue({
-      clientId: client.clientId,
-      subject: code.subject,
-      scopes: code.scopes,
-      grantType: 'authorization_code',
-      audience: code.resources ?? undefined,
-      withRefreshToken: this.mayIssueRefreshToken(client.grantTypes, code.scopes),
-      originCodeId: code.id,
-      authTime: code.authTime,
-    });
+    if ('error' in outcome) throw outcome.error;
+    const { response } = outcome.issued;
     if (code.scopes.includes('openid')) {
       response.id_token = await this.idTokens.sign({
         clientId: client.clientId,

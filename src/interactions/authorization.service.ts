@@ -188,7 +188,11 @@ export class AuthorizationService {
       if (!user.authTime || user.authTime < startedAt) return true;
     }
     if (authorization.maxAge !== undefined) {
-      return !user.authTime || nowSeconds() - user.authTime > authorization.maxAge;
+      if (!user.authTime) return true;
+      // A sign-in made for this very request satisfies max_age (max_age=0 included): otherwise
+      // crossing a second boundary on the way back from the login page sends the user back to it.
+      if (interaction && user.authTime >= Math.floor(interaction.createdAt / 1000)) return false;
+      return nowSeconds() - user.authTime > authorization.maxAge;
     }
     return false;
   }

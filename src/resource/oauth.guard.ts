@@ -66,11 +66,13 @@ export class OAuthGuard implements CanActivate {
   /** Runs the passport strategy; no token -> 401 without an error code (RFC 6750 §3.1). */
   protected authenticate(request: Request, response: Response): Promise<VerifiedAccessToken> {
     return new Promise((resolve, reject) => {
-      const callback = (error: unknown, token: VerifiedAccessToken | false, challenge?: unknown) => {
-        if (error) return reject(error instanceof OAuthException ? error : this.error('invalid_token', 'The access token is invalid.', 401));
+      const callback = (error: unknown, token: VerifiedAccessToken | false, challenge?: unknown, status?: number) => {
+        // Verification failures are OAuthExceptions; anything else (database or key store down)
+        // is a server error, never a reason to tell the client its token is invalid.
+        if (error) return reject(error);
         if (token) return resolve(token);
         // passport-http-bearer fails with 400 for an Authorization header it cannot split in two.
-        if (challenge === 400) return reject(this.error('invalid_request', 'The Authorization header is malformed.', 400));
+        if (status === 400) return reject(this.error('invalid_request', 'The Authorization header is malformed.', 400));
         const sentToken = typeof challenge === 'string' && challenge.includes('invalid_token');
         reject(
           sentToken

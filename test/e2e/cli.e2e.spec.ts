@@ -114,17 +114,27 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
 
   it('creates a confidential client: --json shows the secret once, the database holds only its hash', async () => {
     const created = await createJson(
-      '--name', 'Budget Planner',
-      '--website', 'https://planner.example.com',
-      '--redirect-uri', 'https://planner.example.com/callback',
-      '--redirect-uri', 'http://127.0.0.1:8080/cb',
-      '--grant-type', 'authorization_code',
-      '--grant-type', 'refresh_token',
-      '--scope', 'openid accounts:read',
-      '--scope', 'email',
-      '--auth-method', 'client_secret_post',
+      '--name',
+      'Budget Planner',
+      '--website',
+      'https://planner.example.com',
+      '--redirect-uri',
+      'https://planner.example.com/callback',
+      '--redirect-uri',
+      'http://127.0.0.1:8080/cb',
+      '--grant-type',
+      'authorization_code',
+      '--grant-type',
+      'refresh_token',
+      '--scope',
+      'openid accounts:read',
+      '--scope',
+      'email',
+      '--auth-method',
+      'client_secret_post',
       '--first-party',
-      '--owner', 'team-budget',
+      '--owner',
+      'team-budget',
     );
     expect(created).toEqual({
       client_id: expect.any(String),
@@ -150,14 +160,22 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     // get shows the same client, never the secret or its hash.
     const got = await run('clients', 'get', created.client_id, '--json');
     expect(got.code).toBe(0);
-    const { client_secret: _secret, ...withoutSecret } = created;
+    const withoutSecret = { ...created };
+    delete withoutSecret.client_secret;
     expect(JSON.parse(got.stdout)).toEqual(withoutSecret);
     expect(got.stdout).not.toContain(created.client_secret);
     expect(got.stdout).not.toContain(hash);
   });
 
   it('prints the client_id and secret with a "shown once" warning in text mode', async () => {
-    const result = await run('clients', 'create', '--name', 'Text App', '--redirect-uri', 'https://text.example.com/cb');
+    const result = await run(
+      'clients',
+      'create',
+      '--name',
+      'Text App',
+      '--redirect-uri',
+      'https://text.example.com/cb',
+    );
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const clientId = /client_id:\s+(\S+)/.exec(result.stdout)?.[1];
@@ -176,15 +194,27 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
 
   it('creates a public client (--auth-method none) without a secret', async () => {
     const created = await createJson(
-      '--name', 'Mobile app',
-      '--redirect-uri', 'com.example.app:/oauth/callback',
-      '--auth-method', 'none',
+      '--name',
+      'Mobile app',
+      '--redirect-uri',
+      'com.example.app:/oauth/callback',
+      '--auth-method',
+      'none',
     );
     expect(created).toMatchObject({ client_type: 'public', token_endpoint_auth_method: 'none' });
     expect(created).not.toHaveProperty('client_secret');
     expect(await storedHash(created.client_id)).toBeNull();
 
-    const text = await run('clients', 'create', '--name', 'SPA', '--redirect-uri', 'https://spa.example.com/cb', '--auth-method', 'none');
+    const text = await run(
+      'clients',
+      'create',
+      '--name',
+      'SPA',
+      '--redirect-uri',
+      'https://spa.example.com/cb',
+      '--auth-method',
+      'none',
+    );
     expect(text.code).toBe(0);
     expect(text.stdout).not.toMatch(/client_secret/);
     expect(text.stdout).toMatch(/no secret/i);
@@ -192,45 +222,121 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
 
   it('registers a private_key_jwt client with the public keys of --jwks-file', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const publicFile = writeConfig(dir, 'client-jwks.json', JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] }));
-    const created = await createJson(
-      '--name', 'Signed client',
-      '--grant-type', 'client_credentials',
-      '--scope', 'accounts:read',
-      '--auth-method', 'private_key_jwt',
-      '--jwks-file', publicFile,
+    const publicFile = writeConfig(
+      dir,
+      'client-jwks.json',
+      JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] }),
     );
-    expect(created.jwks).toEqual({ keys: [expect.objectContaining({ kty: 'EC', crv: 'P-256', kid: 'k1' })] });
+    const created = await createJson(
+      '--name',
+      'Signed client',
+      '--grant-type',
+      'client_credentials',
+      '--scope',
+      'accounts:read',
+      '--auth-method',
+      'private_key_jwt',
+      '--jwks-file',
+      publicFile,
+    );
+    expect(created.jwks).toEqual({
+      keys: [expect.objectContaining({ kty: 'EC', crv: 'P-256', kid: 'k1' })],
+    });
 
-    const privateFile = writeConfig(dir, 'private-jwk.json', JSON.stringify(await exportJWK(privateKey)));
-    const refused = await run('clients', 'create', '--name', 'Leaky', '--grant-type', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks-file', privateFile);
+    const privateFile = writeConfig(
+      dir,
+      'private-jwk.json',
+      JSON.stringify(await exportJWK(privateKey)),
+    );
+    const refused = await run(
+      'clients',
+      'create',
+      '--name',
+      'Leaky',
+      '--grant-type',
+      'client_credentials',
+      '--auth-method',
+      'private_key_jwt',
+      '--jwks-file',
+      privateFile,
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/invalid_client_metadata: .*public keys only/);
   });
 
   it('lists clients as a table and as JSON, optionally for one owner', async () => {
-    const a = await createJson('--name', 'Owned A', '--redirect-uri', 'https://a.example.com/cb', '--owner', 'list-owner');
-    const b = await createJson('--name', 'Owned B', '--grant-type', 'client_credentials', '--owner', 'list-owner');
+    const a = await createJson(
+      '--name',
+      'Owned A',
+      '--redirect-uri',
+      'https://a.example.com/cb',
+      '--owner',
+      'list-owner',
+    );
+    const b = await createJson(
+      '--name',
+      'Owned B',
+      '--grant-type',
+      'client_credentials',
+      '--owner',
+      'list-owner',
+    );
 
     const json = await run('clients', 'list', '--owner', 'list-owner', '--json');
     expect(json.code).toBe(0);
     const listed = JSON.parse(json.stdout);
-    expect(listed.map((client: { client_id: string }) => client.client_id).sort()).toEqual([a.client_id, b.client_id].sort());
+    expect(listed.map((client: { client_id: string }) => client.client_id).sort()).toEqual(
+      [a.client_id, b.client_id].sort(),
+    );
     expect(json.stdout).not.toContain(a.client_secret);
     expect(json.stdout).not.toMatch(/"client_secret"/);
 
     const table = await run('clients', 'list');
     expect(table.code).toBe(0);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+AUTH_METHOD\s+GRANT_TYPES\s+OWNER\s+CREATED$/);
+    expect(header).toMatch(
+      /^CLIENT_ID\s+NAME\s+TYPE\s+AUTH_METHOD\s+GRANT_TYPES\s+OWNER\s+CREATED$/,
+    );
     const rowOfA = rows.find((row) => row.startsWith(a.client_id));
-    expect(rowOfA).toMatch(/Owned A\s+confidential\s+client_secret_basic\s+authorization_code\s+list-owner\s+\d{4}-\d\d-\d\d$/);
-    expect(rows.some((row) => row.startsWith(b.client_id) && row.includes('client_credentials'))).toBe(true);
+    expect(rowOfA).toMatch(
+      /Owned A\s+confidential\s+client_secret_basic\s+authorization_code\s+list-owner\s+\d{4}-\d\d-\d\d$/,
+    );
+    expect(
+      rows.some((row) => row.startsWith(b.client_id) && row.includes('client_credentials')),
+    ).toBe(true);
     expect(table.stdout).not.toContain(a.client_secret);
   });
 
+  it('does not pass terminal control sequences from client names to the terminal', async () => {
+    const created = await createJson(
+      '--name',
+      'Evil\u001b[2J\u001b]0;pwned\u0007 app',
+      '--redirect-uri',
+      'https://evil.example.com/cb',
+      '--owner',
+      'escape-test',
+    );
+    // --json keeps the stored value (JSON escapes it); text output replaces control characters.
+    expect(created.client_name).toBe('Evil\u001b[2J\u001b]0;pwned\u0007 app');
+    for (const args of [
+      ['clients', 'list', '--owner', 'escape-test'],
+      ['clients', 'get', created.client_id],
+    ]) {
+      const result = await run(...args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Evil\uFFFD[2J\uFFFD]0;pwned\uFFFD app');
+      // eslint-disable-next-line no-control-regex
+      expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    }
+  });
+
   it('rotates a secret: a new one is shown once and replaces the stored hash', async () => {
-    const created = await createJson('--name', 'Rotating', '--redirect-uri', 'https://rot.example.com/cb');
+    const created = await createJson(
+      '--name',
+      'Rotating',
+      '--redirect-uri',
+      'https://rot.example.com/cb',
+    );
     const oldHash = await storedHash(created.client_id);
 
     const rotated = await run('clients', 'rotate-secret', created.client_id, '--json');
@@ -251,7 +357,14 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
   });
 
   it('refuses to rotate the secret of a public client', async () => {
-    const created = await createJson('--name', 'Public', '--redirect-uri', 'https://pub.example.com/cb', '--auth-method', 'none');
+    const created = await createJson(
+      '--name',
+      'Public',
+      '--redirect-uri',
+      'https://pub.example.com/cb',
+      '--auth-method',
+      'none',
+    );
     const result = await run('clients', 'rotate-secret', created.client_id);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: .*no secret/im);
@@ -259,7 +372,12 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
   });
 
   it('deletes a client; afterwards get and delete report it unknown', async () => {
-    const created = await createJson('--name', 'Doomed', '--redirect-uri', 'https://doomed.example.com/cb');
+    const created = await createJson(
+      '--name',
+      'Doomed',
+      '--redirect-uri',
+      'https://doomed.example.com/cb',
+    );
     const deleted = await run('clients', 'delete', created.client_id);
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toContain(`Deleted client ${created.client_id}`);
@@ -274,27 +392,61 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
   });
 
   it.each([
-    ['http on a public host', 'http://example.com/cb', /invalid_redirect_uri: "http:\/\/example\.com\/cb" uses http/],
+    [
+      'http on a public host',
+      'http://example.com/cb',
+      /invalid_redirect_uri: "http:\/\/example\.com\/cb" uses http/,
+    ],
     ['a fragment', 'https://app.example.com/cb#x', /invalid_redirect_uri: .*fragment/],
     ['a relative URI', '/cb', /invalid_redirect_uri: .*not an absolute URI/],
-  ])('refuses a redirect URI with %s: exit 1, a clear message, nothing stored', async (_label, uri, message) => {
-    const before = JSON.parse((await run('clients', 'list', '--json')).stdout).length;
-    const result = await run('clients', 'create', '--name', 'Bad redirect', '--redirect-uri', uri);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(new RegExp(`^error: ${message.source}`));
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expectNoStackTrace(result);
-    expect(JSON.parse((await run('clients', 'list', '--json')).stdout)).toHaveLength(before);
-  });
+  ])(
+    'refuses a redirect URI with %s: exit 1, a clear message, nothing stored',
+    async (_label, uri, message) => {
+      const before = JSON.parse((await run('clients', 'list', '--json')).stdout).length;
+      const result = await run(
+        'clients',
+        'create',
+        '--name',
+        'Bad redirect',
+        '--redirect-uri',
+        uri,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`^error: ${message.source}`));
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expectNoStackTrace(result);
+      expect(JSON.parse((await run('clients', 'list', '--json')).stdout)).toHaveLength(before);
+    },
+  );
 
   it('refuses an unknown scope and a public client_credentials client with exit 1', async () => {
-    const scope = await run('clients', 'create', '--name', 'X', '--redirect-uri', 'https://x.example.com/cb', '--scope', 'admin');
+    const scope = await run(
+      'clients',
+      'create',
+      '--name',
+      'X',
+      '--redirect-uri',
+      'https://x.example.com/cb',
+      '--scope',
+      'admin',
+    );
     expect(scope.code).toBe(1);
     expect(scope.stderr).toMatch(/^error: invalid_client_metadata: scope "admin" is not offered/);
-    const grant = await run('clients', 'create', '--name', 'X', '--grant-type', 'client_credentials', '--auth-method', 'none');
+    const grant = await run(
+      'clients',
+      'create',
+      '--name',
+      'X',
+      '--grant-type',
+      'client_credentials',
+      '--auth-method',
+      'none',
+    );
     expect(grant.code).toBe(1);
-    expect(grant.stderr).toMatch(/^error: invalid_client_metadata: client_credentials needs a confidential client/);
+    expect(grant.stderr).toMatch(
+      /^error: invalid_client_metadata: client_credentials needs a confidential client/,
+    );
   });
 
   it('rotates signing keys: a new active key, the previous one retiring', async () => {
@@ -346,10 +498,18 @@ describe('nest-oauth-server CLI: command line and config errors', () => {
 
   it.each([
     ['an unknown option', ['clients', 'list', '--frobnicate'], /Unknown option '--frobnicate'/],
-    ['an option of another command', ['clients', 'list', '--name', 'x'], /clients list does not take --name/],
+    [
+      'an option of another command',
+      ['clients', 'list', '--name', 'x'],
+      /clients list does not take --name/,
+    ],
     ['a missing client id', ['clients', 'get'], /clients get needs <client_id>/],
     ['an extra argument', ['clients', 'list', 'extra'], /takes no arguments/],
-    ['create without --name', ['clients', 'create', '--redirect-uri', 'https://a.example.com/cb'], /needs --name/],
+    [
+      'create without --name',
+      ['clients', 'create', '--redirect-uri', 'https://a.example.com/cb'],
+      /needs --name/,
+    ],
     ['an option without its value', ['clients', 'create', '--name'], /--name/],
   ])('exits 2 for %s', async (_label, args, message) => {
     const result = await cli(args);
@@ -370,7 +530,9 @@ describe('nest-oauth-server CLI: command line and config errors', () => {
   it('reports a missing config file (default ./oauth.config.js, or $OAUTH_CONFIG) with exit 1', async () => {
     const byDefault = await cli(['clients', 'list']);
     expect(byDefault.code).toBe(1);
-    expect(byDefault.stderr).toContain(`config file not found: ${path.join(REPO_ROOT, 'oauth.config.js')}`);
+    expect(byDefault.stderr).toContain(
+      `config file not found: ${path.join(REPO_ROOT, 'oauth.config.js')}`,
+    );
 
     const missing = path.join(dir, 'nope.config.js');
     const byEnv = await cli(['clients', 'list'], { OAUTH_CONFIG: missing });
@@ -387,7 +549,9 @@ describe('nest-oauth-server CLI: command line and config errors', () => {
     );
     const result = await cli(['clients', 'list', '--config', config]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('error: OAuthModule option "issuer" must use https (http is accepted only for localhost), not "ftp://auth.example.com".\n');
+    expect(result.stderr).toBe(
+      'error: OAuthModule option "issuer" must use https (http is accepted only for localhost), not "ftp://auth.example.com".\n',
+    );
   });
 
   it('reports a config that exports no options, or fails to load', async () => {
@@ -399,7 +563,9 @@ describe('nest-oauth-server CLI: command line and config errors', () => {
     const broken = writeConfig(dir, 'broken.config.js', "require('./does-not-exist');");
     const loadFailure = await cli(['clients', 'list', '--config', broken]);
     expect(loadFailure.code).toBe(1);
-    expect(loadFailure.stderr).toMatch(/^error: could not load config file .*broken\.config\.js: Cannot find module '\.\/does-not-exist'\n$/);
+    expect(loadFailure.stderr).toMatch(
+      /^error: could not load config file .*broken\.config\.js: Cannot find module '\.\/does-not-exist'\n$/,
+    );
   });
 
   it('reports an unreachable database with exit 1 and no stack trace', async () => {
@@ -429,18 +595,27 @@ const options: OAuthModuleOptions = {
 export default options;
 `,
     );
-    const created = await cli(['clients', 'create', '--name', 'Batch', '--grant-type', 'client_credentials', '--json'], {
-      OAUTH_CONFIG: config,
-    });
+    const created = await cli(
+      ['clients', 'create', '--name', 'Batch', '--grant-type', 'client_credentials', '--json'],
+      {
+        OAUTH_CONFIG: config,
+      },
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ client_name: 'Batch', scope: 'accounts:read' });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      client_name: 'Batch',
+      scope: 'accounts:read',
+    });
     expect(fs.existsSync(database)).toBe(true);
 
     // The server's options apply: authorization_code is not enabled in this config.
-    const refused = await cli(['clients', 'create', '--name', 'Web', '--redirect-uri', 'https://w.example.com/cb'], {
-      OAUTH_CONFIG: config,
-    });
+    const refused = await cli(
+      ['clients', 'create', '--name', 'Web', '--redirect-uri', 'https://w.example.com/cb'],
+      {
+        OAUTH_CONFIG: config,
+      },
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/grant_types: "authorization_code" is not enabled/);
   });

@@ -51,7 +51,10 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
     const attempt = clients.register(input);
     await expect(attempt).rejects.toBeInstanceOf(OAuthException);
     await expect(attempt).rejects.toMatchObject({ error, status: 400 });
-    if (description) await expect(attempt).rejects.toMatchObject({ description: expect.stringMatching(description) });
+    if (description)
+      await expect(attempt).rejects.toMatchObject({
+        description: expect.stringMatching(description),
+      });
     expect(await clientCount()).toBe(before);
   }
 
@@ -80,7 +83,11 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
     it('never shows its secret or hashes through register, get or list', async () => {
       const { client, clientSecret } = await clients.register({ ...WEB_APP, owner: 'no-leak' });
       const { hash } = (await storedRow(client.clientId))!;
-      const views = [client, await clients.get(client.clientId), ...(await clients.list({ owner: 'no-leak' }))];
+      const views = [
+        client,
+        await clients.get(client.clientId),
+        ...(await clients.list({ owner: 'no-leak' })),
+      ];
       for (const view of views) {
         expect(view).not.toHaveProperty('clientSecretHash');
         expect(view).not.toHaveProperty('registrationAccessTokenHash');
@@ -91,7 +98,10 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
     });
 
     it('applies the RFC 7591 defaults', async () => {
-      const { client } = await clients.register({ name: 'Minimal', redirectUris: ['https://min.example.com/cb'] });
+      const { client } = await clients.register({
+        name: 'Minimal',
+        redirectUris: ['https://min.example.com/cb'],
+      });
       expect(client).toMatchObject({
         clientType: 'confidential',
         website: null,
@@ -127,7 +137,10 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
       });
       expect(registered.clientSecret).toBeUndefined();
       expect(registered).not.toHaveProperty('clientSecret', expect.anything());
-      expect(registered.client).toMatchObject({ clientType: 'public', tokenEndpointAuthMethod: 'none' });
+      expect(registered.client).toMatchObject({
+        clientType: 'public',
+        tokenEndpointAuthMethod: 'none',
+      });
       expect((await storedRow(registered.client.clientId))?.hash).toBeNull();
     });
 
@@ -143,7 +156,7 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
   });
 
   describe('list', () => {
-    it('lists all clients, or one owner\'s, oldest first', async () => {
+    it("lists all clients, or one owner's, oldest first", async () => {
       // created_at has millisecond resolution: keep the three apart so "oldest first" is defined.
       const a = await clients.register({ ...WEB_APP, name: 'First', owner: 'dev-1' });
       await sleep(5);
@@ -154,7 +167,9 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
       const mine = await clients.list({ owner: 'dev-1' });
       expect(mine.map((client) => client.clientId)).toEqual([a.client.clientId, c.client.clientId]);
       const all = (await clients.list()).map((client) => client.clientId);
-      expect(all).toEqual(expect.arrayContaining([a.client.clientId, b.client.clientId, c.client.clientId]));
+      expect(all).toEqual(
+        expect.arrayContaining([a.client.clientId, b.client.clientId, c.client.clientId]),
+      );
       expect(all.indexOf(a.client.clientId)).toBeLessThan(all.indexOf(c.client.clientId));
     });
   });
@@ -164,13 +179,19 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
       const { client, clientSecret } = await clients.register(WEB_APP);
       const updated = await clients.update(client.clientId, {
         name: 'Budget Planner 2',
-        redirectUris: ['https://planner.example.com/v2/callback', 'https://planner.example.com/callback'],
+        redirectUris: [
+          'https://planner.example.com/v2/callback',
+          'https://planner.example.com/callback',
+        ],
         firstParty: true,
       });
       expect(updated).toMatchObject({
         clientId: client.clientId,
         name: 'Budget Planner 2',
-        redirectUris: ['https://planner.example.com/v2/callback', 'https://planner.example.com/callback'],
+        redirectUris: [
+          'https://planner.example.com/v2/callback',
+          'https://planner.example.com/callback',
+        ],
         firstParty: true,
         // untouched fields stay
         website: 'https://planner.example.com',
@@ -180,7 +201,9 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
       expect(await clients.get(client.clientId)).toEqual(updated);
       expect((await storedRow(client.clientId))?.hash).toBe(sha256(clientSecret!));
 
-      await expect(clients.update(client.clientId, { redirectUris: ['http://planner.example.com/cb'] })).rejects.toMatchObject({
+      await expect(
+        clients.update(client.clientId, { redirectUris: ['http://planner.example.com/cb'] }),
+      ).rejects.toMatchObject({
         error: 'invalid_redirect_uri',
       });
       expect((await clients.get(client.clientId)).redirectUris).toEqual(updated.redirectUris);
@@ -195,7 +218,9 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
     });
 
     it('throws ClientNotFoundError for an unknown client', async () => {
-      await expect(clients.update('no-such-client', { name: 'x' })).rejects.toBeInstanceOf(ClientNotFoundError);
+      await expect(clients.update('no-such-client', { name: 'x' })).rejects.toBeInstanceOf(
+        ClientNotFoundError,
+      );
     });
   });
 
@@ -212,7 +237,9 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
     });
 
     it('throws ClientNotFoundError for an unknown client', async () => {
-      await expect(clients.rotateSecret('no-such-client')).rejects.toBeInstanceOf(ClientNotFoundError);
+      await expect(clients.rotateSecret('no-such-client')).rejects.toBeInstanceOf(
+        ClientNotFoundError,
+      );
     });
   });
 
@@ -276,7 +303,11 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
     });
 
     it('refuses a private-use scheme for a confidential client', async () => {
-      await expectRefused({ ...WEB_APP, redirectUris: ['com.example.app:/cb'] }, 'invalid_redirect_uri', /custom scheme/);
+      await expectRefused(
+        { ...WEB_APP, redirectUris: ['com.example.app:/cb'] },
+        'invalid_redirect_uri',
+        /custom scheme/,
+      );
     });
 
     it('refuses a custom scheme that is not a reverse domain name', async () => {
@@ -296,31 +327,54 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
   describe('metadata rules', () => {
     it('refuses client_credentials for a public client', async () => {
       await expectRefused(
-        { name: 'Public batch', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'none' },
+        {
+          name: 'Public batch',
+          grantTypes: ['client_credentials'],
+          tokenEndpointAuthMethod: 'none',
+        },
         'invalid_client_metadata',
         /confidential/,
       );
     });
 
     it('refuses a scope the server does not offer', async () => {
-      await expectRefused({ ...WEB_APP, scopes: ['openid', 'admin:everything'] }, 'invalid_client_metadata', /admin:everything/);
+      await expectRefused(
+        { ...WEB_APP, scopes: ['openid', 'admin:everything'] },
+        'invalid_client_metadata',
+        /admin:everything/,
+      );
     });
 
     it('refuses a grant type the server does not enable', async () => {
-      await expectRefused({ ...WEB_APP, grantTypes: ['password'] }, 'invalid_client_metadata', /password/);
+      await expectRefused(
+        { ...WEB_APP, grantTypes: ['password'] },
+        'invalid_client_metadata',
+        /password/,
+      );
     });
 
     it('refuses an unknown authentication method', async () => {
-      await expectRefused({ ...WEB_APP, tokenEndpointAuthMethod: 'tls_client_auth' }, 'invalid_client_metadata');
+      await expectRefused(
+        { ...WEB_APP, tokenEndpointAuthMethod: 'tls_client_auth' },
+        'invalid_client_metadata',
+      );
     });
 
     it('refuses a missing or blank name', async () => {
       await expectRefused({ ...WEB_APP, name: '   ' }, 'invalid_client_metadata', /client_name/);
-      await expectRefused({ ...WEB_APP, name: undefined as unknown as string }, 'invalid_client_metadata', /client_name/);
+      await expectRefused(
+        { ...WEB_APP, name: undefined as unknown as string },
+        'invalid_client_metadata',
+        /client_name/,
+      );
     });
 
     it('refuses private_key_jwt without public keys, and private keys in jwks', async () => {
-      await expectRefused({ ...WEB_APP, tokenEndpointAuthMethod: 'private_key_jwt' }, 'invalid_client_metadata', /jwks/);
+      await expectRefused(
+        { ...WEB_APP, tokenEndpointAuthMethod: 'private_key_jwt' },
+        'invalid_client_metadata',
+        /jwks/,
+      );
       await expectRefused(
         {
           ...WEB_APP,

@@ -39,7 +39,11 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
   async function send(
     method: string,
     url: string,
-    { token, body, contentType = 'application/json' }: { token?: string; body?: unknown; contentType?: string } = {},
+    {
+      token,
+      body,
+      contentType = 'application/json',
+    }: { token?: string; body?: unknown; contentType?: string } = {},
   ): Promise<Sent> {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
@@ -50,10 +54,15 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? JSON.parse(text) : undefined,
+    };
   }
 
-  const register = (body: unknown, token = INITIAL_ACCESS_TOKEN) => send('POST', registrationUrl, { token, body });
+  const register = (body: unknown, token = INITIAL_ACCESS_TOKEN) =>
+    send('POST', registrationUrl, { token, body });
 
   async function registered(body: unknown = WEB_APP) {
     const response = await register(body);
@@ -122,7 +131,10 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
     });
 
     it('applies defaults: authorization_code, client_secret_basic, every scope', async () => {
-      const body = await registered({ client_name: 'Defaults', redirect_uris: ['https://d.example.com/cb'] });
+      const body = await registered({
+        client_name: 'Defaults',
+        redirect_uris: ['https://d.example.com/cb'],
+      });
       expect(body).toMatchObject({
         grant_types: ['authorization_code'],
         response_types: ['code'],
@@ -133,7 +145,8 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
 
     it('answers 401 with a bare Bearer challenge when no token is sent (RFC 6750 §3.1)', async () => {
       await expectNothingStored(async () => {
-        for (const headers of [{}, { authorization: 'Basic Zm9vOmJhcg==' }]) {
+        const variants: Record<string, string>[] = [{}, { authorization: 'Basic Zm9vOmJhcg==' }];
+        for (const headers of variants) {
           const response = await fetch(registrationUrl, {
             method: 'POST',
             headers: { 'content-type': 'application/json', ...headers },
@@ -152,7 +165,9 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
         const response = await register(WEB_APP, 'not-the-initial-access-token');
         expect(response.status).toBe(401);
         expect(response.body).toMatchObject({ error: 'invalid_token' });
-        expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+        expect(response.headers.get('www-authenticate')).toMatch(
+          /^Bearer realm="[^"]+", error="invalid_token"/,
+        );
       });
     });
 
@@ -166,7 +181,10 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
         const response = await register({ ...WEB_APP, redirect_uris: redirectUris });
         expect(response.status).toBe(400);
         expect(response.headers.get('cache-control')).toBe('no-store');
-        expect(response.body).toEqual({ error: 'invalid_redirect_uri', error_description: expect.any(String) });
+        expect(response.body).toEqual({
+          error: 'invalid_redirect_uri',
+          error_description: expect.any(String),
+        });
       });
     });
 
@@ -174,34 +192,75 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
       ['no client_name', { ...WEB_APP, client_name: undefined }, /client_name/],
       ['an unknown scope', { ...WEB_APP, scope: 'openid admin:all' }, /admin:all/],
       ['a scope that is not a string', { ...WEB_APP, scope: ['openid'] }, /scope/],
-      ['a grant type the server does not enable', { ...WEB_APP, grant_types: ['authorization_code', 'password'] }, /password/],
-      ['response_types that need a grant it lacks', { ...WEB_APP, grant_types: ['client_credentials'], redirect_uris: [] }, /response_types/],
+      [
+        'a grant type the server does not enable',
+        { ...WEB_APP, grant_types: ['authorization_code', 'password'] },
+        /password/,
+      ],
+      [
+        'response_types that need a grant it lacks',
+        { ...WEB_APP, grant_types: ['client_credentials'], redirect_uris: [] },
+        /response_types/,
+      ],
       ['an unsupported response type', { ...WEB_APP, response_types: ['token'] }, /response_types/],
-      ['an unknown auth method', { ...WEB_APP, token_endpoint_auth_method: 'tls_client_auth' }, /token_endpoint_auth_method/],
-      ['client_credentials for a public client', { client_name: 'x', grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'none' }, /confidential/],
+      [
+        'an unknown auth method',
+        { ...WEB_APP, token_endpoint_auth_method: 'tls_client_auth' },
+        /token_endpoint_auth_method/,
+      ],
+      [
+        'client_credentials for a public client',
+        {
+          client_name: 'x',
+          grant_types: ['client_credentials'],
+          response_types: [],
+          token_endpoint_auth_method: 'none',
+        },
+        /confidential/,
+      ],
       ['a JSON array instead of an object', [WEB_APP], /JSON object/],
     ])('answers 400 invalid_client_metadata for %s', async (_label, body, why) => {
       await expectNothingStored(async () => {
         const response = await register(body);
         expect(response.status).toBe(400);
-        expect(response.body).toEqual({ error: 'invalid_client_metadata', error_description: expect.stringMatching(why) });
+        expect(response.body).toEqual({
+          error: 'invalid_client_metadata',
+          error_description: expect.stringMatching(why),
+        });
       });
     });
 
     it.each([
-      ['a form', 'application/x-www-form-urlencoded', 'client_name=Form+post&redirect_uris=https%3A%2F%2Fa.example%2Fcb'],
+      [
+        'a form',
+        'application/x-www-form-urlencoded',
+        'client_name=Form+post&redirect_uris=https%3A%2F%2Fa.example%2Fcb',
+      ],
       ['plain text', 'text/plain', JSON.stringify(WEB_APP)],
-    ])('answers 400 invalid_client_metadata for %s instead of JSON', async (_label, contentType, body) => {
-      await expectNothingStored(async () => {
-        const response = await send('POST', registrationUrl, { token: INITIAL_ACCESS_TOKEN, body, contentType });
-        expect(response.status).toBe(400);
-        expect(response.body).toEqual({ error: 'invalid_client_metadata', error_description: expect.stringMatching(/JSON/) });
-      });
-    });
+    ])(
+      'answers 400 invalid_client_metadata for %s instead of JSON',
+      async (_label, contentType, body) => {
+        await expectNothingStored(async () => {
+          const response = await send('POST', registrationUrl, {
+            token: INITIAL_ACCESS_TOKEN,
+            body,
+            contentType,
+          });
+          expect(response.status).toBe(400);
+          expect(response.body).toEqual({
+            error: 'invalid_client_metadata',
+            error_description: expect.stringMatching(/JSON/),
+          });
+        });
+      },
+    );
 
     it('answers 400 for malformed JSON', async () => {
       await expectNothingStored(async () => {
-        const response = await send('POST', registrationUrl, { token: INITIAL_ACCESS_TOKEN, body: '{"client_name": ' });
+        const response = await send('POST', registrationUrl, {
+          token: INITIAL_ACCESS_TOKEN,
+          body: '{"client_name": ',
+        });
         expect(response.status).toBe(400);
         expect(response.body).toMatchObject({ error: 'invalid_request' });
       });
@@ -219,7 +278,9 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
   describe('client configuration endpoint (RFC 7592)', () => {
     it('reads the client with its registration access token, never its secret', async () => {
       const created = await registered();
-      const response = await send('GET', created.registration_client_uri, { token: created.registration_access_token });
+      const response = await send('GET', created.registration_client_uri, {
+        token: created.registration_access_token,
+      });
 
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
@@ -233,16 +294,29 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
       expect(JSON.stringify(response.body)).not.toContain(created.registration_access_token);
     });
 
-    it('answers 401 for a missing or wrong token, the initial access token, or another client\'s token', async () => {
+    it("answers 401 for a missing or wrong token, the initial access token, or another client's token", async () => {
       const a = await registered();
       const b = await registered({ ...WEB_APP, client_name: 'Client B' });
-      for (const token of [undefined, 'wrong-token', INITIAL_ACCESS_TOKEN, a.registration_access_token, b.client_secret]) {
+      for (const token of [
+        undefined,
+        'wrong-token',
+        INITIAL_ACCESS_TOKEN,
+        a.registration_access_token,
+        b.client_secret,
+      ]) {
         for (const method of ['GET', 'PUT', 'DELETE']) {
           const response = await send(method, b.registration_client_uri, {
             token,
-            body: method === 'PUT' ? { ...WEB_APP, client_id: b.client_id, client_name: 'Hijacked' } : undefined,
+            body:
+              method === 'PUT'
+                ? { ...WEB_APP, client_id: b.client_id, client_name: 'Hijacked' }
+                : undefined,
           });
-          expect({ method, token, status: response.status }).toEqual({ method, token, status: 401 });
+          expect({ method, token, status: response.status }).toEqual({
+            method,
+            token,
+            status: 401,
+          });
           expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
         }
       }
@@ -251,7 +325,9 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
 
     it('answers 401 (not 404) for an unknown client id, so ids cannot be probed', async () => {
       const a = await registered();
-      const response = await send('GET', `${registrationUrl}/no-such-client`, { token: a.registration_access_token });
+      const response = await send('GET', `${registrationUrl}/no-such-client`, {
+        token: a.registration_access_token,
+      });
       expect(response.status).toBe(401);
       expect(response.body).toMatchObject({ error: 'invalid_token' });
     });
@@ -278,9 +354,13 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
         redirect_uris: ['https://planner.example.com/v2/callback'],
         registration_client_uri: created.registration_client_uri,
       });
-      const read = await send('GET', created.registration_client_uri, { token: created.registration_access_token });
+      const read = await send('GET', created.registration_client_uri, {
+        token: created.registration_access_token,
+      });
       expect(read.body.redirect_uris).toEqual(['https://planner.example.com/v2/callback']);
-      expect((await clients.get(created.client_id)).redirectUris).toEqual(['https://planner.example.com/v2/callback']);
+      expect((await clients.get(created.client_id)).redirectUris).toEqual([
+        'https://planner.example.com/v2/callback',
+      ]);
       expect((await clients.findRecord(created.client_id))!.clientSecretHash).toBe(hashBefore);
     });
 
@@ -301,11 +381,36 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
     });
 
     it.each<[string, (clientId: string) => unknown, number, string]>([
-      ['a client_id that does not match', () => ({ ...WEB_APP, client_id: 'someone-else', client_name: 'X' }), 400, 'invalid_request'],
-      ['an invalid redirect URI', (id) => ({ ...WEB_APP, client_id: id, redirect_uris: ['http://evil.example/cb'] }), 400, 'invalid_redirect_uri'],
-      ['an unknown scope', (id) => ({ ...WEB_APP, client_id: id, scope: 'root' }), 400, 'invalid_client_metadata'],
-      ['a switch to a public client', (id) => ({ ...WEB_APP, client_id: id, token_endpoint_auth_method: 'none' }), 400, 'invalid_client_metadata'],
-      ['a registration_access_token', (id) => ({ ...WEB_APP, client_id: id, registration_access_token: 'mine' }), 400, 'invalid_request'],
+      [
+        'a client_id that does not match',
+        () => ({ ...WEB_APP, client_id: 'someone-else', client_name: 'X' }),
+        400,
+        'invalid_request',
+      ],
+      [
+        'an invalid redirect URI',
+        (id) => ({ ...WEB_APP, client_id: id, redirect_uris: ['http://evil.example/cb'] }),
+        400,
+        'invalid_redirect_uri',
+      ],
+      [
+        'an unknown scope',
+        (id) => ({ ...WEB_APP, client_id: id, scope: 'root' }),
+        400,
+        'invalid_client_metadata',
+      ],
+      [
+        'a switch to a public client',
+        (id) => ({ ...WEB_APP, client_id: id, token_endpoint_auth_method: 'none' }),
+        400,
+        'invalid_client_metadata',
+      ],
+      [
+        'a registration_access_token',
+        (id) => ({ ...WEB_APP, client_id: id, registration_access_token: 'mine' }),
+        400,
+        'invalid_request',
+      ],
     ])('refuses a PUT with %s and changes nothing', async (_label, body, status, error) => {
       const created = await registered();
       const before = await clients.get(created.client_id);
@@ -340,7 +445,9 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
       expect(response.status).toBe(204);
       expect(await response.text()).toBe('');
 
-      const read = await send('GET', created.registration_client_uri, { token: created.registration_access_token });
+      const read = await send('GET', created.registration_client_uri, {
+        token: created.registration_access_token,
+      });
       expect(read.status).toBe(401);
       expect(read.body).toMatchObject({ error: 'invalid_token' });
       await expect(clients.get(created.client_id)).rejects.toBeInstanceOf(ClientNotFoundError);
@@ -355,16 +462,19 @@ describe('Dynamic Client Registration when disabled (the default)', () => {
   });
   afterAll(() => server.close());
 
-  it.each(['POST', 'GET', 'PUT', 'DELETE'])('answers %s with 404 JSON, even with a token', async (method) => {
-    const url = `${server.url}${OAUTH_PATHS.registration}${method === 'POST' ? '' : '/some-client'}`;
-    const response = await fetch(url, {
-      method,
-      headers: { authorization: 'Bearer some-token-value', 'content-type': 'application/json' },
-      body: method === 'POST' || method === 'PUT' ? JSON.stringify(WEB_APP) : undefined,
-    });
-    expect(response.status).toBe(404);
-    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toMatchObject({ error: 'not_found' });
-    expect(await server.app.get(ClientService).list()).toEqual([]);
-  });
+  it.each(['POST', 'GET', 'PUT', 'DELETE'])(
+    'answers %s with 404 JSON, even with a token',
+    async (method) => {
+      const url = `${server.url}${OAUTH_PATHS.registration}${method === 'POST' ? '' : '/some-client'}`;
+      const response = await fetch(url, {
+        method,
+        headers: { authorization: 'Bearer some-token-value', 'content-type': 'application/json' },
+        body: method === 'POST' || method === 'PUT' ? JSON.stringify(WEB_APP) : undefined,
+      });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.json()).toMatchObject({ error: 'not_found' });
+      expect(await server.app.get(ClientService).list()).toEqual([]);
+    },
+  );
 });

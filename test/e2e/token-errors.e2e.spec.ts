@@ -18,8 +18,8 @@ import {
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** Anything that looks like a stack frame or a leaked exception. */
-const STACK_TRACE = /\bat [^\s]+ \(|\.[jt]s:\d+:\d+|node_modules|\bTypeError\b|\bQueryFailedError\b|\bstack\b/;
+/** Anything that looks like a stack frame or a leaked exception (specific enough that echoed random input never matches). */
+const STACK_TRACE = /\bat [\w.<>$]+ \([^)]*:\d+:\d+\)|\\n\s+at |node_modules\/|QueryFailedError|TypeError:|ReferenceError:/;
 
 /** The response is an RFC 6749 §5.2 error: 4xx, JSON, a known error code, no internals. */
 function rfcErrorProblem(response: RawResponse): string | undefined {
@@ -37,6 +37,8 @@ function rfcErrorProblem(response: RawResponse): string | undefined {
   if (typeof error !== 'string' || !(TOKEN_ERROR_CODES as readonly string[]).includes(error)) {
     return `not an RFC 6749 §5.2 error: ${response.text.slice(0, 300)}`;
   }
+  const extra = Object.keys(body as object).filter((key) => key !== 'error' && key !== 'error_description');
+  if (extra.length > 0) return `unexpected members ${extra.join(', ')}: ${response.text.slice(0, 300)}`;
   if (STACK_TRACE.test(response.text)) return `leaks internals: ${response.text.slice(0, 300)}`;
   if (response.headers['cache-control'] !== 'no-store') return `cache-control ${String(response.headers['cache-control'])}`;
   return undefined;

@@ -21,7 +21,9 @@ export const timedResourceOwner: ResourceOwnerProvider = {
     const headers = (request as { headers: Record<string, string | undefined> }).headers;
     const user = TEST_USERS[headers['x-test-user'] ?? ''];
     if (!user) return null;
-    const authTime = headers['x-test-auth-time'] ? Number(headers['x-test-auth-time']) : Math.floor(Date.now() / 1000);
+    const authTime = headers['x-test-auth-time']
+      ? Number(headers['x-test-auth-time'])
+      : Math.floor(Date.now() / 1000);
     return { ...user, authTime };
   },
   findById: (id) => TEST_USERS[id] ?? null,
@@ -69,10 +71,16 @@ export class TestBrowser {
   }
 
   async get(pathOrUrl: string, headers: Record<string, string> = {}): Promise<Page> {
-    return this.keep(await fetch(this.url(pathOrUrl), { redirect: 'manual', headers: this.headers(headers) }));
+    return this.keep(
+      await fetch(this.url(pathOrUrl), { redirect: 'manual', headers: this.headers(headers) }),
+    );
   }
 
-  async post(pathOrUrl: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Page> {
+  async post(
+    pathOrUrl: string,
+    form: Record<string, string | string[]>,
+    headers: Record<string, string> = {},
+  ): Promise<Page> {
     const body = new URLSearchParams();
     for (const [name, value] of Object.entries(form)) {
       for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
@@ -101,7 +109,12 @@ export class TestBrowser {
       const eq = pair.indexOf('=');
       this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
-    return { status: response.status, headers: response.headers, location: response.headers.get('location'), text: await response.text() };
+    return {
+      status: response.status,
+      headers: response.headers,
+      location: response.headers.get('location'),
+      text: await response.text(),
+    };
   }
 }
 
@@ -115,7 +128,8 @@ export interface Page {
 /** /oauth/authorize?... (undefined values left out). */
 export function authorizePath(params: Record<string, string | undefined>): string {
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.append(name, value);
+  for (const [name, value] of Object.entries(params))
+    if (value !== undefined) query.append(name, value);
   return `${OAUTH_PATHS.authorize}?${query}`;
 }
 
@@ -131,7 +145,10 @@ export interface CodeRequest {
 }
 
 /** Authorization request parameters for the code flow, with a fresh S256 PKCE pair unless told otherwise. */
-export function codeRequest(request: CodeRequest): { params: Record<string, string | undefined>; verifier?: string } {
+export function codeRequest(request: CodeRequest): {
+  params: Record<string, string | undefined>;
+  verifier?: string;
+} {
   const pair = request.pkce === false ? undefined : (request.pkce ?? pkcePair());
   return {
     verifier: pair?.verifier,
@@ -153,7 +170,8 @@ export function codeRequest(request: CodeRequest): { params: Record<string, stri
 export function consentForm(page: Page): { action: string; csrfToken: string } {
   const action = /<form method="post" action="([^"]+)"/.exec(page.text)?.[1];
   const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(page.text)?.[1];
-  if (!action || !csrfToken) throw new Error(`not a consent page (${page.status}): ${page.text.slice(0, 300)}`);
+  if (!action || !csrfToken)
+    throw new Error(`not a consent page (${page.status}): ${page.text.slice(0, 300)}`);
   return { action: action.replace(/&amp;/g, '&'), csrfToken };
 }
 
@@ -165,14 +183,24 @@ export function isConsentPage(page: Page): boolean {
  * Runs an authorization request in `browser` (signed in) up to the consent page and returns
  * the page and its form. Fails unless the server shows the consent page.
  */
-export async function openConsent(browser: TestBrowser, params: Record<string, string | undefined>) {
+export async function openConsent(
+  browser: TestBrowser,
+  params: Record<string, string | undefined>,
+) {
   const page = await browser.authorize(params);
-  if (!isConsentPage(page)) throw new Error(`expected the consent page, got ${page.status} ${page.location ?? page.text.slice(0, 300)}`);
+  if (!isConsentPage(page))
+    throw new Error(
+      `expected the consent page, got ${page.status} ${page.location ?? page.text.slice(0, 300)}`,
+    );
   return { page, form: consentForm(page) };
 }
 
 /** Submits the consent form with `decision`. */
-export function decide(browser: TestBrowser, form: { action: string; csrfToken: string }, decision: 'allow' | 'deny') {
+export function decide(
+  browser: TestBrowser,
+  form: { action: string; csrfToken: string },
+  decision: 'allow' | 'deny',
+) {
   return browser.post(form.action, { csrf_token: form.csrfToken, decision });
 }
 
@@ -181,7 +209,9 @@ export function callbackParams(page: Page, redirectUri = REDIRECT_URI): URLSearc
   expect(page.status).toBe(303);
   expect(page.location).toBeTruthy();
   const location = new URL(page.location!);
-  expect(`${location.origin}${location.pathname}`).toBe(new URL(redirectUri).href.replace(/\?.*$/, ''));
+  expect(`${location.origin}${location.pathname}`).toBe(
+    new URL(redirectUri).href.replace(/\?.*$/, ''),
+  );
   return location.searchParams;
 }
 
@@ -208,7 +238,11 @@ export function exchangeCode(
   params: { code: string; code_verifier?: string; redirect_uri?: string },
 ): Promise<TokenCall> {
   const auth = clientAuth(client);
-  return postForm(server, { grant_type: 'authorization_code', ...params, ...auth.params }, auth.headers);
+  return postForm(
+    server,
+    { grant_type: 'authorization_code', ...params, ...auth.params },
+    auth.headers,
+  );
 }
 
 /** The module's error page: 400 (by default), HTML, never a redirect, with the page security headers. */

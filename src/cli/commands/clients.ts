@@ -50,7 +50,10 @@ export async function createClient(
   };
 }
 
-export async function listClients(clients: ClientService, owner: string | undefined): Promise<CommandOutput> {
+export async function listClients(
+  clients: ClientService,
+  owner: string | undefined,
+): Promise<CommandOutput> {
   const list = await clients.list(owner !== undefined ? { owner } : {});
   return {
     json: list.map(clientJson),
@@ -63,7 +66,10 @@ export async function getClient(clients: ClientService, clientId: string): Promi
   return { json: clientJson(client), text: clientDetails(client) };
 }
 
-export async function rotateClientSecret(clients: ClientService, clientId: string): Promise<CommandOutput> {
+export async function rotateClientSecret(
+  clients: ClientService,
+  clientId: string,
+): Promise<CommandOutput> {
   const clientSecret = await clients.rotateSecret(clientId);
   return {
     json: { client_id: clientId, client_secret: clientSecret },
@@ -77,7 +83,10 @@ export async function rotateClientSecret(clients: ClientService, clientId: strin
   };
 }
 
-export async function deleteClient(clients: ClientService, clientId: string): Promise<CommandOutput> {
+export async function deleteClient(
+  clients: ClientService,
+  clientId: string,
+): Promise<CommandOutput> {
   await clients.delete(clientId);
   return {
     json: { client_id: clientId, deleted: true },
@@ -99,6 +108,7 @@ function readJwks(file: string): JSONWebKeySet {
   } catch (error) {
     throw new CliError(`--jwks-file ${file} is not JSON: ${(error as Error).message}`);
   }
-  if (value && typeof value === 'object' && 'kty' in value) return { keys: [value] } as JSONWebKeySet;
+  if (value && typeof value === 'object' && 'kty' in value)
+    return { keys: [value] } as JSONWebKeySet;
   return value as JSONWebKeySet;
 }

@@ -5,9 +5,15 @@ import { CliError } from '../errors';
 import type { CommandOutput } from './clients';
 
 /** New active key(s); the previous active keys become `retiring` and keep verifying. */
-export async function rotateKeys(keys: KeyStore, config: OAuthConfig, alg: string | undefined): Promise<CommandOutput> {
+export async function rotateKeys(
+  keys: KeyStore,
+  config: OAuthConfig,
+  alg: string | undefined,
+): Promise<CommandOutput> {
   if (alg !== undefined && !config.keys.algorithms.includes(alg as SigningAlgorithm)) {
-    throw new CliError(`--alg must be one of the configured keys.algorithms: ${config.keys.algorithms.join(', ')}`);
+    throw new CliError(
+      `--alg must be one of the configured keys.algorithms: ${config.keys.algorithms.join(', ')}`,
+    );
   }
   const kids = await keys.rotate(alg as SigningAlgorithm | undefined);
   return {

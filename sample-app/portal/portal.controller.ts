@@ -1,0 +1,281 @@
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { SAMPLE_CONFIG, SampleConfig } from '../config';
+import {
+  ClientNotFoundError,
+  ClientService,
+  ClientView,
+  ConsentService,
+  InjectOAuthConfig,
+  OAuthException,
+  TokenRevocationService,
+} from '../oauth-server';
+import type { OAuthConfig } from '../oauth-server';
+import { redirectTo, sendPage } from '../pages/page-response';
+import { Session, SessionService } from '../session/session.service';
+import { UsersService } from '../users/users.service';
+import {
+  AuthorisedApp,
+  credentialsPage,
+  portalMessagePage,
+  portalPage,
+  PortalView,
+} from '../views/portal.view';
+import {
+  apiChoices,
+  EMPTY_REGISTRATION_FORM,
+  FormError,
+  readRegistrationForm,
+  RegistrationFormValues,
+} from './registration-form';
+
+/** Where the portal sends a browser that is not signed in. */
+export const PORTAL_LOGIN_URL = '/login?return_to=/developers';
+
+/** What the last action did, by the `done` query parameter of the redirect back to the portal. */
+const NOTICES: Record<string, string> = {
+  deleted: 'The application was deleted. Its tokens no longer work.',
+  revoked: 'Access revoked: the application can no longer act for you.',
+};
+
+/** A signed-in user of the portal. */
+interface PortalUser {
+  session: Session;
+  id: string;
+  name: string;
+  username: string;
+}
+
+/**
+ * The developer portal at /developers: a signed-in user registers applications (clients) they
+ * own, sees their client_id (and the secret, once), rotates the secret, deletes them, and
+ * withdraws the access they gave to applications. Server-rendered; every POST form carries the
+ * session's CSRF token; someone else's application is answered with 404, as if it did not exist.
+ */
+@Controller('developers')
+export class PortalController {
+  constructor(
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+    @InjectOAuthConfig() private readonly oauthConfig: OAuthConfig,
+    private readonly users: UsersService,
+    private readonly sessions: SessionService,
+    private readonly clients: ClientService,
+    private readonly consents: ConsentService,
+    private readonly revocation: TokenRevocationService,
+  ) {}
+
+  @Get()
+  async portal(
+    @Req() request: Request,
+    @Query('done') done: unknown,
+    @Res() response: Response,
+  ): Promise<void> {
+    const user = await this.signedIn(request);
+    if (!user) return redirectTo(response, PORTAL_LOGIN_URL);
+    const notice = typeof done === 'string' && Object.hasOwn(NOTICES, done) ? NOTICES[done] : '';
+    sendPage(response, 200, portalPage(await this.view(user, EMPTY_REGISTRATION_FORM, { notice })));
+  }
+
+  @Post('apps')
+  async register(
+    @Req() request: Request,
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const user = await this.authorizeForm(request, body, response);
+    if (!user) return;
+    const offered = Object.keys(this.oauthConfig.scopes);
+    const form = readRegistrationForm(body, offered, user.id);
+    if (!form.registration) return this.formError(response, user, form.values, form.error!);
+    try {
+      const { client, clientSecret } = await this.clients.register(form.registration);
+      sendPage(
+        response,
+        200,
+        credentialsPage({
+          kind: 'registered',
+          name: client.name,
+          clientId: client.clientId,
+          clientSecret,
+          issuer: this.config.issuer,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof OAuthException)) throw error;
+      const problem: FormError =
+        error.error === 'invalid_redirect_uri'
+          ? { message: `Redirect URI not accepted: ${error.description}.`, field: 'redirectUris' }
+          : { message: `The application could not be registered: ${error.description}.` };
+      return this.formError(response, user, form.values, problem);
+    }
+  }
+
+  @Post('apps/:clientId/secret')
+  async rotateSecret(
+    @Req() request: Request,
+    @Param('clientId') clientId: string,
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const user = await this.authorizeForm(request, body, response);
+    if (!user) return;
+    const client = await this.ownedClient(user, clientId, response);
+    if (!client) return;
+    if (client.clientType !== 'confidential') {
+      const message = 'Public applications have no client secret to rotate.';
+      return sendPage(response, 400, portalMessagePage('No secret to rotate', message));
+    }
+    const clientSecret = await this.clients.rotateSecret(client.clientId);
+    sendPage(
+      response,
+      200,
+      credentialsPage({
+        kind: 'rotated',
+        name: client.name,
+        clientId: client.clientId,
+        clientSecret,
+        issuer: this.config.issuer,
+      }),
+    );
+  }
+
+  @Post('apps/:clientId/delete')
+  async deleteApp(
+    @Req() request: Request,
+    @Param('clientId') clientId: string,
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const user = await this.authorizeForm(request, body, response);
+    if (!user) return;
+    const client = await this.ownedClient(user, clientId, response);
+    if (!client) return;
+    try {
+      await this.clients.delete(client.clientId);
+    } catch (error) {
+      // Deleted meanwhile (another tab): the outcome the user asked for.
+      if (!(error instanceof ClientNotFoundError)) throw error;
+    }
+    redirectTo(response, '/developers?done=deleted');
+  }
+
+  /** Withdraws what the user let one application do: its tokens for them and the consent. */
+  @Post('authorised/:clientId/revoke')
+  async revokeAccess(
+    @Req() request: Request,
+    @Param('clientId') clientId: string,
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const user = await this.authorizeForm(request, body, response);
+    if (!user) return;
+    // Scoped to this user's own grants, so any client_id is safe to act on.
+    await this.revocation.revokeUserAtClient(user.id, clientId);
+    redirectTo(response, '/developers?done=revoked');
+  }
+
+  /** The signed-in user of the request, or null (no or bad session, or the user is gone). */
+  private async signedIn(request: Request): Promise<PortalUser | null> {
+    const session = this.sessions.read(request);
+    const user = session ? await this.users.findUser(session.userId) : null;
+    return session && user
+      ? { session, id: user.id, name: user.name, username: user.username }
+      : null;
+  }
+
+  /**
+   * The user of a form POST, or null after answering: not signed in -> to the sign-in page;
+   * no or a wrong CSRF token -> 403 and nothing done.
+   */
+  private async authorizeForm(
+    request: Request,
+    body: Record<string, unknown> | undefined,
+    response: Response,
+  ): Promise<PortalUser | null> {
+    const user = await this.signedIn(request);
+    if (!user) {
+      redirectTo(response, PORTAL_LOGIN_URL);
+      return null;
+    }
+    if (!this.sessions.verifyCsrfToken(user.session, body?.csrf_token)) {
+      const message =
+        'The form has expired or did not come from this site. Nothing was changed. ' +
+        'Go back to the developer portal and try again.';
+      sendPage(response, 403, portalMessagePage('Form expired', message));
+      return null;
+    }
+    return user;
+  }
+
+  /** The user's own client with this id, or null after answering 404 (unknown or not theirs). */
+  private async ownedClient(
+    user: PortalUser,
+    clientId: string,
+    response: Response,
+  ): Promise<ClientView | null> {
+    let client: ClientView | null = null;
+    try {
+      client = await this.clients.get(clientId);
+    } catch (error) {
+      if (!(error instanceof ClientNotFoundError)) throw error;
+    }
+    if (!client || client.owner !== user.id) {
+      const message = 'You have no application with this client ID.';
+      sendPage(response, 404, portalMessagePage('Application not found', message));
+      return null;
+    }
+    return client;
+  }
+
+  private async formError(
+    response: Response,
+    user: PortalUser,
+    values: RegistrationFormValues,
+    error: FormError,
+  ): Promise<void> {
+    sendPage(response, 400, portalPage(await this.view(user, values, { error })));
+  }
+
+  private async view(
+    user: PortalUser,
+    form: RegistrationFormValues,
+    extra: { error?: FormError; notice?: string },
+  ): Promise<PortalView> {
+    const scopes = this.oauthConfig.scopes;
+    const [apps, consents] = await Promise.all([
+      this.clients.list({ owner: user.id }),
+      this.consents.listForUser(user.id),
+    ]);
+    const authorised: AuthorisedApp[] = [];
+    for (const consent of consents) {
+      const client = await this.clients.findRecord(consent.clientId);
+      if (!client) continue; // deleting a client forgets its consents; a leftover means nothing
+      authorised.push({
+        clientId: client.clientId,
+        name: client.name,
+        website: client.website,
+        scopes: consent.scopes.map((name) => ({
+          name,
+          description: scopes[name]?.description ?? name,
+        })),
+      });
+    }
+    return {
+      user: { name: user.name, username: user.username },
+      csrfToken: this.sessions.csrfToken(user.session),
+      apps: apps.map((app) => ({
+        clientId: app.clientId,
+        name: app.name,
+        website: app.website,
+        clientType: app.clientType,
+        redirectUris: app.redirectUris,
+        scopes: app.scopes,
+      })),
+      authorised,
+      apiChoices: apiChoices(scopes),
+      form,
+      error: extra.error,
+      notice: extra.notice,
+    };
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { SessionModule } from '../session/session.module';
+import { UsersModule } from '../users/users.module';
+import { PortalController } from './portal.controller';
+
+/**
+ * The developer portal (/developers): register and manage applications, withdraw access.
+ * ClientService, ConsentService and TokenRevocationService come from OAuthModule, which the
+ * sample registers globally (`isGlobal: true` in app.module.ts).
+ */
+@Module({
+  imports: [SessionModule, UsersModule],
+  controllers: [PortalController],
+})
+export class PortalModule {}

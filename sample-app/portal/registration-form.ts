@@ -1,0 +1,138 @@
+import type { ClientRegistration, ScopeDefinition } from '../oauth-server';
+
+/** The portal's names for the scopes: "which APIs" in our product's words. */
+const API_TITLES: Record<string, string> = {
+  'accounts:read': 'Account Information',
+  'payments:write': 'Payment Initiation',
+  openid: 'Sign-in with OpenID Connect',
+  profile: 'Profile',
+  email: 'Email address',
+  offline_access: 'Offline access',
+};
+
+/** One checkbox of the "APIs" fieldset. */
+export interface ApiChoice {
+  scope: string;
+  title: string;
+  /** The scope's description, as the consent page shows it to users. */
+  description: string;
+}
+
+/** The scopes the server offers, as portal checkboxes: the known APIs first, in the order above. */
+export function apiChoices(scopes: Record<string, ScopeDefinition>): ApiChoice[] {
+  const known = Object.keys(API_TITLES).filter((scope) => scope in scopes);
+  const others = Object.keys(scopes).filter((scope) => !(scope in API_TITLES));
+  return [...known, ...others].map((scope) => ({
+    scope,
+    title: API_TITLES[scope] ?? scope,
+    description: scopes[scope].description ?? '',
+  }));
+}
+
+export type ClientTypeChoice = 'confidential' | 'public';
+
+/** What the user typed, kept to fill the form again after an error. */
+export interface RegistrationFormValues {
+  name: string;
+  website: string;
+  redirectUris: string;
+  scopes: string[];
+  clientType: ClientTypeChoice;
+}
+
+export const EMPTY_REGISTRATION_FORM: RegistrationFormValues = {
+  name: '',
+  website: '',
+  redirectUris: '',
+  scopes: [],
+  clientType: 'confidential',
+};
+
+/** A form field an error points at (its input gets aria-invalid and the focus). */
+export type RegistrationField = 'name' | 'website' | 'redirectUris' | 'scopes' | 'clientType';
+
+export interface FormError {
+  message: string;
+  field?: RegistrationField;
+}
+
+export const MAX_NAME_LENGTH = 200;
+export const MAX_REDIRECT_URIS = 10;
+const MAX_TEXT_LENGTH = 8192;
+
+/**
+ * Reads the registration form (application/x-www-form-urlencoded) into the values to show again
+ * and, when they are complete, the registration for ClientService.register. Checks what the
+ * portal can explain best itself; the service checks the rest (redirect URI rules, scopes).
+ */
+export function readRegistrationForm(
+  body: Record<string, unknown> | undefined,
+  offered: string[],
+  owner: string,
+): { values: RegistrationFormValues; registration?: ClientRegistration; error?: FormError } {
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value.slice(0, MAX_TEXT_LENGTH) : '';
+  const rawScopes = body?.scope;
+  const scopeList =
+    typeof rawScopes === 'string' ? [rawScopes] : Array.isArray(rawScopes) ? rawScopes : [];
+  const values: RegistrationFormValues = {
+    name: text(body?.name).trim(),
+    website: text(body?.website).trim(),
+    redirectUris: text(body?.redirect_uris),
+    scopes: [...new Set(scopeList.filter((s): s is string => typeof s === 'string'))],
+    clientType: body?.client_type === 'public' ? 'public' : 'confidential',
+  };
+  const fail = (message: string, field: RegistrationField) => ({
+    values,
+    error: { message, field },
+  });
+
+  if (!values.name) return fail('Enter a name for the application.', 'name');
+  if (values.name.length > MAX_NAME_LENGTH) {
+    return fail(`The name can be at most ${MAX_NAME_LENGTH} characters long.`, 'name');
+  }
+  if (values.website && !isHttpUrl(values.website)) {
+    return fail('The website must be an http:// or https:// address.', 'website');
+  }
+  const redirectUris = values.redirectUris
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  if (redirectUris.length === 0) {
+    return fail('Enter at least one redirect URI, one per line.', 'redirectUris');
+  }
+  if (redirectUris.length > MAX_REDIRECT_URIS) {
+    return fail(`Enter at most ${MAX_REDIRECT_URIS} redirect URIs.`, 'redirectUris');
+  }
+  if (values.scopes.length === 0) return fail('Select at least one API.', 'scopes');
+  const unknown = values.scopes.find((scope) => !offered.includes(scope));
+  if (unknown !== undefined) return fail(`"${unknown}" is not an API of this server.`, 'scopes');
+  if (body?.client_type !== 'confidential' && body?.client_type !== 'public') {
+    return fail('Choose whether the application is confidential or public.', 'clientType');
+  }
+
+  const confidential = values.clientType === 'confidential';
+  return {
+    values,
+    registration: {
+      name: values.name,
+      website: values.website || null,
+      redirectUris,
+      scopes: values.scopes,
+      grantTypes: confidential
+        ? ['authorization_code', 'refresh_token', 'client_credentials']
+        : ['authorization_code', 'refresh_token'],
+      tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
+      owner,
+    },
+  };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,376 @@
+import type {
+  ApiChoice,
+  FormError,
+  RegistrationField,
+  RegistrationFormValues,
+} from '../portal/registration-form';
+import { html, SafeHtml } from './html';
+import { layout } from './layout';
+
+/** An application the signed-in user registered. */
+export interface PortalApp {
+  clientId: string;
+  name: string;
+  website: string | null;
+  clientType: 'confidential' | 'public';
+  redirectUris: string[];
+  scopes: string[];
+}
+
+/** An application the signed-in user let act for them (remembered consent). */
+export interface AuthorisedApp {
+  clientId: string;
+  name: string;
+  website: string | null;
+  scopes: { name: string; description: string }[];
+}
+
+export interface PortalView {
+  user: { name: string; username: string };
+  /** The CSRF token of every form on the page (the session's). */
+  csrfToken: string;
+  apps: PortalApp[];
+  authorised: AuthorisedApp[];
+  apiChoices: ApiChoice[];
+  form: RegistrationFormValues;
+  error?: FormError;
+  /** What the last action did (after a redirect), announced politely. */
+  notice?: string;
+}
+
+/** Ids of the registration form's inputs, by field (the first input of a group). */
+const FIELD_IDS: Record<RegistrationField, string> = {
+  name: 'app-name',
+  website: 'app-website',
+  redirectUris: 'app-redirect-uris',
+  scopes: 'api-0',
+  clientType: 'client-type-confidential',
+};
+
+const csrfInput = (token: string) =>
+  html`<input type="hidden" name="csrf_token" value="${token}" />`;
+
+/** "Account Information (accounts:read)", or the bare scope when the portal has no title for it. */
+function apiLabel(scope: string, choices: ApiChoice[]): SafeHtml {
+  const choice = choices.find((c) => c.scope === scope);
+  return choice && choice.title !== scope
+    ? html`${choice.title} (<code>${scope}</code>)`
+    : html`<code>${scope}</code>`;
+}
+
+function appItem(app: PortalApp, index: number, csrfToken: string, choices: ApiChoice[]) {
+  const heading = `app-${index}-name`;
+  const base = `/developers/apps/${encodeURIComponent(app.clientId)}`;
+  return html`<li>
+    <article aria-labelledby="${heading}">
+      <h3 id="${heading}">${app.name}</h3>
+      <dl>
+        <dt>Client ID</dt>
+        <dd><code>${app.clientId}</code></dd>
+        <dt>Client type</dt>
+        <dd>
+          ${
+            app.clientType === 'confidential'
+              ? 'Confidential (authenticates with its client secret)'
+              : 'Public (no secret: PKCE only)'
+          }
+        </dd>
+        ${
+          app.website
+            ? html`<dt>Website</dt>
+                <dd>${app.website}</dd>`
+            : null
+        }
+        <dt>Redirect URIs</dt>
+        <dd>
+          <ul>
+            ${app.redirectUris.map((uri) => html`<li><code>${uri}</code></li>`)}
+          </ul>
+        </dd>
+        <dt>APIs</dt>
+        <dd>
+          <ul>
+            ${app.scopes.map((scope) => html`<li>${apiLabel(scope, choices)}</li>`)}
+          </ul>
+        </dd>
+      </dl>
+      ${
+        app.clientType === 'confidential'
+          ? html`<form method="post" action="${base}/secret">
+              ${csrfInput(csrfToken)}
+              <button type="submit" aria-describedby="${heading}">Rotate secret</button>
+            </form>`
+          : null
+      }
+      <form method="post" action="${base}/delete">
+        ${csrfInput(csrfToken)}
+        <button type="submit" aria-describedby="${heading}">Delete</button>
+      </form>
+    </article>
+  </li>`;
+}
+
+function authorisedItem(app: AuthorisedApp, index: number, csrfToken: string) {
+  const heading = `authorised-${index}-name`;
+  return html`<li>
+    <article aria-labelledby="${heading}">
+      <h3 id="${heading}">${app.name}</h3>
+      ${app.website ? html`<p>${app.website}</p>` : null}
+      <p>You allowed it to:</p>
+      <ul>
+        ${app.scopes.map(
+          (scope) => html`<li>${scope.description} (<code>${scope.name}</code>)</li>`,
+        )}
+      </ul>
+      <form
+        method="post"
+        action="/developers/authorised/${encodeURIComponent(app.clientId)}/revoke"
+      >
+        ${csrfInput(csrfToken)}
+        <button type="submit" aria-describedby="${heading}">Revoke access</button>
+      </form>
+    </article>
+  </li>`;
+}
+
+/** ` aria-invalid="true" aria-describedby="..." autofocus` on the field the error points at. */
+function fieldState(field: RegistrationField, error: FormError | undefined, hint?: string) {
+  const invalid = error?.field === field;
+  const describedBy = [invalid ? 'form-error' : null, hint].filter(Boolean).join(' ');
+  return html`${invalid ? html` aria-invalid="true" autofocus` : null}${
+    describedBy ? html` aria-describedby="${describedBy}"` : null
+  }`;
+}
+
+function registrationForm(view: PortalView) {
+  const { form, error, apiChoices } = view;
+  return html`<form method="post" action="/developers/apps" novalidate>
+    ${
+      error
+        ? html`<p class="error" role="alert" id="form-error">
+            ${error.message}${
+              error.field ? html` <a href="#${FIELD_IDS[error.field]}">Go to the field</a>` : null
+            }
+          </p>`
+        : null
+    }
+    ${csrfInput(view.csrfToken)}
+    <label for="app-name">Name</label>
+    <input
+      id="app-name"
+      name="name"
+      type="text"
+      required
+      maxlength="200"
+      autocomplete="off"
+      value="${form.name}"
+      ${fieldState('name', error)}
+    />
+    <label for="app-website">Website</label>
+    <input
+      id="app-website"
+      name="website"
+      type="url"
+      autocomplete="url"
+      placeholder="https://app.example"
+      value="${form.website}"
+      ${fieldState('website', error, 'app-website-hint')}
+    />
+    <p class="hint" id="app-website-hint">
+      Optional. Shown to users when your application asks for access.
+    </p>
+    <label for="app-redirect-uris">Redirect URIs</label>
+    <textarea
+      id="app-redirect-uris"
+      name="redirect_uris"
+      rows="3"
+      cols="40"
+      required
+      spellcheck="false"
+      autocapitalize="none"
+      ${fieldState('redirectUris', error, 'app-redirect-uris-hint')}
+    >
+${form.redirectUris}</textarea>
+    <p class="hint" id="app-redirect-uris-hint">
+      One per line, e.g. <code>https://app.example/callback</code>. Use https, or http on
+      <code>localhost</code> or <code>127.0.0.1</code> while developing.
+    </p>
+    <fieldset>
+      <legend>APIs</legend>
+      ${apiChoices.map(
+        (choice, i) =>
+          html`<input
+              type="checkbox"
+              id="api-${i}"
+              name="scope"
+              value="${choice.scope}"
+              ${form.scopes.includes(choice.scope) ? html` checked` : null}
+              ${fieldState('scopes', i === 0 ? error : undefined, `api-${i}-hint`)}
+            />
+            <label for="api-${i}">${choice.title}</label>
+            <p class="hint" id="api-${i}-hint">
+              <code>${choice.scope}</code>: ${choice.description}
+            </p>`,
+      )}
+    </fieldset>
+    <fieldset>
+      <legend>Client type</legend>
+      <input
+        type="radio"
+        id="client-type-confidential"
+        name="client_type"
+        value="confidential"
+        ${form.clientType === 'confidential' ? html` checked` : null}
+        ${fieldState('clientType', error, 'client-type-confidential-hint')}
+      />
+      <label for="client-type-confidential">Confidential</label>
+      <p class="hint" id="client-type-confidential-hint">
+        A server-side application that can keep a secret. It gets a client secret and may also use
+        the client credentials grant.
+      </p>
+      <input
+        type="radio"
+        id="client-type-public"
+        name="client_type"
+        value="public"
+        ${form.clientType === 'public' ? html` checked` : null}
+        aria-describedby="client-type-public-hint"
+      />
+      <label for="client-type-public">Public</label>
+      <p class="hint" id="client-type-public-hint">
+        A single-page or native application, which cannot keep a secret. It gets no secret and
+        proves itself with PKCE.
+      </p>
+    </fieldset>
+    <button type="submit">Register application</button>
+  </form>`;
+}
+
+/** The developer portal: your applications, the registration form, the apps you authorised. */
+export function portalPage(view: PortalView): string {
+  const { user, apps, authorised, csrfToken, apiChoices, notice } = view;
+  return layout(
+    view.error ? 'Error: Developer portal' : 'Developer portal',
+    html`<h1>Developer portal</h1>
+      <p>
+        Signed in as <strong>${user.name}</strong> (${user.username}).
+        <a href="/">Home</a>
+      </p>
+      ${notice ? html`<p role="status">${notice}</p>` : null}
+      <section aria-labelledby="your-apps">
+        <h2 id="your-apps">Your applications</h2>
+        ${
+          apps.length
+            ? html`<ul>
+                ${apps.map((app, i) => appItem(app, i, csrfToken, apiChoices))}
+              </ul>`
+            : html`<p>You have not registered an application yet.</p>`
+        }
+      </section>
+      <section aria-labelledby="register">
+        <h2 id="register">Register an application</h2>
+        <p>
+          Tell us about your application and select the APIs it will use. Its credentials are
+          generated and shown when you register it.
+        </p>
+        ${registrationForm(view)}
+      </section>
+      <section aria-labelledby="authorised">
+        <h2 id="authorised">Apps you authorised</h2>
+        ${
+          authorised.length
+            ? html`<ul>
+                ${authorised.map((app, i) => authorisedItem(app, i, csrfToken))}
+              </ul>`
+            : html`<p>You have not allowed any application to access your account.</p>`
+        }
+      </section>`,
+  );
+}
+
+export interface CredentialsView {
+  /** Registered a new application, or rotated the secret of an existing one. */
+  kind: 'registered' | 'rotated';
+  name: string;
+  clientId: string;
+  /** Confidential applications only. Shown this once. */
+  clientSecret?: string;
+  issuer: string;
+}
+
+/**
+ * The application's credentials right after registering it (or a new secret after rotating):
+ * the only page that ever shows the secret.
+ */
+export function credentialsPage(view: CredentialsView): string {
+  const { kind, name, clientId, clientSecret, issuer } = view;
+  const title = kind === 'registered' ? 'Application registered' : 'New client secret';
+  return layout(
+    title,
+    html`<h1>${title}</h1>
+      <p>
+        ${
+          kind === 'registered'
+            ? html`<strong>${name}</strong> is registered. Here are its credentials.`
+            : html`<strong>${name}</strong> has a new client secret. The previous secret no longer
+                works.`
+        }
+      </p>
+      ${
+        clientSecret
+          ? html`<p class="error" id="secret-warning">
+              <strong>Copy the client secret now: it is shown only once.</strong> Only a hash of it
+              is stored, so it cannot be shown again. If you lose it, rotate the secret in the
+              developer portal.
+            </p>`
+          : null
+      }
+      <label for="client-id">Client ID</label>
+      <input id="client-id" type="text" readonly value="${clientId}" spellcheck="false" />
+      ${
+        clientSecret
+          ? html`<label for="client-secret">Client secret</label>
+              <input
+                id="client-secret"
+                type="text"
+                readonly
+                value="${clientSecret}"
+                spellcheck="false"
+                autocomplete="off"
+                aria-describedby="secret-warning"
+              />
+              <p>
+                Send it to the token endpoint with HTTP Basic authentication
+                (<code>client_secret_basic</code>).
+              </p>`
+          : html`<p>
+              This is a public application: it has no client secret. It proves itself with PKCE
+              (<code>code_challenge_method=S256</code>) in the authorization code flow.
+            </p>`
+      }
+      <h2>Endpoints</h2>
+      <dl>
+        <dt>Authorization endpoint</dt>
+        <dd><code>${issuer}/oauth/authorize</code></dd>
+        <dt>Token endpoint</dt>
+        <dd><code>${issuer}/oauth/token</code></dd>
+        <dt>Server metadata</dt>
+        <dd>
+          <a href="/.well-known/oauth-authorization-server"
+            >${issuer}/.well-known/oauth-authorization-server</a
+          >
+        </dd>
+      </dl>
+      <p><a href="/developers">Back to the developer portal</a></p>`,
+  );
+}
+
+/** A short portal page that says what went wrong and links back to the portal. */
+export function portalMessagePage(title: string, message: string): string {
+  return layout(
+    title,
+    html`<h1>${title}</h1>
+      <p>${message}</p>
+      <p><a href="/developers">Back to the developer portal</a></p>`,
+  );
+}
