@@ -256,7 +256,7 @@ export class PortalController {
         website: client.website,
         scopes: consent.scopes.map((name) => ({
           name,
-          description: scopes[name]?.description ?? name,
+          description: Object.hasOwn(scopes, name) ? scopes[name].description : name,
         })),
       });
     }

@@ -20,11 +20,11 @@ export interface ApiChoice {
 
 /** The scopes the server offers, as portal checkboxes: the known APIs first, in the order above. */
 export function apiChoices(scopes: Record<string, ScopeDefinition>): ApiChoice[] {
-  const known = Object.keys(API_TITLES).filter((scope) => scope in scopes);
-  const others = Object.keys(scopes).filter((scope) => !(scope in API_TITLES));
+  const known = Object.keys(API_TITLES).filter((scope) => Object.hasOwn(scopes, scope));
+  const others = Object.keys(scopes).filter((scope) => !Object.hasOwn(API_TITLES, scope));
   return [...known, ...others].map((scope) => ({
     scope,
-    title: API_TITLES[scope] ?? scope,
+    title: Object.hasOwn(API_TITLES, scope) ? API_TITLES[scope] : scope,
     description: scopes[scope].description ?? '',
   }));
 }

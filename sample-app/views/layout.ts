@@ -6,6 +6,11 @@ const STYLE = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; }
 label { display: block; margin-top: 1rem; font-weight: 600; }
 input { display: block; width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; }
+input[type='checkbox'], input[type='radio'] { display: inline-block; width: auto; margin: 1rem .5rem 0 0; }
+input[type='checkbox'] + label, input[type='radio'] + label { display: inline; margin: 0; }
+textarea { display: block; width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; }
+fieldset { margin-top: 1.25rem; }
+.hint { margin: .25rem 0 0; color: #555; }
 button { margin-top: 1.25rem; padding: .5rem 1.25rem; font: inherit; cursor: pointer; }
 :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 .error { border-left: 4px solid #c01c28; padding: .5rem 1rem; background: #fbeaea; }

@@ -1,20 +1,5 @@
-import type { INestApplicationContext } from '@nestjs/common';
-import { ClientService } from '../clients/client.service';
-import { OAuthException } from '../errors/oauth.exception';
-import { KeyStore } from '../keys/key-store.service';
-import { OAUTH_CONFIG } from '../oauth.constants';
-import type { OAuthConfig } from '../options/oauth-config';
+import type { OAuthException } from '../errors/oauth.exception';
 import { parseCommandLine, ParsedCommand, USAGE } from './args';
-import {
-  createClient,
-  deleteClient,
-  getClient,
-  listClients,
-  rotateClientSecret,
-  CommandOutput,
-} from './commands/clients';
-import { rotateKeys } from './commands/keys';
-import { withOAuthContext } from './context';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { loadOAuthOptions, resolveConfigPath } from './load-config';
 
@@ -55,7 +40,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   const command = parsed;
   try {
     const options = await loadOAuthOptions(resolveConfigPath(command.config, io.env, io.cwd));
-    const output = await withOAuthContext(options, (context) => execute(command, context, io.cwd));
+    // Loaded only now, so --help and usage errors answer without loading Nest.
+    const { executeCommand } = await import('./execute');
+    const output = await executeCommand(command, options, io.cwd);
     io.stdout(command.json ? JSON.stringify(output.json, null, 2) : output.text);
     return EXIT_OK;
   } catch (error) {
@@ -64,42 +51,12 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   }
 }
 
-function execute(
-  command: Exclude<ParsedCommand, { command: 'help' }>,
-  context: INestApplicationContext,
-  cwd: string,
-): Promise<CommandOutput> {
-  const clients = () => context.get(ClientService);
-  switch (command.command) {
-    case 'clients create':
-      return createClient(clients(), command.create!, cwd);
-    case 'clients list':
-      return listClients(clients(), command.owner);
-    case 'clients get':
-      return getClient(clients(), command.clientId!);
-    case 'clients rotate-secret':
-      return rotateClientSecret(clients(), command.clientId!);
-    case 'clients delete':
-      return deleteClient(clients(), command.clientId!);
-    case 'keys rotate':
-      return rotateKeys(
-        context.get(KeyStore),
-        context.get<string, OAuthConfig>(OAUTH_CONFIG),
-        command.alg,
-      );
-    default: {
-      const unknown: never = command.command;
-      throw new UsageError(`unknown command ${String(unknown)}`);
-    }
-  }
-}
-
 /**
  * One line for the user: `invalid_redirect_uri: <why>` for protocol errors. Connection failures
  * may be AggregateErrors with an empty message (one error per address).
  */
 export function errorMessage(error: unknown): string {
-  if (error instanceof OAuthException) return `${error.error}: ${error.description}`;
+  if (isOAuthException(error)) return `${error.error}: ${error.description}`;
   if (!(error instanceof Error)) return String(error);
   if (error.message) return error.message;
   const inner = (error as AggregateError).errors?.find(
@@ -107,4 +64,12 @@ export function errorMessage(error: unknown): string {
   );
   if (inner) return inner.message;
   return (error as { code?: string }).code ?? error.name;
+}
+
+/** Duck-typed so that this file does not load Nest (OAuthException is an HttpException). */
+function isOAuthException(error: unknown): error is OAuthException {
+  const e = error as Partial<OAuthException> | null;
+  return (
+    error instanceof Error && typeof e?.error === 'string' && typeof e?.description === 'string'
+  );
 }
