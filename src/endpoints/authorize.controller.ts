@@ -10,12 +10,14 @@ import { matchRedirectUri } from '../interactions/redirect-uri-match';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { formParams } from './form-params';
+import { Public } from '../resource/decorators';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): GET or form POST. client_id
  * and redirect_uri are checked first; when either is wrong the user sees an error page and is
  * never redirected. Other errors go to the client with state and iss (RFC 9207).
  */
+@Public()
 @Controller(OAUTH_PATHS.authorize)
 export class AuthorizeController {
   constructor(

@@ -2,7 +2,9 @@ import { Controller, Get, Header, UseFilters } from '@nestjs/common';
 import { ServerMetadataService } from '../discovery/server-metadata.service';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAUTH_PATHS } from '../oauth.constants';
+import { Public } from '../resource/decorators';
 
+@Public()
 @Controller()
 @UseFilters(OAuthExceptionFilter)
 export class DiscoveryController {

@@ -9,6 +9,7 @@ import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { FoundToken, TokenLookup } from '../tokens/token-lookup.service';
 import { formParams } from './form-params';
+import { Public } from '../resource/decorators';
 
 const INACTIVE = { active: false } as const;
 
@@ -17,6 +18,7 @@ const INACTIVE = { active: false } as const;
  * servers (any token). Claims come from the stored row, not from the presented token.
  * Anything not active, or not the caller's, is `{ "active": false }` with no reason given.
  */
+@Public()
 @Controller(OAUTH_PATHS.introspection)
 @UseFilters(OAuthExceptionFilter)
 export class IntrospectionController {

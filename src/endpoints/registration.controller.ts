@@ -10,12 +10,14 @@ import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import { Public } from '../resource/decorators';
 
 /**
  * Dynamic Client Registration (RFC 7591) guarded by the initial access token, and client
  * configuration (RFC 7592) guarded by each client's registration access token. Off unless
  * `registration.enabled`.
  */
+@Public()
 @Controller(OAUTH_PATHS.registration)
 @UseFilters(OAuthExceptionFilter)
 export class RegistrationController {

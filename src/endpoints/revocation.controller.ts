@@ -8,6 +8,7 @@ import { OAUTH_PATHS } from '../oauth.constants';
 import { FoundToken, TokenLookup } from '../tokens/token-lookup.service';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { formParams } from './form-params';
+import { Public } from '../resource/decorators';
 
 const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'];
 
@@ -16,6 +17,7 @@ const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'];
  * authorization); revoking an access token revokes that token. Unknown, expired or another
  * client's tokens get the same 200 and nothing happens, so the endpoint reveals nothing.
  */
+@Public()
 @Controller(OAUTH_PATHS.revocation)
 @UseFilters(OAuthExceptionFilter)
 export class RevocationController {

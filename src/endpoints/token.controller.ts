@@ -7,8 +7,10 @@ import { GrantRegistry } from '../grants/grant-registry.service';
 import { OAUTH_PATHS } from '../oauth.constants';
 import type { TokenResponse } from '../tokens/token-response';
 import { formParams } from './form-params';
+import { Public } from '../resource/decorators';
 
 /** `POST /oauth/token` (RFC 6749 §3.2): authenticate the client, then hand over to its grant. */
+@Public()
 @Controller(OAUTH_PATHS.token)
 @UseFilters(OAuthExceptionFilter)
 export class TokenController {

@@ -7,8 +7,10 @@ import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AccessTokenVerifier } from '../resource/access-token-verifier.service';
+import { Public } from '../resource/decorators';
 
 /** OIDC Core §5.3: claims about the user of an `openid` access token, limited by its scopes. */
+@Public()
 @Controller(OAUTH_PATHS.userinfo)
 @UseFilters(OAuthExceptionFilter)
 export class UserinfoController {

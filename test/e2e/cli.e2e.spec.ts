@@ -21,15 +21,35 @@ interface Run {
   stderr: string;
 }
 
-/** `nest-oauth-server <args>` from the repository root, compiled on the fly like `npm run sample`. */
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+/**
+ * `nest-oauth-server <args>`, compiled on the fly like `npm run sample`. Paths are absolute so
+ * it can run from any directory (`cwd`, default the repository root), as an operator would.
+ */
+function cli(
+  args: string[],
+  { env = {}, cwd = REPO_ROOT }: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['-r', '@swc-node/register', 'src/cli/main.ts', ...args],
-      { cwd: REPO_ROOT, env: { ...process.env, OAUTH_CONFIG: undefined, ...env }, timeout: 60_000 },
+      [
+        '-r',
+        require.resolve('@swc-node/register'),
+        path.join(REPO_ROOT, 'src/cli/main.ts'),
+        ...args,
+      ],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          OAUTH_CONFIG: undefined,
+          SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'),
+          ...env,
+        },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number }).code ?? null) : 0;
+        const code = error ? (error as { code?: number }).code : 0;
         resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
       },
     );
@@ -528,17 +548,54 @@ describe('nest-oauth-server CLI: command line and config errors', () => {
   });
 
   it('reports a missing config file (default ./oauth.config.js, or $OAUTH_CONFIG) with exit 1', async () => {
-    const byDefault = await cli(['clients', 'list']);
+    const emptyDir = fs.mkdtempSync(path.join(dir, 'empty-'));
+    const byDefault = await cli(['clients', 'list'], { cwd: emptyDir });
     expect(byDefault.code).toBe(1);
     expect(byDefault.stderr).toContain(
-      `config file not found: ${path.join(REPO_ROOT, 'oauth.config.js')}`,
+      `config file not found: ${path.join(emptyDir, 'oauth.config.js')}`,
     );
+    expect(byDefault.stderr).toContain('--config');
 
     const missing = path.join(dir, 'nope.config.js');
-    const byEnv = await cli(['clients', 'list'], { OAUTH_CONFIG: missing });
+    const byEnv = await cli(['clients', 'list'], { env: { OAUTH_CONFIG: missing } });
     expect(byEnv.code).toBe(1);
     expect(byEnv.stderr).toContain(`config file not found: ${missing}`);
     expectNoStackTrace(byEnv);
+  });
+
+  it('finds ./oauth.config.js in the working directory; --config wins over $OAUTH_CONFIG', async () => {
+    const project = fs.mkdtempSync(path.join(dir, 'project-'));
+    writeConfig(
+      project,
+      'oauth.config.js',
+      jsConfig({ type: 'better-sqlite3', database: path.join(project, 'default.sqlite') }),
+    );
+    const created = await cli(
+      [
+        'clients',
+        'create',
+        '--name',
+        'From default config',
+        '--grant-type',
+        'client_credentials',
+        '--json',
+      ],
+      {
+        cwd: project,
+      },
+    );
+    expect(created.code).toBe(0);
+    const { client_id } = JSON.parse(created.stdout);
+
+    const explicit = await cli(
+      ['clients', 'get', client_id, '--config', 'oauth.config.js', '--json'],
+      {
+        cwd: project,
+        env: { OAUTH_CONFIG: path.join(dir, 'nope.config.js') },
+      },
+    );
+    expect(explicit.code).toBe(0);
+    expect(JSON.parse(explicit.stdout).client_name).toBe('From default config');
   });
 
   it('reports invalid module options with the option to fix, exit 1, no stack trace', async () => {
@@ -597,9 +654,7 @@ export default options;
     );
     const created = await cli(
       ['clients', 'create', '--name', 'Batch', '--grant-type', 'client_credentials', '--json'],
-      {
-        OAUTH_CONFIG: config,
-      },
+      { env: { OAUTH_CONFIG: config } },
     );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
@@ -612,9 +667,7 @@ export default options;
     // The server's options apply: authorization_code is not enabled in this config.
     const refused = await cli(
       ['clients', 'create', '--name', 'Web', '--redirect-uri', 'https://w.example.com/cb'],
-      {
-        OAUTH_CONFIG: config,
-      },
+      { env: { OAUTH_CONFIG: config } },
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/grant_types: "authorization_code" is not enabled/);

@@ -3,6 +3,7 @@
 // event's content, that no event ever carries a secret, token or code, and that a throwing
 // listener does not break the request.
 import { decodeJwt } from 'jose';
+import { config as rxjsConfig } from 'rxjs';
 import { ClientService, OAuthEvents, TokenRevocationService } from '../../src';
 import type { OAuthEvent } from '../../src';
 import { TEST_DATABASE_KINDS } from '../support/databases';
@@ -304,6 +305,11 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
       throw new Error('listener failure');
     });
     const stopCounting = events.on('token.issued', (event) => seen.push(event.tokenId));
+    // An error escaping a listener would reach RxJS's unhandled-error path: rethrown from a timer,
+    // which crashes a Node process. on() must contain it.
+    const escaped: unknown[] = [];
+    const previousHandler = rxjsConfig.onUnhandledError;
+    rxjsConfig.onUnhandledError = (error) => escaped.push(error);
     try {
       const client = await serviceClient();
       const call = await clientCredentials(server, client, { scope: 'accounts:read' });
@@ -316,7 +322,10 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
       remember(await serviceToken(server, client));
       expect(seen).toHaveLength(2);
       expect(log.ofType('token.issued')).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(escaped).toEqual([]);
     } finally {
+      rxjsConfig.onUnhandledError = previousHandler;
       stopThrowing();
       stopRevokedThrowing();
       stopCounting();

@@ -815,10 +815,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
       );
     });
 
-    // KNOWN BUG (reported, outside src/resource): the module's own controllers (token, JWKS,
-    // discovery, registration) are not marked @Public(), so a global OAuthGuard asks the token
-    // endpoint's callers for a bearer token. Turn this into it() once they are.
-    it.failing(
+    it(
       'leaves the authorization server endpoints to their own authentication',
       async () => {
         expect((await fetch(`${server.url}/.well-known/oauth-authorization-server`)).status).toBe(
