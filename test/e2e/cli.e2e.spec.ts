@@ -262,6 +262,37 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     expect(created.jwks).toEqual({
       keys: [expect.objectContaining({ kty: 'EC', crv: 'P-256', kid: 'k1' })],
     });
+    expect(created).toMatchObject({
+      client_type: 'confidential',
+      token_endpoint_auth_method: 'private_key_jwt',
+    });
+    expect(created).not.toHaveProperty('client_secret');
+    expect(await storedHash(created.client_id)).toBeNull();
+
+    // A file holding one JWK (not a set) works too; text output says why there is no secret.
+    const singleKeyFile = writeConfig(
+      dir,
+      'client-jwk.json',
+      JSON.stringify(await exportJWK(publicKey)),
+    );
+    const text = await run(
+      'clients',
+      'create',
+      '--name',
+      'Signed client 2',
+      '--grant-type',
+      'client_credentials',
+      '--auth-method',
+      'private_key_jwt',
+      '--jwks-file',
+      singleKeyFile,
+    );
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/No secret: the client authenticates with private_key_jwt/);
+    expect(text.stdout).not.toMatch(/client_secret:/);
+    const textId = /client_id:\s+(\S+)/.exec(text.stdout)![1];
+    const got = JSON.parse((await run('clients', 'get', textId, '--json')).stdout);
+    expect(got.jwks).toEqual({ keys: [expect.objectContaining({ kty: 'EC', crv: 'P-256' })] });
 
     const privateFile = writeConfig(
       dir,

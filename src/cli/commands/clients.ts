@@ -41,8 +41,13 @@ export async function createClient(
   ];
   if (clientSecret) {
     lines.push(`client_secret: ${clientSecret}`, '', SHOWN_ONCE(client.clientId));
-  } else {
+  } else if (client.clientType === 'public') {
     lines.push('', 'Public client: it has no secret and must use PKCE.');
+  } else {
+    lines.push(
+      '',
+      `No secret: the client authenticates with ${client.tokenEndpointAuthMethod} (its registered public keys).`,
+    );
   }
   return {
     json: { ...clientJson(client), ...(clientSecret ? { client_secret: clientSecret } : {}) },
