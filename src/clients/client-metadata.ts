@@ -3,6 +3,7 @@ import { OAuthException } from '../errors/oauth.exception';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { ClientType } from './oauth-client.entity';
 import { redirectUriProblem } from './redirect-uri';
+import { ID_LENGTH, URL_LENGTH } from '../storage/columns';
 
 /** What an application registers with: our product's "name, website, redirect URIs, which APIs". */
 export interface ClientRegistration {
@@ -53,6 +54,14 @@ export function validateClientMetadata(input: ClientRegistration, config: OAuthC
   }
   const website = input.website ?? null;
   if (website !== null && !isHttpUrl(website)) throw bad('client_uri must be an http(s) URL');
+  // Column sizes: refuse here rather than fail in the database (PostgreSQL enforces them).
+  if (website !== null && website.length > URL_LENGTH) {
+    throw bad(`client_uri may not be longer than ${URL_LENGTH} characters`);
+  }
+  const owner = input.owner ?? null;
+  if (owner !== null && (typeof owner !== 'string' || owner.length > ID_LENGTH)) {
+    throw bad(`owner must be a string of at most ${ID_LENGTH} characters`);
+  }
 
   const tokenEndpointAuthMethod = input.tokenEndpointAuthMethod ?? 'client_secret_basic';
   if (!config.tokenEndpointAuthMethods.includes(tokenEndpointAuthMethod as never)) {
@@ -107,7 +116,7 @@ export function validateClientMetadata(input: ClientRegistration, config: OAuthC
     clientType,
     jwks,
     firstParty: input.firstParty === true,
-    owner: input.owner ?? null,
+    owner,
   };
 }
 

@@ -26,8 +26,9 @@ export type TokenRevocationReason =
 export type OAuthEventType = OAuthEvent['type'];
 
 /**
- * Where the module publishes audit events. Subscribe to `events$` (an RxJS observable), or use
- * `on(type, listener)`; a listener that throws is logged and never breaks a request.
+ * Where the module publishes audit events. Use `on(type, listener)`: a listener that throws is
+ * logged and never breaks a request. `events$` is the raw RxJS stream for piping; a subscriber
+ * of it must not throw (RxJS reports such errors asynchronously, as uncaught exceptions).
  */
 @Injectable()
 export class OAuthEvents {
@@ -36,11 +37,7 @@ export class OAuthEvents {
   readonly events$: Observable<OAuthEvent> = this.subject.asObservable();
 
   emit(event: OAuthEvent): void {
-    try {
-      this.subject.next({ ...event });
-    } catch (error) {
-      this.logger.error(`A listener of ${event.type} failed: ${(error as Error).message}`);
-    }
+    this.subject.next({ ...event });
   }
 
   /** Calls `listener` for each event of `type`; returns a function that unsubscribes. */

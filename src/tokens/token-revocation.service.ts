@@ -52,7 +52,7 @@ export class TokenRevocationService {
     const count = await inTransaction(this.dataSource, async (manager) => {
       const result = await manager.update(OAuthToken, { ...where, revokedAt: IsNull() }, { revokedAt: nowMs() });
       await manager.delete(OAuthAuthorizationCode, { ...where, consumedAt: IsNull() });
-      if (where.subject) await manager.delete(OAuthConsent, where);
+      await manager.delete(OAuthConsent, where);
       return result.affected ?? 0;
     });
     this.events.emit({ type: 'token.revoked', ...where, reason, count });

@@ -369,6 +369,21 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
       );
     });
 
+    it('refuses values longer than their columns (PostgreSQL would fail on them)', async () => {
+      await expectRefused(
+        { ...WEB_APP, website: `https://planner.example.com/${'x'.repeat(2048)}` },
+        'invalid_client_metadata',
+        /client_uri/,
+      );
+      await expectRefused(
+        { ...WEB_APP, owner: 'o'.repeat(256) },
+        'invalid_client_metadata',
+        /owner/,
+      );
+      const { client } = await clients.register({ ...WEB_APP, owner: 'o'.repeat(255) });
+      expect(client.owner).toHaveLength(255);
+    });
+
     it('refuses private_key_jwt without public keys, and private keys in jwks', async () => {
       await expectRefused(
         { ...WEB_APP, tokenEndpointAuthMethod: 'private_key_jwt' },

@@ -219,6 +219,11 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
         /confidential/,
       ],
       ['a JSON array instead of an object', [WEB_APP], /JSON object/],
+      [
+        'a client_uri longer than 2048 characters',
+        { ...WEB_APP, client_uri: `https://planner.example.com/${'x'.repeat(2048)}` },
+        /client_uri/,
+      ],
     ])('answers 400 invalid_client_metadata for %s', async (_label, body, why) => {
       await expectNothingStored(async () => {
         const response = await register(body);
