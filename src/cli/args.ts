@@ -13,6 +13,7 @@ Commands:
   clients rotate-secret <client_id>       Issue a new secret (shown once); the old one stops working at once
   clients delete <client_id>              Delete a client and revoke its tokens
   keys rotate [--alg <alg>]               New active signing key(s); the previous ones keep verifying (retiring)
+  cleanup                                 Delete expired codes, tokens and pending sign-ins now
 
 Options of clients create:
   --name <name>            Application name, shown on the consent page (required)
@@ -73,6 +74,7 @@ const COMMANDS = {
   'clients rotate-secret': { args: ['client_id'], options: [] },
   'clients delete': { args: ['client_id'], options: [] },
   'keys rotate': { args: [], options: ['alg'] },
+  cleanup: { args: [], options: [] },
 } as const satisfies Record<string, { args: readonly string[]; options: readonly OptionName[] }>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -14,6 +14,8 @@ import {
   rotateClientSecret,
 } from './commands/clients';
 import { rotateKeys } from './commands/keys';
+import { runCleanup } from './commands/cleanup';
+import { CleanupService } from '../lifecycle/cleanup.service';
 import { withOAuthContext } from './context';
 import { UsageError } from './errors';
 
@@ -51,6 +53,8 @@ function execute(
         context.get<string, OAuthConfig>(OAUTH_CONFIG),
         command.alg,
       );
+    case 'cleanup':
+      return runCleanup(context.get(CleanupService));
     default: {
       const unknown: never = command.command;
       throw new UsageError(`unknown command ${String(unknown)}`);

@@ -500,6 +500,22 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     );
   });
 
+  it('cleanup deletes expired codes and keeps live ones', async () => {
+    const client = await createJson('--name', 'Cleanup', '--redirect-uri', 'https://app.example/cb');
+    const code = (id: string, expiresAt: number) =>
+      db.query(
+        `INSERT INTO oauth_authorization_codes (id, code_hash, client_id, subject, redirect_uri, scopes, expires_at, created_at)
+         VALUES ('${id}', '${sha256(id)}', '${client.client_id}', 'user-1', 'https://app.example/cb', '[]', ${expiresAt}, ${Date.now()})`,
+      );
+    await code('00000000-0000-4000-8000-000000000001', Date.now() - 60_000);
+    await code('00000000-0000-4000-8000-000000000002', Date.now() + 600_000);
+    const result = await run('cleanup', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ codes: 1 });
+    const left = await db.query('SELECT id FROM oauth_authorization_codes');
+    expect(left.map((row: { id: string }) => row.id)).toEqual(['00000000-0000-4000-8000-000000000002']);
+  });
+
   it('rotates signing keys: a new active key, the previous one retiring', async () => {
     const keysBefore: { kid: string; status: string }[] = await db
       .createQueryBuilder()

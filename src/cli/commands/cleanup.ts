@@ -1,0 +1,14 @@
+import type { CleanupService } from '../../lifecycle/cleanup.service';
+import type { CommandOutput } from './clients';
+
+/** One cleanup run, the same as the module's background job. */
+export async function runCleanup(cleanup: CleanupService): Promise<CommandOutput> {
+  const report = await cleanup.run();
+  return {
+    json: report,
+    text: [
+      `Deleted ${report.codes} authorization code(s), ${report.tokens} token row(s),`,
+      `${report.interactions} pending sign-in(s) and ${report.clientAssertions} used client assertion(s).`,
+    ].join(' '),
+  };
+}
