@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { builtinModules } from 'node:module';
+
+const ROOT = path.resolve(__dirname, '../..');
+const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [full] : [];
+  });
+}
+
+/** The package names a file imports at runtime (type-only imports vanish from the build). */
+function runtimeImports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const names = [...text.matchAll(/^import (?!type )[^;]*? from '([^.][^']*)';/gms)].map((match) => match[1]);
+  return names.map((name) => (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]));
+}
+
+describe('package manifest', () => {
+  it('declares every package the library imports as a dependency or peer dependency', () => {
+    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+    const missing = new Set<string>();
+    for (const file of sourceFiles(path.join(ROOT, 'src'))) {
+      for (const name of runtimeImports(file)) {
+        if (!builtins.has(name) && !declared.has(name)) missing.add(`${name} (${path.relative(ROOT, file)})`);
+      }
+    }
+    expect([...missing]).toEqual([]);
+  });
+
+  it('points main, types and exports at the build output', () => {
+    expect(manifest.main).toBe('dist/index.js');
+    expect(manifest.types).toBe('dist/index.d.ts');
+    expect(manifest.exports['.']).toMatchObject({ require: './dist/index.js', default: './dist/index.js' });
+    expect(manifest.files).toEqual(['dist']);
+  });
+});
