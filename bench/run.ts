@@ -11,7 +11,7 @@
 // the same route unprotected, (d) full authorization-code flows (authorize as a signed-in user
 // with remembered consent -> code -> token with PKCE), (e) introspection of a refresh token.
 //
-// Environment: BENCH_RUN_SECONDS (4), BENCH_RUNS (3), BENCH_WARMUP_SECONDS (2),
+// Environment: BENCH_RUN_SECONDS (4), BENCH_RUNS (3), BENCH_WARMUP_SECONDS (3),
 // BENCH_CONNECTIONS (10), BENCH_FLOW_CONCURRENCY (10), BENCH_WORKLOADS (all: a,b,c,d,e),
 // BENCH_DATABASES (sqlite,postgres). Prints the table, writes JSON and Markdown to bench/results/.
 import { execFileSync } from 'node:child_process';
@@ -29,20 +29,26 @@ function numberFromEnv(name: string, fallback: number): number {
   const value = process.env[name];
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative number, not "${value}".`);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new Error(`${name} must be a non-negative number, not "${value}".`);
   return parsed;
 }
 
 function listFromEnv(name: string, all: string[]): string[] {
   const value = process.env[name];
   if (!value) return all;
-  const list = value.split(',').map((item) => item.trim()).filter(Boolean);
-  for (const item of list) if (!all.includes(item)) throw new Error(`${name}: unknown "${item}" (choose from ${all.join(', ')})`);
+  const list = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  for (const item of list)
+    if (!all.includes(item))
+      throw new Error(`${name}: unknown "${item}" (choose from ${all.join(', ')})`);
   return list;
 }
 
 const options = {
-  warmupSeconds: numberFromEnv('BENCH_WARMUP_SECONDS', 2),
+  warmupSeconds: numberFromEnv('BENCH_WARMUP_SECONDS', 3),
   runSeconds: numberFromEnv('BENCH_RUN_SECONDS', 4),
   runs: Math.max(1, numberFromEnv('BENCH_RUNS', 3)),
   connections: Math.max(1, numberFromEnv('BENCH_CONNECTIONS', 10)),
@@ -65,7 +71,10 @@ interface SubjectResult {
 const log = (line: string) => console.log(line);
 
 /** Warm every subject up, then `runs` rounds, each subject once per round, rotating who goes first. */
-async function measureAll(workload: string, subjects: Subject[]): Promise<Record<string, SubjectResult>> {
+async function measureAll(
+  workload: string,
+  subjects: Subject[],
+): Promise<Record<string, SubjectResult>> {
   for (const subject of subjects) {
     const warm = await subject.measure(options.warmupSeconds);
     log(`[${workload}] warm-up ${subject.key.padEnd(22)} ${Math.round(warm.rate)}/s`);
@@ -76,7 +85,9 @@ async function measureAll(workload: string, subjects: Subject[]): Promise<Record
     for (const subject of [...subjects.slice(shift), ...subjects.slice(0, shift)]) {
       const measurement = await subject.measure(options.runSeconds);
       runs.get(subject.key)!.push(measurement);
-      log(`[${workload}] round ${round + 1} ${subject.key.padEnd(22)} ${Math.round(measurement.rate)}/s`);
+      log(
+        `[${workload}] round ${round + 1} ${subject.key.padEnd(22)} ${Math.round(measurement.rate)}/s`,
+      );
     }
   }
   return Object.fromEntries(
@@ -85,7 +96,9 @@ async function measureAll(workload: string, subjects: Subject[]): Promise<Record
       {
         median: median(measurements.map((m) => m.rate)),
         runs: measurements.map((m) => Math.round(m.rate)),
-        ...(measurements[0].latencyP99Ms !== undefined ? { p99Ms: median(measurements.map((m) => m.latencyP99Ms!)) } : {}),
+        ...(measurements[0].latencyP99Ms !== undefined
+          ? { p99Ms: median(measurements.map((m) => m.latencyP99Ms!)) }
+          : {}),
       },
     ]),
   );
@@ -153,7 +166,9 @@ function refresh(target: Target): Subject {
           url: `${server.url}${setup.paths.token}`,
           method: 'POST',
           headers: { ...form, authorization: setup.web.authorization },
-          bodies: tokens.map((token) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`),
+          bodies: tokens.map(
+            (token) => `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}`,
+          ),
         },
         options,
       );
@@ -182,7 +197,10 @@ function route(key: string, target: Target, name: string): Subject {
 
 /** (d) Whole authorization-code flows. */
 function codeFlows(target: Target): Subject {
-  return { key: target.key, measure: (seconds) => flows(target.server.url, target.setup, seconds, options.flowConcurrency) };
+  return {
+    key: target.key,
+    measure: (seconds) => flows(target.server.url, target.setup, seconds, options.flowConcurrency),
+  };
 }
 
 /** (e) POST /introspect of one active refresh token by the client that holds it. */
@@ -213,11 +231,15 @@ async function main(): Promise<void> {
     // --- servers -------------------------------------------------------------------------
     const ours: Target[] = [];
     const startOurs = async (key: string, env: Record<string, string>) => {
-      const server = await startServer(key, 'ours-server.ts', { BENCH_PORT: String(await freePort()), ...env });
+      const server = await startServer(key, 'ours-server.ts', {
+        BENCH_PORT: String(await freePort()),
+        ...env,
+      });
       cleanups.push(() => server.stop());
       return { key, server, setup: await server.call<ServerSetup>('setup') };
     };
-    if (options.databases.includes('sqlite')) ours.push(await startOurs('ours SQLite', { BENCH_DB: 'sqlite' }));
+    if (options.databases.includes('sqlite'))
+      ours.push(await startOurs('ours SQLite', { BENCH_DB: 'sqlite' }));
     if (options.databases.includes('postgres')) {
       log('starting PostgreSQL ...');
       const postgres = await startThrowawayPostgres();
@@ -225,20 +247,30 @@ async function main(): Promise<void> {
       const database = await createTestDatabase(postgres.url);
       cleanups.push(() => database.drop());
       postgresVersion = await pgVersion(postgres.url);
-      ours.push(await startOurs('ours PostgreSQL', { BENCH_DB: 'postgres', BENCH_PG_URL: database.url }));
+      ours.push(
+        await startOurs('ours PostgreSQL', { BENCH_DB: 'postgres', BENCH_PG_URL: database.url }),
+      );
     }
     const stateless = options.workloads.includes('c')
       ? await startOurs('ours stateless', { BENCH_DB: 'sqlite', BENCH_REVOCATION: 'stateless' })
       : undefined;
     const oidcServer = await startServer('oidc-provider', 'oidc-provider-server.ts', {});
     cleanups.push(() => oidcServer.stop());
-    const oidc: Target = { key: 'oidc-provider', server: oidcServer, setup: await oidcServer.call<ServerSetup>('setup') };
+    const oidc: Target = {
+      key: 'oidc-provider',
+      server: oidcServer,
+      setup: await oidcServer.call<ServerSetup>('setup'),
+    };
     const all = [...ours, oidc];
-    log(`servers: ${[...all, ...(stateless ? [stateless] : [])].map((t) => `${t.key} ${t.server.url} (pid ${t.server.pid})`).join(', ')}`);
+    log(
+      `servers: ${[...all, ...(stateless ? [stateless] : [])].map((t) => `${t.key} ${t.server.url} (pid ${t.server.pid})`).join(', ')}`,
+    );
 
     // --- workloads -----------------------------------------------------------------------
-    if (options.workloads.includes('a')) results.a = await measureAll('a client_credentials', all.map(clientCredentials));
-    if (options.workloads.includes('b')) results.b = await measureAll('b refresh_token', all.map(refresh));
+    if (options.workloads.includes('a'))
+      results.a = await measureAll('a client_credentials', all.map(clientCredentials));
+    if (options.workloads.includes('b'))
+      results.b = await measureAll('b refresh_token', all.map(refresh));
     if (options.workloads.includes('c')) {
       const subjects: Subject[] = [];
       const sqlite = ours.find((t) => t.key === 'ours SQLite') ?? stateless!;
@@ -248,23 +280,39 @@ async function main(): Promise<void> {
       subjects.push(route('jose guard', sqlite, 'jose'));
       results.c = await measureAll('c protected route', subjects);
     }
-    if (options.workloads.includes('d')) results.d = await measureAll('d authorization code flow', all.map(codeFlows));
+    if (options.workloads.includes('d'))
+      results.d = await measureAll('d authorization code flow', all.map(codeFlows));
     if (options.workloads.includes('e')) {
       const subjects: Subject[] = [];
-      for (const target of all) subjects.push(introspection(target, (await target.server.call<string[]>('refreshTokens', 1))[0]));
+      for (const target of all)
+        subjects.push(
+          introspection(target, (await target.server.call<string[]>('refreshTokens', 1))[0]),
+        );
       results.e = await measureAll('e introspection', subjects);
     }
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(error));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error) => console.error(error));
   }
 
   // --- report --------------------------------------------------------------------------
   const rows = table(results);
   console.log('');
-  console.log(`Median of ${options.runs} runs of ${options.runSeconds} s after ${options.warmupSeconds} s of warm-up, ${options.connections} connections (flows: ${options.flowConcurrency} at a time).`);
-  console.table(rows.map(({ workload, subject, rate, ratio, runs }) => ({ workload, subject, 'median /s': rate, ratio, runs })));
+  console.log(
+    `Median of ${options.runs} runs of ${options.runSeconds} s after ${options.warmupSeconds} s of warm-up, ${options.connections} connections (flows: ${options.flowConcurrency} at a time).`,
+  );
+  console.table(
+    rows.map(({ workload, subject, rate, ratio, runs }) => ({
+      workload,
+      subject,
+      'median /s': rate,
+      ratio,
+      runs,
+    })),
+  );
   const checks = targets(results);
-  for (const check of checks) console.log(`${check.met ? 'MET    ' : 'NOT MET'} ${check.target}: ${check.detail}`);
+  for (const check of checks)
+    console.log(`${check.met ? 'MET    ' : 'NOT MET'} ${check.target}: ${check.detail}`);
 
   const report = {
     benchmark: 'nest-oauth-server vs oidc-provider',
@@ -283,7 +331,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   const markdownFile = path.join(dir, `bench-${stamp}.md`);
   fs.writeFileSync(markdownFile, markdown(rows, checks, report));
-  console.log(`\nResults: ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), markdownFile)} (${report.durationSeconds} s)`);
+  console.log(
+    `\nResults: ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), markdownFile)} (${report.durationSeconds} s)`,
+  );
 }
 
 const WORKLOADS: Record<string, string> = {
@@ -311,12 +361,20 @@ function table(results: Record<string, Record<string, SubjectResult>>): Row[] {
       if (workload === 'c') {
         const unprotected = subjects.unprotected?.median;
         const jose = subjects['jose guard']?.median;
-        if (subject !== 'unprotected' && unprotected) ratio = `${(result.median / unprotected).toFixed(2)} of unprotected`;
-        if (subject.startsWith('ours') && jose) ratio += `, ${(result.median / jose).toFixed(2)}x jose guard`;
+        if (subject !== 'unprotected' && unprotected)
+          ratio = `${(result.median / unprotected).toFixed(2)} of unprotected`;
+        if (subject.startsWith('ours') && jose)
+          ratio += `, ${(result.median / jose).toFixed(2)}x jose guard`;
       } else if (subject !== 'oidc-provider' && subjects['oidc-provider']) {
         ratio = `${(result.median / subjects['oidc-provider'].median).toFixed(2)}x oidc-provider`;
       }
-      rows.push({ workload: WORKLOADS[workload], subject, rate: Math.round(result.median), ratio, runs: result.runs.join(' / ') });
+      rows.push({
+        workload: WORKLOADS[workload],
+        subject,
+        rate: Math.round(result.median),
+        ratio,
+        runs: result.runs.join(' / '),
+      });
     }
   }
   return rows;
@@ -331,39 +389,66 @@ interface TargetCheck {
 function targets(results: Record<string, Record<string, SubjectResult>>): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const ratioTo = (workload: string, subject: string, other: string) =>
-    results[workload]?.[subject] && results[workload]?.[other] ? results[workload][subject].median / results[workload][other].median : undefined;
+    results[workload]?.[subject] && results[workload]?.[other]
+      ? results[workload][subject].median / results[workload][other].median
+      : undefined;
   for (const db of ['ours SQLite', 'ours PostgreSQL']) {
     const cc = ratioTo('a', db, 'oidc-provider');
-    if (cc !== undefined) checks.push({ target: `client_credentials >= 1.5x oidc-provider (${db})`, met: cc >= 1.5, detail: `${cc.toFixed(2)}x` });
+    if (cc !== undefined)
+      checks.push({
+        target: `client_credentials >= 1.5x oidc-provider (${db})`,
+        met: cc >= 1.5,
+        detail: `${cc.toFixed(2)}x`,
+      });
   }
   for (const subject of Object.keys(results.c ?? {}).filter((key) => key.startsWith('ours'))) {
     const ratio = ratioTo('c', subject, 'unprotected')!;
-    checks.push({ target: `protected route >= 85% of unprotected (${subject})`, met: ratio >= 0.85, detail: `${(ratio * 100).toFixed(0)}%` });
+    checks.push({
+      target: `protected route >= 85% of unprotected (${subject})`,
+      met: ratio >= 0.85,
+      detail: `${(ratio * 100).toFixed(0)}%`,
+    });
   }
   for (const workload of ['a', 'b', 'd', 'e']) {
     for (const db of ['ours SQLite', 'ours PostgreSQL']) {
       const ratio = ratioTo(workload, db, 'oidc-provider');
       if (ratio !== undefined) {
-        checks.push({ target: `not below oidc-provider: ${WORKLOADS[workload]} (${db})`, met: ratio >= 1, detail: `${ratio.toFixed(2)}x` });
+        checks.push({
+          target: `not below oidc-provider: ${WORKLOADS[workload]} (${db})`,
+          met: ratio >= 1,
+          detail: `${ratio.toFixed(2)}x`,
+        });
       }
     }
   }
   for (const subject of Object.keys(results.c ?? {}).filter((key) => key.startsWith('ours'))) {
     const ratio = ratioTo('c', subject, 'jose guard')!;
-    checks.push({ target: `not below a jose guard (oidc-provider has none): protected route (${subject})`, met: ratio >= 1, detail: `${ratio.toFixed(2)}x` });
+    checks.push({
+      target: `not below a jose guard (oidc-provider has none): protected route (${subject})`,
+      met: ratio >= 1,
+      detail: `${ratio.toFixed(2)}x`,
+    });
   }
   return checks;
 }
 
-function markdown(rows: Row[], checks: TargetCheck[], report: { date: string; durationSeconds: number; environment: Record<string, unknown> }): string {
+function markdown(
+  rows: Row[],
+  checks: TargetCheck[],
+  report: { date: string; durationSeconds: number; environment: Record<string, unknown> },
+): string {
   const lines = [
     `Run of ${report.date} (${report.durationSeconds} s), median of ${options.runs} runs of ${options.runSeconds} s, ${options.connections} connections.`,
     '',
     '| workload | subject | median /s | ratio | runs /s |',
     '| --- | --- | ---: | --- | --- |',
-    ...rows.map((row) => `| ${row.workload} | ${row.subject} | ${row.rate} | ${row.ratio} | ${row.runs} |`),
+    ...rows.map(
+      (row) => `| ${row.workload} | ${row.subject} | ${row.rate} | ${row.ratio} | ${row.runs} |`,
+    ),
     '',
-    ...checks.map((check) => `- ${check.met ? 'met' : '**not met**'}: ${check.target}: ${check.detail}`),
+    ...checks.map(
+      (check) => `- ${check.met ? 'met' : '**not met**'}: ${check.target}: ${check.detail}`,
+    ),
     '',
     '```json',
     JSON.stringify(report.environment, null, 2),
@@ -375,7 +460,11 @@ function markdown(rows: Row[], checks: TargetCheck[], report: { date: string; du
 
 function packageVersion(name: string): string | undefined {
   try {
-    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return undefined;
   }
@@ -389,7 +478,11 @@ function environment(postgresVersion?: string): Record<string, unknown> {
     cpuModel: os.cpus()[0]?.model,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     versions: {
-      'nest-oauth-server': (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version,
+      'nest-oauth-server': (
+        JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version,
       'oidc-provider': packageVersion('oidc-provider'),
       '@nestjs/core': packageVersion('@nestjs/core'),
       typeorm: packageVersion('typeorm'),
@@ -406,7 +499,8 @@ async function pgVersion(url: string): Promise<string | undefined> {
   const client = new Client({ connectionString: url });
   try {
     await client.connect();
-    return ((await client.query('SHOW server_version')).rows[0] as { server_version: string }).server_version;
+    return ((await client.query('SHOW server_version')).rows[0] as { server_version: string })
+      .server_version;
   } catch {
     return undefined;
   } finally {
@@ -416,8 +510,15 @@ async function pgVersion(url: string): Promise<string | undefined> {
 
 function gitCommit(): string | undefined {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: __dirname, encoding: 'utf8' }).trim() !== '';
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: __dirname,
+      encoding: 'utf8',
+    }).trim();
+    const dirty =
+      execFileSync('git', ['status', '--porcelain'], {
+        cwd: __dirname,
+        encoding: 'utf8',
+      }).trim() !== '';
     return dirty ? `${commit} (with uncommitted changes)` : commit;
   } catch {
     return undefined;

@@ -57,7 +57,10 @@ export class AppModule {
               openid: { description: 'Sign you in with your identity', userOnly: true },
               profile: { description: 'See your name', userOnly: true },
               email: { description: 'See your email address', userOnly: true },
-              offline_access: { description: 'Keep access when you are not using the app', userOnly: true },
+              offline_access: {
+                description: 'Keep access when you are not using the app',
+                userOnly: true,
+              },
               'accounts:read': { description: 'Read your account information and balances' },
               'payments:write': {
                 description: 'Initiate payments from your accounts',

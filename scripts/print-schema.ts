@@ -4,7 +4,10 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { OAUTH_ENTITIES } from '../src/storage/entities';
 (async () => {
-  for (const options of [{ type: 'better-sqlite3', database: ':memory:' }, { type: 'postgres', url: process.env.PRINT_SCHEMA_POSTGRES_URL! }] as const) {
+  for (const options of [
+    { type: 'better-sqlite3', database: ':memory:' },
+    { type: 'postgres', url: process.env.PRINT_SCHEMA_POSTGRES_URL! },
+  ] as const) {
     const ds = await new DataSource({ ...options, entities: OAUTH_ENTITIES } as any).initialize();
     const sql = await ds.driver.createSchemaBuilder().log();
     console.log('=== ' + options.type);

@@ -2,8 +2,17 @@
 export { OAuthModule } from './oauth.module';
 export { OAUTH_MODULE_OPTIONS } from './oauth.module-definition';
 export { OAUTH_CONFIG, OAUTH_DATA_SOURCE, OAUTH_PATHS, InjectOAuthConfig } from './oauth.constants';
-export type { OAuthModuleOptions, ScopeDefinition, SigningAlgorithm, TokenEndpointAuthMethod } from './options/oauth-module-options.interface';
-export type { ResourceOwner, ResourceOwnerProvider, SignedInUser } from './options/resource-owner-provider.interface';
+export type {
+  OAuthModuleOptions,
+  ScopeDefinition,
+  SigningAlgorithm,
+  TokenEndpointAuthMethod,
+} from './options/oauth-module-options.interface';
+export type {
+  ResourceOwner,
+  ResourceOwnerProvider,
+  SignedInUser,
+} from './options/resource-owner-provider.interface';
 export type { OAuthConfig } from './options/oauth-config';
 export { OAUTH_DEFAULTS } from './options/oauth-config';
 export { OAuthConfigurationError } from './options/oauth-configuration.error';
@@ -32,7 +41,14 @@ export type { TokenResponse } from './tokens/token-response';
 export { OAuthGuard } from './resource/oauth.guard';
 export { OAuthBearerStrategy, OAUTH_BEARER_STRATEGY } from './resource/bearer.strategy';
 export { AccessTokenVerifier } from './resource/access-token-verifier.service';
-export { Scopes, AnyScope, Public, RequireUser, AccessToken, OAuthUser } from './resource/decorators';
+export {
+  Scopes,
+  AnyScope,
+  Public,
+  RequireUser,
+  AccessToken,
+  OAuthUser,
+} from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService, InteractionError } from './interactions/authorization.service';
 export type { InteractionDetails } from './interactions/authorization.service';

@@ -53,7 +53,16 @@ const configProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  controllers: [DiscoveryController, JwksController, RegistrationController, TokenController, AuthorizeController, UserinfoController, RevocationController, IntrospectionController],
+  controllers: [
+    DiscoveryController,
+    JwksController,
+    RegistrationController,
+    TokenController,
+    AuthorizeController,
+    UserinfoController,
+    RevocationController,
+    IntrospectionController,
+  ],
   providers: [
     configProvider,
     OwnedDataSourceCloser,
@@ -82,6 +91,21 @@ const configProvider: Provider = {
     TokenRevocationService,
     CleanupService,
   ],
-  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, KeyStore, ClientService, ServerMetadataService, TokenIssuer, TokenRepository, AccessTokenVerifier, OAuthGuard, ConsentService, AuthorizationService, OAuthEvents, TokenRevocationService, CleanupService],
+  exports: [
+    OAUTH_CONFIG,
+    OAUTH_DATA_SOURCE,
+    KeyStore,
+    ClientService,
+    ServerMetadataService,
+    TokenIssuer,
+    TokenRepository,
+    AccessTokenVerifier,
+    OAuthGuard,
+    ConsentService,
+    AuthorizationService,
+    OAuthEvents,
+    TokenRevocationService,
+    CleanupService,
+  ],
 })
 export class OAuthModule extends OAuthConfigurableModuleClass {}

@@ -32,6 +32,9 @@ export async function cannon(spec: Cannon, options: LoadOptions): Promise<Measur
   let next = 0;
   const bodies = spec.bodies;
   const started = process.hrtime.bigint();
+  // With `amount`, autocannon ends the run on its next one-second tick, not at the last answer:
+  // time the run to the last answer instead.
+  let lastAnswer = started;
   const result = await autocannon({
     url: spec.url,
     connections: options.connections,
@@ -42,15 +45,28 @@ export async function cannon(spec: Cannon, options: LoadOptions): Promise<Measur
             {
               method: spec.method ?? 'POST',
               headers: spec.headers,
-              setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }),
+              setupRequest: (request: Record<string, unknown>) => ({
+                ...request,
+                body: bodies[next++ % bodies.length],
+              }),
+              onResponse: () => {
+                lastAnswer = process.hrtime.bigint();
+              },
             },
           ],
         }
-      : { duration: spec.seconds ?? 5, method: spec.method ?? 'GET', headers: spec.headers, body: spec.body }),
+      : {
+          duration: spec.seconds ?? 5,
+          method: spec.method ?? 'GET',
+          headers: spec.headers,
+          body: spec.body,
+        }),
   } as autocannon.Options);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const seconds = Number((bodies ? lastAnswer : process.hrtime.bigint()) - started) / 1e9;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${spec.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
+    throw new Error(
+      `${spec.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
   }
   if (bodies && next > bodies.length) throw new Error(`${spec.url}: ran out of single-use tokens`);
   return {
@@ -67,7 +83,12 @@ export async function cannon(spec: Cannon, options: LoadOptions): Promise<Measur
  * endpoint as the signed-in user whose consent is remembered (a 302/303 to the redirect URI with
  * a code), then exchange the code with PKCE at the token endpoint (access token + id_token).
  */
-export async function flows(base: string, setup: ServerSetup, seconds: number, concurrency: number): Promise<Measurement> {
+export async function flows(
+  base: string,
+  setup: ServerSetup,
+  seconds: number,
+  concurrency: number,
+): Promise<Measurement> {
   const { web, paths } = setup;
   const started = Date.now();
   const deadline = started + seconds * 1000;
@@ -87,7 +108,10 @@ export async function flows(base: string, setup: ServerSetup, seconds: number, c
       code_challenge_method: 'S256',
       ...web.authorizeParams,
     });
-    const authorize = await fetch(`${base}${paths.authorize}?${query}`, { redirect: 'manual', headers: web.authorizeHeaders });
+    const authorize = await fetch(`${base}${paths.authorize}?${query}`, {
+      redirect: 'manual',
+      headers: web.authorizeHeaders,
+    });
     await authorize.arrayBuffer();
     const location = authorize.headers.get('location') ?? '';
     const callback = location.startsWith(web.redirectUri) ? new URL(location) : undefined;
@@ -97,8 +121,16 @@ export async function flows(base: string, setup: ServerSetup, seconds: number, c
     }
     const token = await fetch(`${base}${paths.token}`, {
       method: 'POST',
-      headers: { authorization: web.authorization, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: web.redirectUri, code_verifier: verifier }).toString(),
+      headers: {
+        authorization: web.authorization,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: web.redirectUri,
+        code_verifier: verifier,
+      }).toString(),
     });
     const body = (await token.json()) as { access_token?: string; id_token?: string };
     if (token.status !== 200 || !body.access_token || !body.id_token) {

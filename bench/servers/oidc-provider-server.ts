@@ -1,8 +1,10 @@
 // oidc-provider, configured as close to nest-oauth-server's defaults as it allows: RS256, the
 // same token lifetimes, JWT access tokens (RFC 9068) through resource indicators, rotating
 // refresh tokens, PKCE, client_secret_basic, introspection and client_credentials enabled.
-// Storage is oidc-provider's default in-memory adapter (it ships no database adapter); JWT
-// access tokens are not stored at all by oidc-provider, while ours stores a row for each.
+// Storage is oidc-provider's own in-memory adapter (it ships no database adapter), with its LRU
+// store raised from 1,000 to 2,000,000 entries: the default evicts grants and tokens once a
+// thousand newer entries exist, which the refresh-token pool of the bench exceeds. JWT access
+// tokens are not stored at all by oidc-provider, while ours stores a row for each.
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +12,9 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { serveCommands } from '../lib/ipc';
 import { BENCH_RESOURCE, BENCH_TTL, BENCH_USER, REDIRECT_URI } from './common';
 
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<any>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<any>;
 
 const CC_CLIENT = { id: 'cc-client', secret: randomBytes(32).toString('base64url') };
 const WEB_CLIENT = { id: 'web-client', secret: randomBytes(32).toString('base64url') };
@@ -20,6 +24,11 @@ const basic = (client: { id: string; secret: string }) =>
 async function main(): Promise<void> {
   // Quiet the "Unsupported runtime" notice on Node 20: it goes to stderr once per process.
   const { default: Provider } = await importEsm('oidc-provider');
+  const { default: MemoryAdapter } = await importEsm(
+    'oidc-provider/lib/adapters/memory_adapter.js',
+  );
+  const { default: LRU } = await importEsm('oidc-provider/lib/helpers/lru.js');
+  const store = new LRU({ maxSize: 2_000_000 });
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bench-rs256' };
 
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
         scope: 'openid offline_access accounts:read',
       },
     ],
+    adapter: (model: string) => new MemoryAdapter(model, store, 0),
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['openid', 'offline_access', 'accounts:read'],
@@ -56,7 +66,14 @@ async function main(): Promise<void> {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       // Like ours: a client may introspect its own tokens.
-      introspection: { enabled: true, allowedPolicy: (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => client.clientId === token.clientId },
+      introspection: {
+        enabled: true,
+        allowedPolicy: (
+          _ctx: unknown,
+          client: { clientId: string },
+          token: { clientId?: string },
+        ) => client.clientId === token.clientId,
+      },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -84,10 +101,14 @@ async function main(): Promise<void> {
     // Ours rotates every refresh token; oidc-provider's default rotates only public clients'.
     rotateRefreshToken: true,
     pkce: { required: () => true },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+    },
   });
   // Log nothing per request.
-  provider.on('server_error', (_ctx: unknown, error: Error) => console.error('oidc-provider server_error', error));
+  provider.on('server_error', (_ctx: unknown, error: Error) =>
+    console.error('oidc-provider server_error', error),
+  );
 
   const callback = provider.callback();
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -105,12 +126,18 @@ async function main(): Promise<void> {
 
   async function finishInteraction(req: http.IncomingMessage, res: http.ServerResponse) {
     const details = await provider.interactionDetails(req, res);
-    if (process.env.BENCH_DEBUG) console.error(JSON.stringify(details.prompt), details.session, details.grantId);
+    if (process.env.BENCH_DEBUG)
+      console.error(JSON.stringify(details.prompt), details.session, details.grantId);
     const grant = new provider.Grant({ accountId: BENCH_USER, clientId: details.params.client_id });
     grant.addOIDCScope('openid accounts:read');
     grant.addResourceScope(BENCH_RESOURCE, 'accounts:read');
     const grantId = await grant.save();
-    await provider.interactionFinished(req, res, { login: { accountId: BENCH_USER }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: BENCH_USER }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
   }
 
   /** Signs the bench user in once (a full interactive flow) and returns the session cookies. */
@@ -137,35 +164,43 @@ async function main(): Promise<void> {
     });
     let next = `${url}/auth?${query}`;
     for (let hop = 0; hop < 5; hop++) {
-      const response = await fetch(next, { redirect: 'manual', headers: { cookie: cookieHeader() } });
+      const response = await fetch(next, {
+        redirect: 'manual',
+        headers: { cookie: cookieHeader() },
+      });
       remember(response);
-      const location = response.headers.get("location");
-      if (process.env.BENCH_DEBUG) console.error(hop, next, response.status, location, response.headers.getSetCookie());
-      if (!location) throw new Error(`sign-in flow stopped at ${next}: ${response.status} ${await response.text()}`);
+      const location = response.headers.get('location');
+      if (process.env.BENCH_DEBUG)
+        console.error(hop, next, response.status, location, response.headers.getSetCookie());
+      if (!location)
+        throw new Error(
+          `sign-in flow stopped at ${next}: ${response.status} ${await response.text()}`,
+        );
       if (location.startsWith(REDIRECT_URI)) {
-        if (!new URL(location).searchParams.get('code')) throw new Error(`sign-in flow failed: ${location}`);
-        return [...jar].filter(([name]) => name.startsWith('_session')).map(([name, value]) => `${name}=${value}`).join('; ');
+        if (!new URL(location).searchParams.get('code'))
+          throw new Error(`sign-in flow failed: ${location}`);
+        return [...jar]
+          .filter(([name]) => name.startsWith('_session'))
+          .map(([name, value]) => `${name}=${value}`)
+          .join('; ');
       }
       next = new URL(location, url).href;
     }
     throw new Error('sign-in flow did not reach the redirect URI');
   }
 
-  let sharedGrantId: string | undefined;
+  /** Refresh tokens of the web client, each of its own authorization (grant), like ours. */
   async function refreshTokens(count: number): Promise<string[]> {
     const client = await provider.Client.find(WEB_CLIENT.id);
-    if (!sharedGrantId) {
+    const tokens: string[] = [];
+    for (let i = 0; i < count; i++) {
       const grant = new provider.Grant({ accountId: BENCH_USER, clientId: WEB_CLIENT.id });
       grant.addOIDCScope('offline_access');
       grant.addResourceScope(BENCH_RESOURCE, 'accounts:read');
-      sharedGrantId = await grant.save();
-    }
-    const tokens: string[] = [];
-    for (let i = 0; i < count; i++) {
       const token = new provider.RefreshToken({
         accountId: BENCH_USER,
         client,
-        grantId: sharedGrantId,
+        grantId: await grant.save(),
         gty: 'authorization_code',
         scope: 'offline_access accounts:read',
         resource: BENCH_RESOURCE,
@@ -181,7 +216,10 @@ async function main(): Promise<void> {
     {
       setup: async () => ({
         paths: { token: '/token', authorize: '/auth', introspection: '/token/introspection' },
-        clientCredentials: { authorization: basic(CC_CLIENT), body: 'grant_type=client_credentials&scope=accounts%3Aread' },
+        clientCredentials: {
+          authorization: basic(CC_CLIENT),
+          body: 'grant_type=client_credentials&scope=accounts%3Aread',
+        },
         web: {
           clientId: WEB_CLIENT.id,
           authorization: basic(WEB_CLIENT),

@@ -1,13 +1,33 @@
 // nest-oauth-server in a Nest app of its own process, on SQLite (in memory, better-sqlite3) or
 // PostgreSQL (BENCH_DB, BENCH_PG_URL), with the bench routes of the protected-route workload.
 import 'reflect-metadata';
-import { CanActivate, Controller, ExecutionContext, Get, Injectable, Module, UnauthorizedException, UseGuards } from '@nestjs/common';
+import {
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  Injectable,
+  Module,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Request } from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import * as fs from 'node:fs';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import type { DataSourceOptions } from 'typeorm';
-import { ClientService, ConsentService, KeyStore, OAUTH_CONFIG, OAuthGuard, OAuthModule, Scopes, TokenIssuer } from '../../src';
+import {
+  ClientService,
+  ConsentService,
+  KeyStore,
+  OAUTH_CONFIG,
+  OAuthGuard,
+  OAuthModule,
+  Scopes,
+  TokenIssuer,
+} from '../../src';
 import type { OAuthConfig, ResourceOwnerProvider } from '../../src';
 import { serveCommands } from '../lib/ipc';
 import { BENCH_RESOURCE, BENCH_TTL, BENCH_USER, REDIRECT_URI, ServerSetup } from './common';
@@ -22,7 +42,9 @@ const dataSource: DataSourceOptions =
 const resourceOwner: ResourceOwnerProvider = {
   getSignedInUser: (request) => {
     const id = (request as Request).headers['x-bench-user'];
-    return id === BENCH_USER ? { id, username: 'alice', authTime: Math.floor(Date.now() / 1000) } : null;
+    return id === BENCH_USER
+      ? { id, username: 'alice', authTime: Math.floor(Date.now() / 1000) }
+      : null;
   },
   findById: (id) => (id === BENCH_USER ? { id, username: 'alice' } : null),
   getClaims: () => ({}),
@@ -54,7 +76,12 @@ class JoseGuard implements CanActivate {
         issuer: issuer,
         audience: BENCH_RESOURCE,
       });
-      if (!String(payload.scope ?? '').split(' ').includes('accounts:read')) throw new Error('scope');
+      if (
+        !String(payload.scope ?? '')
+          .split(' ')
+          .includes('accounts:read')
+      )
+        throw new Error('scope');
       return true;
     } catch {
       throw new UnauthorizedException();
@@ -84,6 +111,30 @@ class BenchController {
 }
 
 let issuer = '';
+
+/** The V8 CPU profiler (what --cpu-prof uses), started and stopped around the measured load only. */
+const profiler = {
+  session: undefined as Session | undefined,
+  post<T>(method: string, params?: object): Promise<T> {
+    return new Promise((resolve, reject) =>
+      this.session!.post(method, params, (error, result) =>
+        error ? reject(error) : resolve(result as T),
+      ),
+    );
+  },
+  async start(): Promise<void> {
+    this.session = new Session();
+    this.session.connect();
+    await this.post('Profiler.enable');
+    await this.post('Profiler.setSamplingInterval', { interval: 200 });
+    await this.post('Profiler.start');
+  },
+  async stop(file: string): Promise<void> {
+    const { profile } = await this.post<{ profile: unknown }>('Profiler.stop');
+    this.session!.disconnect();
+    fs.writeFileSync(file, JSON.stringify(profile));
+  },
+};
 
 async function main(): Promise<void> {
   const port = Number(process.env.BENCH_PORT);
@@ -119,12 +170,17 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.create(BenchAppModule, { logger: ['error'] });
   await app.listen(port, '127.0.0.1');
-  if ((app.getHttpServer().address() as AddressInfo).port !== port) throw new Error('port mismatch');
+  if ((app.getHttpServer().address() as AddressInfo).port !== port)
+    throw new Error('port mismatch');
 
   const clients = app.get(ClientService);
   const basic = (id: string, secret: string) =>
     `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-  const cc = await clients.register({ name: 'Bench service', grantTypes: ['client_credentials'], scopes: ['accounts:read'] } as never);
+  const cc = await clients.register({
+    name: 'Bench service',
+    grantTypes: ['client_credentials'],
+    scopes: ['accounts:read'],
+  } as never);
   const web = await clients.register({
     name: 'Bench web app',
     grantTypes: ['authorization_code', 'refresh_token'],
@@ -145,13 +201,24 @@ async function main(): Promise<void> {
         const ccAuthorization = basic(cc.client.clientId, cc.clientSecret!);
         const token = await fetch(`${issuer}/oauth/token`, {
           method: 'POST',
-          headers: { authorization: ccAuthorization, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: {
+            authorization: ccAuthorization,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
           body: 'grant_type=client_credentials&scope=accounts%3Aread',
         });
-        if (token.status !== 200) throw new Error(`token request failed: ${token.status} ${await token.text()}`);
+        if (token.status !== 200)
+          throw new Error(`token request failed: ${token.status} ${await token.text()}`);
         return {
-          paths: { token: '/oauth/token', authorize: '/oauth/authorize', introspection: '/oauth/introspect' },
-          clientCredentials: { authorization: ccAuthorization, body: 'grant_type=client_credentials&scope=accounts%3Aread' },
+          paths: {
+            token: '/oauth/token',
+            authorize: '/oauth/authorize',
+            introspection: '/oauth/introspect',
+          },
+          clientCredentials: {
+            authorization: ccAuthorization,
+            body: 'grant_type=client_credentials&scope=accounts%3Aread',
+          },
           web: {
             clientId: web.client.clientId,
             authorization: basic(web.client.clientId, web.clientSecret!),
@@ -161,7 +228,11 @@ async function main(): Promise<void> {
           },
           protectedRoute: {
             accessToken: ((await token.json()) as { access_token: string }).access_token,
-            paths: { protected: '/bench/protected', unprotected: '/bench/unprotected', jose: '/bench/jose' },
+            paths: {
+              protected: '/bench/protected',
+              unprotected: '/bench/unprotected',
+              jose: '/bench/jose',
+            },
           },
         };
       },
@@ -185,6 +256,9 @@ async function main(): Promise<void> {
         return tokens;
       },
       config: () => ({ revocationCheck: config.resourceServer.revocationCheck }),
+      cpuUsage: () => process.cpuUsage(),
+      profileStart: () => profiler.start(),
+      profileStop: (file) => profiler.stop(file as string),
     },
     () => app.close(),
   );

@@ -37,7 +37,11 @@ export class ClientAuthenticator {
   ) {}
 
   /** Authenticates the client of a request to `endpoint` (token, revocation, introspection). */
-  async authenticate(request: Request, params: Record<string, string>, endpoint = 'token'): Promise<AuthenticatedClient> {
+  async authenticate(
+    request: Request,
+    params: Record<string, string>,
+    endpoint = 'token',
+  ): Promise<AuthenticatedClient> {
     try {
       return await this.authenticateOnce(request, params);
     } catch (error) {
@@ -47,7 +51,13 @@ export class ClientAuthenticator {
         this.events.emit({
           type: 'client.authentication_failed',
           ...(clientId ? { clientId: clientId.slice(0, 255) } : {}),
-          method: basic ? 'client_secret_basic' : params.client_secret ? 'client_secret_post' : params.client_assertion ? 'private_key_jwt' : 'none',
+          method: basic
+            ? 'client_secret_basic'
+            : params.client_secret
+              ? 'client_secret_post'
+              : params.client_assertion
+                ? 'private_key_jwt'
+                : 'none',
           endpoint,
         });
       }
@@ -55,19 +65,31 @@ export class ClientAuthenticator {
     }
   }
 
-  private async authenticateOnce(request: Request, params: Record<string, string>): Promise<AuthenticatedClient> {
+  private async authenticateOnce(
+    request: Request,
+    params: Record<string, string>,
+  ): Promise<AuthenticatedClient> {
     const header = request.headers.authorization;
     const triedBasic = /^Basic\b/i.test(header ?? '');
     const basic = triedBasic ? basicCredentialsFrom(header) : undefined;
-    if (triedBasic && !basic) throw OAuthException.invalidClient('Malformed Basic credentials.', true);
+    if (triedBasic && !basic)
+      throw OAuthException.invalidClient('Malformed Basic credentials.', true);
 
-    const methodsUsed = [basic, params.client_secret, params.client_assertion].filter((v) => v !== undefined);
+    const methodsUsed = [basic, params.client_secret, params.client_assertion].filter(
+      (v) => v !== undefined,
+    );
     if (methodsUsed.length > 1) {
       throw OAuthException.invalidRequest('Use exactly one client authentication method.');
     }
     if (basic) return this.bySecret('client_secret_basic', basic.id, basic.secret, params, true);
     if (params.client_secret !== undefined) {
-      return this.bySecret('client_secret_post', params.client_id, params.client_secret, params, false);
+      return this.bySecret(
+        'client_secret_post',
+        params.client_id,
+        params.client_secret,
+        params,
+        false,
+      );
     }
     if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) {
       return this.byAssertion(params);
@@ -106,7 +128,9 @@ export class ClientAuthenticator {
   /** RFC 7523 §3: a JWT signed with a key the client registered, for this server, used once. */
   private async byAssertion(params: Record<string, string>): Promise<AuthenticatedClient> {
     if (params.client_assertion_type !== JWT_BEARER_ASSERTION || !params.client_assertion) {
-      throw OAuthException.invalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION} with a client_assertion.`);
+      throw OAuthException.invalidRequest(
+        `client_assertion_type must be ${JWT_BEARER_ASSERTION} with a client_assertion.`,
+      );
     }
     let claimedId: string | undefined;
     try {
@@ -140,19 +164,30 @@ export class ClientAuthenticator {
   /** Stores the assertion's jti; a second use fails on the primary key. */
   private async rememberAssertion(clientId: string, jti: string, expiresAt: number): Promise<void> {
     if (expiresAt - nowMs() > 3600_000) {
-      throw OAuthException.invalidClient('The client assertion may not be valid for more than an hour.');
+      throw OAuthException.invalidClient(
+        'The client assertion may not be valid for more than an hour.',
+      );
     }
     try {
-      await this.dataSource.getRepository(OAuthClientAssertion).insert({ id: sha256(`${clientId}\n${jti}`), expiresAt });
+      await this.dataSource
+        .getRepository(OAuthClientAssertion)
+        .insert({ id: sha256(`${clientId}\n${jti}`), expiresAt });
     } catch (error) {
-      if (error instanceof QueryFailedError) throw OAuthException.invalidClient('The client assertion was already used.');
+      if (error instanceof QueryFailedError)
+        throw OAuthException.invalidClient('The client assertion was already used.');
       throw error;
     }
   }
 
   private assertRegisteredMethod(client: OAuthClient, method: string, triedBasic: boolean): void {
-    if (client.tokenEndpointAuthMethod !== method || !this.config.tokenEndpointAuthMethods.includes(method as never)) {
-      throw OAuthException.invalidClient(`This client must authenticate with ${client.tokenEndpointAuthMethod}.`, triedBasic);
+    if (
+      client.tokenEndpointAuthMethod !== method ||
+      !this.config.tokenEndpointAuthMethods.includes(method as never)
+    ) {
+      throw OAuthException.invalidClient(
+        `This client must authenticate with ${client.tokenEndpointAuthMethod}.`,
+        triedBasic,
+      );
     }
   }
 }

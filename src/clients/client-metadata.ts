@@ -45,7 +45,10 @@ export interface ValidClientMetadata {
  * Checks a registration against the server's configuration. Errors are RFC 7591 §3.2.2 errors
  * (`invalid_redirect_uri`, `invalid_client_metadata`) so DCR, the CLI and the service agree.
  */
-export function validateClientMetadata(input: ClientRegistration, config: OAuthConfig): ValidClientMetadata {
+export function validateClientMetadata(
+  input: ClientRegistration,
+  config: OAuthConfig,
+): ValidClientMetadata {
   const bad = OAuthException.invalidClientMetadata;
   if (!input || typeof input !== 'object') throw bad('client metadata must be an object');
   const name = input.name;
@@ -65,7 +68,9 @@ export function validateClientMetadata(input: ClientRegistration, config: OAuthC
 
   const tokenEndpointAuthMethod = input.tokenEndpointAuthMethod ?? 'client_secret_basic';
   if (!config.tokenEndpointAuthMethods.includes(tokenEndpointAuthMethod as never)) {
-    throw bad(`token_endpoint_auth_method must be one of ${config.tokenEndpointAuthMethods.join(', ')}`);
+    throw bad(
+      `token_endpoint_auth_method must be one of ${config.tokenEndpointAuthMethods.join(', ')}`,
+    );
   }
   const clientType: ClientType = tokenEndpointAuthMethod === 'none' ? 'public' : 'confidential';
 
@@ -73,19 +78,27 @@ export function validateClientMetadata(input: ClientRegistration, config: OAuthC
   if (grantTypes.length === 0) throw bad('grant_types may not be empty');
   for (const grant of grantTypes) {
     if (!config.grantTypes.includes(grant)) {
-      throw bad(`grant_types: "${grant}" is not enabled on this server (${config.grantTypes.join(', ')})`);
+      throw bad(
+        `grant_types: "${grant}" is not enabled on this server (${config.grantTypes.join(', ')})`,
+      );
     }
   }
   if (grantTypes.includes('client_credentials') && clientType === 'public') {
-    throw bad('client_credentials needs a confidential client: a public client cannot keep a secret');
+    throw bad(
+      'client_credentials needs a confidential client: a public client cannot keep a secret',
+    );
   }
   if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
-    throw bad('refresh_token is only issued with authorization_code (client credentials tokens get none)');
+    throw bad(
+      'refresh_token is only issued with authorization_code (client credentials tokens get none)',
+    );
   }
 
   const redirectUris = stringList(input.redirectUris ?? [], 'redirect_uris');
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
-    throw OAuthException.invalidRedirectUri('redirect_uris is required for the authorization_code grant');
+    throw OAuthException.invalidRedirectUri(
+      'redirect_uris is required for the authorization_code grant',
+    );
   }
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri, clientType);
@@ -94,14 +107,19 @@ export function validateClientMetadata(input: ClientRegistration, config: OAuthC
 
   const scopes = stringList(input.scopes ?? Object.keys(config.scopes), 'scope');
   for (const scope of scopes) {
-    if (!Object.hasOwn(config.scopes, scope)) throw bad(`scope "${scope}" is not offered by this server`);
+    if (!Object.hasOwn(config.scopes, scope))
+      throw bad(`scope "${scope}" is not offered by this server`);
   }
 
   const jwks = input.jwks ?? null;
-  if (jwks !== null && !(typeof jwks === 'object' && Array.isArray(jwks.keys) && jwks.keys.length > 0)) {
+  if (
+    jwks !== null &&
+    !(typeof jwks === 'object' && Array.isArray(jwks.keys) && jwks.keys.length > 0)
+  ) {
     throw bad('jwks must be a JWK Set with at least one key');
   }
-  if (jwks?.keys.some((key) => 'd' in key || 'k' in key)) throw bad('jwks must hold public keys only');
+  if (jwks?.keys.some((key) => 'd' in key || 'k' in key))
+    throw bad('jwks must hold public keys only');
   if (tokenEndpointAuthMethod === 'private_key_jwt' && !jwks) {
     throw bad('private_key_jwt needs the client\'s public keys in "jwks"');
   }

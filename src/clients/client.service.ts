@@ -8,6 +8,7 @@ import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
 import { inTransaction } from '../storage/transaction';
+import { LeanSql } from '../storage/lean-sql';
 import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -43,8 +44,13 @@ export class ClientService {
     return this.dataSource.getRepository(OAuthClient);
   }
 
+  private readonly lean = LeanSql.for(this.dataSource);
+
   /** Validates and stores a new client; returns its id and (confidential clients) its secret. */
-  async register(input: ClientRegistration, extra: Partial<OAuthClient> = {}): Promise<RegisteredClient> {
+  async register(
+    input: ClientRegistration,
+    extra: Partial<OAuthClient> = {},
+  ): Promise<RegisteredClient> {
     const metadata = validateClientMetadata(input, this.config);
     const usesSecret = metadata.tokenEndpointAuthMethod.startsWith('client_secret_');
     const clientSecret = usesSecret ? randomToken() : undefined;
@@ -65,6 +71,9 @@ export class ClientService {
   /** The stored client including hashes, for the module's own authentication code. */
   async findRecord(clientId: string): Promise<OAuthClient | null> {
     if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 255) return null;
+    // Read on every request that authenticates a client, never cached: a rotated secret or a
+    // deleted client takes effect at once, on every instance.
+    if (this.lean) return this.lean.table(OAuthClient).findOne({ clientId });
     return this.repository.findOneBy({ clientId });
   }
 
@@ -91,7 +100,10 @@ export class ClientService {
   async update(clientId: string, changes: Partial<ClientRegistration>): Promise<ClientView> {
     const current = await this.findRecord(clientId);
     if (!current) throw new ClientNotFoundError(clientId);
-    const metadata = validateClientMetadata({ ...toRegistration(current), ...changes }, this.config);
+    const metadata = validateClientMetadata(
+      { ...toRegistration(current), ...changes },
+      this.config,
+    );
     if (metadata.clientType !== current.clientType) {
       throw OAuthException.invalidClientMetadata(
         'a client cannot change between public and confidential (token_endpoint_auth_method none): register a new client',
@@ -106,10 +118,15 @@ export class ClientService {
     const client = await this.findRecord(clientId);
     if (!client) throw new ClientNotFoundError(clientId);
     if (!client.tokenEndpointAuthMethod.startsWith('client_secret_')) {
-      throw new Error(`This client authenticates with ${client.tokenEndpointAuthMethod}: it has no secret to rotate.`);
+      throw new Error(
+        `This client authenticates with ${client.tokenEndpointAuthMethod}: it has no secret to rotate.`,
+      );
     }
     const clientSecret = randomToken();
-    await this.repository.update({ clientId }, { clientSecretHash: sha256(clientSecret), updatedAt: nowMs() });
+    await this.repository.update(
+      { clientId },
+      { clientSecretHash: sha256(clientSecret), updatedAt: nowMs() },
+    );
     return clientSecret;
   }
 
@@ -118,7 +135,11 @@ export class ClientService {
     const count = await inTransaction(this.dataSource, async (manager) => {
       const result = await manager.delete(OAuthClient, { clientId });
       if (!result.affected) throw new ClientNotFoundError(clientId);
-      const revoked = await manager.update(OAuthToken, { clientId, revokedAt: IsNull() }, { revokedAt: nowMs() });
+      const revoked = await manager.update(
+        OAuthToken,
+        { clientId, revokedAt: IsNull() },
+        { revokedAt: nowMs() },
+      );
       await manager.delete(OAuthAuthorizationCode, { clientId });
       await manager.delete(OAuthConsent, { clientId });
       return revoked.affected ?? 0;

@@ -6,20 +6,29 @@ import type { ClientView } from './client.service';
 /** RFC 7591 §2 client metadata (JSON names) -> our registration input. */
 export function fromDcrMetadata(body: unknown): ClientRegistration {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    throw OAuthException.invalidClientMetadata('the request body must be a JSON object of client metadata');
+    throw OAuthException.invalidClientMetadata(
+      'the request body must be a JSON object of client metadata',
+    );
   }
   const m = body as Record<string, unknown>;
   if (m.scope !== undefined && typeof m.scope !== 'string') {
     throw OAuthException.invalidClientMetadata('scope must be a space-separated string');
   }
   const grantTypes = (m.grant_types as string[] | undefined) ?? ['authorization_code'];
-  const responseTypes = m.response_types ?? (Array.isArray(grantTypes) && grantTypes.includes('authorization_code') ? ['code'] : []);
+  const responseTypes =
+    m.response_types ??
+    (Array.isArray(grantTypes) && grantTypes.includes('authorization_code') ? ['code'] : []);
   // RFC 7591 §2.1: response_types and grant_types must agree.
   if (!Array.isArray(responseTypes) || responseTypes.some((type) => type !== 'code')) {
     throw OAuthException.invalidClientMetadata('response_types may only contain "code"');
   }
-  if (Array.isArray(grantTypes) && responseTypes.includes('code') !== grantTypes.includes('authorization_code')) {
-    throw OAuthException.invalidClientMetadata('response_types "code" goes with grant_types "authorization_code"');
+  if (
+    Array.isArray(grantTypes) &&
+    responseTypes.includes('code') !== grantTypes.includes('authorization_code')
+  ) {
+    throw OAuthException.invalidClientMetadata(
+      'response_types "code" goes with grant_types "authorization_code"',
+    );
   }
   return {
     name: m.client_name as string,

@@ -1,6 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { JSONWebKeySet } from 'jose';
-import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn, URL_LENGTH } from '../storage/columns';
+import {
+  EpochMsColumn,
+  HASH_LENGTH,
+  ID_LENGTH,
+  JsonColumn,
+  StringColumn,
+  URL_LENGTH,
+} from '../storage/columns';
 
 export type ClientType = 'confidential' | 'public';
 

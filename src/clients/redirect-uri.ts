@@ -11,7 +11,8 @@ export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.incl
  * private-use schemes such as `com.example.app:/callback` for public (native) clients only.
  */
 export function redirectUriProblem(uri: unknown, clientType: ClientType): string | null {
-  if (typeof uri !== 'string' || uri.length === 0) return 'a redirect URI must be a non-empty string';
+  if (typeof uri !== 'string' || uri.length === 0)
+    return 'a redirect URI must be a non-empty string';
   if (uri.length > 2048) return 'a redirect URI may not be longer than 2048 characters';
   let url: URL;
   try {

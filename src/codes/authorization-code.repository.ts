@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
+import { LeanSql } from '../storage/lean-sql';
 import { OAuthAuthorizationCode } from './oauth-authorization-code.entity';
 
-export type NewAuthorizationCode = Omit<OAuthAuthorizationCode, 'id' | 'codeHash' | 'consumedAt' | 'createdAt'>;
+export type NewAuthorizationCode = Omit<
+  OAuthAuthorizationCode,
+  'id' | 'codeHash' | 'consumedAt' | 'createdAt'
+>;
 
 /** Authorization codes: random, stored by hash, consumed once by an atomic update. */
 @Injectable()
 export class AuthorizationCodeRepository {
+  private readonly lean = LeanSql.for(this.dataSource);
+
   constructor(@InjectOAuthDataSource() private readonly dataSource: DataSource) {}
 
   private get repository() {
@@ -20,23 +26,49 @@ export class AuthorizationCodeRepository {
   /** Stores a new code and returns it; only its hash is kept. */
   async create(fields: NewAuthorizationCode): Promise<string> {
     const code = randomToken();
-    await this.repository.insert({
+    const row = {
       ...fields,
       id: randomUUID(),
       codeHash: sha256(code),
       consumedAt: null,
       createdAt: nowMs(),
-    });
+    };
+    if (this.lean)
+      await this.lean
+        .table(OAuthAuthorizationCode)
+        .insert(Object.assign(new OAuthAuthorizationCode(), row));
+    else await this.repository.insert(row);
     return code;
   }
 
   findByCode(code: string): Promise<OAuthAuthorizationCode | null> {
+    if (this.lean)
+      return this.lean.table(OAuthAuthorizationCode).findOne({ codeHash: sha256(code) });
     return this.repository.findOneBy({ codeHash: sha256(code) });
   }
 
   /** Marks the code used; false when it was used before (a replay). */
-  async consume(id: string): Promise<boolean> {
-    const result = await this.repository.update({ id, consumedAt: IsNull() }, { consumedAt: nowMs() });
+  async consume(id: string, manager?: EntityManager): Promise<boolean> {
+    if (this.lean)
+      return (
+        (await this.lean
+          .table(OAuthAuthorizationCode)
+          .update({ id, consumedAt: null }, { consumedAt: nowMs() }, manager)) === 1
+      );
+    if (manager)
+      return (
+        (
+          await manager.update(
+            OAuthAuthorizationCode,
+            { id, consumedAt: IsNull() },
+            { consumedAt: nowMs() },
+          )
+        ).affected === 1
+      );
+    const result = await this.repository.update(
+      { id, consumedAt: IsNull() },
+      { consumedAt: nowMs() },
+    );
     return result.affected === 1;
   }
 }

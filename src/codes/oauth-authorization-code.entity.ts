@@ -1,5 +1,12 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
-import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn, URL_LENGTH } from '../storage/columns';
+import {
+  EpochMsColumn,
+  HASH_LENGTH,
+  ID_LENGTH,
+  JsonColumn,
+  StringColumn,
+  URL_LENGTH,
+} from '../storage/columns';
 
 /** An issued authorization code, stored by hash; single use is enforced through `consumedAt`. */
 @Entity('oauth_authorization_codes')

@@ -9,6 +9,7 @@ export const S256_CHALLENGE = /^[A-Za-z0-9\-_]{43}$/;
 /** True when `verifier` answers `challenge` (RFC 7636 §4.6), compared in constant time. */
 export function verifierMatches(verifier: string, challenge: string, method: string): boolean {
   if (!CODE_VERIFIER.test(verifier)) return false;
-  const derived = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+  const derived =
+    method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
   return constantTimeEqual(derived, challenge);
 }

@@ -5,7 +5,9 @@ export function bearerTokenFrom(header: string | undefined): string | undefined 
 }
 
 /** Client id and secret of an `Authorization: Basic` header (RFC 6749 §2.3.1), or undefined. */
-export function basicCredentialsFrom(header: string | undefined): { id: string; secret: string } | undefined {
+export function basicCredentialsFrom(
+  header: string | undefined,
+): { id: string; secret: string } | undefined {
   const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header ?? '');
   if (!match) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');

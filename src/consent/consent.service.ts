@@ -3,11 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
+import { LeanSql } from '../storage/lean-sql';
 import { OAuthConsent } from './oauth-consent.entity';
 
 /** Remembered consent: which scopes a user already granted to a client. */
 @Injectable()
 export class ConsentService {
+  private readonly lean = LeanSql.for(this.dataSource);
+
   constructor(@InjectOAuthDataSource() private readonly dataSource: DataSource) {}
 
   private get repository() {
@@ -16,7 +19,9 @@ export class ConsentService {
 
   /** True when the user already granted every one of `scopes` to the client. */
   async covers(subject: string, clientId: string, scopes: string[]): Promise<boolean> {
-    const consent = await this.repository.findOneBy({ subject, clientId });
+    const consent = this.lean
+      ? await this.lean.table(OAuthConsent).findOne({ subject, clientId })
+      : await this.repository.findOneBy({ subject, clientId });
     return !!consent && scopes.every((scope) => consent.scopes.includes(scope));
   }
 
@@ -30,7 +35,14 @@ export class ConsentService {
       return;
     }
     try {
-      await this.repository.insert({ id: randomUUID(), subject, clientId, scopes, createdAt: now, updatedAt: now });
+      await this.repository.insert({
+        id: randomUUID(),
+        subject,
+        clientId,
+        scopes,
+        createdAt: now,
+        updatedAt: now,
+      });
     } catch (error) {
       // A concurrent grant inserted first: merge into it instead.
       if (error instanceof QueryFailedError) return this.grant(subject, clientId, scopes);

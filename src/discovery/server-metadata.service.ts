@@ -25,9 +25,24 @@ export class ServerMetadataService {
     return {
       ...this.metadata,
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: signing.includes('RS256') ? ['RS256', ...signing.filter((a) => a !== 'RS256')] : signing,
+      id_token_signing_alg_values_supported: signing.includes('RS256')
+        ? ['RS256', ...signing.filter((a) => a !== 'RS256')]
+        : signing,
       userinfo_signing_alg_values_supported: [],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'at_hash', 'name', 'email', 'email_verified'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'nonce',
+        'acr',
+        'at_hash',
+        'name',
+        'email',
+        'email_verified',
+      ],
       claims_parameter_supported: false,
       request_parameter_supported: false,
       request_uri_parameter_supported: false,

@@ -2,9 +2,16 @@ import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientService } from '../clients/client.service';
 import { OAuthException } from '../errors/oauth.exception';
-import { AuthorizationRedirectError, validateAuthorizationRequest } from '../interactions/authorization-request';
+import {
+  AuthorizationRedirectError,
+  validateAuthorizationRequest,
+} from '../interactions/authorization-request';
 import type { AuthorizationRequest } from '../interactions/authorization-request';
-import { AuthorizationService, InteractionError, NextStep } from '../interactions/authorization.service';
+import {
+  AuthorizationService,
+  InteractionError,
+  NextStep,
+} from '../interactions/authorization.service';
 import { consentPage, errorPage, sendPage } from '../interactions/pages';
 import { matchRedirectUri } from '../interactions/redirect-uri-match';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
@@ -38,7 +45,11 @@ export class AuthorizeController {
 
   /** Where sign-in returns to, and where the default consent page lives. */
   @Get('interaction/:id')
-  async resume(@Req() request: Request, @Res() response: Response, @Param('id') id: string): Promise<void> {
+  async resume(
+    @Req() request: Request,
+    @Res() response: Response,
+    @Param('id') id: string,
+  ): Promise<void> {
     await this.guard(response, async () => {
       const interaction = await this.authorization.loadInteraction(id, request);
       const authorization = interaction.request;
@@ -50,33 +61,56 @@ export class AuthorizeController {
 
   /** The default consent page's form: Allow or Deny. */
   @Post('interaction/:id')
-  async decide(@Req() request: Request, @Res() response: Response, @Param('id') id: string): Promise<void> {
+  async decide(
+    @Req() request: Request,
+    @Res() response: Response,
+    @Param('id') id: string,
+  ): Promise<void> {
     await this.guard(response, async () => {
       const params = formParams(request);
       if (!this.authorization.checkCsrfToken(id, request, params.csrf_token)) {
         throw new InteractionError('The form has expired. Start again from the application.');
       }
       const url =
-        params.decision === 'allow' ? await this.authorization.approve(id, request) : await this.authorization.deny(id, request);
+        params.decision === 'allow'
+          ? await this.authorization.approve(id, request)
+          : await this.authorization.deny(id, request);
       return { kind: 'redirect', url };
     });
   }
 
-  private async handle(request: Request, response: Response, readParams: () => Record<string, string>): Promise<void> {
+  private async handle(
+    request: Request,
+    response: Response,
+    readParams: () => Record<string, string>,
+  ): Promise<void> {
     await this.guard(response, async () => {
       const params = readParams();
       const client = await this.clients.findRecord(params.client_id);
-      if (!client) return this.showError(response, 'Unknown application', 'The application that sent you here is not registered.');
+      if (!client)
+        return this.showError(
+          response,
+          'Unknown application',
+          'The application that sent you here is not registered.',
+        );
       const redirectUri = matchRedirectUri(params.redirect_uri, client.redirectUris);
       if (!redirectUri) {
-        return this.showError(response, 'Invalid redirect URI', 'The application sent a redirect URI it has not registered.');
+        return this.showError(
+          response,
+          'Invalid redirect URI',
+          'The application sent a redirect URI it has not registered.',
+        );
       }
       let authorization: AuthorizationRequest;
       try {
         authorization = validateAuthorizationRequest(params, client, redirectUri, this.config);
       } catch (error) {
         if (!(error instanceof AuthorizationRedirectError)) throw error;
-        return this.authorization.errorRedirect({ redirectUri, state: params.state }, error.error, error.description);
+        return this.authorization.errorRedirect(
+          { redirectUri, state: params.state },
+          error.error,
+          error.description,
+        );
       }
       return this.authorization.proceed(request, response, authorization, client);
     });
@@ -88,18 +122,31 @@ export class AuthorizeController {
     try {
       next = await step();
     } catch (error) {
-      if (error instanceof InteractionError) return this.showError(response, 'Cannot continue', error.message);
+      if (error instanceof InteractionError)
+        return this.showError(response, 'Cannot continue', error.message);
       if (error instanceof OAuthException && error.httpStatus < 500) {
         return this.showError(response, 'Invalid request', error.description);
       }
-      return this.showError(response, 'Something went wrong', 'The server could not complete the request.', 500);
+      return this.showError(
+        response,
+        'Something went wrong',
+        'The server could not complete the request.',
+        500,
+      );
     }
     if (!next || response.headersSent) return;
     if (next.kind === 'redirect') {
-      response.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).redirect(303, next.url);
+      response
+        .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+        .redirect(303, next.url);
       return;
     }
-    const details = this.authorization.details(next.interaction, next.client, next.user, response.req as Request);
+    const details = this.authorization.details(
+      next.interaction,
+      next.client,
+      next.user,
+      response.req as Request,
+    );
     sendPage(
       response,
       200,
@@ -124,7 +171,9 @@ function queryParams(request: Request): Record<string, string> {
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.query)) {
     if (typeof value !== 'string') {
-      throw OAuthException.invalidRequest(`The parameter "${name.slice(0, 64)}" is repeated or malformed.`);
+      throw OAuthException.invalidRequest(
+        `The parameter "${name.slice(0, 64)}" is repeated or malformed.`,
+      );
     }
     if (value !== '') params[name] = value;
   }

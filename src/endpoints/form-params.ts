@@ -7,7 +7,9 @@ import { OAuthException } from '../errors/oauth.exception';
  */
 export function formParams(request: Request): Record<string, string> {
   if (!request.is('application/x-www-form-urlencoded')) {
-    throw OAuthException.invalidRequest('The request body must be application/x-www-form-urlencoded.');
+    throw OAuthException.invalidRequest(
+      'The request body must be application/x-www-form-urlencoded.',
+    );
   }
   const body: unknown = request.body ?? {};
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -17,7 +19,9 @@ export function formParams(request: Request): Record<string, string> {
   for (const [name, value] of Object.entries(body)) {
     if (typeof value !== 'string') {
       // Arrays come from repeated parameters, objects from `a[b]=` syntax: neither is allowed.
-      throw OAuthException.invalidRequest(`The parameter "${name.slice(0, 64)}" is repeated or malformed.`);
+      throw OAuthException.invalidRequest(
+        `The parameter "${name.slice(0, 64)}" is repeated or malformed.`,
+      );
     }
     if (value !== '') params[name] = value; // RFC 6749 §3.1: empty values count as omitted
   }

@@ -33,18 +33,22 @@ export class IntrospectionController {
   async introspect(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const params = formParams(request);
     const { client, method } = await this.clients.authenticate(request, params, 'introspection');
-    if (method === 'none') throw OAuthException.invalidClient('Introspection needs an authenticated client.');
+    if (method === 'none')
+      throw OAuthException.invalidClient('Introspection needs an authenticated client.');
     if (!params.token) throw OAuthException.invalidRequest('token is required.');
     response.setHeader('Cache-Control', 'no-store');
     const found = await this.lookup.find(params.token, params.token_type_hint);
     const mayIntrospect = (owner: string) =>
-      owner === client.clientId || this.config.introspectionResourceServers.includes(client.clientId);
+      owner === client.clientId ||
+      this.config.introspectionResourceServers.includes(client.clientId);
     if (!found || !mayIntrospect(found.row.clientId) || !isActive(found)) return INACTIVE;
     return this.describe(found);
   }
 
   private async describe({ kind, row }: FoundToken) {
-    const username = row.subject ? (await this.config.resourceOwner?.findById(row.subject))?.username : undefined;
+    const username = row.subject
+      ? (await this.config.resourceOwner?.findById(row.subject))?.username
+      : undefined;
     const expiresAt = kind === 'refresh_token' ? row.refreshExpiresAt! : row.expiresAt;
     const seconds = (ms: number) => Math.floor(ms / 1000);
     return {
@@ -67,6 +71,9 @@ export class IntrospectionController {
 function isActive({ kind, row }: FoundToken): boolean {
   if (row.revokedAt !== null) return false;
   const now = nowMs();
-  if (kind === 'refresh_token') return row.refreshConsumedAt === null && row.refreshExpiresAt !== null && row.refreshExpiresAt > now;
+  if (kind === 'refresh_token')
+    return (
+      row.refreshConsumedAt === null && row.refreshExpiresAt !== null && row.refreshExpiresAt > now
+    );
   return row.expiresAt > now;
 }

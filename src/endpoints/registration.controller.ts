@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { bearerTokenFrom } from '../common/authorization-header';
@@ -28,16 +40,23 @@ export class RegistrationController {
   ) {}
 
   @Post()
-  async register(@Req() request: Request, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
+  async register(
+    @Req() request: Request,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     this.assertEnabled();
     const token = this.bearer(request);
     if (!constantTimeEqual(token, this.config.registration.initialAccessToken!)) {
       throw this.invalidToken('The initial access token is not valid.');
     }
     const registrationAccessToken = randomToken();
-    const { client, clientSecret } = await this.clients.register(fromDcrMetadata(this.jsonBody(request, body)), {
-      registrationAccessTokenHash: sha256(registrationAccessToken),
-    });
+    const { client, clientSecret } = await this.clients.register(
+      fromDcrMetadata(this.jsonBody(request, body)),
+      {
+        registrationAccessTokenHash: sha256(registrationAccessToken),
+      },
+    );
     response.status(201).setHeader('Cache-Control', 'no-store');
     return {
       ...toDcrMetadata(client),
@@ -48,7 +67,11 @@ export class RegistrationController {
   }
 
   @Get(':clientId')
-  async read(@Req() request: Request, @Param('clientId') clientId: string, @Res({ passthrough: true }) response: Response) {
+  async read(
+    @Req() request: Request,
+    @Param('clientId') clientId: string,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const client = await this.authorizedClient(request, clientId);
     response.setHeader('Cache-Control', 'no-store');
     return this.configurationResponse(client.clientId);
@@ -65,12 +88,23 @@ export class RegistrationController {
     const fields = (this.jsonBody(request, body) ?? {}) as Record<string, unknown>;
     // RFC 7592 §2.2: the body carries client_id; it must not try to set server-issued values.
     if (fields.client_id !== clientId) {
-      throw OAuthException.invalidRequest('client_id in the body must match the client being updated.');
+      throw OAuthException.invalidRequest(
+        'client_id in the body must match the client being updated.',
+      );
     }
     if ('registration_access_token' in fields || 'registration_client_uri' in fields) {
-      throw OAuthException.invalidRequest('registration_access_token and registration_client_uri cannot be set.');
+      throw OAuthException.invalidRequest(
+        'registration_access_token and registration_client_uri cannot be set.',
+      );
     }
-    if (fields.client_secret !== undefined && !(typeof fields.client_secret === 'string' && client.clientSecretHash && matchesHash(fields.client_secret, client.clientSecretHash))) {
+    if (
+      fields.client_secret !== undefined &&
+      !(
+        typeof fields.client_secret === 'string' &&
+        client.clientSecretHash &&
+        matchesHash(fields.client_secret, client.clientSecretHash)
+      )
+    ) {
       throw OAuthException.invalidRequest('client_secret does not match the issued secret.');
     }
     const registration = fromDcrMetadata(body);
@@ -78,7 +112,8 @@ export class RegistrationController {
     // authentication method stays unless given, so a PUT cannot silently turn it public.
     await this.clients.update(clientId, {
       ...registration,
-      tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod ?? client.tokenEndpointAuthMethod,
+      tokenEndpointAuthMethod:
+        registration.tokenEndpointAuthMethod ?? client.tokenEndpointAuthMethod,
     });
     response.setHeader('Cache-Control', 'no-store');
     return this.configurationResponse(clientId);
@@ -103,7 +138,10 @@ export class RegistrationController {
     this.assertEnabled();
     const token = this.bearer(request);
     const client = await this.dataSource.getRepository(OAuthClient).findOneBy({ clientId });
-    if (!client?.registrationAccessTokenHash || !matchesHash(token, client.registrationAccessTokenHash)) {
+    if (
+      !client?.registrationAccessTokenHash ||
+      !matchesHash(token, client.registrationAccessTokenHash)
+    ) {
       throw this.invalidToken('The registration access token is not valid for this client.');
     }
     return client;
@@ -112,7 +150,9 @@ export class RegistrationController {
   /** RFC 7591 §3.1 / RFC 7592 §2.2: metadata is sent as JSON; a form body is not metadata. */
   private jsonBody(request: Request, body: unknown): unknown {
     if (!request.is('application/json')) {
-      throw OAuthException.invalidClientMetadata('the request body must be a JSON object of client metadata (Content-Type: application/json)');
+      throw OAuthException.invalidClientMetadata(
+        'the request body must be a JSON object of client metadata (Content-Type: application/json)',
+      );
     }
     return body;
   }

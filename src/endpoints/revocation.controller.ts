@@ -29,18 +29,31 @@ export class RevocationController {
 
   @Post()
   @HttpCode(200)
-  async revoke(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+  async revoke(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
     const params = formParams(request);
     const { client } = await this.clients.authenticate(request, params, 'revocation');
     if (!params.token) throw OAuthException.invalidRequest('token is required.');
     const hint = params.token_type_hint;
     if (hint !== undefined && !TOKEN_TYPE_HINTS.includes(hint)) {
-      throw new OAuthException('unsupported_token_type', 'Only access and refresh tokens can be revoked.');
+      throw new OAuthException(
+        'unsupported_token_type',
+        'Only access and refresh tokens can be revoked.',
+      );
     }
     response.setHeader('Cache-Control', 'no-store');
     const found = await this.lookup.find(params.token, hint);
-    if (!found || found.row.clientId !== client.clientId || found.row.revokedAt !== null || isExpired(found)) return;
-    if (found.kind === 'refresh_token') await this.revocation.revokeFamily(found.row, 'revocation_endpoint');
+    if (
+      !found ||
+      found.row.clientId !== client.clientId ||
+      found.row.revokedAt !== null ||
+      isExpired(found)
+    )
+      return;
+    if (found.kind === 'refresh_token')
+      await this.revocation.revokeFamily(found.row, 'revocation_endpoint');
     else await this.revocation.revokeToken(found.row, 'revocation_endpoint');
   }
 }

@@ -21,12 +21,18 @@ export class TokenController {
 
   @Post()
   @HttpCode(200)
-  async token(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<TokenResponse> {
+  async token(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<TokenResponse> {
     const params = formParams(request);
     const grantType = params.grant_type;
     if (!grantType) throw OAuthException.invalidRequest('grant_type is required.');
     const grant = this.grants.find(grantType);
-    if (!grant) throw OAuthException.unsupportedGrantType(`The grant type "${grantType.slice(0, 64)}" is not supported.`);
+    if (!grant)
+      throw OAuthException.unsupportedGrantType(
+        `The grant type "${grantType.slice(0, 64)}" is not supported.`,
+      );
 
     const { client, method } = await this.clients.authenticate(request, params);
     if (method === 'none' && !grant.allowsPublicClients) {

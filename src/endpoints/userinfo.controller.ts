@@ -34,9 +34,14 @@ export class UserinfoController {
     }
     const verified = await this.verifier.verify(token);
     if (!verified.userId || !verified.scopes.includes('openid')) {
-      throw new OAuthException('insufficient_scope', 'The token was not issued with the openid scope.', 403, {
-        'WWW-Authenticate': `Bearer realm="${realm}", error="insufficient_scope", scope="openid"`,
-      });
+      throw new OAuthException(
+        'insufficient_scope',
+        'The token was not issued with the openid scope.',
+        403,
+        {
+          'WWW-Authenticate': `Bearer realm="${realm}", error="insufficient_scope", scope="openid"`,
+        },
+      );
     }
     const owner = this.config.resourceOwner;
     if (!owner || !(await owner.findById(verified.userId))) {

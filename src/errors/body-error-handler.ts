@@ -5,7 +5,9 @@ import { OAUTH_PATHS } from '../oauth.constants';
 import { toOAuthException } from './oauth-exception.filter';
 
 const isOAuthPath = (path: string) =>
-  Object.values(OAUTH_PATHS).some((endpoint) => path === endpoint || path.startsWith(`${endpoint}/`));
+  Object.values(OAUTH_PATHS).some(
+    (endpoint) => path === endpoint || path.startsWith(`${endpoint}/`),
+  );
 
 /**
  * The host's body parser runs before any controller, so a malformed or oversized body never

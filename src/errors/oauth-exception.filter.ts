@@ -16,7 +16,9 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const error = toOAuthException(exception);
     if (error.httpStatus >= 500) {
-      this.logger.error(`Unexpected ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message}`);
+      this.logger.error(
+        `Unexpected ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message}`,
+      );
     }
     if (response.headersSent) return;
     response.status(error.httpStatus);
@@ -32,7 +34,8 @@ export function toOAuthException(exception: unknown): OAuthException {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 404) return OAuthException.notFound('Not found.');
-    if (status < 500) return new OAuthException('invalid_request', 'The request is malformed.', 400);
+    if (status < 500)
+      return new OAuthException('invalid_request', 'The request is malformed.', 400);
   }
   const status = (exception as { status?: number; statusCode?: number })?.status;
   // body-parser errors (malformed or oversized bodies) carry a 4xx status.

@@ -49,7 +49,9 @@ export class OAuthException extends HttpException {
 
   /** RFC 6749 §5.2: 401, with a `Basic` challenge when the client tried HTTP Basic. */
   static invalidClient(description: string, triedBasic = false): OAuthException {
-    const headers: Record<string, string> = triedBasic ? { 'WWW-Authenticate': 'Basic realm="oauth"' } : {};
+    const headers: Record<string, string> = triedBasic
+      ? { 'WWW-Authenticate': 'Basic realm="oauth"' }
+      : {};
     return new OAuthException('invalid_client', description, 401, headers);
   }
 

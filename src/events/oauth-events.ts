@@ -5,10 +5,38 @@ import { Observable, Subject } from 'rxjs';
  * Audit events. They name clients, users, token ids and scopes, never a secret, token or code.
  */
 export type OAuthEvent =
-  | { type: 'token.issued'; clientId: string; subject: string | null; grantType: string; scopes: string[]; tokenId: string; familyId: string }
-  | { type: 'token.refreshed'; clientId: string; subject: string | null; tokenId: string; familyId: string; refreshCount: number }
-  | { type: 'token.revoked'; clientId?: string; subject?: string | null; familyId?: string; tokenId?: string; reason: TokenRevocationReason; count: number }
-  | { type: 'refresh_token.reuse_detected'; clientId: string; subject: string | null; familyId: string }
+  | {
+      type: 'token.issued';
+      clientId: string;
+      subject: string | null;
+      grantType: string;
+      scopes: string[];
+      tokenId: string;
+      familyId: string;
+    }
+  | {
+      type: 'token.refreshed';
+      clientId: string;
+      subject: string | null;
+      tokenId: string;
+      familyId: string;
+      refreshCount: number;
+    }
+  | {
+      type: 'token.revoked';
+      clientId?: string;
+      subject?: string | null;
+      familyId?: string;
+      tokenId?: string;
+      reason: TokenRevocationReason;
+      count: number;
+    }
+  | {
+      type: 'refresh_token.reuse_detected';
+      clientId: string;
+      subject: string | null;
+      familyId: string;
+    }
   | { type: 'authorization_code.replayed'; clientId: string; subject: string; codeId: string }
   | { type: 'client.authentication_failed'; clientId?: string; method: string; endpoint: string }
   | { type: 'consent.granted'; clientId: string; subject: string; scopes: string[] }
@@ -41,7 +69,10 @@ export class OAuthEvents {
   }
 
   /** Calls `listener` for each event of `type`; returns a function that unsubscribes. */
-  on<T extends OAuthEventType>(type: T, listener: (event: Extract<OAuthEvent, { type: T }>) => void): () => void {
+  on<T extends OAuthEventType>(
+    type: T,
+    listener: (event: Extract<OAuthEvent, { type: T }>) => void,
+  ): () => void {
     const subscription = this.events$.subscribe((event) => {
       if (event.type !== type) return;
       try {

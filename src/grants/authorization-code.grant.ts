@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
-import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
 import { verifierMatches } from '../codes/pkce';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
@@ -44,11 +43,12 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     // Consume and issue in one transaction: a concurrent replay waits for it (row lock, or the
     // SQLite queue), so the revocation below also finds the tokens of the winning exchange.
     const outcome = await inTransaction(this.dataSource, async (manager) => {
-      const consumed = await manager.update(OAuthAuthorizationCode, { id: code.id, consumedAt: IsNull() }, { consumedAt: nowMs() });
-      if (consumed.affected !== 1) return { replayed: true as const };
+      if (!(await this.codes.consume(code.id, manager))) return { replayed: true as const };
       try {
-        if (code.clientId !== client.clientId) throw OAuthException.invalidGrant('The authorization code is invalid.');
-        if (code.expiresAt <= nowMs()) throw OAuthException.invalidGrant('The authorization code has expired.');
+        if (code.clientId !== client.clientId)
+          throw OAuthException.invalidGrant('The authorization code is invalid.');
+        if (code.expiresAt <= nowMs())
+          throw OAuthException.invalidGrant('The authorization code has expired.');
         this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
         this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
         await this.policy.check(request, code.scopes, code.subject);
@@ -71,10 +71,25 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       }
     });
     if ('replayed' in outcome) {
-      const count = await inTransaction(this.dataSource, (manager) => this.tokens.revokeIssuedFromCode(code.id, manager));
-      this.events.emit({ type: 'authorization_code.replayed', clientId: code.clientId, subject: code.subject, codeId: code.id });
-      this.events.emit({ type: 'token.revoked', clientId: code.clientId, subject: code.subject, reason: 'authorization_code_replay', count });
-      throw OAuthException.invalidGrant('The authorization code was already used; tokens issued from it are revoked.');
+      const count = await inTransaction(this.dataSource, (manager) =>
+        this.tokens.revokeIssuedFromCode(code.id, manager),
+      );
+      this.events.emit({
+        type: 'authorization_code.replayed',
+        clientId: code.clientId,
+        subject: code.subject,
+        codeId: code.id,
+      });
+      this.events.emit({
+        type: 'token.revoked',
+        clientId: code.clientId,
+        subject: code.subject,
+        reason: 'authorization_code_replay',
+        count,
+      });
+      throw OAuthException.invalidGrant(
+        'The authorization code was already used; tokens issued from it are revoked.',
+      );
     }
     if ('error' in outcome) throw outcome.error;
     const { response } = outcome.issued;
@@ -96,24 +111,39 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
    * on a server that defines `offline_access`, only when the user granted it (OIDC Core §11).
    */
   private mayIssueRefreshToken(clientGrants: string[], scopes: string[]): boolean {
-    if (!clientGrants.includes('refresh_token') || !this.config.grantTypes.includes('refresh_token')) return false;
-    if (scopes.includes('openid') && 'offline_access' in this.config.scopes) return scopes.includes('offline_access');
+    if (
+      !clientGrants.includes('refresh_token') ||
+      !this.config.grantTypes.includes('refresh_token')
+    )
+      return false;
+    if (scopes.includes('openid') && 'offline_access' in this.config.scopes)
+      return scopes.includes('offline_access');
     return true;
   }
 
   /** RFC 6749 §4.1.3: the same redirect URI as the authorization request. */
-  private checkRedirectUri(given: string | undefined, expected: string, registered: string[]): void {
+  private checkRedirectUri(
+    given: string | undefined,
+    expected: string,
+    registered: string[],
+  ): void {
     if (given === undefined) {
       if (registered.length === 1) return; // it could be omitted at the authorization endpoint too
       throw OAuthException.invalidRequest('redirect_uri is required.');
     }
-    if (given !== expected) throw OAuthException.invalidGrant('redirect_uri does not match the authorization request.');
+    if (given !== expected)
+      throw OAuthException.invalidGrant('redirect_uri does not match the authorization request.');
   }
 
-  private checkPkce(verifier: string | undefined, challenge: string | null, method: string | null): void {
+  private checkPkce(
+    verifier: string | undefined,
+    challenge: string | null,
+    method: string | null,
+  ): void {
     if (!challenge) {
       // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a downgrade attempt.
-      if (verifier !== undefined) throw OAuthException.invalidGrant('This code was issued without PKCE.');
+      if (verifier !== undefined)
+        throw OAuthException.invalidGrant('This code was issued without PKCE.');
       return;
     }
     if (verifier === undefined) throw OAuthException.invalidGrant('code_verifier is required.');

@@ -29,7 +29,8 @@ export class GrantRegistry implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const wrapper of this.discovery.getProviders({ metadataKey: OAuthGrant.KEY })) {
       const grantType = this.discovery.getMetadataByDecorator(OAuthGrant, wrapper);
-      if (grantType && wrapper.instance) this.handlers.set(grantType, wrapper.instance as OAuthGrantHandler);
+      if (grantType && wrapper.instance)
+        this.handlers.set(grantType, wrapper.instance as OAuthGrantHandler);
     }
     for (const grantType of this.config.grantTypes) {
       if (!this.handlers.has(grantType)) {

@@ -58,7 +58,11 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
           grantType: 'refresh_token',
           audience: row.audience,
           withRefreshToken: true,
-          family: { id: row.familyId, refreshCount: row.refreshCount, refreshExpiresAt: row.refreshExpiresAt! },
+          family: {
+            id: row.familyId,
+            refreshCount: row.refreshCount,
+            refreshExpiresAt: row.refreshExpiresAt!,
+          },
           originCodeId: row.originCodeId,
           authTime: row.authTime,
         },
@@ -67,11 +71,15 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     });
     if (outcome === 'reused') {
       // Run after the winner's transaction committed, so its new tokens are revoked too.
-      const count = await inTransaction(this.dataSource, (manager) => this.tokens.revokeFamily(row.familyId, manager));
+      const count = await inTransaction(this.dataSource, (manager) =>
+        this.tokens.revokeFamily(row.familyId, manager),
+      );
       const who = { clientId: row.clientId, subject: row.subject, familyId: row.familyId };
       this.events.emit({ type: 'refresh_token.reuse_detected', ...who });
       this.events.emit({ type: 'token.revoked', ...who, reason: 'refresh_token_reuse', count });
-      throw OAuthException.invalidGrant('The refresh token was already used; its authorization is revoked.');
+      throw OAuthException.invalidGrant(
+        'The refresh token was already used; its authorization is revoked.',
+      );
     }
     return outcome.response;
   }
@@ -83,7 +91,9 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     if (scopes.length === 0) throw OAuthException.invalidScope('The scope parameter is empty.');
     const extra = scopes.filter((scope) => !granted.includes(scope));
     if (extra.length > 0) {
-      throw OAuthException.invalidScope(`The refresh token was not granted ${extra.map((s) => `"${s.slice(0, 64)}"`).join(', ')}.`);
+      throw OAuthException.invalidScope(
+        `The refresh token was not granted ${extra.map((s) => `"${s.slice(0, 64)}"`).join(', ')}.`,
+      );
     }
     return scopes;
   }

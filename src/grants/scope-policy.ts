@@ -19,7 +19,8 @@ export function grantableScopes(
   const usable = (scope: string) => forUser || !config.scopes[scope]?.userOnly;
   if (requested === undefined) {
     const scopes = client.scopes.filter((scope) => known(scope) && usable(scope));
-    if (scopes.length === 0) throw OAuthException.invalidScope('This client may not request any scope.');
+    if (scopes.length === 0)
+      throw OAuthException.invalidScope('This client may not request any scope.');
     return scopes;
   }
   const scopes = parseScope(requested);
@@ -32,7 +33,9 @@ export function grantableScopes(
       throw OAuthException.invalidScope(`This client may not request "${scope}".`);
     }
     if (!usable(scope)) {
-      throw OAuthException.invalidScope(`"${scope}" needs a signed-in user and cannot be granted to the client itself.`);
+      throw OAuthException.invalidScope(
+        `"${scope}" needs a signed-in user and cannot be granted to the client itself.`,
+      );
     }
   }
   return scopes;

@@ -13,7 +13,9 @@ export class TokenRequestPolicy {
     for (const scope of scopes) {
       for (const parameter of this.config.scopes[scope]?.requiredTokenParameters ?? []) {
         if (!request.params[parameter]) {
-          throw OAuthException.invalidRequest(`The scope "${scope}" requires the "${parameter}" parameter.`);
+          throw OAuthException.invalidRequest(
+            `The scope "${scope}" requires the "${parameter}" parameter.`,
+          );
         }
       }
     }

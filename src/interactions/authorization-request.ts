@@ -46,11 +46,14 @@ export function validateAuthorizationRequest(
   const fail = (error: AuthorizationRedirectError['error'], description: string): never => {
     throw new AuthorizationRedirectError(error, description);
   };
-  if (params.request !== undefined) fail('request_not_supported', 'Request objects are not supported.');
-  if (params.request_uri !== undefined) fail('request_uri_not_supported', 'request_uri is not supported.');
+  if (params.request !== undefined)
+    fail('request_not_supported', 'Request objects are not supported.');
+  if (params.request_uri !== undefined)
+    fail('request_uri_not_supported', 'request_uri is not supported.');
   const responseType = params.response_type;
   if (!responseType) fail('invalid_request', 'response_type is required.');
-  if (responseType !== 'code') fail('unsupported_response_type', 'Only response_type=code is supported.');
+  if (responseType !== 'code')
+    fail('unsupported_response_type', 'Only response_type=code is supported.');
   if (!client.grantTypes.includes('authorization_code')) {
     fail('unauthorized_client', 'This client is not registered for the authorization code flow.');
   }
@@ -68,21 +71,33 @@ export function validateAuthorizationRequest(
   const challenge = params.code_challenge;
   const method = params.code_challenge_method ?? (challenge ? 'plain' : undefined);
   const pkceRequired = client.clientType === 'public' || config.pkce.requiredForConfidentialClients;
-  if (!challenge && method) fail('invalid_request', 'code_challenge_method without code_challenge.');
-  if (!challenge && pkceRequired) fail('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
+  if (!challenge && method)
+    fail('invalid_request', 'code_challenge_method without code_challenge.');
+  if (!challenge && pkceRequired)
+    fail(
+      'invalid_request',
+      'PKCE is required: send code_challenge with code_challenge_method=S256.',
+    );
   if (challenge) {
-    if (method === 'plain' && !config.pkce.allowPlain) fail('invalid_request', 'code_challenge_method must be S256.');
-    if (method !== 'S256' && method !== 'plain') fail('invalid_request', 'code_challenge_method must be S256.');
-    if (method === 'S256' && !S256_CHALLENGE.test(challenge)) fail('invalid_request', 'code_challenge is not a valid S256 challenge.');
-    if (method === 'plain' && !/^[A-Za-z0-9\-._~]{43,128}$/.test(challenge)) fail('invalid_request', 'code_challenge is malformed.');
+    if (method === 'plain' && !config.pkce.allowPlain)
+      fail('invalid_request', 'code_challenge_method must be S256.');
+    if (method !== 'S256' && method !== 'plain')
+      fail('invalid_request', 'code_challenge_method must be S256.');
+    if (method === 'S256' && !S256_CHALLENGE.test(challenge))
+      fail('invalid_request', 'code_challenge is not a valid S256 challenge.');
+    if (method === 'plain' && !/^[A-Za-z0-9\-._~]{43,128}$/.test(challenge))
+      fail('invalid_request', 'code_challenge is malformed.');
   }
 
   const prompt = parseScope(params.prompt);
-  if (prompt.some((value) => !PROMPT_VALUES.includes(value))) fail('invalid_request', 'Unknown prompt value.');
-  if (prompt.includes('none') && prompt.length > 1) fail('invalid_request', 'prompt=none cannot be combined with other values.');
+  if (prompt.some((value) => !PROMPT_VALUES.includes(value)))
+    fail('invalid_request', 'Unknown prompt value.');
+  if (prompt.includes('none') && prompt.length > 1)
+    fail('invalid_request', 'prompt=none cannot be combined with other values.');
   let maxAge: number | undefined;
   if (params.max_age !== undefined) {
-    if (!/^\d{1,10}$/.test(params.max_age)) fail('invalid_request', 'max_age must be a number of seconds.');
+    if (!/^\d{1,10}$/.test(params.max_age))
+      fail('invalid_request', 'max_age must be a number of seconds.');
     maxAge = Number(params.max_age);
   }
   if ((params.nonce?.length ?? 0) > 512) fail('invalid_request', 'nonce is too long.');

@@ -65,20 +65,28 @@ export class AuthorizationService {
   ): Promise<NextStep> {
     const user = await this.config.resourceOwner!.getSignedInUser(request);
     if (!user || this.needsFreshLogin(authorization, user, interaction)) {
-      if (authorization.prompt.includes('none')) return this.errorRedirect(authorization, 'login_required', 'The user is not signed in.');
-      const pending = interaction ?? (await this.createInteraction(request, response, authorization));
+      if (authorization.prompt.includes('none'))
+        return this.errorRedirect(authorization, 'login_required', 'The user is not signed in.');
+      const pending =
+        interaction ?? (await this.createInteraction(request, response, authorization));
       return { kind: 'redirect', url: this.loginUrl(pending, authorization) };
     }
     const consentNeeded =
       authorization.prompt.includes('consent') ||
-      !(client.firstParty || (await this.consents.covers(user.id, client.clientId, authorization.scopes)));
+      !(
+        client.firstParty ||
+        (await this.consents.covers(user.id, client.clientId, authorization.scopes))
+      );
     if (!consentNeeded) {
-      if (interaction && !(await this.consume(interaction.id))) throw new InteractionError('This request was already completed.');
+      if (interaction && !(await this.consume(interaction.id)))
+        throw new InteractionError('This request was already completed.');
       return this.codeRedirect(authorization, user);
     }
-    if (authorization.prompt.includes('none')) return this.errorRedirect(authorization, 'consent_required', 'The user has not consented.');
+    if (authorization.prompt.includes('none'))
+      return this.errorRedirect(authorization, 'consent_required', 'The user has not consented.');
     const pending = interaction ?? (await this.createInteraction(request, response, authorization));
-    if (pending.subject !== user.id) await this.interactions.update({ id: pending.id }, { subject: user.id });
+    if (pending.subject !== user.id)
+      await this.interactions.update({ id: pending.id }, { subject: user.id });
     pending.subject = user.id;
     if (this.config.interaction.consentUrl) {
       const url = new URL(this.config.interaction.consentUrl, this.config.issuer);
@@ -92,11 +100,21 @@ export class AuthorizationService {
   async loadInteraction(id: string, request: Request): Promise<OAuthInteraction> {
     const interaction =
       typeof id === 'string' && id.length <= 64
-        ? await this.interactions.findOneBy({ id, consumedAt: IsNull(), expiresAt: MoreThan(nowMs()) })
+        ? await this.interactions.findOneBy({
+            id,
+            consumedAt: IsNull(),
+            expiresAt: MoreThan(nowMs()),
+          })
         : null;
     const binding = readCookie(request.headers.cookie, BINDING_COOKIE);
-    if (!interaction || !binding || !constantTimeEqual(sha256(binding), interaction.browserBindingHash)) {
-      throw new InteractionError('This sign-in request has expired or belongs to another browser. Start again from the application.');
+    if (
+      !interaction ||
+      !binding ||
+      !constantTimeEqual(sha256(binding), interaction.browserBindingHash)
+    ) {
+      throw new InteractionError(
+        'This sign-in request has expired or belongs to another browser. Start again from the application.',
+      );
     }
     return interaction;
   }
@@ -107,12 +125,20 @@ export class AuthorizationService {
     return this.details(interaction, client, user, request);
   }
 
-  details(interaction: OAuthInteraction, client: OAuthClient, user: SignedInUser, request: Request): InteractionDetails {
+  details(
+    interaction: OAuthInteraction,
+    client: OAuthClient,
+    user: SignedInUser,
+    request: Request,
+  ): InteractionDetails {
     const authorization = interaction.request;
     return {
       id: interaction.id,
       client: { clientId: client.clientId, name: client.name, website: client.website },
-      scopes: authorization.scopes.map((name) => ({ name, description: this.config.scopes[name]?.description ?? name })),
+      scopes: authorization.scopes.map((name) => ({
+        name,
+        description: this.config.scopes[name]?.description ?? name,
+      })),
       user,
       csrfToken: csrfToken(bindingOf(request) ?? '', interaction.id),
     };
@@ -121,36 +147,59 @@ export class AuthorizationService {
   /** True when `token` is the consent form token of this interaction in this browser. */
   checkCsrfToken(id: string, request: Request, token: unknown): boolean {
     const binding = bindingOf(request);
-    return !!binding && typeof token === 'string' && constantTimeEqual(token, csrfToken(binding, id));
+    return (
+      !!binding && typeof token === 'string' && constantTimeEqual(token, csrfToken(binding, id))
+    );
   }
 
   /** The user allowed: remember the consent, issue a code; returns the client redirect URL. */
   async approve(id: string, request: Request): Promise<string> {
     const { interaction, user } = await this.forDecision(id, request);
     const authorization = interaction.request;
-    if (!(await this.consume(interaction.id))) throw new InteractionError('This request was already completed.');
+    if (!(await this.consume(interaction.id)))
+      throw new InteractionError('This request was already completed.');
     await this.consents.grant(user.id, authorization.clientId, authorization.scopes);
-    this.events.emit({ type: 'consent.granted', clientId: authorization.clientId, subject: user.id, scopes: authorization.scopes });
+    this.events.emit({
+      type: 'consent.granted',
+      clientId: authorization.clientId,
+      subject: user.id,
+      scopes: authorization.scopes,
+    });
     return (await this.codeRedirect(authorization, user)).url;
   }
 
   /** The user denied: the client hears `access_denied` (RFC 6749 §4.1.2.1). */
   async deny(id: string, request: Request): Promise<string> {
     const { interaction, user } = await this.forDecision(id, request);
-    if (!(await this.consume(interaction.id))) throw new InteractionError('This request was already completed.');
-    this.events.emit({ type: 'consent.denied', clientId: interaction.request.clientId, subject: user.id, scopes: interaction.request.scopes });
-    return this.errorRedirect(interaction.request, 'access_denied', 'The user denied the request.').url;
+    if (!(await this.consume(interaction.id)))
+      throw new InteractionError('This request was already completed.');
+    this.events.emit({
+      type: 'consent.denied',
+      clientId: interaction.request.clientId,
+      subject: user.id,
+      scopes: interaction.request.scopes,
+    });
+    return this.errorRedirect(interaction.request, 'access_denied', 'The user denied the request.')
+      .url;
   }
 
   /** An error sent to the client's redirect URI, with state and iss (RFC 9207). */
-  errorRedirect(authorization: Pick<AuthorizationRequest, 'redirectUri' | 'state'>, error: string, description: string) {
-    return { kind: 'redirect' as const, url: this.redirectUrl(authorization, { error, error_description: description }) };
+  errorRedirect(
+    authorization: Pick<AuthorizationRequest, 'redirectUri' | 'state'>,
+    error: string,
+    description: string,
+  ) {
+    return {
+      kind: 'redirect' as const,
+      url: this.redirectUrl(authorization, { error, error_description: description }),
+    };
   }
 
   private async forDecision(id: string, request: Request) {
     const interaction = await this.loadInteraction(id, request);
     const user = await this.config.resourceOwner!.getSignedInUser(request);
-    if (!user || user.id !== interaction.subject) throw new InteractionError('Sign in again to continue.');
+    if (!user || user.id !== interaction.subject)
+      throw new InteractionError('Sign in again to continue.');
     const client = await this.clients.findRecord(interaction.request.clientId);
     if (!client) throw new InteractionError('The application no longer exists.');
     return { interaction, client, user };
@@ -173,7 +222,10 @@ export class AuthorizationService {
     return { kind: 'redirect' as const, url: this.redirectUrl(authorization, { code }) };
   }
 
-  private redirectUrl(authorization: Pick<AuthorizationRequest, 'redirectUri' | 'state'>, values: Record<string, string>): string {
+  private redirectUrl(
+    authorization: Pick<AuthorizationRequest, 'redirectUri' | 'state'>,
+    values: Record<string, string>,
+  ): string {
     const url = new URL(authorization.redirectUri);
     for (const [name, value] of Object.entries(values)) url.searchParams.set(name, value);
     if (authorization.state !== undefined) url.searchParams.set('state', authorization.state);
@@ -182,7 +234,11 @@ export class AuthorizationService {
   }
 
   /** prompt=login needs a sign-in after the request started; max_age a recent enough one. */
-  private needsFreshLogin(authorization: AuthorizationRequest, user: SignedInUser, interaction?: OAuthInteraction): boolean {
+  private needsFreshLogin(
+    authorization: AuthorizationRequest,
+    user: SignedInUser,
+    interaction?: OAuthInteraction,
+  ): boolean {
     if (authorization.prompt.includes('login')) {
       const startedAt = interaction ? Math.floor(interaction.createdAt / 1000) : Infinity;
       if (!user.authTime || user.authTime < startedAt) return true;
@@ -197,13 +253,20 @@ export class AuthorizationService {
     return false;
   }
 
-  private async createInteraction(request: Request, response: Response, authorization: AuthorizationRequest): Promise<OAuthInteraction> {
+  private async createInteraction(
+    request: Request,
+    response: Response,
+    authorization: AuthorizationRequest,
+  ): Promise<OAuthInteraction> {
     let binding = bindingOf(request);
     if (!binding || !/^[A-Za-z0-9_-]{43}$/.test(binding)) {
       binding = randomToken();
       (request as unknown as Record<string, string>)[NEW_BINDING] = binding;
       const secure = this.config.issuer.startsWith('https:') ? '; Secure' : '';
-      response.append('Set-Cookie', `${BINDING_COOKIE}=${binding}; Path=/; HttpOnly; SameSite=Lax${secure}`);
+      response.append(
+        'Set-Cookie',
+        `${BINDING_COOKIE}=${binding}; Path=/; HttpOnly; SameSite=Lax${secure}`,
+      );
     }
     const now = nowMs();
     const interaction = this.interactions.create({
@@ -227,8 +290,13 @@ export class AuthorizationService {
 
   private loginUrl(interaction: OAuthInteraction, authorization: AuthorizationRequest): string {
     const url = new URL(this.config.interaction.loginUrl!, this.config.issuer);
-    const returnTo = new URL(`${this.config.issuer}${OAUTH_PATHS.authorize}/interaction/${interaction.id}`);
-    url.searchParams.set('return_to', url.origin === returnTo.origin ? returnTo.pathname : returnTo.href);
+    const returnTo = new URL(
+      `${this.config.issuer}${OAUTH_PATHS.authorize}/interaction/${interaction.id}`,
+    );
+    url.searchParams.set(
+      'return_to',
+      url.origin === returnTo.origin ? returnTo.pathname : returnTo.href,
+    );
     if (authorization.loginHint) url.searchParams.set('login_hint', authorization.loginHint);
     if (authorization.prompt.includes('login')) url.searchParams.set('prompt', 'login');
     return url.href;
@@ -239,7 +307,10 @@ const NEW_BINDING = 'oauthNewBrowserBinding';
 
 /** The browser-binding value: from the cookie, or the one set on this very response. */
 function bindingOf(request: Request): string | undefined {
-  return (request as unknown as Record<string, string>)[NEW_BINDING] ?? readCookie(request.headers.cookie, BINDING_COOKIE);
+  return (
+    (request as unknown as Record<string, string>)[NEW_BINDING] ??
+    readCookie(request.headers.cookie, BINDING_COOKIE)
+  );
 }
 
 function csrfToken(binding: string, interactionId: string): string {

@@ -1,6 +1,12 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
 import type { AuthorizationRequest } from './authorization-request';
-import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn } from '../storage/columns';
+import {
+  EpochMsColumn,
+  HASH_LENGTH,
+  ID_LENGTH,
+  JsonColumn,
+  StringColumn,
+} from '../storage/columns';
 
 /**
  * A pending authorization request waiting for the user (sign-in, consent). Stored server-side

@@ -12,7 +12,8 @@ export function sendPage(response: Response, status: number, html: string): void
     .set({
       'Content-Type': 'text/html; charset=utf-8',
       'X-Frame-Options': 'DENY',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
       Pragma: 'no-cache',
@@ -44,7 +45,10 @@ export function consentPage(model: ConsentPageModel): string {
     ? ` (<a href="${escapeHtml(model.clientWebsite)}" rel="noopener noreferrer">${escapeHtml(model.clientWebsite)}</a>)`
     : '';
   const scopes = model.scopes
-    .map((scope) => `<li>${escapeHtml(scope.description)} <small>(${escapeHtml(scope.name)})</small></li>`)
+    .map(
+      (scope) =>
+        `<li>${escapeHtml(scope.description)} <small>(${escapeHtml(scope.name)})</small></li>`,
+    )
     .join('');
   return layout(
     `Allow ${model.clientName}?`,

@@ -5,7 +5,10 @@ import { isLoopbackHost } from '../clients/redirect-uri';
  * except that a loopback http URI may use any port (RFC 8252 §7.3: native apps get an
  * ephemeral port). Omitted is allowed only when exactly one URI is registered.
  */
-export function matchRedirectUri(requested: string | undefined, registered: string[]): string | undefined {
+export function matchRedirectUri(
+  requested: string | undefined,
+  registered: string[],
+): string | undefined {
   if (requested === undefined) return registered.length === 1 ? registered[0] : undefined;
   if (registered.includes(requested)) return requested;
   const asked = parseUrl(requested);

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { createPrivateKey, KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
 import { DataSource, In } from 'typeorm';
 import { nowMs } from '../common/time';
@@ -14,6 +15,8 @@ export interface LoadedKey {
   status: SigningKeyStatus;
   createdAt: number;
   privateKey: CryptoKey | Uint8Array;
+  /** The private key as a node:crypto KeyObject, which the token signers use. */
+  signingKeyObject: KeyObject;
   publicKey: CryptoKey | Uint8Array;
   publicJwk: JWK;
 }
@@ -58,7 +61,10 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
     for (const alg of this.config.keys.algorithms) {
       if (!this.findActive(alg)) await this.generate(alg);
     }
-    this.reloadTimer = setInterval(() => void this.reload().catch(() => undefined), PERIODIC_RELOAD_MS);
+    this.reloadTimer = setInterval(
+      () => void this.reload().catch(() => undefined),
+      PERIODIC_RELOAD_MS,
+    );
     this.reloadTimer.unref();
   }
 
@@ -76,11 +82,25 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
   /** A key that may verify signatures (active or retiring), reloading once when `kid` is unknown. */
   async verificationKey(kid: string): Promise<LoadedKey | undefined> {
     let key = this.keys.get(kid);
-    if (!key && !this.hostSupplied && nowMs() - this.lastReloadAt > UNKNOWN_KID_RELOAD_INTERVAL_MS) {
+    if (
+      !key &&
+      !this.hostSupplied &&
+      nowMs() - this.lastReloadAt > UNKNOWN_KID_RELOAD_INTERVAL_MS
+    ) {
       await this.reload();
       key = this.keys.get(kid);
     }
     return key && key.status !== 'retired' ? key : undefined;
+  }
+
+  /**
+   * True when `kid` names a key that may verify signatures right now (active or retiring), as
+   * far as this instance knows: what cached verifications are re-checked against, so a retired
+   * key stops its tokens at once here too.
+   */
+  isVerificationKey(kid: string): boolean {
+    const key = this.keys.get(kid);
+    return !!key && key.status !== 'retired';
   }
 
   /** The public JWK Set: active and retiring keys, public members only. */
@@ -101,7 +121,9 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
     const algorithms = alg ? [alg] : this.config.keys.algorithms;
     const created: string[] = [];
     for (const algorithm of algorithms) {
-      const previous = [...this.keys.values()].filter((k) => k.alg === algorithm && k.status === 'active');
+      const previous = [...this.keys.values()].filter(
+        (k) => k.alg === algorithm && k.status === 'active',
+      );
       created.push((await this.generate(algorithm)).kid);
       if (previous.length > 0) {
         await this.repository.update(
@@ -126,7 +148,9 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
       const row = await this.repository.findOneBy({ kid });
       if (!row) throw new Error(`No signing key with kid ${kid}.`);
       if (row.status === 'active') {
-        throw new Error(`Key ${kid} is active: rotate first, then retire it once its tokens have expired.`);
+        throw new Error(
+          `Key ${kid} is active: rotate first, then retire it once its tokens have expired.`,
+        );
       }
     }
     await this.reload();
@@ -139,7 +163,12 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
     const rows = await this.repository.find({ where: { status: In(['active', 'retiring']) } });
     const keys = new Map<string, LoadedKey>();
     for (const row of rows) {
-      keys.set(row.kid, this.keys.get(row.kid)?.status === row.status ? this.keys.get(row.kid)! : await toLoadedKey(row));
+      keys.set(
+        row.kid,
+        this.keys.get(row.kid)?.status === row.status
+          ? this.keys.get(row.kid)!
+          : await toLoadedKey(row),
+      );
     }
     this.keys = keys;
   }
@@ -147,7 +176,12 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
   private findActive(alg: string): LoadedKey | undefined {
     let newest: LoadedKey | undefined;
     for (const key of this.keys.values()) {
-      if (key.alg === alg && key.status === 'active' && (!newest || key.createdAt > newest.createdAt)) newest = key;
+      if (
+        key.alg === alg &&
+        key.status === 'active' &&
+        (!newest || key.createdAt > newest.createdAt)
+      )
+        newest = key;
     }
     return newest;
   }
@@ -189,7 +223,9 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
 
   private refuseForHostKeys(action: string): void {
     if (this.hostSupplied) {
-      throw new Error(`Cannot ${action} host-supplied keys (keys.jwks): change the keys you pass instead.`);
+      throw new Error(
+        `Cannot ${action} host-supplied keys (keys.jwks): change the keys you pass instead.`,
+      );
     }
   }
 }
@@ -200,13 +236,19 @@ function toPublicJwk(jwk: JWK, kid: string, alg: string): JWK {
   return { ...publicJwk, kid, alg, use: 'sig' };
 }
 
-async function toLoadedKey(row: Pick<OAuthSigningKey, 'kid' | 'alg' | 'privateJwk' | 'publicJwk' | 'status' | 'createdAt'>): Promise<LoadedKey> {
+async function toLoadedKey(
+  row: Pick<OAuthSigningKey, 'kid' | 'alg' | 'privateJwk' | 'publicJwk' | 'status' | 'createdAt'>,
+): Promise<LoadedKey> {
   return {
     kid: row.kid,
     alg: row.alg,
     status: row.status,
     createdAt: row.createdAt,
     privateKey: await importJWK(row.privateJwk, row.alg),
+    signingKeyObject: createPrivateKey({
+      key: row.privateJwk as Record<string, unknown>,
+      format: 'jwk',
+    }),
     publicKey: await importJWK(row.publicJwk, row.alg),
     publicJwk: row.publicJwk,
   };

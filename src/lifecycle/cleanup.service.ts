@@ -47,15 +47,25 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
 
   async run(now = nowMs()): Promise<CleanupReport> {
     return {
-      codes: await this.deleteExpired(OAuthAuthorizationCode, 'id', (qb) => qb.where({ expiresAt: LessThan(now) })),
-      interactions: await this.deleteExpired(OAuthInteraction, 'id', (qb) => qb.where({ expiresAt: LessThan(now) })),
-      clientAssertions: await this.deleteExpired(OAuthClientAssertion, 'id', (qb) => qb.where({ expiresAt: LessThan(now) })),
+      codes: await this.deleteExpired(OAuthAuthorizationCode, 'id', (qb) =>
+        qb.where({ expiresAt: LessThan(now) }),
+      ),
+      interactions: await this.deleteExpired(OAuthInteraction, 'id', (qb) =>
+        qb.where({ expiresAt: LessThan(now) }),
+      ),
+      clientAssertions: await this.deleteExpired(OAuthClientAssertion, 'id', (qb) =>
+        qb.where({ expiresAt: LessThan(now) }),
+      ),
       tokens: await this.deleteExpired(OAuthToken, 'id', (qb) =>
-        qb.where({ expiresAt: LessThan(now) }).andWhere(
-          new Brackets((inner) =>
-            inner.where('row.refresh_expires_at IS NULL').orWhere('row.refresh_expires_at < :now', { now }),
+        qb
+          .where({ expiresAt: LessThan(now) })
+          .andWhere(
+            new Brackets((inner) =>
+              inner
+                .where('row.refresh_expires_at IS NULL')
+                .orWhere('row.refresh_expires_at < :now', { now }),
+            ),
           ),
-        ),
       ),
     };
   }
@@ -63,7 +73,9 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
   private async deleteExpired<T extends ObjectLiteral>(
     entity: EntityTarget<T>,
     key: string,
-    filter: (qb: ReturnType<DataSource['createQueryBuilder']>) => ReturnType<DataSource['createQueryBuilder']>,
+    filter: (
+      qb: ReturnType<DataSource['createQueryBuilder']>,
+    ) => ReturnType<DataSource['createQueryBuilder']>,
   ): Promise<number> {
     let deleted = 0;
     for (;;) {

@@ -46,7 +46,12 @@ export const OAUTH_DEFAULTS = {
   authorizationCodeTtl: 60,
   idTokenTtl: 3600,
   keys: { algorithms: ['RS256'] },
-  tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+  tokenEndpointAuthMethods: [
+    'client_secret_basic',
+    'client_secret_post',
+    'private_key_jwt',
+    'none',
+  ],
   pkce: { requiredForConfidentialClients: true, allowPlain: false },
   registration: { enabled: false },
   resourceServer: { revocationCheck: 'strict', allowQueryToken: false, clockTolerance: 5 },
@@ -83,8 +88,9 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     pkce: { ...d.pkce, ...definedOnly(options.pkce) },
     registration: { ...d.registration, ...definedOnly(options.registration) },
     resourceServer: { ...d.resourceServer, realm: issuer, ...definedOnly(options.resourceServer) },
-    introspectionResourceServers:
-      options.introspectionResourceServers ?? [...d.introspectionResourceServers],
+    introspectionResourceServers: options.introspectionResourceServers ?? [
+      ...d.introspectionResourceServers,
+    ],
     interaction: { ...d.interaction, ...definedOnly(options.interaction) },
     cleanup: { ...d.cleanup, ...definedOnly(options.cleanup) },
   };
@@ -93,5 +99,7 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
 /** Drops members set to `undefined` (e.g. read from an unset env variable), so they keep their default. */
 function definedOnly<T extends object>(group: T | undefined): Partial<T> {
   if (!group) return {};
-  return Object.fromEntries(Object.entries(group).filter(([, value]) => value !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(group).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

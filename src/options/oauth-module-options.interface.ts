@@ -36,10 +36,7 @@ export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
 export type BuiltInGrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
 
 export type TokenEndpointAuthMethod =
-  | 'client_secret_basic'
-  | 'client_secret_post'
-  | 'private_key_jwt'
-  | 'none';
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 /**
  * Options of `OAuthModule.forRoot` / `forRootAsync`. Every duration is in seconds.

@@ -29,5 +29,8 @@ export interface ResourceOwnerProvider {
    * Claims for the id_token and userinfo, e.g. `{ name, email, email_verified }`.
    * The module keeps only the claims that the granted scopes allow.
    */
-  getClaims(id: string, scopes: string[]): Promise<Record<string, unknown>> | Record<string, unknown>;
+  getClaims(
+    id: string,
+    scopes: string[],
+  ): Promise<Record<string, unknown>> | Record<string, unknown>;
 }

@@ -41,7 +41,10 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     fail('resourceServer.clockTolerance', 'must be 0 or more seconds.');
   }
   oneOf('accessTokenFormat', o.accessTokenFormat, ['jwt', 'opaque']);
-  oneOf('resourceServer.revocationCheck', o.resourceServer?.revocationCheck, ['strict', 'stateless']);
+  oneOf('resourceServer.revocationCheck', o.resourceServer?.revocationCheck, [
+    'strict',
+    'stateless',
+  ]);
   validateKeys(o);
   listOf('tokenEndpointAuthMethods', o.tokenEndpointAuthMethods, TOKEN_ENDPOINT_AUTH_METHODS);
   if (o.registration?.enabled) {
@@ -53,20 +56,29 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
       );
     }
   }
-  if (o.introspectionResourceServers !== undefined && !Array.isArray(o.introspectionResourceServers)) {
+  if (
+    o.introspectionResourceServers !== undefined &&
+    !Array.isArray(o.introspectionResourceServers)
+  ) {
     fail('introspectionResourceServers', 'must be an array of client ids.');
   }
 }
 
 function validateIssuer(issuer: unknown): void {
   if (typeof issuer !== 'string' || issuer.length === 0) {
-    fail('issuer', 'is missing: set it to the absolute https URL of your server, e.g. "https://auth.example.com".');
+    fail(
+      'issuer',
+      'is missing: set it to the absolute https URL of your server, e.g. "https://auth.example.com".',
+    );
   }
   let url: URL;
   try {
     url = new URL(issuer as string);
   } catch {
-    return fail('issuer', `must be an absolute URL such as "https://auth.example.com", not "${issuer}".`);
+    return fail(
+      'issuer',
+      `must be an absolute URL such as "https://auth.example.com", not "${issuer}".`,
+    );
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
@@ -80,11 +92,17 @@ function validateIssuer(issuer: unknown): void {
 
 function validateScopes(scopes: unknown): void {
   if (!scopes || typeof scopes !== 'object' || Array.isArray(scopes)) {
-    fail('scopes', "must be an object of scope name -> { description }, e.g. { 'accounts:read': { description: 'Read your accounts' } }.");
+    fail(
+      'scopes',
+      "must be an object of scope name -> { description }, e.g. { 'accounts:read': { description: 'Read your accounts' } }.",
+    );
   }
   for (const [name, definition] of Object.entries(scopes as object)) {
     if (!SCOPE_TOKEN.test(name)) {
-      fail('scopes', `has an invalid scope name "${name}": scope names may not contain spaces, quotes or backslashes (RFC 6749 §3.3).`);
+      fail(
+        'scopes',
+        `has an invalid scope name "${name}": scope names may not contain spaces, quotes or backslashes (RFC 6749 §3.3).`,
+      );
     }
     if (!definition || typeof definition.description !== 'string') {
       fail(`scopes.${name}`, 'needs a description (shown on the consent page).');
@@ -100,7 +118,10 @@ function validateGrantTypes(o: OAuthModuleOptions): void {
   for (const grant of o.grantTypes) {
     // RFC 6749 §4.5: extension grants are identified by absolute URIs.
     if (!BUILT_IN_GRANT_TYPES.includes(grant) && !isAbsoluteUri(grant)) {
-      fail('grantTypes', `has an unknown grant "${grant}": use one of ${BUILT_IN_GRANT_TYPES.join(', ')} or an absolute URI for a custom grant.`);
+      fail(
+        'grantTypes',
+        `has an unknown grant "${grant}": use one of ${BUILT_IN_GRANT_TYPES.join(', ')} or an absolute URI for a custom grant.`,
+      );
     }
   }
   requireUserSide(o, o.grantTypes);
@@ -109,29 +130,47 @@ function validateGrantTypes(o: OAuthModuleOptions): void {
 function requireUserSide(o: OAuthModuleOptions, grants: string[]): void {
   if (!grants.includes('authorization_code')) return;
   if (!o.resourceOwner) {
-    fail('resourceOwner', 'is required for the authorization_code grant: pass a service implementing ResourceOwnerProvider (or remove authorization_code from grantTypes).');
+    fail(
+      'resourceOwner',
+      'is required for the authorization_code grant: pass a service implementing ResourceOwnerProvider (or remove authorization_code from grantTypes).',
+    );
   }
   if (!o.interaction?.loginUrl) {
-    fail('interaction.loginUrl', 'is required for the authorization_code grant: set it to your sign-in page, e.g. "/login".');
+    fail(
+      'interaction.loginUrl',
+      'is required for the authorization_code grant: set it to your sign-in page, e.g. "/login".',
+    );
   }
 }
 
 function validateKeys(o: OAuthModuleOptions): void {
   const algorithms = o.keys?.algorithms;
   listOf('keys.algorithms', algorithms, SIGNING_ALGORITHMS);
-  if (algorithms && algorithms.length === 0) fail('keys.algorithms', 'must list at least one algorithm.');
+  if (algorithms && algorithms.length === 0)
+    fail('keys.algorithms', 'must list at least one algorithm.');
   const jwks = o.keys?.jwks;
   if (jwks === undefined) return;
-  if (!Array.isArray(jwks) || jwks.length === 0) fail('keys.jwks', 'must be a non-empty array of private JWKs.');
+  if (!Array.isArray(jwks) || jwks.length === 0)
+    fail('keys.jwks', 'must be a non-empty array of private JWKs.');
   for (const jwk of jwks!) {
     if (!jwk.kid || !jwk.alg || !SIGNING_ALGORITHMS.includes(jwk.alg)) {
-      fail('keys.jwks', `needs "kid" and an "alg" of ${SIGNING_ALGORITHMS.join(', ')} on every key.`);
+      fail(
+        'keys.jwks',
+        `needs "kid" and an "alg" of ${SIGNING_ALGORITHMS.join(', ')} on every key.`,
+      );
     }
-    if (!jwk.d) fail('keys.jwks', `key "${jwk.kid}" is not a private key (no "d"): the server signs with it.`);
+    if (!jwk.d)
+      fail(
+        'keys.jwks',
+        `key "${jwk.kid}" is not a private key (no "d"): the server signs with it.`,
+      );
   }
   for (const alg of algorithms ?? []) {
     if (!jwks!.some((jwk) => jwk.alg === alg)) {
-      fail('keys.algorithms', `lists ${alg}, but keys.jwks has no ${alg} key: add one or leave keys.algorithms unset.`);
+      fail(
+        'keys.algorithms',
+        `lists ${alg}, but keys.jwks has no ${alg} key: add one or leave keys.algorithms unset.`,
+      );
     }
   }
 }
@@ -145,7 +184,10 @@ function positiveSeconds(option: string, value: unknown): void {
 
 function oneOf(option: string, value: unknown, allowed: string[]): void {
   if (value !== undefined && !allowed.includes(value as string)) {
-    fail(option, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, not ${JSON.stringify(value)}.`);
+    fail(
+      option,
+      `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, not ${JSON.stringify(value)}.`,
+    );
   }
 }
 

@@ -17,8 +17,26 @@ import type { VerifiedAccessToken } from './verified-access-token';
  * leeway. In `strict` mode the token's row must also exist and not be revoked. Opaque tokens
  * are always looked up.
  */
+/** How many verified JWTs are remembered (the oldest is forgotten first). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+interface VerifiedEntry {
+  token: VerifiedAccessToken;
+  kid: string;
+  /** Until when re-verifying would still accept it: exp plus the clock tolerance, in ms. */
+  acceptedUntilMs: number;
+}
+
 @Injectable()
 export class AccessTokenVerifier {
+  /**
+   * JWTs whose signature and claims were verified, by their exact string, until they expire:
+   * a token presented again skips signature verification. Only successes are remembered; an
+   * entry is dropped when its signing key is no longer usable. The revocation check (strict
+   * mode) is never cached.
+   */
+  private readonly verified = new Map<string, VerifiedEntry>();
+
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly keyStore: KeyStore,
@@ -26,17 +44,43 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string): Promise<VerifiedAccessToken> {
-    if (this.config.accessTokenFormat === 'opaque' || token.split('.').length !== 3) return this.verifyOpaque(token);
-    const payload = await this.verifySignature(token);
-    const verified = fromClaims(payload);
+    if (this.config.accessTokenFormat === 'opaque' || token.split('.').length !== 3)
+      return this.verifyOpaque(token);
+    const verified = this.fromCache(token) ?? (await this.verifyAndRemember(token));
     if (this.config.resourceServer.revocationCheck === 'strict') {
-      const row = await this.tokens.findById(verified.id);
-      if (!row || row.revokedAt !== null || row.clientId !== verified.clientId) throw this.invalid('The access token was revoked.');
+      // Read fresh on every request, never cached: a revocation stops the token at once.
+      const row = await this.tokens.findById(verified.id, ['clientId', 'revokedAt']);
+      if (!row || row.revokedAt !== null || row.clientId !== verified.clientId)
+        throw this.invalid('The access token was revoked.');
     }
     return verified;
   }
 
-  private async verifySignature(token: string): Promise<JWTPayload> {
+  /** A copy of a remembered verification (so a handler cannot alter the cache), or undefined. */
+  private fromCache(token: string): VerifiedAccessToken | undefined {
+    const entry = this.verified.get(token);
+    if (!entry) return undefined;
+    if (entry.acceptedUntilMs <= nowMs() || !this.keyStore.isVerificationKey(entry.kid)) {
+      this.verified.delete(token);
+      return undefined;
+    }
+    return { ...entry.token, scopes: [...entry.token.scopes], audience: [...entry.token.audience] };
+  }
+
+  private async verifyAndRemember(token: string): Promise<VerifiedAccessToken> {
+    const { payload, kid } = await this.verifySignature(token);
+    const verified = fromClaims(payload);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE)
+      this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, {
+      token: { ...verified, scopes: [...verified.scopes], audience: [...verified.audience] },
+      kid,
+      acceptedUntilMs: (verified.expiresAt + this.config.resourceServer.clockTolerance) * 1000,
+    });
+    return verified;
+  }
+
+  private async verifySignature(token: string): Promise<{ payload: JWTPayload; kid: string }> {
     let kid: string | undefined;
     let alg: string | undefined;
     try {
@@ -45,7 +89,8 @@ export class AccessTokenVerifier {
       throw this.invalid('The access token is malformed.');
     }
     const key = kid ? await this.keyStore.verificationKey(kid) : undefined;
-    if (!key || alg !== key.alg) throw this.invalid('The access token is not signed by this server.');
+    if (!key || alg !== key.alg)
+      throw this.invalid('The access token is not signed by this server.');
     try {
       const { payload } = await jwtVerify(token, key.publicKey, {
         algorithms: [key.alg],
@@ -55,14 +100,15 @@ export class AccessTokenVerifier {
         clockTolerance: this.config.resourceServer.clockTolerance,
         requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],
       });
-      return payload;
+      return { payload, kid: key.kid };
     } catch {
       throw this.invalid('The access token is invalid or expired.');
     }
   }
 
   private async verifyOpaque(token: string): Promise<VerifiedAccessToken> {
-    if (this.config.accessTokenFormat !== 'opaque') throw this.invalid('The access token is malformed.');
+    if (this.config.accessTokenFormat !== 'opaque')
+      throw this.invalid('The access token is malformed.');
     const row = await this.tokens.findByAccessTokenHash(sha256(token));
     if (!row || row.revokedAt !== null) throw this.invalid('The access token is invalid.');
     if (row.expiresAt + this.config.resourceServer.clockTolerance * 1000 <= nowMs()) {

@@ -28,6 +28,10 @@ export const AccessToken = createParamDecorator(
 
 /** The user the token acts for: `{ id }`, or undefined for a client's own token. */
 export const OAuthUser = createParamDecorator((_data: unknown, context: ExecutionContext) => {
-  const token: VerifiedAccessToken | undefined = context.switchToHttp().getRequest()[ACCESS_TOKEN_REQUEST_KEY];
-  return token?.userId ? { id: token.userId, clientId: token.clientId, scopes: token.scopes } : undefined;
+  const token: VerifiedAccessToken | undefined = context.switchToHttp().getRequest()[
+    ACCESS_TOKEN_REQUEST_KEY
+  ];
+  return token?.userId
+    ? { id: token.userId, clientId: token.clientId, scopes: token.scopes }
+    : undefined;
 });

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import passport from 'passport';
@@ -6,7 +6,13 @@ import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { bearerStrategyFor, OAUTH_BEARER_STRATEGY } from './bearer.strategy';
-import { ACCESS_TOKEN_REQUEST_KEY, ANY_OF_SCOPES, IS_PUBLIC_ROUTE, REQUIRED_SCOPES, REQUIRES_USER } from './decorators';
+import {
+  ACCESS_TOKEN_REQUEST_KEY,
+  ANY_OF_SCOPES,
+  IS_PUBLIC_ROUTE,
+  REQUIRED_SCOPES,
+  REQUIRES_USER,
+} from './decorators';
 import type { VerifiedAccessToken } from './verified-access-token';
 
 /**
@@ -23,19 +29,18 @@ export class OAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, targets)) return true;
+    const rules = this.rulesOf(
+      context.getHandler() as (...args: never[]) => unknown,
+      context.getClass(),
+    );
+    if (rules.isPublic) return true;
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     try {
       this.checkTokenPlacement(request);
       const token = await this.authenticate(request, response);
-      this.checkUser(token, this.reflector.getAllAndOverride<boolean>(REQUIRES_USER, targets));
-      this.checkScopes(
-        token,
-        this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets),
-        this.reflector.getAllAndOverride<string[]>(ANY_OF_SCOPES, targets),
-      );
+      this.checkUser(token, rules.requiresUser);
+      this.checkScopes(token, rules.allOf, rules.anyOf);
       (request as unknown as Record<string, unknown>)[ACCESS_TOKEN_REQUEST_KEY] = token;
       return true;
     } catch (error) {
@@ -47,57 +52,142 @@ export class OAuthGuard implements CanActivate {
     }
   }
 
+  /**
+   * The route's @Public / @RequireUser / @Scopes / @AnyScope, read once per handler and class:
+   * decorator metadata does not change after the app starts.
+   */
+  private rulesOf(handler: Type | ((...args: never[]) => unknown), controller: Type): RouteRules {
+    let byClass = this.rules.get(handler);
+    if (!byClass) {
+      byClass = new WeakMap();
+      this.rules.set(handler, byClass);
+    }
+    let rules = byClass.get(controller);
+    if (!rules) {
+      const targets = [handler, controller] as Type[];
+      rules = {
+        isPublic: !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, targets),
+        requiresUser: this.reflector.getAllAndOverride<boolean>(REQUIRES_USER, targets),
+        allOf: this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets),
+        anyOf: this.reflector.getAllAndOverride<string[]>(ANY_OF_SCOPES, targets),
+      };
+      byClass.set(controller, rules);
+    }
+    return rules;
+  }
+
+  private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
+
   /** RFC 6750 §2: header; form body only for urlencoded non-GET requests; query only by option; one method. */
   protected checkTokenPlacement(request: Request): void {
     const inHeader = request.headers.authorization !== undefined;
     const inQuery = request.query?.access_token !== undefined;
-    const inBody = (request.body as Record<string, unknown> | undefined)?.access_token !== undefined;
+    const inBody =
+      (request.body as Record<string, unknown> | undefined)?.access_token !== undefined;
     if (inQuery && !this.config.resourceServer.allowQueryToken) {
-      throw this.error('invalid_request', 'Send the access token in the Authorization header, not the query string.', 400);
+      throw this.error(
+        'invalid_request',
+        'Send the access token in the Authorization header, not the query string.',
+        400,
+      );
     }
     if (inBody && (request.method === 'GET' || !request.is('application/x-www-form-urlencoded'))) {
-      throw this.error('invalid_request', 'A body access token is only accepted in a form-encoded request body.', 400);
+      throw this.error(
+        'invalid_request',
+        'A body access token is only accepted in a form-encoded request body.',
+        400,
+      );
     }
     if ([inHeader, inQuery, inBody].filter(Boolean).length > 1) {
       throw this.error('invalid_request', 'Send the access token in one place only.', 400);
     }
   }
 
-  /** Runs the passport strategy; no token -> 401 without an error code (RFC 6750 §3.1). */
-  protected authenticate(request: Request, response: Response): Promise<VerifiedAccessToken> {
+  /**
+   * Runs this app's `oauth-bearer` strategy; no token -> 401 without an error code (RFC 6750
+   * §3.1). The strategy's token extraction (passport-http-bearer's rules, reproduced in
+   * `bearerTokenOf`) and its `validate` are called directly: going through
+   * `passport.authenticate` per request costs more than verifying a remembered token.
+   */
+  protected async authenticate(request: Request, response: Response): Promise<VerifiedAccessToken> {
+    const own = bearerStrategyFor(this.config);
+    if (!own) return this.authenticateWithPassport(request, response);
+    const token = bearerTokenOf(request);
+    if (token === MALFORMED) return this.settle(null, false, undefined, 400);
+    if (token === undefined) return this.settle(null, false, undefined, undefined);
+    let verified: VerifiedAccessToken | false;
+    try {
+      verified = (await own.validate(token)) || false;
+    } catch (error) {
+      return this.settle(error, false);
+    }
+    return this.settle(null, verified, verified ? undefined : 'invalid_token');
+  }
+
+  /** Through passport, by strategy name: when this app's strategy instance is not known. */
+  private authenticateWithPassport(
+    request: Request,
+    response: Response,
+  ): Promise<VerifiedAccessToken> {
     return new Promise((resolve, reject) => {
-      const callback = (error: unknown, token: VerifiedAccessToken | false, challenge?: unknown, status?: number) => {
-        // Verification failures are OAuthExceptions; anything else (database or key store down)
-        // is a server error, never a reason to tell the client its token is invalid.
-        if (error) return reject(error);
-        if (token) return resolve(token);
-        // passport-http-bearer fails with 400 for an Authorization header it cannot split in two.
-        if (status === 400) return reject(this.error('invalid_request', 'The Authorization header is malformed.', 400));
-        const sentToken = typeof challenge === 'string' && challenge.includes('invalid_token');
-        reject(
-          sentToken
-            ? this.error('invalid_token', 'The access token is invalid.', 401)
-            : new OAuthException('invalid_token', 'An access token is required.', 401, {
-                'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
-              }),
-        );
+      const callback = (
+        error: unknown,
+        token: VerifiedAccessToken | false,
+        challenge?: unknown,
+        status?: number,
+      ) => {
+        try {
+          resolve(this.settle(error, token, challenge, status));
+        } catch (failure) {
+          reject(failure);
+        }
       };
-      // This app's own strategy (see bearerStrategyFor), as a fresh object per request because
-      // passport writes its success/fail/error actions onto the strategy object it is given.
-      const own = bearerStrategyFor(this.config);
-      const strategy = own ? (Object.create(own) as typeof own) : OAUTH_BEARER_STRATEGY;
-      passport.authenticate(strategy, { session: false }, callback)(request, response, reject);
+      passport.authenticate(OAUTH_BEARER_STRATEGY, { session: false }, callback)(
+        request,
+        response,
+        reject,
+      );
     });
+  }
+
+  /** The outcome of the bearer strategy, as passport reports it, turned into a token or an RFC 6750 error. */
+  private settle(
+    error: unknown,
+    token: VerifiedAccessToken | false,
+    challenge?: unknown,
+    status?: number,
+  ): VerifiedAccessToken {
+    // Verification failures are OAuthExceptions; anything else (database or key store down)
+    // is a server error, never a reason to tell the client its token is invalid.
+    if (error) throw error;
+    if (token) return token;
+    // passport-http-bearer fails with 400 for an Authorization header it cannot split in two.
+    if (status === 400)
+      throw this.error('invalid_request', 'The Authorization header is malformed.', 400);
+    const sentToken = typeof challenge === 'string' && challenge.includes('invalid_token');
+    throw sentToken
+      ? this.error('invalid_token', 'The access token is invalid.', 401)
+      : new OAuthException('invalid_token', 'An access token is required.', 401, {
+          'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
+        });
   }
 
   /** RFC 9470 §3: the route needs a user, and this token was issued to a client for itself. */
   protected checkUser(token: VerifiedAccessToken, requiresUser: boolean | undefined): void {
     if (requiresUser && !token.userId) {
-      throw this.error('insufficient_user_authentication', 'This route needs a token issued to a signed-in user.', 401);
+      throw this.error(
+        'insufficient_user_authentication',
+        'This route needs a token issued to a signed-in user.',
+        401,
+      );
     }
   }
 
-  protected checkScopes(token: VerifiedAccessToken, allOf: string[] | undefined, anyOf: string[] | undefined): void {
+  protected checkScopes(
+    token: VerifiedAccessToken,
+    allOf: string[] | undefined,
+    anyOf: string[] | undefined,
+  ): void {
     const missing = (allOf ?? []).filter((scope) => !token.scopes.includes(scope));
     if (missing.length > 0) throw this.insufficientScope(allOf!);
     if (anyOf && anyOf.length > 0 && !anyOf.some((scope) => token.scopes.includes(scope))) {
@@ -106,7 +196,11 @@ export class OAuthGuard implements CanActivate {
   }
 
   private insufficientScope(scopes: string[]): OAuthException {
-    const exception = this.error('insufficient_scope', `This route needs the scope ${scopes.join(' ')}.`, 403);
+    const exception = this.error(
+      'insufficient_scope',
+      `This route needs the scope ${scopes.join(' ')}.`,
+      403,
+    );
     exception.headers['WWW-Authenticate'] += `, scope="${scopes.join(' ')}"`;
     return exception;
   }
@@ -116,4 +210,39 @@ export class OAuthGuard implements CanActivate {
       'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}", error="${code}", error_description="${description}"`,
     });
   }
+}
+
+interface RouteRules {
+  isPublic: boolean;
+  requiresUser: boolean | undefined;
+  allOf: string[] | undefined;
+  anyOf: string[] | undefined;
+}
+
+const MALFORMED = Symbol('malformed');
+
+/**
+ * passport-http-bearer's token extraction: the Authorization header split on one space
+ * (anything else is malformed), then `access_token` in the body or the query (a second token is
+ * malformed too). checkTokenPlacement has already refused what the options do not allow.
+ */
+function bearerTokenOf(request: Request): string | typeof MALFORMED | undefined {
+  let token: string | undefined;
+  const header = request.headers?.authorization;
+  if (header) {
+    const parts = header.split(' ');
+    if (parts.length !== 2) return MALFORMED;
+    if (/^Bearer$/i.test(parts[0])) token = parts[1];
+  }
+  const fromBody = (request.body as Record<string, unknown> | undefined)?.access_token;
+  if (fromBody) {
+    if (token) return MALFORMED;
+    token = fromBody as string;
+  }
+  const fromQuery = request.query?.access_token;
+  if (fromQuery) {
+    if (token) return MALFORMED;
+    token = fromQuery as string;
+  }
+  return token || undefined;
 }

@@ -7,7 +7,8 @@ import { Column, ColumnOptions } from 'typeorm';
  */
 const epochMsTransformer = {
   to: (value: number | null | undefined) => value,
-  from: (value: string | number | null) => (value === null || value === undefined ? value : Number(value)),
+  from: (value: string | number | null) =>
+    value === null || value === undefined ? value : Number(value),
 };
 
 export const EpochMsColumn = (name: string, options: ColumnOptions = {}): PropertyDecorator =>
@@ -16,8 +17,11 @@ export const EpochMsColumn = (name: string, options: ColumnOptions = {}): Proper
 export const JsonColumn = (name: string, options: ColumnOptions = {}): PropertyDecorator =>
   Column({ name, type: 'simple-json', ...options });
 
-export const StringColumn = (name: string, length: number, options: ColumnOptions = {}): PropertyDecorator =>
-  Column({ name, type: 'varchar', length, ...options });
+export const StringColumn = (
+  name: string,
+  length: number,
+  options: ColumnOptions = {},
+): PropertyDecorator => Column({ name, type: 'varchar', length, ...options });
 
 /** Length of a SHA-256 digest in base64url. */
 export const HASH_LENGTH = 64;

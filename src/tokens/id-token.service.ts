@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { nowSeconds } from '../common/time';
+import { signCompactJws } from '../keys/jws';
 import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -30,25 +30,29 @@ export class IdTokenService {
     const algorithms = this.config.keys.algorithms;
     const key = this.keyStore.signingKey(algorithms.includes('RS256') ? 'RS256' : algorithms[0]);
     const now = nowSeconds();
-    return new SignJWT({
-      at_hash: atHash(input.accessToken, key.alg),
-      ...(input.nonce ? { nonce: input.nonce } : {}),
-      ...(input.authTime ? { auth_time: input.authTime } : {}),
-      ...(input.acr ? { acr: input.acr } : {}),
-      azp: input.clientId,
-    })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(this.config.issuer)
-      .setSubject(input.subject)
-      .setAudience(input.clientId)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.config.idTokenTtl)
-      .sign(key.privateKey);
+    return signCompactJws(
+      { alg: key.alg, kid: key.kid, typ: 'JWT' },
+      {
+        at_hash: atHash(input.accessToken, key.alg),
+        ...(input.nonce ? { nonce: input.nonce } : {}),
+        ...(input.authTime ? { auth_time: input.authTime } : {}),
+        ...(input.acr ? { acr: input.acr } : {}),
+        azp: input.clientId,
+        iss: this.config.issuer,
+        sub: input.subject,
+        aud: input.clientId,
+        iat: now,
+        exp: now + this.config.idTokenTtl,
+      },
+      key.signingKeyObject,
+    );
   }
 }
 
 /** OIDC Core §3.1.3.6: left half of the hash of the access token, base64url. */
 function atHash(accessToken: string, alg: string): string {
-  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(accessToken).digest();
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
+    .update(accessToken)
+    .digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { DataSource, EntityManager } from 'typeorm';
 import { randomToken, sha256 } from '../common/crypto';
 import { formatScope } from '../common/scope';
 import { nowMs, secondsToMs } from '../common/time';
 import { OAuthEvents } from '../events/oauth-events';
+import { signCompactJws } from '../keys/jws';
 import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import { LeanSql } from '../storage/lean-sql';
 import { OAuthToken } from './oauth-token.entity';
 import type { TokenResponse } from './token-response';
 
@@ -40,6 +41,8 @@ export interface IssuedTokens {
 /** Creates access (RFC 9068 JWT or opaque) and refresh tokens and stores their row. */
 @Injectable()
 export class TokenIssuer {
+  private readonly lean = LeanSql.for(this.dataSource);
+
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
@@ -48,13 +51,18 @@ export class TokenIssuer {
   ) {}
 
   /** Issues tokens; pass `manager` to write inside the caller's transaction. */
-  async issue(decision: TokenGrantDecision, manager: EntityManager = this.dataSource.manager): Promise<IssuedTokens> {
+  async issue(
+    decision: TokenGrantDecision,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<IssuedTokens> {
     const now = nowMs();
     const id = randomUUID();
     const audience = decision.audience ?? [this.config.accessTokenAudience];
     const expiresAt = now + secondsToMs(this.config.accessTokenTtl);
     const opaque = this.config.accessTokenFormat === 'opaque';
-    const accessToken = opaque ? randomToken() : await this.signAccessToken(decision, id, audience, now, expiresAt);
+    const accessToken = opaque
+      ? randomToken()
+      : await this.signAccessToken(decision, id, audience, now, expiresAt);
     const refreshToken = decision.withRefreshToken ? randomToken() : undefined;
     const refreshExpiresAt = decision.withRefreshToken
       ? (decision.family?.refreshExpiresAt ?? now + secondsToMs(this.config.refreshTokenTtl))
@@ -81,11 +89,27 @@ export class TokenIssuer {
       originCodeId: decision.originCodeId ?? null,
       authTime: decision.authTime ?? null,
     });
-    await manager.insert(OAuthToken, row);
+    if (this.lean) await this.lean.table(OAuthToken).insert(row, manager);
+    else await manager.insert(OAuthToken, row);
     this.events.emit(
       decision.family
-        ? { type: 'token.refreshed', clientId: row.clientId, subject: row.subject, tokenId: id, familyId: row.familyId, refreshCount }
-        : { type: 'token.issued', clientId: row.clientId, subject: row.subject, grantType: row.grantType, scopes: row.scopes, tokenId: id, familyId: row.familyId },
+        ? {
+            type: 'token.refreshed',
+            clientId: row.clientId,
+            subject: row.subject,
+            tokenId: id,
+            familyId: row.familyId,
+            refreshCount,
+          }
+        : {
+            type: 'token.issued',
+            clientId: row.clientId,
+            subject: row.subject,
+            grantType: row.grantType,
+            scopes: row.scopes,
+            tokenId: id,
+            familyId: row.familyId,
+          },
     );
 
     const response: TokenResponse = {
@@ -113,19 +137,21 @@ export class TokenIssuer {
     expiresAt: number,
   ): Promise<string> {
     const key = this.keyStore.signingKey();
-    return new SignJWT({
-      client_id: decision.clientId,
-      scope: formatScope(decision.scopes),
-      ...(decision.authTime ? { auth_time: decision.authTime } : {}),
-    })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(this.config.issuer)
-      // RFC 9068 §2.2: for tokens without a user, sub is the client's id.
-      .setSubject(decision.subject ?? decision.clientId)
-      .setAudience(audience.length === 1 ? audience[0] : audience)
-      .setJti(jti)
-      .setIssuedAt(Math.floor(now / 1000))
-      .setExpirationTime(Math.floor(expiresAt / 1000))
-      .sign(key.privateKey);
+    return signCompactJws(
+      { alg: key.alg, kid: key.kid, typ: 'at+jwt' },
+      {
+        client_id: decision.clientId,
+        scope: formatScope(decision.scopes),
+        ...(decision.authTime ? { auth_time: decision.authTime } : {}),
+        iss: this.config.issuer,
+        // RFC 9068 §2.2: for tokens without a user, sub is the client's id.
+        sub: decision.subject ?? decision.clientId,
+        aud: audience.length === 1 ? audience[0] : audience,
+        jti,
+        iat: Math.floor(now / 1000),
+        exp: Math.floor(expiresAt / 1000),
+      },
+      key.signingKeyObject,
+    );
   }
 }

@@ -26,7 +26,8 @@ export class TokenLookup {
   ) {}
 
   async find(token: string, hint?: string): Promise<FoundToken | null> {
-    const order = hint === 'refresh_token' ? [this.asRefresh, this.asAccess] : [this.asAccess, this.asRefresh];
+    const order =
+      hint === 'refresh_token' ? [this.asRefresh, this.asAccess] : [this.asAccess, this.asRefresh];
     for (const lookup of order) {
       const found = await lookup.call(this, token);
       if (found) return found;

@@ -23,14 +23,32 @@ export class TokenRevocationService {
 
   /** Revokes one token row (an access token). */
   async revokeToken(row: OAuthToken, reason: TokenRevocationReason): Promise<void> {
-    const result = await this.dataSource.manager.update(OAuthToken, { id: row.id, revokedAt: IsNull() }, { revokedAt: nowMs() });
-    this.events.emit({ type: 'token.revoked', clientId: row.clientId, subject: row.subject, tokenId: row.id, reason, count: result.affected ?? 0 });
+    const result = await this.dataSource.manager.update(
+      OAuthToken,
+      { id: row.id, revokedAt: IsNull() },
+      { revokedAt: nowMs() },
+    );
+    this.events.emit({
+      type: 'token.revoked',
+      clientId: row.clientId,
+      subject: row.subject,
+      tokenId: row.id,
+      reason,
+      count: result.affected ?? 0,
+    });
   }
 
   /** Revokes a whole family (a refresh token and every access token of the authorization). */
   async revokeFamily(row: OAuthToken, reason: TokenRevocationReason): Promise<void> {
     const count = await this.tokens.revokeFamily(row.familyId);
-    this.events.emit({ type: 'token.revoked', clientId: row.clientId, subject: row.subject, familyId: row.familyId, reason, count });
+    this.events.emit({
+      type: 'token.revoked',
+      clientId: row.clientId,
+      subject: row.subject,
+      familyId: row.familyId,
+      reason,
+      count,
+    });
   }
 
   /** Everything issued to a user, at every client. Returns how many tokens were revoked. */
@@ -48,9 +66,16 @@ export class TokenRevocationService {
     return this.revokeWhere({ subject, clientId }, 'user_at_client');
   }
 
-  private async revokeWhere(where: { subject?: string; clientId?: string }, reason: TokenRevocationReason): Promise<number> {
+  private async revokeWhere(
+    where: { subject?: string; clientId?: string },
+    reason: TokenRevocationReason,
+  ): Promise<number> {
     const count = await inTransaction(this.dataSource, async (manager) => {
-      const result = await manager.update(OAuthToken, { ...where, revokedAt: IsNull() }, { revokedAt: nowMs() });
+      const result = await manager.update(
+        OAuthToken,
+        { ...where, revokedAt: IsNull() },
+        { revokedAt: nowMs() },
+      );
       await manager.delete(OAuthAuthorizationCode, { ...where, consumedAt: IsNull() });
       await manager.delete(OAuthConsent, where);
       return result.affected ?? 0;

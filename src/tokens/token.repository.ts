@@ -3,22 +3,38 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
+import { LeanSql } from '../storage/lean-sql';
 import { OAuthToken } from './oauth-token.entity';
 
 /** Token rows, with the single-use and revocation operations done in the database. */
 @Injectable()
 export class TokenRepository {
+  private readonly lean = LeanSql.for(this.dataSource);
+
   constructor(@InjectOAuthDataSource() private readonly dataSource: DataSource) {}
 
-  findByRefreshToken(refreshToken: string, manager: EntityManager = this.dataSource.manager): Promise<OAuthToken | null> {
-    return manager.findOneBy(OAuthToken, { refreshTokenHash: sha256(refreshToken) });
+  findByRefreshToken(refreshToken: string, manager?: EntityManager): Promise<OAuthToken | null> {
+    if (this.lean)
+      return this.lean
+        .table(OAuthToken)
+        .findOne({ refreshTokenHash: sha256(refreshToken) }, manager);
+    return (manager ?? this.dataSource.manager).findOneBy(OAuthToken, {
+      refreshTokenHash: sha256(refreshToken),
+    });
   }
 
   findByAccessTokenHash(hash: string): Promise<OAuthToken | null> {
+    if (this.lean) return this.lean.table(OAuthToken).findOne({ accessTokenHash: hash });
     return this.dataSource.manager.findOneBy(OAuthToken, { accessTokenHash: hash });
   }
 
-  findById(id: string): Promise<OAuthToken | null> {
+  /** The row of a token id; only `properties` (plus id) are read when given. */
+  findById(id: string, properties?: (keyof OAuthToken)[]): Promise<OAuthToken | null> {
+    if (this.lean) return this.lean.table(OAuthToken).findOne({ id }, undefined, properties);
+    if (properties) {
+      const select = Object.fromEntries([...properties, 'id'].map((property) => [property, true]));
+      return this.dataSource.manager.findOne(OAuthToken, { where: { id }, select });
+    }
     return this.dataSource.manager.findOneBy(OAuthToken, { id });
   }
 
@@ -27,6 +43,16 @@ export class TokenRepository {
    * Returns false when another request got there first (reuse).
    */
   async consumeRefreshToken(id: string, manager: EntityManager): Promise<boolean> {
+    if (this.lean) {
+      const changed = await this.lean
+        .table(OAuthToken)
+        .update(
+          { id, refreshConsumedAt: null, revokedAt: null },
+          { refreshConsumedAt: nowMs() },
+          manager,
+        );
+      return changed === 1;
+    }
     const result = await manager.update(
       OAuthToken,
       { id, refreshConsumedAt: IsNull(), revokedAt: IsNull() },
@@ -36,16 +62,30 @@ export class TokenRepository {
   }
 
   /** Revokes every token of a family (one authorization). */
-  async revokeFamily(familyId: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const result = await manager.update(OAuthToken, { familyId, revokedAt: IsNull() }, { revokedAt: nowMs() });
+  async revokeFamily(
+    familyId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<number> {
+    const result = await manager.update(
+      OAuthToken,
+      { familyId, revokedAt: IsNull() },
+      { revokedAt: nowMs() },
+    );
     return result.affected ?? 0;
   }
 
   /** Revokes every token issued from an authorization code (after the code was replayed). */
-  async revokeIssuedFromCode(codeId: string, manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const families = await manager.find(OAuthToken, { where: { originCodeId: codeId }, select: { familyId: true } });
+  async revokeIssuedFromCode(
+    codeId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<number> {
+    const families = await manager.find(OAuthToken, {
+      where: { originCodeId: codeId },
+      select: { familyId: true },
+    });
     let revoked = 0;
-    for (const familyId of new Set(families.map((row) => row.familyId))) revoked += await this.revokeFamily(familyId, manager);
+    for (const familyId of new Set(families.map((row) => row.familyId)))
+      revoked += await this.revokeFamily(familyId, manager);
     return revoked;
   }
 }

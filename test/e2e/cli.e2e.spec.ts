@@ -501,7 +501,12 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
   });
 
   it('cleanup deletes expired codes and keeps live ones', async () => {
-    const client = await createJson('--name', 'Cleanup', '--redirect-uri', 'https://app.example/cb');
+    const client = await createJson(
+      '--name',
+      'Cleanup',
+      '--redirect-uri',
+      'https://app.example/cb',
+    );
     const code = (id: string, expiresAt: number) =>
       db.query(
         `INSERT INTO oauth_authorization_codes (id, code_hash, client_id, subject, redirect_uri, scopes, expires_at, created_at)
@@ -513,7 +518,9 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ codes: 1 });
     const left = await db.query('SELECT id FROM oauth_authorization_codes');
-    expect(left.map((row: { id: string }) => row.id)).toEqual(['00000000-0000-4000-8000-000000000002']);
+    expect(left.map((row: { id: string }) => row.id)).toEqual([
+      '00000000-0000-4000-8000-000000000002',
+    ]);
   });
 
   it('rotates signing keys: a new active key, the previous one retiring', async () => {

@@ -26,7 +26,9 @@ describe.each(TEST_DATABASE_KINDS)('discovery and JWKS (%s)', (kind) => {
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     });
-    expect(metadata.scopes_supported).toEqual(expect.arrayContaining(['openid', 'accounts:read', 'payments:write']));
+    expect(metadata.scopes_supported).toEqual(
+      expect.arrayContaining(['openid', 'accounts:read', 'payments:write']),
+    );
     expect(metadata).not.toHaveProperty('registration_endpoint');
   });
 
@@ -42,8 +44,14 @@ describe.each(TEST_DATABASE_KINDS)('discovery and JWKS (%s)', (kind) => {
     expect(response.status).toBe(200);
     const { keys } = await response.json();
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String) });
-    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(keys[0]).not.toHaveProperty(member);
+    expect(keys[0]).toMatchObject({
+      kty: 'RSA',
+      alg: 'RS256',
+      use: 'sig',
+      kid: expect.any(String),
+    });
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
+      expect(keys[0]).not.toHaveProperty(member);
   });
 });
 

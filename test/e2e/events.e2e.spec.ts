@@ -7,7 +7,15 @@ import { config as rxjsConfig } from 'rxjs';
 import { ClientService, OAuthEvents, TokenRevocationService } from '../../src';
 import type { OAuthEvent } from '../../src';
 import { TEST_DATABASE_KINDS } from '../support/databases';
-import { collectEvents, decideConsent, EventLog, introspect, openConsentPage, revoke, serviceToken } from '../support/lifecycle-helpers';
+import {
+  collectEvents,
+  decideConsent,
+  EventLog,
+  introspect,
+  openConsentPage,
+  revoke,
+  serviceToken,
+} from '../support/lifecycle-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicAuth,
@@ -66,7 +74,10 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
 
   async function serviceClient(): Promise<TestClient> {
     const client = await registerServiceClient(server);
-    remember(client.clientSecret, basicAuth(client.clientId, client.clientSecret!).slice('Basic '.length));
+    remember(
+      client.clientSecret,
+      basicAuth(client.clientId, client.clientSecret!).slice('Basic '.length),
+    );
     return client;
   }
 
@@ -185,8 +196,20 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     expect(replay.body.error).toBe('invalid_grant');
     const familyId = decodeJwt(issued.access_token).jti;
     expect(log.events).toEqual([
-      { type: 'refresh_token.reuse_detected', clientId: client.clientId, subject: 'user-alice', familyId },
-      { type: 'token.revoked', clientId: client.clientId, subject: 'user-alice', familyId, reason: 'refresh_token_reuse', count: 2 },
+      {
+        type: 'refresh_token.reuse_detected',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        familyId,
+      },
+      {
+        type: 'token.revoked',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        familyId,
+        reason: 'refresh_token_reuse',
+        count: 2,
+      },
     ]);
   });
 
@@ -197,7 +220,12 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     const exchange = () =>
       postForm(
         server,
-        { grant_type: 'authorization_code', code: seeded.code, code_verifier: seeded.verifier, redirect_uri: REDIRECT_URI },
+        {
+          grant_type: 'authorization_code',
+          code: seeded.code,
+          code_verifier: seeded.verifier,
+          redirect_uri: REDIRECT_URI,
+        },
         { authorization: basicAuth(client.clientId, client.clientSecret!) },
       );
     const first = await exchange();
@@ -208,11 +236,24 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     const second = await exchange();
     expect(second.body.error).toBe('invalid_grant');
     expect(log.events).toEqual([
-      { type: 'authorization_code.replayed', clientId: client.clientId, subject: 'user-alice', codeId: expect.any(String) },
-      { type: 'token.revoked', clientId: client.clientId, subject: 'user-alice', reason: 'authorization_code_replay', count: 1 },
+      {
+        type: 'authorization_code.replayed',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        codeId: expect.any(String),
+      },
+      {
+        type: 'token.revoked',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        reason: 'authorization_code_replay',
+        count: 1,
+      },
     ]);
     expect(log.ofType('authorization_code.replayed')[0].codeId).not.toBe(seeded.code);
-    expect((await introspect(server, client, first.body.access_token)).body).toEqual({ active: false });
+    expect((await introspect(server, client, first.body.access_token)).body).toEqual({
+      active: false,
+    });
   });
 
   it('client.authentication_failed with the client id and the endpoint, never the secret', async () => {
@@ -220,23 +261,61 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     const wrongSecret = 'wrong-secret-that-must-not-be-logged';
     remember(wrongSecret, basicAuth(client.clientId, wrongSecret).slice('Basic '.length));
 
-    const token = await postForm(server, { grant_type: 'client_credentials' }, { authorization: basicAuth(client.clientId, wrongSecret) });
+    const token = await postForm(
+      server,
+      { grant_type: 'client_credentials' },
+      { authorization: basicAuth(client.clientId, wrongSecret) },
+    );
     expect(token.status).toBe(401);
     expect(log.events).toEqual([
-      { type: 'client.authentication_failed', clientId: client.clientId, method: 'client_secret_basic', endpoint: 'token' },
+      {
+        type: 'client.authentication_failed',
+        clientId: client.clientId,
+        method: 'client_secret_basic',
+        endpoint: 'token',
+      },
     ]);
 
     log.clear();
-    const posted = await postForm(server, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: wrongSecret });
+    const posted = await postForm(server, {
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: wrongSecret,
+    });
     expect(posted.status).toBe(401);
-    const revocation = await postForm(server, { token: 'x' }, { authorization: basicAuth(client.clientId, wrongSecret) }, OAUTH_PATHS.revocation);
+    const revocation = await postForm(
+      server,
+      { token: 'x' },
+      { authorization: basicAuth(client.clientId, wrongSecret) },
+      OAUTH_PATHS.revocation,
+    );
     expect(revocation.status).toBe(401);
-    const introspection = await postForm(server, { token: 'x' }, { authorization: basicAuth(client.clientId, wrongSecret) }, OAUTH_PATHS.introspection);
+    const introspection = await postForm(
+      server,
+      { token: 'x' },
+      { authorization: basicAuth(client.clientId, wrongSecret) },
+      OAUTH_PATHS.introspection,
+    );
     expect(introspection.status).toBe(401);
     expect(log.events).toEqual([
-      { type: 'client.authentication_failed', clientId: client.clientId, method: 'client_secret_post', endpoint: 'token' },
-      { type: 'client.authentication_failed', clientId: client.clientId, method: 'client_secret_basic', endpoint: 'revocation' },
-      { type: 'client.authentication_failed', clientId: client.clientId, method: 'client_secret_basic', endpoint: 'introspection' },
+      {
+        type: 'client.authentication_failed',
+        clientId: client.clientId,
+        method: 'client_secret_post',
+        endpoint: 'token',
+      },
+      {
+        type: 'client.authentication_failed',
+        clientId: client.clientId,
+        method: 'client_secret_basic',
+        endpoint: 'revocation',
+      },
+      {
+        type: 'client.authentication_failed',
+        clientId: client.clientId,
+        method: 'client_secret_basic',
+        endpoint: 'introspection',
+      },
     ]);
   });
 
@@ -249,7 +328,12 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     expect(code).toEqual(expect.any(String));
     remember(code!);
     expect(log.events).toEqual([
-      { type: 'consent.granted', clientId: client.clientId, subject: 'user-alice', scopes: ['accounts:read', 'payments:write'] },
+      {
+        type: 'consent.granted',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        scopes: ['accounts:read', 'payments:write'],
+      },
     ]);
   });
 
@@ -260,7 +344,14 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     const redirect = await decideConsent(server, page, 'deny', 'user-bob');
     expect(redirect.searchParams.get('error')).toBe('access_denied');
     expect(redirect.searchParams.get('code')).toBeNull();
-    expect(log.events).toEqual([{ type: 'consent.denied', clientId: client.clientId, subject: 'user-bob', scopes: ['accounts:read'] }]);
+    expect(log.events).toEqual([
+      {
+        type: 'consent.denied',
+        clientId: client.clientId,
+        subject: 'user-bob',
+        scopes: ['accounts:read'],
+      },
+    ]);
   });
 
   it('token.revoked for the host revocation API and client deletion, with their reasons', async () => {
@@ -274,7 +365,13 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     await revocation.revokeAllForClient(client.clientId);
     await server.app.get(ClientService).delete(client.clientId);
     expect(log.events).toEqual([
-      { type: 'token.revoked', subject: 'user-alice', clientId: client.clientId, reason: 'user_at_client', count: 1 },
+      {
+        type: 'token.revoked',
+        subject: 'user-alice',
+        clientId: client.clientId,
+        reason: 'user_at_client',
+        count: 1,
+      },
       { type: 'token.revoked', subject: 'user-bob', reason: 'user', count: expect.any(Number) },
       { type: 'token.revoked', clientId: client.clientId, reason: 'client', count: 0 },
       { type: 'token.revoked', clientId: client.clientId, reason: 'client_deleted', count: 0 },
@@ -288,7 +385,11 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     const stop = events.on('token.issued', (event) => issued.push(event));
     const client = await serviceClient();
     remember(await serviceToken(server, client));
-    await postForm(server, { grant_type: 'client_credentials' }, { authorization: basicAuth(client.clientId, 'nope') });
+    await postForm(
+      server,
+      { grant_type: 'client_credentials' },
+      { authorization: basicAuth(client.clientId, 'nope') },
+    );
     expect(issued.map((event) => event.type)).toEqual(['token.issued']);
     stop();
     remember(await serviceToken(server, client));
@@ -317,7 +418,9 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
       remember(call.body.access_token);
       expect(seen).toEqual([decodeJwt(call.body.access_token).jti]);
       expect((await revoke(server, client, { token: call.body.access_token })).status).toBe(200);
-      expect((await introspect(server, client, call.body.access_token)).body).toEqual({ active: false });
+      expect((await introspect(server, client, call.body.access_token)).body).toEqual({
+        active: false,
+      });
       // The app keeps answering and keeps publishing.
       remember(await serviceToken(server, client));
       expect(seen).toHaveLength(2);

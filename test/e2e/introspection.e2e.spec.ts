@@ -4,7 +4,13 @@
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { ClientService, KeyStore, OAuthToken, OAUTH_PATHS } from '../../src';
 import { TEST_DATABASE_KINDS } from '../support/databases';
-import { introspect, ProtectedAccountsController, protectedStatus, revoke, serviceToken } from '../support/lifecycle-helpers';
+import {
+  introspect,
+  ProtectedAccountsController,
+  protectedStatus,
+  revoke,
+  serviceToken,
+} from '../support/lifecycle-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicAuth,
@@ -25,7 +31,10 @@ const withGuard = { controllers: [ProtectedAccountsController] };
 
 /** RFC 7662 §2.2: nothing but `active: false`, never a hint why. */
 function expectInactive(call: TokenCall): void {
-  expect({ status: call.status, text: call.text }).toEqual({ status: 200, text: '{"active":false}' });
+  expect({ status: call.status, text: call.text }).toEqual({
+    status: 200,
+    text: '{"active":false}',
+  });
   expect(call.headers.get('cache-control')).toBe('no-store');
 }
 
@@ -36,7 +45,9 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
   let resourceServer: TestClient;
 
   beforeAll(async () => {
-    const options = { introspectionResourceServers: [RESOURCE_SERVER_ID, PUBLIC_RESOURCE_SERVER_ID] };
+    const options = {
+      introspectionResourceServers: [RESOURCE_SERVER_ID, PUBLIC_RESOURCE_SERVER_ID],
+    };
     [server, shortLived, opaque] = await Promise.all([
       startTestApp(kind, options, withGuard),
       startTestApp(kind, { accessTokenTtl: 1 }, withGuard),
@@ -44,7 +55,10 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
     ]);
     const { client, clientSecret } = await server.app
       .get(ClientService)
-      .register({ name: 'Accounts API', grantTypes: ['client_credentials'], scopes: ['accounts:read'] }, { clientId: RESOURCE_SERVER_ID });
+      .register(
+        { name: 'Accounts API', grantTypes: ['client_credentials'], scopes: ['accounts:read'] },
+        { clientId: RESOURCE_SERVER_ID },
+      );
     resourceServer = { clientId: client.clientId, clientSecret };
   });
   afterAll(() => Promise.all([server?.close(), shortLived?.close(), opaque?.close()]));
@@ -52,7 +66,9 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
   describe('active tokens', () => {
     it('describes a user JWT access token with every RFC 7662 member, matching the token', async () => {
       const client = await registerCodeClient(server);
-      const issued = await seedCodeAndExchange(server, client, { scopes: ['accounts:read', 'payments:write'] });
+      const issued = await seedCodeAndExchange(server, client, {
+        scopes: ['accounts:read', 'payments:write'],
+      });
       const claims = decodeJwt(issued.access_token);
 
       const call = await introspect(server, client, issued.access_token);
@@ -98,9 +114,17 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
 
     it('describes a refresh token with token_type refresh_token and the family lifetime', async () => {
       const client = await registerCodeClient(server);
-      const issued = await seedCodeAndExchange(server, client, { subject: 'user-bob', scopes: ['accounts:read'] });
+      const issued = await seedCodeAndExchange(server, client, {
+        subject: 'user-bob',
+        scopes: ['accounts:read'],
+      });
       for (const hint of [undefined, 'refresh_token', 'access_token']) {
-        const call = await introspect(server, client, issued.refresh_token, hint ? { token_type_hint: hint } : {});
+        const call = await introspect(
+          server,
+          client,
+          issued.refresh_token,
+          hint ? { token_type_hint: hint } : {},
+        );
         expect(call.body).toEqual({
           active: true,
           scope: 'accounts:read',
@@ -115,7 +139,9 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
           iss: server.url,
           jti: decodeJwt(issued.access_token).jti,
         });
-        expect(Math.abs(call.body.exp - (issued.refresh_token_issued_at + 30 * 24 * 3600))).toBeLessThanOrEqual(1);
+        expect(
+          Math.abs(call.body.exp - (issued.refresh_token_issued_at + 30 * 24 * 3600)),
+        ).toBeLessThanOrEqual(1);
       }
     });
 
@@ -164,13 +190,18 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       expect((await introspect(shortLived, client, issued.access_token)).body.active).toBe(true);
       await sleep(1500);
       expectInactive(await introspect(shortLived, client, issued.access_token));
-      expect((await introspect(shortLived, client, issued.refresh_token)).body).toMatchObject({ active: true, token_type: 'refresh_token' });
+      expect((await introspect(shortLived, client, issued.refresh_token)).body).toMatchObject({
+        active: true,
+        token_type: 'refresh_token',
+      });
     });
 
     it('answers {"active":false} for an expired refresh token', async () => {
       const client = await registerCodeClient(server);
       const issued = await seedCodeAndExchange(server, client);
-      await dataSourceOf(server).getRepository(OAuthToken).update({ clientId: client.clientId }, { refreshExpiresAt: Date.now() - 1000 });
+      await dataSourceOf(server)
+        .getRepository(OAuthToken)
+        .update({ clientId: client.clientId }, { refreshExpiresAt: Date.now() - 1000 });
       expectInactive(await introspect(server, client, issued.refresh_token));
     });
 
@@ -180,9 +211,19 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       const rotated = await refresh(server, client, issued.refresh_token);
       expect(rotated.status).toBe(200);
       expectInactive(await introspect(server, client, issued.refresh_token));
-      expectInactive(await introspect(server, client, issued.refresh_token, { token_type_hint: 'refresh_token' }));
-      expect((await introspect(server, client, rotated.body.refresh_token)).body).toMatchObject({ active: true, token_type: 'refresh_token' });
-      expect((await introspect(server, client, rotated.body.access_token)).body).toMatchObject({ active: true, token_type: 'Bearer' });
+      expectInactive(
+        await introspect(server, client, issued.refresh_token, {
+          token_type_hint: 'refresh_token',
+        }),
+      );
+      expect((await introspect(server, client, rotated.body.refresh_token)).body).toMatchObject({
+        active: true,
+        token_type: 'refresh_token',
+      });
+      expect((await introspect(server, client, rotated.body.access_token)).body).toMatchObject({
+        active: true,
+        token_type: 'Bearer',
+      });
     });
 
     it('answers {"active":false} for garbage', async () => {
@@ -190,7 +231,15 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       const token = await serviceToken(server, client);
       const [header, payload] = token.split('.');
       const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${payload}.`;
-      for (const garbage of ['garbage', 'a.b.c', `${header}.${payload}.`, `${header}.${payload}.AAAA`, none, 'x'.repeat(5000), token.slice(0, -3)]) {
+      for (const garbage of [
+        'garbage',
+        'a.b.c',
+        `${header}.${payload}.`,
+        `${header}.${payload}.AAAA`,
+        none,
+        'x'.repeat(5000),
+        token.slice(0, -3),
+      ]) {
         expectInactive(await introspect(server, client, garbage));
       }
     });
@@ -210,12 +259,14 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
 
     it('answers {"active":false} for an id_token (signed by us, but not an access token)', async () => {
       const client = await registerCodeClient(server);
-      const issued = await seedCodeAndExchange(server, client, { scopes: ['openid', 'accounts:read'] });
+      const issued = await seedCodeAndExchange(server, client, {
+        scopes: ['openid', 'accounts:read'],
+      });
       expect(issued.id_token).toEqual(expect.any(String));
       expectInactive(await introspect(server, client, issued.id_token));
     });
 
-    it("answers {\"active\":false} for another client's access and refresh tokens", async () => {
+    it('answers {"active":false} for another client\'s access and refresh tokens', async () => {
       const owner = await registerCodeClient(server);
       const other = await registerServiceClient(server);
       const issued = await seedCodeAndExchange(server, owner);
@@ -249,7 +300,10 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
         client_id: client.clientId,
         token_type: 'refresh_token',
       });
-      expect((await introspect(server, resourceServer, serviceAccess)).body).toMatchObject({ active: true, client_id: service.clientId });
+      expect((await introspect(server, resourceServer, serviceAccess)).body).toMatchObject({
+        active: true,
+        client_id: service.clientId,
+      });
 
       // ...but revoked ones are inactive for it too.
       expect((await revoke(server, client, { token: issued.refresh_token })).status).toBe(200);
@@ -257,15 +311,23 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
     });
 
     it('refuses a resource server that is a public client', async () => {
-      const { client } = await server.app
-        .get(ClientService)
-        .register(
-          { name: 'Public RS', grantTypes: ['authorization_code'], redirectUris: ['https://rs.example/cb'], tokenEndpointAuthMethod: 'none' },
-          { clientId: PUBLIC_RESOURCE_SERVER_ID },
-        );
+      const { client } = await server.app.get(ClientService).register(
+        {
+          name: 'Public RS',
+          grantTypes: ['authorization_code'],
+          redirectUris: ['https://rs.example/cb'],
+          tokenEndpointAuthMethod: 'none',
+        },
+        { clientId: PUBLIC_RESOURCE_SERVER_ID },
+      );
       const owner = await registerServiceClient(server);
       const token = await serviceToken(server, owner);
-      const call = await postForm(server, { token, client_id: client.clientId }, {}, OAUTH_PATHS.introspection);
+      const call = await postForm(
+        server,
+        { token, client_id: client.clientId },
+        {},
+        OAUTH_PATHS.introspection,
+      );
       expect(call.status).toBe(401);
       expect(call.body).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
     });
@@ -286,24 +348,46 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
       const anonymous = await postForm(server, { token }, {}, OAUTH_PATHS.introspection);
-      expect({ status: anonymous.status, error: anonymous.body.error }).toEqual({ status: 401, error: 'invalid_client' });
-      const wrong = await postForm(server, { token }, { authorization: basicAuth(client.clientId, 'wrong-secret') }, OAUTH_PATHS.introspection);
-      expect({ status: wrong.status, error: wrong.body.error }).toEqual({ status: 401, error: 'invalid_client' });
+      expect({ status: anonymous.status, error: anonymous.body.error }).toEqual({
+        status: 401,
+        error: 'invalid_client',
+      });
+      const wrong = await postForm(
+        server,
+        { token },
+        { authorization: basicAuth(client.clientId, 'wrong-secret') },
+        OAUTH_PATHS.introspection,
+      );
+      expect({ status: wrong.status, error: wrong.body.error }).toEqual({
+        status: 401,
+        error: 'invalid_client',
+      });
       expect(wrong.text).not.toContain('active');
     });
 
     it('answers 400 invalid_request without a token', async () => {
       const client = await registerServiceClient(server);
-      const call = await postForm(server, {}, { authorization: basicAuth(client.clientId, client.clientSecret!) }, OAUTH_PATHS.introspection);
-      expect({ status: call.status, error: call.body.error }).toEqual({ status: 400, error: 'invalid_request' });
+      const call = await postForm(
+        server,
+        {},
+        { authorization: basicAuth(client.clientId, client.clientSecret!) },
+        OAUTH_PATHS.introspection,
+      );
+      expect({ status: call.status, error: call.body.error }).toEqual({
+        status: 400,
+        error: 'invalid_request',
+      });
     });
 
     it('does not answer GET', async () => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
-      const response = await fetch(`${server.url}${OAUTH_PATHS.introspection}?${new URLSearchParams({ token })}`, {
-        headers: { authorization: basicAuth(client.clientId, client.clientSecret!) },
-      });
+      const response = await fetch(
+        `${server.url}${OAUTH_PATHS.introspection}?${new URLSearchParams({ token })}`,
+        {
+          headers: { authorization: basicAuth(client.clientId, client.clientSecret!) },
+        },
+      );
       const text = await response.text();
       expect(response.ok).toBe(false);
       expect(text).not.toContain('"active"');
@@ -314,7 +398,9 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
     it('is inactive once the row is revoked, although the signature is still valid', async () => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
-      await dataSourceOf(server).getRepository(OAuthToken).update({ id: decodeJwt(token).jti! }, { revokedAt: Date.now() });
+      await dataSourceOf(server)
+        .getRepository(OAuthToken)
+        .update({ id: decodeJwt(token).jti! }, { revokedAt: Date.now() });
       expectInactive(await introspect(server, client, token));
       expect(await protectedStatus(server, token)).toBe(401);
     });
@@ -322,9 +408,14 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
     it('reports the stored scope, not the one in the token', async () => {
       const client = await registerServiceClient(server, { scopes: ['accounts:read', 'profile'] });
       const token = await serviceToken(server, client, 'accounts:read profile');
-      await dataSourceOf(server).getRepository(OAuthToken).update({ id: decodeJwt(token).jti! }, { scopes: ['accounts:read'] });
+      await dataSourceOf(server)
+        .getRepository(OAuthToken)
+        .update({ id: decodeJwt(token).jti! }, { scopes: ['accounts:read'] });
       expect(decodeJwt(token).scope).toBe('accounts:read profile');
-      expect((await introspect(server, client, token)).body).toMatchObject({ active: true, scope: 'accounts:read' });
+      expect((await introspect(server, client, token)).body).toMatchObject({
+        active: true,
+        scope: 'accounts:read',
+      });
     });
 
     it('ignores other claims of a token re-signed with our own key: the row of its jti decides', async () => {
@@ -333,7 +424,12 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       const issued = await seedCodeAndExchange(server, owner, { scopes: ['accounts:read'] });
       const key = server.app.get(KeyStore).signingKey();
       const claims = decodeJwt(issued.access_token);
-      const tampered = await new SignJWT({ ...claims, scope: 'accounts:read payments:write profile', sub: 'user-bob', client_id: intruder.clientId })
+      const tampered = await new SignJWT({
+        ...claims,
+        scope: 'accounts:read payments:write profile',
+        sub: 'user-bob',
+        client_id: intruder.clientId,
+      })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .sign(key.privateKey);
 

@@ -82,17 +82,39 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       ]);
       const user = { clientId, subject: 'user-alice', grantType: 'authorization_code' };
       const tokens = {
-        liveAccessExpiredRefresh: await seedTokenRow(app, { ...user, expiresAt: now + HOUR, refreshExpiresAt: now - MINUTE }),
-        expiredAccessLiveRefresh: await seedTokenRow(app, { ...user, expiresAt: now - HOUR, refreshExpiresAt: now + DAY }),
+        liveAccessExpiredRefresh: await seedTokenRow(app, {
+          ...user,
+          expiresAt: now + HOUR,
+          refreshExpiresAt: now - MINUTE,
+        }),
+        expiredAccessLiveRefresh: await seedTokenRow(app, {
+          ...user,
+          expiresAt: now - HOUR,
+          refreshExpiresAt: now + DAY,
+        }),
         rotatedExpiredAccessLiveFamily: await seedTokenRow(app, {
           ...user,
           expiresAt: now - HOUR,
           refreshExpiresAt: now + DAY,
           refreshConsumedAt: now - HOUR,
         }),
-        revokedNotExpired: await seedTokenRow(app, { ...user, expiresAt: now - HOUR, refreshExpiresAt: now + DAY, revokedAt: now - MINUTE }),
-        bothExpired: await seedTokenRow(app, { ...user, expiresAt: now - 2 * HOUR, refreshExpiresAt: now - HOUR }),
-        bothExpiredAndRevoked: await seedTokenRow(app, { ...user, expiresAt: now - 2 * HOUR, refreshExpiresAt: now - HOUR, revokedAt: now - DAY }),
+        revokedNotExpired: await seedTokenRow(app, {
+          ...user,
+          expiresAt: now - HOUR,
+          refreshExpiresAt: now + DAY,
+          revokedAt: now - MINUTE,
+        }),
+        bothExpired: await seedTokenRow(app, {
+          ...user,
+          expiresAt: now - 2 * HOUR,
+          refreshExpiresAt: now - HOUR,
+        }),
+        bothExpiredAndRevoked: await seedTokenRow(app, {
+          ...user,
+          expiresAt: now - 2 * HOUR,
+          refreshExpiresAt: now - HOUR,
+          revokedAt: now - DAY,
+        }),
         serviceExpired: await seedTokenRow(app, { clientId, expiresAt: now - MINUTE }),
         serviceLive: await seedTokenRow(app, { clientId, expiresAt: now + MINUTE }),
       };
@@ -100,7 +122,9 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       const report = await app.app.get(CleanupService).run(now);
       expect(report).toEqual({ codes: 2, interactions: 1, clientAssertions: 1, tokens: 3 });
 
-      expect(await storedIds(app, OAuthAuthorizationCode)).toEqual([codes.live, codes.expiresExactlyNow].sort());
+      expect(await storedIds(app, OAuthAuthorizationCode)).toEqual(
+        [codes.live, codes.expiresExactlyNow].sort(),
+      );
       expect(await storedIds(app, OAuthInteraction)).toEqual([interactions.live]);
       expect(await storedIds(app, OAuthClientAssertion)).toEqual(['assertion-live']);
       expect(await storedIds(app, OAuthToken)).toEqual(
@@ -116,7 +140,12 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       );
 
       // Idempotent: a second run finds nothing more.
-      expect(await app.app.get(CleanupService).run(now)).toEqual({ codes: 0, interactions: 0, clientAssertions: 0, tokens: 0 });
+      expect(await app.app.get(CleanupService).run(now)).toEqual({
+        codes: 0,
+        interactions: 0,
+        clientAssertions: 0,
+        tokens: 0,
+      });
     });
 
     it('ages real tokens with run(now + X): access-only rows go first, user rows when their family expires', async () => {
@@ -135,25 +164,50 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
 
       const cleanup = app.app.get(CleanupService);
       // Nothing has expired yet.
-      expect(await cleanup.run()).toEqual({ codes: 0, interactions: 0, clientAssertions: 0, tokens: 0 });
+      expect(await cleanup.run()).toEqual({
+        codes: 0,
+        interactions: 0,
+        clientAssertions: 0,
+        tokens: 0,
+      });
 
       // Two hours on: the codes, the interaction and the client_credentials token (no refresh token) are gone;
       // the user's row stays for its refresh token, which still works.
-      expect(await cleanup.run(Date.now() + 2 * HOUR)).toEqual({ codes: 2, interactions: 1, clientAssertions: 0, tokens: 1 });
+      expect(await cleanup.run(Date.now() + 2 * HOUR)).toEqual({
+        codes: 2,
+        interactions: 1,
+        clientAssertions: 0,
+        tokens: 1,
+      });
       expect(await storedIds(app, OAuthToken)).toEqual([decodeJwt(issued.access_token).jti]);
       expect(await protectedStatus(app, serviceAccess)).toBe(401);
       const exchange = await postForm(
         app,
-        { grant_type: 'authorization_code', code: unused.code, code_verifier: unused.verifier, redirect_uri: REDIRECT_URI },
-        { authorization: `Basic ${Buffer.from(`${web.clientId}:${web.clientSecret}`).toString('base64')}` },
+        {
+          grant_type: 'authorization_code',
+          code: unused.code,
+          code_verifier: unused.verifier,
+          redirect_uri: REDIRECT_URI,
+        },
+        {
+          authorization: `Basic ${Buffer.from(`${web.clientId}:${web.clientSecret}`).toString('base64')}`,
+        },
       );
-      expect({ status: exchange.status, error: exchange.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+      expect({ status: exchange.status, error: exchange.body.error }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
       const rotated = await refresh(app, web, issued.refresh_token);
       expect(rotated.status).toBe(200);
 
       // 31 days on, the refresh family (30 days) has expired: both rows of it go.
       expect(await countRows(app, OAuthToken)).toBe(2);
-      expect(await cleanup.run(Date.now() + 31 * DAY)).toEqual({ codes: 0, interactions: 0, clientAssertions: 0, tokens: 2 });
+      expect(await cleanup.run(Date.now() + 31 * DAY)).toEqual({
+        codes: 0,
+        interactions: 0,
+        clientAssertions: 0,
+        tokens: 2,
+      });
       expect(await countRows(app, OAuthToken)).toBe(0);
     });
 
@@ -164,16 +218,24 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       const rotated = await refresh(app, web, issued.refresh_token);
       expect(rotated.status).toBe(200);
       // Every access token of the family has expired; the family has not.
-      await dataSourceOf(app).getRepository(OAuthToken).update({ clientId: web.clientId }, { expiresAt: Date.now() - MINUTE });
+      await dataSourceOf(app)
+        .getRepository(OAuthToken)
+        .update({ clientId: web.clientId }, { expiresAt: Date.now() - MINUTE });
 
       expect((await app.app.get(CleanupService).run()).tokens).toBe(0);
       expect(await countRows(app, OAuthToken)).toBe(2);
 
       // The rotated token is replayed: detected, and the whole family (the successor too) is revoked.
       const replay = await refresh(app, web, issued.refresh_token);
-      expect({ status: replay.status, error: replay.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+      expect({ status: replay.status, error: replay.body.error }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
       const successor = await refresh(app, web, rotated.body.refresh_token);
-      expect({ status: successor.status, error: successor.body.error }).toEqual({ status: 400, error: 'invalid_grant' });
+      expect({ status: successor.status, error: successor.body.error }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
     });
 
     it('deletes in batches: more than one batch of expired codes and tokens all go', async () => {
@@ -199,7 +261,8 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
         consumedAt: i % 2 ? now - 2 * MINUTE : null,
         createdAt: now - 2 * MINUTE,
       }));
-      for (let i = 0; i < codeRows.length; i += 100) await db.getRepository(OAuthAuthorizationCode).insert(codeRows.slice(i, i + 100));
+      for (let i = 0; i < codeRows.length; i += 100)
+        await db.getRepository(OAuthAuthorizationCode).insert(codeRows.slice(i, i + 100));
       const tokenRows = Array.from({ length: expiredTokens }, () => {
         const id = randomUUID();
         return {
@@ -223,14 +286,20 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
           authTime: null,
         };
       });
-      for (let i = 0; i < tokenRows.length; i += 100) await db.getRepository(OAuthToken).insert(tokenRows.slice(i, i + 100));
+      for (let i = 0; i < tokenRows.length; i += 100)
+        await db.getRepository(OAuthToken).insert(tokenRows.slice(i, i + 100));
       const liveCode = await seedCodeRow(app, 'bulk-client', now + MINUTE);
       const liveToken = await seedTokenRow(app, { clientId: 'bulk-client', expiresAt: now + HOUR });
       expect(await countRows(app, OAuthAuthorizationCode)).toBe(expiredCodes + 1);
       expect(await countRows(app, OAuthToken)).toBe(expiredTokens + 1);
 
       const report = await app.app.get(CleanupService).run(now);
-      expect(report).toEqual({ codes: expiredCodes, tokens: expiredTokens, interactions: 0, clientAssertions: 0 });
+      expect(report).toEqual({
+        codes: expiredCodes,
+        tokens: expiredTokens,
+        interactions: 0,
+        clientAssertions: 0,
+      });
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual([liveCode]);
       expect(await storedIds(app, OAuthToken)).toEqual([liveToken.id]);
     });
@@ -240,7 +309,11 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       const now = Date.now();
       const seeded = 1100;
       for (let i = 0; i < seeded; i += 100) {
-        await Promise.all(Array.from({ length: Math.min(100, seeded - i) }, () => seedCodeRow(app, 'twice-client', now - MINUTE)));
+        await Promise.all(
+          Array.from({ length: Math.min(100, seeded - i) }, () =>
+            seedCodeRow(app, 'twice-client', now - MINUTE),
+          ),
+        );
       }
       const live = await seedCodeRow(app, 'twice-client', now + MINUTE);
       const cleanup = app.app.get(CleanupService);
@@ -254,7 +327,11 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       const expired = await seedCodeRow(app, 'timer-client', Date.now() - MINUTE);
       const live = await seedCodeRow(app, 'timer-client', Date.now() + 10 * MINUTE);
       const deadline = Date.now() + 8000;
-      while ((await storedIds(app, OAuthAuthorizationCode)).includes(expired) && Date.now() < deadline) await sleep(200);
+      while (
+        (await storedIds(app, OAuthAuthorizationCode)).includes(expired) &&
+        Date.now() < deadline
+      )
+        await sleep(200);
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual([live]);
     });
 
@@ -280,11 +357,16 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
 
     /** Two code clients A and B (A also holds a client_credentials token), a service client S, two users. */
     async function world(app: TestApp) {
-      const A = await registerCodeClient(app, { grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] });
+      const A = await registerCodeClient(app, {
+        grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      });
       const B = await registerCodeClient(app);
       const S = await registerServiceClient(app);
       const userGrant = async (client: TestClient, subject: string): Promise<Grant> => {
-        const issued = await seedCodeAndExchange(app, client, { subject, scopes: ['accounts:read'] });
+        const issued = await seedCodeAndExchange(app, client, {
+          subject,
+          scopes: ['accounts:read'],
+        });
         return { client, subject, access: issued.access_token, refresh: issued.refresh_token };
       };
       const grants = {
@@ -335,21 +417,36 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       return names.sort();
     }
 
-    async function consentsHeld(app: TestApp, clients: Record<string, TestClient>): Promise<string[]> {
+    async function consentsHeld(
+      app: TestApp,
+      clients: Record<string, TestClient>,
+    ): Promise<string[]> {
       const held: string[] = [];
       for (const subject of ['user-alice', 'user-bob']) {
         for (const [name, client] of Object.entries(clients)) {
-          if (await app.app.get(ConsentService).covers(subject, client.clientId, ['accounts:read'])) held.push(`${subject}@${name}`);
+          if (await app.app.get(ConsentService).covers(subject, client.clientId, ['accounts:read']))
+            held.push(`${subject}@${name}`);
         }
       }
       return held.sort();
     }
 
-    async function exchangeStatus(app: TestApp, client: TestClient, seeded: SeededCode): Promise<number> {
+    async function exchangeStatus(
+      app: TestApp,
+      client: TestClient,
+      seeded: SeededCode,
+    ): Promise<number> {
       const call = await postForm(
         app,
-        { grant_type: 'authorization_code', code: seeded.code, code_verifier: seeded.verifier, redirect_uri: REDIRECT_URI },
-        { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
+        {
+          grant_type: 'authorization_code',
+          code: seeded.code,
+          code_verifier: seeded.verifier,
+          redirect_uri: REDIRECT_URI,
+        },
+        {
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+        },
       );
       return call.status;
     }
@@ -357,12 +454,29 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
     it('revokeUserAtClient revokes exactly what the user granted that client, and forgets that consent', async () => {
       const app = await start();
       const { A, B, grants, codes } = await world(app);
-      expect(await consentsHeld(app, { A, B })).toEqual(['user-alice@A', 'user-alice@B', 'user-bob@A', 'user-bob@B']);
+      expect(await consentsHeld(app, { A, B })).toEqual([
+        'user-alice@A',
+        'user-alice@B',
+        'user-bob@A',
+        'user-bob@B',
+      ]);
 
-      expect(await app.app.get(TokenRevocationService).revokeUserAtClient('user-alice', A.clientId)).toBe(2);
+      expect(
+        await app.app.get(TokenRevocationService).revokeUserAtClient('user-alice', A.clientId),
+      ).toBe(2);
 
-      expect(await survivors(app, grants)).toEqual(['aliceAtB', 'bobAtA', 'bobAtB', 'ownOfA', 'ownOfS']);
-      expect(await consentsHeld(app, { A, B })).toEqual(['user-alice@B', 'user-bob@A', 'user-bob@B']);
+      expect(await survivors(app, grants)).toEqual([
+        'aliceAtB',
+        'bobAtA',
+        'bobAtB',
+        'ownOfA',
+        'ownOfS',
+      ]);
+      expect(await consentsHeld(app, { A, B })).toEqual([
+        'user-alice@B',
+        'user-bob@A',
+        'user-bob@B',
+      ]);
       // The code alice had not yet exchanged at A is gone; the others still work.
       expect(await exchangeStatus(app, A, codes.aliceAtA)).toBe(400);
       expect(await exchangeStatus(app, A, codes.bobAtA)).toBe(200);
@@ -421,17 +535,21 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       for (const grant of [grants.aliceAtA, grants.aliceAtA2, grants.bobAtA, grants.ownOfA]) {
         expect(await protectedStatus(app, grant.access)).toBe(401);
       }
-      const rows = await dataSourceOf(app).getRepository(OAuthToken).findBy({ clientId: A.clientId });
+      const rows = await dataSourceOf(app)
+        .getRepository(OAuthToken)
+        .findBy({ clientId: A.clientId });
       expect(rows).toHaveLength(4);
       expect(rows.every((row) => row.revokedAt !== null)).toBe(true);
       // The deleted client cannot even try to refresh.
       expect((await refresh(app, A, grants.aliceAtA.refresh!)).body.error).toBe('invalid_client');
 
-      expect(await survivors(app, { aliceAtB: grants.aliceAtB, bobAtB: grants.bobAtB, ownOfS: grants.ownOfS })).toEqual([
-        'aliceAtB',
-        'bobAtB',
-        'ownOfS',
-      ]);
+      expect(
+        await survivors(app, {
+          aliceAtB: grants.aliceAtB,
+          bobAtB: grants.bobAtB,
+          ownOfS: grants.ownOfS,
+        }),
+      ).toEqual(['aliceAtB', 'bobAtB', 'ownOfS']);
       expect(await consentsHeld(app, { A, B })).toEqual(['user-alice@B', 'user-bob@B']);
     });
   });

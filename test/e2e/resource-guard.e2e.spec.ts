@@ -815,19 +815,16 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
       );
     });
 
-    it(
-      'leaves the authorization server endpoints to their own authentication',
-      async () => {
-        expect((await fetch(`${server.url}/.well-known/oauth-authorization-server`)).status).toBe(
-          200,
-        );
-        expect((await fetch(`${server.url}/oauth/jwks`)).status).toBe(200);
-        const client = await registerServiceClient(server);
-        expect((await clientCredentials(server, client, { scope: 'accounts:read' })).status).toBe(
-          200,
-        );
-      },
-    );
+    it('leaves the authorization server endpoints to their own authentication', async () => {
+      expect((await fetch(`${server.url}/.well-known/oauth-authorization-server`)).status).toBe(
+        200,
+      );
+      expect((await fetch(`${server.url}/oauth/jwks`)).status).toBe(200);
+      const client = await registerServiceClient(server);
+      expect((await clientCredentials(server, client, { scope: 'accounts:read' })).status).toBe(
+        200,
+      );
+    });
   });
 
   describe("accessTokenFormat: 'opaque'", () => {

@@ -50,15 +50,29 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
     expect(await protectedStatus(app, accessToken)).toBe(200);
   }
 
-  async function expectRefreshes(app: TestApp, owner: TestClient, refreshToken: string): Promise<any> {
+  async function expectRefreshes(
+    app: TestApp,
+    owner: TestClient,
+    refreshToken: string,
+  ): Promise<any> {
     const call = await refresh(app, owner, refreshToken);
-    expect({ status: call.status, error: call.body?.error }).toEqual({ status: 200, error: undefined });
+    expect({ status: call.status, error: call.body?.error }).toEqual({
+      status: 200,
+      error: undefined,
+    });
     return call.body;
   }
 
-  async function expectRefreshRefused(app: TestApp, owner: TestClient, refreshToken: string): Promise<void> {
+  async function expectRefreshRefused(
+    app: TestApp,
+    owner: TestClient,
+    refreshToken: string,
+  ): Promise<void> {
     const call = await refresh(app, owner, refreshToken);
-    expect({ status: call.status, error: call.body?.error }).toEqual({ status: 400, error: 'invalid_grant' });
+    expect({ status: call.status, error: call.body?.error }).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+    });
   }
 
   describe('client authentication', () => {
@@ -74,7 +88,12 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
     it('refuses a wrong secret with 401 invalid_client and revokes nothing', async () => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
-      const call = await postForm(server, { token }, { authorization: basicAuth(client.clientId, 'not-the-secret') }, OAUTH_PATHS.revocation);
+      const call = await postForm(
+        server,
+        { token },
+        { authorization: basicAuth(client.clientId, 'not-the-secret') },
+        OAUTH_PATHS.revocation,
+      );
       expect(call.status).toBe(401);
       expect(call.body.error).toBe('invalid_client');
       expect(call.headers.get('www-authenticate')).toMatch(/^Basic /);
@@ -84,16 +103,32 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
     it('refuses an unknown client_id without a secret with 401 invalid_client', async () => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
-      const call = await postForm(server, { token, client_id: 'no-such-client' }, {}, OAUTH_PATHS.revocation);
-      expect({ status: call.status, error: call.body.error }).toEqual({ status: 401, error: 'invalid_client' });
+      const call = await postForm(
+        server,
+        { token, client_id: 'no-such-client' },
+        {},
+        OAUTH_PATHS.revocation,
+      );
+      expect({ status: call.status, error: call.body.error }).toEqual({
+        status: 401,
+        error: 'invalid_client',
+      });
       await expectAlive(server, client, token);
     });
 
     it('refuses a confidential client that only sends its client_id (no secret)', async () => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
-      const call = await postForm(server, { token, client_id: client.clientId }, {}, OAUTH_PATHS.revocation);
-      expect({ status: call.status, error: call.body.error }).toEqual({ status: 401, error: 'invalid_client' });
+      const call = await postForm(
+        server,
+        { token, client_id: client.clientId },
+        {},
+        OAUTH_PATHS.revocation,
+      );
+      expect({ status: call.status, error: call.body.error }).toEqual({
+        status: 401,
+        error: 'invalid_client',
+      });
       await expectAlive(server, client, token);
     });
   });
@@ -116,14 +151,18 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
     it('revokes an access token with token_type_hint=access_token', async () => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
-      expect((await revoke(server, client, { token, token_type_hint: 'access_token' })).status).toBe(200);
+      expect(
+        (await revoke(server, client, { token, token_type_hint: 'access_token' })).status,
+      ).toBe(200);
       await expectDead(server, client, token);
     });
 
     it('revokes an access token despite a wrong hint (refresh_token)', async () => {
       const client = await registerServiceClient(server);
       const token = await serviceToken(server, client);
-      expect((await revoke(server, client, { token, token_type_hint: 'refresh_token' })).status).toBe(200);
+      expect(
+        (await revoke(server, client, { token, token_type_hint: 'refresh_token' })).status,
+      ).toBe(200);
       await expectDead(server, client, token);
     });
 
@@ -147,7 +186,7 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
   });
 
   describe('refresh tokens', () => {
-    it("revokes the refresh token and every access token of its family; the refresh token no longer refreshes", async () => {
+    it('revokes the refresh token and every access token of its family; the refresh token no longer refreshes', async () => {
       const client = await registerCodeClient(server);
       const issued = await seedCodeAndExchange(server, client);
       const rotated = await expectRefreshes(server, client, issued.refresh_token);
@@ -155,7 +194,10 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
       await expectAlive(server, client, issued.access_token);
       await expectAlive(server, client, rotated.access_token);
 
-      const call = await revoke(server, client, { token: rotated.refresh_token, token_type_hint: 'refresh_token' });
+      const call = await revoke(server, client, {
+        token: rotated.refresh_token,
+        token_type_hint: 'refresh_token',
+      });
       expect(call.status).toBe(200);
 
       expect(await isActive(server, client, rotated.refresh_token)).toBe(false);
@@ -178,7 +220,14 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
     it('revokes a refresh token despite a wrong hint (access_token)', async () => {
       const client = await registerCodeClient(server);
       const issued = await seedCodeAndExchange(server, client);
-      expect((await revoke(server, client, { token: issued.refresh_token, token_type_hint: 'access_token' })).status).toBe(200);
+      expect(
+        (
+          await revoke(server, client, {
+            token: issued.refresh_token,
+            token_type_hint: 'access_token',
+          })
+        ).status,
+      ).toBe(200);
       await expectDead(server, client, issued.access_token);
       await expectRefreshRefused(server, client, issued.refresh_token);
     });
@@ -188,7 +237,12 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
     it('answers 200 for an unknown token and revokes nothing', async () => {
       const client = await registerCodeClient(server);
       const issued = await seedCodeAndExchange(server, client);
-      for (const token of ['not-a-token', 'a.b.c', `${issued.refresh_token}x`, issued.access_token.slice(0, -2)]) {
+      for (const token of [
+        'not-a-token',
+        'a.b.c',
+        `${issued.refresh_token}x`,
+        issued.access_token.slice(0, -2),
+      ]) {
         const call = await revoke(server, client, { token });
         expect({ token, status: call.status }).toEqual({ token, status: 200 });
       }
@@ -227,7 +281,9 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
 
       const call = await revoke(shortLived, client, { token: issued.access_token });
       expect(call.status).toBe(200);
-      const rows = await dataSourceOf(shortLived).getRepository(OAuthToken).findBy({ clientId: client.clientId });
+      const rows = await dataSourceOf(shortLived)
+        .getRepository(OAuthToken)
+        .findBy({ clientId: client.clientId });
       expect(rows.map((row) => row.revokedAt)).toEqual([null]);
       await expectRefreshes(shortLived, client, issued.refresh_token);
     });
@@ -236,9 +292,19 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
       const client = await registerCodeClient(server);
       const issued = await seedCodeAndExchange(server, client);
       const repository = dataSourceOf(server).getRepository(OAuthToken);
-      await repository.update({ clientId: client.clientId }, { refreshExpiresAt: Date.now() - 1000 });
+      await repository.update(
+        { clientId: client.clientId },
+        { refreshExpiresAt: Date.now() - 1000 },
+      );
 
-      expect((await revoke(server, client, { token: issued.refresh_token, token_type_hint: 'refresh_token' })).status).toBe(200);
+      expect(
+        (
+          await revoke(server, client, {
+            token: issued.refresh_token,
+            token_type_hint: 'refresh_token',
+          })
+        ).status,
+      ).toBe(200);
       const rows = await repository.findBy({ clientId: client.clientId });
       expect(rows.map((row) => row.revokedAt)).toEqual([null]);
       // The (still live) access token of that row keeps working.
@@ -277,7 +343,10 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
       const token = await serviceToken(server, client);
       const json = await fetch(`${server.url}${OAUTH_PATHS.revocation}`, {
         method: 'POST',
-        headers: { authorization: basicAuth(client.clientId, client.clientSecret!), 'content-type': 'application/json' },
+        headers: {
+          authorization: basicAuth(client.clientId, client.clientSecret!),
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ token }),
       });
       expect(json.status).toBe(400);
@@ -364,7 +433,10 @@ describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
     const token = await serviceToken(server, client);
     const response = await fetch(metadata.revocation_endpoint, {
       method: 'POST',
-      headers: { authorization: basicAuth(client.clientId, client.clientSecret!), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: basicAuth(client.clientId, client.clientSecret!),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ token }).toString(),
     });
     expect(response.status).toBe(200);

@@ -68,12 +68,20 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
     });
 
     it('refuses a wrong secret with 401 invalid_client and a Basic challenge', async () => {
-      const call = await postForm(server, { grant_type: 'client_credentials' }, { authorization: basicAuth(client.clientId, 'wrong-secret') });
+      const call = await postForm(
+        server,
+        { grant_type: 'client_credentials' },
+        { authorization: basicAuth(client.clientId, 'wrong-secret') },
+      );
       expectInvalidClient(call, true);
     });
 
     it('refuses an unknown client with 401 invalid_client', async () => {
-      const call = await postForm(server, { grant_type: 'client_credentials' }, { authorization: basicAuth(randomUUID(), client.clientSecret!) });
+      const call = await postForm(
+        server,
+        { grant_type: 'client_credentials' },
+        { authorization: basicAuth(randomUUID(), client.clientSecret!) },
+      );
       expectInvalidClient(call, true);
     });
 
@@ -83,27 +91,45 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
       ['bad percent-encoding', `Basic ${Buffer.from('%zz:%zz').toString('base64')}`],
       ['empty credentials', 'Basic '],
     ])('refuses a malformed Basic header (%s) with 401', async (_name, header) => {
-      const call = await postForm(server, { grant_type: 'client_credentials' }, { authorization: header });
+      const call = await postForm(
+        server,
+        { grant_type: 'client_credentials' },
+        { authorization: header },
+      );
       expectInvalidClient(call, true);
     });
 
     it('refuses the secret sent in the body by a client registered for Basic', async () => {
-      const call = await postForm(server, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret });
+      const call = await postForm(server, {
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+      });
       expectInvalidClient(call, false);
     });
 
     it('refuses two methods at once with 400 invalid_request', async () => {
       const call = await postForm(
         server,
-        { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret },
+        {
+          grant_type: 'client_credentials',
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+        },
         basicHeaders(client),
       );
       expect(call.status).toBe(400);
-      expect(call.body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+      expect(call.body).toEqual({
+        error: 'invalid_request',
+        error_description: expect.any(String),
+      });
     });
 
     it('refuses a confidential client that sends only its client_id with 401', async () => {
-      const call = await postForm(server, { grant_type: 'client_credentials', client_id: client.clientId });
+      const call = await postForm(server, {
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+      });
       expectInvalidClient(call, false);
     });
 
@@ -116,20 +142,35 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
   describe('client_secret_post', () => {
     let client: TestClient;
     beforeAll(async () => {
-      client = await registerServiceClient(server, { tokenEndpointAuthMethod: 'client_secret_post' });
+      client = await registerServiceClient(server, {
+        tokenEndpointAuthMethod: 'client_secret_post',
+      });
     });
 
     it('accepts client_id and client_secret in the body', async () => {
-      expectTokens(await postForm(server, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret }));
+      expectTokens(
+        await postForm(server, {
+          grant_type: 'client_credentials',
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+        }),
+      );
     });
 
     it('refuses a wrong secret with 401 and no Basic challenge', async () => {
-      const call = await postForm(server, { grant_type: 'client_credentials', client_id: client.clientId, client_secret: 'wrong' });
+      const call = await postForm(server, {
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_secret: 'wrong',
+      });
       expectInvalidClient(call, false);
     });
 
     it('refuses a client_secret without client_id with 401', async () => {
-      const call = await postForm(server, { grant_type: 'client_credentials', client_secret: client.clientSecret });
+      const call = await postForm(server, {
+        grant_type: 'client_credentials',
+        client_secret: client.clientSecret,
+      });
       expectInvalidClient(call, false);
     });
 
@@ -142,7 +183,10 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
   describe('none (public clients)', () => {
     let publicClient: TestClient;
     beforeAll(async () => {
-      publicClient = await registerCodeClient(server, { tokenEndpointAuthMethod: 'none', scopes: ['accounts:read'] });
+      publicClient = await registerCodeClient(server, {
+        tokenEndpointAuthMethod: 'none',
+        scopes: ['accounts:read'],
+      });
     });
 
     it('has no secret', () => {
@@ -158,13 +202,21 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
     });
 
     it('cannot use client_credentials', async () => {
-      const call = await postForm(server, { grant_type: 'client_credentials', client_id: publicClient.clientId });
+      const call = await postForm(server, {
+        grant_type: 'client_credentials',
+        client_id: publicClient.clientId,
+      });
       expect(call.status).toBe(400);
-      expect(call.body).toEqual({ error: 'unauthorized_client', error_description: expect.any(String) });
+      expect(call.body).toEqual({
+        error: 'unauthorized_client',
+        error_description: expect.any(String),
+      });
     });
 
     it('refuses an unknown client_id with 401', async () => {
-      const { code, verifier } = await seedCode(server, publicClient, { scopes: ['accounts:read'] });
+      const { code, verifier } = await seedCode(server, publicClient, {
+        scopes: ['accounts:read'],
+      });
       const call = await postForm(server, {
         grant_type: 'authorization_code',
         code,
@@ -191,7 +243,10 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
 
     beforeAll(async () => {
       key = await keyPair(alg);
-      client = await registerServiceClient(server, { tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [key.publicJwk] } });
+      client = await registerServiceClient(server, {
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [key.publicJwk] },
+      });
     });
 
     function assertion(
@@ -211,7 +266,12 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
     }
 
     function withAssertion(jwt: string, extra: Record<string, string> = {}): Promise<TokenCall> {
-      return postForm(server, { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: jwt, ...extra });
+      return postForm(server, {
+        grant_type: 'client_credentials',
+        client_assertion_type: JWT_BEARER,
+        client_assertion: jwt,
+        ...extra,
+      });
     }
 
     it('accepts a fresh assertion for the token endpoint', async () => {
@@ -230,15 +290,24 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
     });
 
     it('refuses an assertion for another audience', async () => {
-      expectInvalidClient(await withAssertion(await assertion({ aud: 'https://other.example/token' })), false);
+      expectInvalidClient(
+        await withAssertion(await assertion({ aud: 'https://other.example/token' })),
+        false,
+      );
     });
 
     it('refuses an expired assertion', async () => {
-      expectInvalidClient(await withAssertion(await assertion({ exp: Math.floor(Date.now() / 1000) - 120 })), false);
+      expectInvalidClient(
+        await withAssertion(await assertion({ exp: Math.floor(Date.now() / 1000) - 120 })),
+        false,
+      );
     });
 
     it('refuses an assertion valid for more than an hour', async () => {
-      expectInvalidClient(await withAssertion(await assertion({ exp: Math.floor(Date.now() / 1000) + 7200 })), false);
+      expectInvalidClient(
+        await withAssertion(await assertion({ exp: Math.floor(Date.now() / 1000) + 7200 })),
+        false,
+      );
     });
 
     it('refuses an assertion signed by another key (same kid)', async () => {
@@ -291,7 +360,11 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
 
     it('refuses the secret ClientService returned when the client registered private_key_jwt', async () => {
       // The client has no business holding a secret; if one was handed out it must not work.
-      const call = await postForm(server, { grant_type: 'client_credentials' }, { authorization: basicAuth(client.clientId, client.clientSecret ?? 'x') });
+      const call = await postForm(
+        server,
+        { grant_type: 'client_credentials' },
+        { authorization: basicAuth(client.clientId, client.clientSecret ?? 'x') },
+      );
       expectInvalidClient(call, true);
     });
 
@@ -319,7 +392,11 @@ describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', 
         .setJti(randomUUID())
         .setExpirationTime(now + 60)
         .sign(key.privateKey);
-      const call = await postForm(server, { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER, client_assertion: jwt });
+      const call = await postForm(server, {
+        grant_type: 'client_credentials',
+        client_assertion_type: JWT_BEARER,
+        client_assertion: jwt,
+      });
       expectInvalidClient(call, false);
       // ...while its registered method still works.
       expectTokens(await clientCredentials(server, client));

@@ -32,7 +32,9 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
   let client: TestClient;
   beforeAll(async () => {
     server = await startTestApp(kind);
-    client = await registerServiceClient(server, { scopes: ['accounts:read', 'payments:write', 'profile'] });
+    client = await registerServiceClient(server, {
+      scopes: ['accounts:read', 'payments:write', 'profile'],
+    });
   });
   afterAll(() => server.close());
 
@@ -63,7 +65,11 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
     const call = await clientCredentials(server, client, { scope: 'accounts:read' });
     expect(call.status).toBe(200);
     const token = call.body.access_token;
-    expect(decodeProtectedHeader(token)).toMatchObject({ typ: 'at+jwt', alg: 'RS256', kid: expect.any(String) });
+    expect(decodeProtectedHeader(token)).toMatchObject({
+      typ: 'at+jwt',
+      alg: 'RS256',
+      kid: expect.any(String),
+    });
     const { payload } = await jwtVerify(token, createLocalJWKSet(await serverJwks(server)), {
       issuer: server.url,
       audience: server.url,
@@ -86,11 +92,24 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
   it('gives each token its own jti, stored in oauth_tokens without a refresh token', async () => {
     const a = await clientCredentials(server, client, { scope: 'accounts:read' });
     const b = await clientCredentials(server, client, { scope: 'accounts:read' });
-    const jtiA = (await jwtVerify(a.body.access_token, createLocalJWKSet(await serverJwks(server)))).payload.jti;
-    const jtiB = (await jwtVerify(b.body.access_token, createLocalJWKSet(await serverJwks(server)))).payload.jti;
+    const jtiA = (await jwtVerify(a.body.access_token, createLocalJWKSet(await serverJwks(server))))
+      .payload.jti;
+    const jtiB = (await jwtVerify(b.body.access_token, createLocalJWKSet(await serverJwks(server))))
+      .payload.jti;
     expect(jtiA).not.toBe(jtiB);
-    const rows = await queryRows(server, 'SELECT client_id, subject, grant_type, refresh_token_hash FROM oauth_tokens WHERE id = ?', [jtiA]);
-    expect(rows).toEqual([{ client_id: client.clientId, subject: null, grant_type: 'client_credentials', refresh_token_hash: null }]);
+    const rows = await queryRows(
+      server,
+      'SELECT client_id, subject, grant_type, refresh_token_hash FROM oauth_tokens WHERE id = ?',
+      [jtiA],
+    );
+    expect(rows).toEqual([
+      {
+        client_id: client.clientId,
+        subject: null,
+        grant_type: 'client_credentials',
+        refresh_token_hash: null,
+      },
+    ]);
   });
 
   it('grants every allowed scope except user-only ones when scope is omitted', async () => {
@@ -106,16 +125,28 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
   });
 
   it('refuses a scope the client is not registered for', async () => {
-    expectError(await clientCredentials(server, client, { scope: 'accounts:read email' }), 'invalid_scope');
+    expectError(
+      await clientCredentials(server, client, { scope: 'accounts:read email' }),
+      'invalid_scope',
+    );
   });
 
   it('refuses an unknown scope', async () => {
-    expectError(await clientCredentials(server, client, { scope: 'accounts:read admin:everything' }), 'invalid_scope');
+    expectError(
+      await clientCredentials(server, client, { scope: 'accounts:read admin:everything' }),
+      'invalid_scope',
+    );
   });
 
   it('refuses a user-only scope the client is registered for', async () => {
-    expectError(await clientCredentials(server, client, { scope: 'payments:write' }), 'invalid_scope');
-    expectError(await clientCredentials(server, client, { scope: 'accounts:read payments:write' }), 'invalid_scope');
+    expectError(
+      await clientCredentials(server, client, { scope: 'payments:write' }),
+      'invalid_scope',
+    );
+    expectError(
+      await clientCredentials(server, client, { scope: 'accounts:read payments:write' }),
+      'invalid_scope',
+    );
   });
 
   it('refuses a scope parameter of only spaces', async () => {
@@ -131,7 +162,9 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
     // Registration should refuse these names; if it lets them through, the grant must not issue them.
     let odd: TestClient;
     try {
-      odd = await registerServiceClient(server, { scopes: ['accounts:read', 'toString', 'constructor', '__proto__'] });
+      odd = await registerServiceClient(server, {
+        scopes: ['accounts:read', 'toString', 'constructor', '__proto__'],
+      });
     } catch {
       return;
     }
@@ -145,7 +178,10 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
 
   it('refuses a client not registered for client_credentials with unauthorized_client', async () => {
     const codeClient = await registerCodeClient(server);
-    expectError(await clientCredentials(server, codeClient, { scope: 'accounts:read' }), 'unauthorized_client');
+    expectError(
+      await clientCredentials(server, codeClient, { scope: 'accounts:read' }),
+      'unauthorized_client',
+    );
   });
 });
 
@@ -156,7 +192,10 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)'
   const seen: unknown[] = [];
   beforeAll(async () => {
     server = await startTestApp(kind, {
-      scopes: { ...TEST_SCOPES, 'accounts:read': { description: 'x', requiredTokenParameters: ['consent_id'] } },
+      scopes: {
+        ...TEST_SCOPES,
+        'accounts:read': { description: 'x', requiredTokenParameters: ['consent_id'] },
+      },
       validateTokenRequest: (check) => {
         seen.push(check);
         if (check.clientId === blocked?.clientId) {
@@ -170,7 +209,10 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)'
   afterAll(() => server.close());
 
   it('refuses a scope without its required parameter with invalid_request', async () => {
-    expectError(await clientCredentials(server, client, { scope: 'accounts:read' }), 'invalid_request');
+    expectError(
+      await clientCredentials(server, client, { scope: 'accounts:read' }),
+      'invalid_request',
+    );
   });
 
   it('applies the rule to the default scopes too', async () => {
@@ -179,7 +221,10 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)'
 
   it('issues the token when the parameter is present, and shows it to the hook', async () => {
     seen.length = 0;
-    const call = await clientCredentials(server, client, { scope: 'accounts:read', consent_id: 'consent-123' });
+    const call = await clientCredentials(server, client, {
+      scope: 'accounts:read',
+      consent_id: 'consent-123',
+    });
     expect(call.status).toBe(200);
     expect(call.body.scope).toBe('accounts:read');
     expect(seen).toEqual([
@@ -188,7 +233,10 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)'
         clientId: client.clientId,
         subject: null,
         scopes: ['accounts:read'],
-        params: expect.objectContaining({ consent_id: 'consent-123', grant_type: 'client_credentials' }),
+        params: expect.objectContaining({
+          consent_id: 'consent-123',
+          grant_type: 'client_credentials',
+        }),
       },
     ]);
   });
@@ -199,7 +247,10 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)'
 
   it("answers with the hook's OAuthException", async () => {
     const call = await clientCredentials(server, blocked, { scope: 'profile' });
-    expect(call.body).toEqual({ error: 'unauthorized_client', error_description: 'This client is suspended.' });
+    expect(call.body).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'This client is suspended.',
+    });
     expect(call.status).toBe(400);
     expect(call.headers.get('cache-control')).toBe('no-store');
   });
@@ -228,7 +279,9 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with opaque access tokens
     expect(token.split('.')).toHaveLength(1);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
 
-    const rows = await queryRows(server, 'SELECT * FROM oauth_tokens WHERE access_token_hash = ?', [sha256(token)]);
+    const rows = await queryRows(server, 'SELECT * FROM oauth_tokens WHERE access_token_hash = ?', [
+      sha256(token),
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0].client_id).toBe(client.clientId);
     const everything = JSON.stringify(await queryRows(server, 'SELECT * FROM oauth_tokens'));

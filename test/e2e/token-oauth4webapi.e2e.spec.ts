@@ -7,7 +7,13 @@ import * as oauth from 'oauth4webapi';
 import { OAUTH_PATHS } from '../../src';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
-import { REDIRECT_URI, registerCodeClient, registerServiceClient, seedCode, TestClient } from '../support/token-helpers';
+import {
+  REDIRECT_URI,
+  registerCodeClient,
+  registerServiceClient,
+  seedCode,
+  TestClient,
+} from '../support/token-helpers';
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 
@@ -17,7 +23,10 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
   beforeAll(async () => {
     server = await startTestApp(kind);
     const issuer = new URL(server.url);
-    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...INSECURE, algorithm: 'oauth2' }));
+    as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { ...INSECURE, algorithm: 'oauth2' }),
+    );
   });
   afterAll(() => server.close());
 
@@ -25,7 +34,10 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
     expect(as.issuer).toBe(server.url);
     expect(as.token_endpoint).toBe(`${server.url}${OAUTH_PATHS.token}`);
     const issuer = new URL(server.url);
-    const oidc = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...INSECURE, algorithm: 'oidc' }));
+    const oidc = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { ...INSECURE, algorithm: 'oidc' }),
+    );
     expect(oidc.token_endpoint).toBe(as.token_endpoint);
   });
 
@@ -46,18 +58,38 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
         INSECURE,
       );
       const result = await oauth.processClientCredentialsResponse(as, client, response);
-      expect(result).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'accounts:read', status: 'approved' });
+      expect(result).toMatchObject({
+        token_type: 'bearer',
+        expires_in: 3600,
+        scope: 'accounts:read',
+        status: 'approved',
+      });
       expect(result.refresh_token).toBeUndefined();
 
-      const request = new Request(`${server.url}/api`, { headers: { authorization: `Bearer ${result.access_token}` } });
+      const request = new Request(`${server.url}/api`, {
+        headers: { authorization: `Bearer ${result.access_token}` },
+      });
       const claims = await oauth.validateJwtAccessToken(as, request, server.url, INSECURE);
-      expect(claims).toMatchObject({ iss: server.url, sub: service.clientId, client_id: service.clientId, scope: 'accounts:read' });
+      expect(claims).toMatchObject({
+        iss: server.url,
+        sub: service.clientId,
+        client_id: service.clientId,
+        scope: 'accounts:read',
+      });
     });
 
     it('with client_secret_post', async () => {
-      const post = await registerServiceClient(server, { tokenEndpointAuthMethod: 'client_secret_post' });
+      const post = await registerServiceClient(server, {
+        tokenEndpointAuthMethod: 'client_secret_post',
+      });
       const postClient: oauth.Client = { client_id: post.clientId };
-      const response = await oauth.clientCredentialsGrantRequest(as, postClient, oauth.ClientSecretPost(post.clientSecret!), {}, INSECURE);
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        postClient,
+        oauth.ClientSecretPost(post.clientSecret!),
+        {},
+        INSECURE,
+      );
       const result = await oauth.processClientCredentialsResponse(as, postClient, response);
       expect(result.scope).toBe('accounts:read');
     });
@@ -82,8 +114,16 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
     });
 
     it('gets our errors as OAuth errors (ResponseBodyError with a Basic challenge on a wrong secret)', async () => {
-      const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic('wrong'), {}, INSECURE);
-      const error = await oauth.processClientCredentialsResponse(as, client, response).catch((e: unknown) => e);
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretBasic('wrong'),
+        {},
+        INSECURE,
+      );
+      const error = await oauth
+        .processClientCredentialsResponse(as, client, response)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(oauth.WWWAuthenticateChallengeError);
       expect((error as oauth.WWWAuthenticateChallengeError).response.status).toBe(401);
 
@@ -94,7 +134,9 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
         { scope: 'payments:write' },
         INSECURE,
       );
-      const scopeError = await oauth.processClientCredentialsResponse(as, client, scopeResponse).catch((e: unknown) => e);
+      const scopeError = await oauth
+        .processClientCredentialsResponse(as, client, scopeResponse)
+        .catch((e: unknown) => e);
       expect(scopeError).toBeInstanceOf(oauth.ResponseBodyError);
       expect((scopeError as oauth.ResponseBodyError).error).toBe('invalid_scope');
     });
@@ -110,7 +152,9 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
 
     async function exchange(scopes: string[], nonce: string | null) {
       const { code, verifier } = await seedCode(server, web, { scopes, nonce });
-      const callback = new URL(`${REDIRECT_URI}?code=${encodeURIComponent(code)}&iss=${encodeURIComponent(server.url)}`);
+      const callback = new URL(
+        `${REDIRECT_URI}?code=${encodeURIComponent(code)}&iss=${encodeURIComponent(server.url)}`,
+      );
       const params = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
       const response = await oauth.authorizationCodeGrantRequest(
         as,
@@ -125,20 +169,35 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
     }
 
     it('exchanges the code with PKCE and accepts the id_token', async () => {
-      const { response } = await exchange(['openid', 'offline_access', 'accounts:read'], 'nonce-123');
+      const { response } = await exchange(
+        ['openid', 'offline_access', 'accounts:read'],
+        'nonce-123',
+      );
       const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
         expectedNonce: 'nonce-123',
         requireIdToken: true,
         maxAge: 300,
       });
-      expect(result).toMatchObject({ token_type: 'bearer', scope: 'openid offline_access accounts:read', refresh_count: 0 });
+      expect(result).toMatchObject({
+        token_type: 'bearer',
+        scope: 'openid offline_access accounts:read',
+        refresh_count: 0,
+      });
       expect(result.refresh_token).toEqual(expect.any(String));
       const claims = oauth.getValidatedIdTokenClaims(result)!;
-      expect(claims).toMatchObject({ iss: server.url, sub: 'user-alice', aud: web.clientId, nonce: 'nonce-123' });
+      expect(claims).toMatchObject({
+        iss: server.url,
+        sub: 'user-alice',
+        aud: web.clientId,
+        nonce: 'nonce-123',
+      });
 
       // oauth4webapi leaves the id_token signature to the caller (TLS from the token endpoint): check it too.
       const jwks = createLocalJWKSet(await (await fetch(as.jwks_uri!)).json());
-      const { protectedHeader } = await jwtVerify(result.id_token!, jwks, { issuer: server.url, audience: web.clientId });
+      const { protectedHeader } = await jwtVerify(result.id_token!, jwks, {
+        issuer: server.url,
+        audience: web.clientId,
+      });
       expect(protectedHeader.alg).toBe('RS256');
     });
 
@@ -155,7 +214,12 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
         INSECURE,
       );
       const second = await oauth.processRefreshTokenResponse(as, client, secondResponse);
-      expect(second).toMatchObject({ token_type: 'bearer', scope: 'accounts:read payments:write', refresh_count: 1, status: 'approved' });
+      expect(second).toMatchObject({
+        token_type: 'bearer',
+        scope: 'accounts:read payments:write',
+        refresh_count: 1,
+        status: 'approved',
+      });
       expect(second.refresh_token).not.toBe(first.refresh_token);
 
       const thirdResponse = await oauth.refreshTokenGrantRequest(
@@ -168,18 +232,32 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
       const third = await oauth.processRefreshTokenResponse(as, client, thirdResponse);
       expect(third).toMatchObject({ scope: 'accounts:read', refresh_count: 2 });
 
-      const request = new Request(`${server.url}/api`, { headers: { authorization: `Bearer ${third.access_token}` } });
+      const request = new Request(`${server.url}/api`, {
+        headers: { authorization: `Bearer ${third.access_token}` },
+      });
       const claims = await oauth.validateJwtAccessToken(as, request, server.url, INSECURE);
-      expect(claims).toMatchObject({ sub: 'user-alice', client_id: web.clientId, scope: 'accounts:read' });
+      expect(claims).toMatchObject({
+        sub: 'user-alice',
+        client_id: web.clientId,
+        scope: 'accounts:read',
+      });
     });
 
     it('refreshes the OpenID authorization (the refresh answer carries no id_token, which the client accepts)', async () => {
       const { response } = await exchange(['openid', 'offline_access', 'accounts:read'], 'n-2');
-      const first = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: 'n-2' });
+      const first = await oauth.processAuthorizationCodeResponse(as, client, response, {
+        expectedNonce: 'n-2',
+      });
       const refreshed = await oauth.processRefreshTokenResponse(
         as,
         client,
-        await oauth.refreshTokenGrantRequest(as, client, oauth.ClientSecretBasic(web.clientSecret!), first.refresh_token!, INSECURE),
+        await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          oauth.ClientSecretBasic(web.clientSecret!),
+          first.refresh_token!,
+          INSECURE,
+        ),
       );
       expect(refreshed.scope).toBe('openid offline_access accounts:read');
     });
@@ -188,28 +266,60 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
       const { response } = await exchange(['accounts:read'], null);
       const first = await oauth.processAuthorizationCodeResponse(as, client, response);
       const auth = oauth.ClientSecretBasic(web.clientSecret!);
-      await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, first.refresh_token!, INSECURE));
+      await oauth.processRefreshTokenResponse(
+        as,
+        client,
+        await oauth.refreshTokenGrantRequest(as, client, auth, first.refresh_token!, INSECURE),
+      );
       const error = await oauth
-        .processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, first.refresh_token!, INSECURE))
+        .processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, auth, first.refresh_token!, INSECURE),
+        )
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(oauth.ResponseBodyError);
       expect((error as oauth.ResponseBodyError).error).toBe('invalid_grant');
     });
 
     it('works for a public client with PKCE only', async () => {
-      const spa = await registerCodeClient(server, { tokenEndpointAuthMethod: 'none', scopes: ['accounts:read'] });
-      const publicClient: oauth.Client = { client_id: spa.clientId, token_endpoint_auth_method: 'none' };
+      const spa = await registerCodeClient(server, {
+        tokenEndpointAuthMethod: 'none',
+        scopes: ['accounts:read'],
+      });
+      const publicClient: oauth.Client = {
+        client_id: spa.clientId,
+        token_endpoint_auth_method: 'none',
+      };
       const { code, verifier } = await seedCode(server, spa, { scopes: ['accounts:read'] });
-      const params = oauth.validateAuthResponse(as, publicClient, new URL(`${REDIRECT_URI}?code=${code}&iss=${encodeURIComponent(server.url)}`));
+      const params = oauth.validateAuthResponse(
+        as,
+        publicClient,
+        new URL(`${REDIRECT_URI}?code=${code}&iss=${encodeURIComponent(server.url)}`),
+      );
       const first = await oauth.processAuthorizationCodeResponse(
         as,
         publicClient,
-        await oauth.authorizationCodeGrantRequest(as, publicClient, oauth.None(), params, REDIRECT_URI, verifier, INSECURE),
+        await oauth.authorizationCodeGrantRequest(
+          as,
+          publicClient,
+          oauth.None(),
+          params,
+          REDIRECT_URI,
+          verifier,
+          INSECURE,
+        ),
       );
       const refreshed = await oauth.processRefreshTokenResponse(
         as,
         publicClient,
-        await oauth.refreshTokenGrantRequest(as, publicClient, oauth.None(), first.refresh_token!, INSECURE),
+        await oauth.refreshTokenGrantRequest(
+          as,
+          publicClient,
+          oauth.None(),
+          first.refresh_token!,
+          INSECURE,
+        ),
       );
       expect(refreshed.refresh_count).toBe(1);
     });

@@ -25,16 +25,25 @@ function expectError(call: TokenCall, error: string, status = 400): void {
 }
 
 function expectRefreshed(call: TokenCall): void {
-  expect({ status: call.status, error: call.body?.error }).toEqual({ status: 200, error: undefined });
+  expect({ status: call.status, error: call.body?.error }).toEqual({
+    status: 200,
+    error: undefined,
+  });
 }
 
 /** The rows of the family a refresh token belongs to. */
 async function familyRows(server: TestApp, refreshToken: string): Promise<any[]> {
-  const [row] = await queryRows(server, 'SELECT family_id FROM oauth_tokens WHERE refresh_token_hash = ?', [sha256(refreshToken)]);
+  const [row] = await queryRows(
+    server,
+    'SELECT family_id FROM oauth_tokens WHERE refresh_token_hash = ?',
+    [sha256(refreshToken)],
+  );
   expect(row).toBeDefined();
-  return queryRows(server, 'SELECT id, revoked_at, refresh_count FROM oauth_tokens WHERE family_id = ? ORDER BY refresh_count', [
-    row.family_id,
-  ]);
+  return queryRows(
+    server,
+    'SELECT id, revoked_at, refresh_count FROM oauth_tokens WHERE family_id = ? ORDER BY refresh_count',
+    [row.family_id],
+  );
 }
 
 describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
@@ -64,8 +73,15 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
       refresh_count: 1,
     });
     const jwks = createLocalJWKSet(await (await fetch(`${server.url}${OAUTH_PATHS.jwks}`)).json());
-    const { payload } = await jwtVerify(call.body.access_token, jwks, { issuer: server.url, typ: 'at+jwt' });
-    expect(payload).toMatchObject({ sub: 'user-alice', client_id: client.clientId, scope: 'accounts:read payments:write' });
+    const { payload } = await jwtVerify(call.body.access_token, jwks, {
+      issuer: server.url,
+      typ: 'at+jwt',
+    });
+    expect(payload).toMatchObject({
+      sub: 'user-alice',
+      client_id: client.clientId,
+      scope: 'accounts:read payments:write',
+    });
   });
 
   it('rotates: a new refresh token each time, the old one then fails and revokes the whole family', async () => {
@@ -110,7 +126,9 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
   });
 
   it('lets the scope narrow, and a later refresh without scope gets the whole grant back', async () => {
-    const first = await seedCodeAndExchange(server, client, { scopes: ['accounts:read', 'payments:write', 'profile'] });
+    const first = await seedCodeAndExchange(server, client, {
+      scopes: ['accounts:read', 'payments:write', 'profile'],
+    });
     const narrowed = await refresh(server, client, first.refresh_token, { scope: 'accounts:read' });
     expectRefreshed(narrowed);
     expect(narrowed.body.scope).toBe('accounts:read');
@@ -118,7 +136,11 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
 
     const full = await refresh(server, client, narrowed.body.refresh_token);
     expectRefreshed(full);
-    expect(full.body.scope.split(' ').sort()).toEqual(['accounts:read', 'payments:write', 'profile']);
+    expect(full.body.scope.split(' ').sort()).toEqual([
+      'accounts:read',
+      'payments:write',
+      'profile',
+    ]);
     expect((decodeJwt(full.body.access_token).scope as string).split(' ').sort()).toEqual([
       'accounts:read',
       'payments:write',
@@ -128,8 +150,14 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
 
   it('refuses to widen the scope with invalid_scope, and the token stays usable', async () => {
     const first = await seedCodeAndExchange(server, client, { scopes: ['accounts:read'] });
-    expectError(await refresh(server, client, first.refresh_token, { scope: 'accounts:read payments:write' }), 'invalid_scope');
-    expectError(await refresh(server, client, first.refresh_token, { scope: 'no-such-scope' }), 'invalid_scope');
+    expectError(
+      await refresh(server, client, first.refresh_token, { scope: 'accounts:read payments:write' }),
+      'invalid_scope',
+    );
+    expectError(
+      await refresh(server, client, first.refresh_token, { scope: 'no-such-scope' }),
+      'invalid_scope',
+    );
     const call = await refresh(server, client, first.refresh_token);
     expectRefreshed(call);
     expect(call.body.scope).toBe('accounts:read');
@@ -165,13 +193,18 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
 
   it('gives exactly one success to 20 concurrent refreshes with one token', async () => {
     const first = await seedCodeAndExchange(server, client);
-    const calls = await Promise.all(Array.from({ length: 20 }, () => refresh(server, client, first.refresh_token)));
+    const calls = await Promise.all(
+      Array.from({ length: 20 }, () => refresh(server, client, first.refresh_token)),
+    );
     const statuses = calls.map((call) => call.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     const failures = calls.filter((call) => call.status !== 200);
     expect(failures).toHaveLength(19);
     for (const failure of failures) {
-      expect({ status: failure.status, error: failure.body?.error }).toEqual({ status: 400, error: 'invalid_grant' });
+      expect({ status: failure.status, error: failure.body?.error }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
     }
     // Exactly one new row was issued from the token.
     const rows = await familyRows(server, first.refresh_token);
@@ -198,7 +231,9 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token absolute lifetime (%s)', (kind
     const second = await refresh(server, client, first.refresh_token);
     expectRefreshed(second);
     expect(second.body.refresh_token_expires_in).toBeLessThan(first.refresh_token_expires_in);
-    expect(second.body.refresh_token_issued_at).toBeGreaterThanOrEqual(first.refresh_token_issued_at);
+    expect(second.body.refresh_token_issued_at).toBeGreaterThanOrEqual(
+      first.refresh_token_issued_at,
+    );
 
     await sleep(Math.max(0, exchangedAt + 3100 - Date.now()));
     expectError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');

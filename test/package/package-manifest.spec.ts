@@ -16,18 +16,26 @@ function sourceFiles(dir: string): string[] {
 /** The package names a file imports at runtime (type-only imports vanish from the build). */
 function runtimeImports(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  const names = [...text.matchAll(/^import (?!type )[^;]*? from '([^.][^']*)';/gms)].map((match) => match[1]);
-  return names.map((name) => (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]));
+  const names = [...text.matchAll(/^import (?!type )[^;]*? from '([^.][^']*)';/gms)].map(
+    (match) => match[1],
+  );
+  return names.map((name) =>
+    name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0],
+  );
 }
 
 describe('package manifest', () => {
   it('declares every package the library imports as a dependency or peer dependency', () => {
-    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const declared = new Set([
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ]);
     const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
     const missing = new Set<string>();
     for (const file of sourceFiles(path.join(ROOT, 'src'))) {
       for (const name of runtimeImports(file)) {
-        if (!builtins.has(name) && !declared.has(name)) missing.add(`${name} (${path.relative(ROOT, file)})`);
+        if (!builtins.has(name) && !declared.has(name))
+          missing.add(`${name} (${path.relative(ROOT, file)})`);
       }
     }
     expect([...missing]).toEqual([]);
@@ -36,7 +44,10 @@ describe('package manifest', () => {
   it('points main, types and exports at the build output', () => {
     expect(manifest.main).toBe('dist/index.js');
     expect(manifest.types).toBe('dist/index.d.ts');
-    expect(manifest.exports['.']).toMatchObject({ require: './dist/index.js', default: './dist/index.js' });
+    expect(manifest.exports['.']).toMatchObject({
+      require: './dist/index.js',
+      default: './dist/index.js',
+    });
     expect(manifest.files).toEqual(['dist']);
   });
 });

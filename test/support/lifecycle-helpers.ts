@@ -44,7 +44,9 @@ export class ProtectedAccountsController {
 
 /** Status of `GET /api/accounts` with the token as a bearer token. */
 export async function protectedStatus(server: TestApp, accessToken: string): Promise<number> {
-  const response = await fetch(`${server.url}/api/accounts`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const response = await fetch(`${server.url}/api/accounts`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -53,28 +55,52 @@ export async function protectedStatus(server: TestApp, accessToken: string): Pro
 // Revocation and introspection calls
 
 /** POST /oauth/revoke with the client's usual authentication (Basic, or client_id for public clients). */
-export function revoke(server: TestApp, client: TestClient, params: Record<string, string | undefined>): Promise<TokenCall> {
+export function revoke(
+  server: TestApp,
+  client: TestClient,
+  params: Record<string, string | undefined>,
+): Promise<TokenCall> {
   const auth = clientAuth(client);
   return postForm(server, { ...auth.params, ...params }, auth.headers, OAUTH_PATHS.revocation);
 }
 
 /** POST /oauth/introspect with the client's usual authentication. */
-export function introspect(server: TestApp, client: TestClient, token: string, params: Record<string, string> = {}): Promise<TokenCall> {
+export function introspect(
+  server: TestApp,
+  client: TestClient,
+  token: string,
+  params: Record<string, string> = {},
+): Promise<TokenCall> {
   const auth = clientAuth(client);
-  return postForm(server, { ...auth.params, token, ...params }, auth.headers, OAUTH_PATHS.introspection);
+  return postForm(
+    server,
+    { ...auth.params, token, ...params },
+    auth.headers,
+    OAUTH_PATHS.introspection,
+  );
 }
 
 /** `active` as the owner client sees it through introspection (fails unless the call answers 200). */
-export async function isActive(server: TestApp, owner: TestClient, token: string, hint?: string): Promise<boolean> {
+export async function isActive(
+  server: TestApp,
+  owner: TestClient,
+  token: string,
+  hint?: string,
+): Promise<boolean> {
   const call = await introspect(server, owner, token, hint ? { token_type_hint: hint } : {});
   if (call.status !== 200) throw new Error(`introspection failed: ${call.status} ${call.text}`);
   return call.body.active === true;
 }
 
 /** A client_credentials access token (fails unless the token endpoint answers 200). */
-export async function serviceToken(server: TestApp, client: TestClient, scope = 'accounts:read'): Promise<string> {
+export async function serviceToken(
+  server: TestApp,
+  client: TestClient,
+  scope = 'accounts:read',
+): Promise<string> {
   const call = await clientCredentials(server, client, { scope });
-  if (call.status !== 200) throw new Error(`client_credentials failed: ${call.status} ${call.text}`);
+  if (call.status !== 200)
+    throw new Error(`client_credentials failed: ${call.status} ${call.text}`);
   return call.body.access_token;
 }
 
@@ -84,7 +110,10 @@ export async function serviceToken(server: TestApp, client: TestClient, scope = 
 const HOUR = 3600_000;
 
 /** Inserts a token row as the issuer would, with the given fields (timestamps in epoch ms). */
-export async function seedTokenRow(server: TestApp, fields: Partial<OAuthToken> & { clientId: string }): Promise<OAuthToken> {
+export async function seedTokenRow(
+  server: TestApp,
+  fields: Partial<OAuthToken> & { clientId: string },
+): Promise<OAuthToken> {
   const now = Date.now();
   const id = fields.id ?? randomUUID();
   const row: OAuthToken = {
@@ -112,7 +141,12 @@ export async function seedTokenRow(server: TestApp, fields: Partial<OAuthToken> 
 }
 
 /** Inserts an authorization code row expiring at `expiresAt`. */
-export async function seedCodeRow(server: TestApp, clientId: string, expiresAt: number, subject = 'user-alice'): Promise<string> {
+export async function seedCodeRow(
+  server: TestApp,
+  clientId: string,
+  expiresAt: number,
+  subject = 'user-alice',
+): Promise<string> {
   const id = randomUUID();
   await dataSourceOf(server)
     .getRepository(OAuthAuthorizationCode)
@@ -137,7 +171,11 @@ export async function seedCodeRow(server: TestApp, clientId: string, expiresAt: 
 }
 
 /** Inserts a pending interaction row expiring at `expiresAt`. */
-export async function seedInteractionRow(server: TestApp, clientId: string, expiresAt: number): Promise<string> {
+export async function seedInteractionRow(
+  server: TestApp,
+  clientId: string,
+  expiresAt: number,
+): Promise<string> {
   const id = randomUUID().replace(/-/g, '');
   await dataSourceOf(server)
     .getRepository(OAuthInteraction)
@@ -153,13 +191,21 @@ export async function seedInteractionRow(server: TestApp, clientId: string, expi
   return id;
 }
 
-export function countRows<T extends ObjectLiteral>(server: TestApp, entity: EntityTarget<T>): Promise<number> {
+export function countRows<T extends ObjectLiteral>(
+  server: TestApp,
+  entity: EntityTarget<T>,
+): Promise<number> {
   return dataSourceOf(server).getRepository(entity).count();
 }
 
 /** Ids of the rows of `entity` still stored, sorted. */
-export async function storedIds<T extends ObjectLiteral>(server: TestApp, entity: EntityTarget<T>): Promise<string[]> {
-  const rows = await dataSourceOf(server).getRepository(entity).find({ select: { id: true } as never });
+export async function storedIds<T extends ObjectLiteral>(
+  server: TestApp,
+  entity: EntityTarget<T>,
+): Promise<string[]> {
+  const rows = await dataSourceOf(server)
+    .getRepository(entity)
+    .find({ select: { id: true } as never });
   return rows.map((row) => (row as unknown as { id: string }).id).sort();
 }
 
@@ -199,26 +245,47 @@ export async function openConsentPage(
     headers: { 'x-test-user': options.user ?? 'user-alice' },
   });
   const html = await response.text();
-  if (response.status !== 200) throw new Error(`expected the consent page, got ${response.status} ${html.slice(0, 300)}`);
+  if (response.status !== 200)
+    throw new Error(`expected the consent page, got ${response.status} ${html.slice(0, 300)}`);
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
   const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1];
-  const setCookie = response.headers.getSetCookie().find((value) => value.startsWith('oauth_binding='));
-  if (!action || !csrfToken || !setCookie) throw new Error('the consent page lacks its form, csrf token or binding cookie');
+  const setCookie = response.headers
+    .getSetCookie()
+    .find((value) => value.startsWith('oauth_binding='));
+  if (!action || !csrfToken || !setCookie)
+    throw new Error('the consent page lacks its form, csrf token or binding cookie');
   const cookie = setCookie.split(';')[0];
-  return { action, csrfToken, cookie, binding: cookie.slice('oauth_binding='.length), verifier, html };
+  return {
+    action,
+    csrfToken,
+    cookie,
+    binding: cookie.slice('oauth_binding='.length),
+    verifier,
+    html,
+  };
 }
 
 /** Posts the consent form; returns the redirect's Location (the client's redirect URI). */
-export async function decideConsent(server: TestApp, page: ConsentPage, decision: 'allow' | 'deny', user = 'user-alice'): Promise<URL> {
+export async function decideConsent(
+  server: TestApp,
+  page: ConsentPage,
+  decision: 'allow' | 'deny',
+  user = 'user-alice',
+): Promise<URL> {
   const response = await fetch(`${server.url}${page.action}`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie: page.cookie, 'x-test-user': user, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      cookie: page.cookie,
+      'x-test-user': user,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ csrf_token: page.csrfToken, decision }).toString(),
   });
   await response.arrayBuffer();
   const location = response.headers.get('location');
-  if (response.status !== 303 || !location) throw new Error(`expected a redirect to the client, got ${response.status}`);
+  if (response.status !== 303 || !location)
+    throw new Error(`expected a redirect to the client, got ${response.status}`);
   return new URL(location);
 }
 
@@ -238,7 +305,8 @@ export function collectEvents(server: TestApp): EventLog {
   const subscription = server.app.get(OAuthEvents).events$.subscribe((event) => events.push(event));
   return {
     events,
-    ofType: <T extends OAuthEvent['type']>(type: T) => events.filter((event) => event.type === type) as Extract<OAuthEvent, { type: T }>[],
+    ofType: <T extends OAuthEvent['type']>(type: T) =>
+      events.filter((event) => event.type === type) as Extract<OAuthEvent, { type: T }>[],
     clear: () => {
       events.length = 0;
     },

@@ -14,8 +14,16 @@ export const TEST_SCOPES = {
   'payments:write': { description: 'Initiate payments', userOnly: true },
 };
 
-export const TEST_USERS: Record<string, { id: string; username: string; name: string; email: string }> = {
-  'user-alice': { id: 'user-alice', username: 'alice', name: 'Alice Liddell', email: 'alice@example.com' },
+export const TEST_USERS: Record<
+  string,
+  { id: string; username: string; name: string; email: string }
+> = {
+  'user-alice': {
+    id: 'user-alice',
+    username: 'alice',
+    name: 'Alice Liddell',
+    email: 'alice@example.com',
+  },
   'user-bob': { id: 'user-bob', username: 'bob', name: 'Bob Builder', email: 'bob@example.com' },
 };
 
@@ -64,7 +72,9 @@ export async function startTestApp(
     controllers: (extra.controllers ?? []) as never[],
     providers: (extra.providers ?? []) as never[],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: process.env.TEST_LOGS ? undefined : false });
+  const app = moduleRef.createNestApplication({
+    logger: process.env.TEST_LOGS ? undefined : false,
+  });
   app.enableShutdownHooks();
   await app.listen(port, '127.0.0.1');
   return {

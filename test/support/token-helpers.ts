@@ -28,7 +28,10 @@ export interface TestClient {
 }
 
 /** Registers a client through the module's ClientService. */
-export async function registerClient(server: TestApp | INestApplication, registration: Partial<ClientRegistration> = {}): Promise<TestClient> {
+export async function registerClient(
+  server: TestApp | INestApplication,
+  registration: Partial<ClientRegistration> = {},
+): Promise<TestClient> {
   const app = 'app' in server ? server.app : server;
   const { client, clientSecret } = await app.get(ClientService).register({
     name: 'Test client',
@@ -38,7 +41,10 @@ export async function registerClient(server: TestApp | INestApplication, registr
 }
 
 /** A confidential client for client_credentials, with client_secret_basic. */
-export function registerServiceClient(server: TestApp, registration: Partial<ClientRegistration> = {}): Promise<TestClient> {
+export function registerServiceClient(
+  server: TestApp,
+  registration: Partial<ClientRegistration> = {},
+): Promise<TestClient> {
   return registerClient(server, {
     name: 'Service client',
     grantTypes: ['client_credentials'],
@@ -48,7 +54,10 @@ export function registerServiceClient(server: TestApp, registration: Partial<Cli
 }
 
 /** A client for the code flow with refresh tokens. */
-export function registerCodeClient(server: TestApp, registration: Partial<ClientRegistration> = {}): Promise<TestClient> {
+export function registerCodeClient(
+  server: TestApp,
+  registration: Partial<ClientRegistration> = {},
+): Promise<TestClient> {
   return registerClient(server, {
     name: 'Web app',
     grantTypes: ['authorization_code', 'refresh_token'],
@@ -108,7 +117,11 @@ export async function readCall(response: Response): Promise<TokenCall> {
 }
 
 /** client_credentials with client_secret_basic. */
-export function clientCredentials(server: TestApp, client: TestClient, params: Record<string, string> = {}): Promise<TokenCall> {
+export function clientCredentials(
+  server: TestApp,
+  client: TestClient,
+  params: Record<string, string> = {},
+): Promise<TokenCall> {
   return postForm(server, { grant_type: 'client_credentials', ...params }, basicHeaders(client));
 }
 
@@ -132,7 +145,11 @@ export interface SeedOptions {
 }
 
 /** Stores an authorization code as the authorization endpoint would (PKCE S256). */
-export async function seedCode(server: TestApp, client: TestClient, options: SeedOptions = {}): Promise<SeededCode> {
+export async function seedCode(
+  server: TestApp,
+  client: TestClient,
+  options: SeedOptions = {},
+): Promise<SeededCode> {
   const { verifier, challenge } = pkcePair();
   const code = await server.app.get(AuthorizationCodeRepository).create({
     clientId: client.clientId,
@@ -151,14 +168,21 @@ export async function seedCode(server: TestApp, client: TestClient, options: See
 }
 
 /** How a client authenticates in a helper call: Basic (confidential) or client_id only (public). */
-export function clientAuth(client: TestClient): { headers: Record<string, string>; params: Record<string, string> } {
+export function clientAuth(client: TestClient): {
+  headers: Record<string, string>;
+  params: Record<string, string>;
+} {
   return client.clientSecret
     ? { headers: basicHeaders(client), params: {} }
     : { headers: {}, params: { client_id: client.clientId } };
 }
 
 /** Seeds a code and exchanges it at the token endpoint; fails the test unless it answers 200. */
-export async function seedCodeAndExchange(server: TestApp, client: TestClient, options: SeedOptions = {}): Promise<any> {
+export async function seedCodeAndExchange(
+  server: TestApp,
+  client: TestClient,
+  options: SeedOptions = {},
+): Promise<any> {
   const { code, verifier } = await seedCode(server, client, options);
   const auth = clientAuth(client);
   const call = await postForm(
@@ -177,9 +201,18 @@ export async function seedCodeAndExchange(server: TestApp, client: TestClient, o
 }
 
 /** refresh_token grant with the client's usual authentication. */
-export function refresh(server: TestApp, client: TestClient, refreshToken: string, params: Record<string, string> = {}): Promise<TokenCall> {
+export function refresh(
+  server: TestApp,
+  client: TestClient,
+  refreshToken: string,
+  params: Record<string, string> = {},
+): Promise<TokenCall> {
   const auth = clientAuth(client);
-  return postForm(server, { grant_type: 'refresh_token', refresh_token: refreshToken, ...auth.params, ...params }, auth.headers);
+  return postForm(
+    server,
+    { grant_type: 'refresh_token', refresh_token: refreshToken, ...auth.params, ...params },
+    auth.headers,
+  );
 }
 
 export function dataSourceOf(server: TestApp): DataSource {
@@ -215,7 +248,12 @@ export interface RawResponse {
  */
 export function rawRequest(
   server: TestApp,
-  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
+  options: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  },
 ): Promise<RawResponse> {
   const body = options.body === undefined ? undefined : Buffer.from(options.body);
   const url = new URL(`${server.url}${options.path ?? OAUTH_PATHS.token}`);
@@ -226,13 +264,22 @@ export function rawRequest(
         port: url.port,
         path: url.pathname + url.search,
         method: options.method ?? 'POST',
-        headers: { ...(options.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
+        headers: {
+          ...(options.headers ?? {}),
+          ...(body ? { 'content-length': String(body.length) } : {}),
+        },
         agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         res.on('error', reject);
       },
     );

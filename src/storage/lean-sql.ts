@@ -1,0 +1,334 @@
+import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
+
+/**
+ * The hot paths' database access (client lookup, token insert and lookup, code exchange): plain
+ * parameterized SQL on prepared statements, bypassing TypeORM's query builders, which cost
+ * several times the query itself. Table and column names come from the entity metadata (so
+ * `entityPrefix`, schemas and naming strategies are honoured) and values go through the
+ * driver's own conversions (simple-json, booleans, transformers), so rows read and written here
+ * are exactly what TypeORM would read and write.
+ *
+ * Only for better-sqlite3 and postgres; `LeanSql.for()` returns undefined for other drivers,
+ * whose callers keep using TypeORM. Errors are rethrown as TypeORM's QueryFailedError, so
+ * unique-violation handling works the same on both paths. Statements are not logged by
+ * TypeORM's logger.
+ */
+export class LeanSql {
+  private static readonly instances = new WeakMap<DataSource, LeanSql | null>();
+
+  /** The lean SQL runner of a DataSource, or undefined when its driver is not supported. */
+  static for(dataSource: DataSource): LeanSql | undefined {
+    let lean = LeanSql.instances.get(dataSource);
+    if (lean === undefined) {
+      const type = dataSource.options.type;
+      lean =
+        type === 'better-sqlite3' || type === 'postgres' ? new LeanSql(dataSource, type) : null;
+      LeanSql.instances.set(dataSource, lean);
+    }
+    return lean ?? undefined;
+  }
+
+  private readonly sqliteStatements = new Map<string, SqliteStatement>();
+  private readonly pgNames = new Map<string, string>();
+  private readonly tables = new Map<EntityTarget<ObjectLiteral>, LeanTable<ObjectLiteral>>();
+
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly type: 'better-sqlite3' | 'postgres',
+  ) {}
+
+  /** Table helper for an entity: names and conversions resolved once. */
+  table<T extends ObjectLiteral>(entity: EntityTarget<T>): LeanTable<T> {
+    let table = this.tables.get(entity);
+    if (!table) {
+      table = new LeanTable<ObjectLiteral>(
+        this,
+        this.dataSource,
+        this.dataSource.getMetadata(entity),
+      );
+      this.tables.set(entity, table);
+    }
+    return table as unknown as LeanTable<T>;
+  }
+
+  /** `?` placeholders are rewritten to `$n` for PostgreSQL. */
+  placeholder(index: number): string {
+    return this.type === 'postgres' ? `$${index + 1}` : '?';
+  }
+
+  escape(name: string): string {
+    return this.dataSource.driver.escape(name);
+  }
+
+  /** Runs a SELECT for at most one row; pass the transaction's manager to read inside it. */
+  async selectOne(
+    sql: string,
+    params: unknown[],
+    manager?: EntityManager,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (this.type === 'better-sqlite3') {
+      try {
+        return this.sqliteStatement(sql).get(...params) as Record<string, unknown> | undefined;
+      } catch (error) {
+        throw new QueryFailedError(sql, params, error as Error);
+      }
+    }
+    return (await this.select(sql, params, manager))[0];
+  }
+
+  /** Runs a SELECT; pass the transaction's manager to read inside it. */
+  async select(
+    sql: string,
+    params: unknown[],
+    manager?: EntityManager,
+  ): Promise<Record<string, unknown>[]> {
+    try {
+      if (this.type === 'better-sqlite3')
+        return this.sqliteStatement(sql).all(...params) as Record<string, unknown>[];
+      return (await this.pgQuery(sql, params, manager)).rows;
+    } catch (error) {
+      throw new QueryFailedError(sql, params, error as Error);
+    }
+  }
+
+  /** Runs an INSERT, UPDATE or DELETE; returns the number of rows it changed. */
+  async execute(sql: string, params: unknown[], manager?: EntityManager): Promise<number> {
+    try {
+      if (this.type === 'better-sqlite3') return this.sqliteStatement(sql).run(...params).changes;
+      return (await this.pgQuery(sql, params, manager)).rowCount ?? 0;
+    } catch (error) {
+      throw new QueryFailedError(sql, params, error as Error);
+    }
+  }
+
+  private sqliteStatement(sql: string) {
+    let statement = this.sqliteStatements.get(sql);
+    if (!statement) {
+      // better-sqlite3 has a single connection: statements run inside whatever transaction
+      // TypeORM has open on it, exactly like TypeORM's own queries on that driver.
+      const connection = (
+        this.dataSource.driver as unknown as {
+          databaseConnection: { prepare(sql: string): SqliteStatement };
+        }
+      ).databaseConnection;
+      statement = connection.prepare(sql);
+      this.sqliteStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private async pgQuery(
+    sql: string,
+    params: unknown[],
+    manager?: EntityManager,
+  ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }> {
+    let name = this.pgNames.get(sql);
+    if (!name) {
+      name = `oauth_lean_${this.pgNames.size + 1}`;
+      this.pgNames.set(sql, name);
+    }
+    const query = { name, text: sql, values: params };
+    type PgQueryable = {
+      query(query: object): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+    };
+    const runner = manager?.queryRunner;
+    if (runner && !runner.isReleased) {
+      // Inside a transaction: its own connection (named statements are per connection).
+      const connection = ((runner as unknown as { databaseConnection?: PgQueryable })
+        .databaseConnection ?? (await runner.connect())) as PgQueryable;
+      return connection.query(query);
+    }
+    return (this.dataSource.driver as unknown as { master: PgQueryable }).master.query(query);
+  }
+}
+
+interface SqliteStatement {
+  all(...params: unknown[]): unknown[];
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): { changes: number };
+}
+
+/** A WHERE clause of equalities / IS NULL, built once per shape. */
+interface Condition {
+  sql: string;
+  /** The columns whose values are parameters, in order (IS NULL ones take none). */
+  columns: ColumnMetadata[];
+}
+
+/** SQL for one entity's table. */
+export class LeanTable<T extends ObjectLiteral> {
+  readonly name: string;
+  private readonly columns: ColumnMetadata[];
+  private readonly selectList: string;
+  private readonly byProperty = new Map<string, ColumnMetadata>();
+  private readonly sqlCache = new Map<string, string>();
+
+  constructor(
+    private readonly lean: LeanSql,
+    private readonly dataSource: DataSource,
+    private readonly metadata: EntityMetadata,
+  ) {
+    this.name = metadata.tablePath
+      .split('.')
+      .map((part) => lean.escape(part))
+      .join('.');
+    this.columns = metadata.columns.filter((column) => !column.isVirtual);
+    for (const column of this.columns) this.byProperty.set(column.propertyName, column);
+    this.selectList = this.columns.map((column) => lean.escape(column.databaseName)).join(', ');
+  }
+
+  private column(property: string): ColumnMetadata {
+    const column = this.byProperty.get(property);
+    if (!column) throw new Error(`${this.metadata.name} has no column ${property}`);
+    return column;
+  }
+
+  private readonly plans = new Map<
+    string,
+    { sql: string; condition: Condition; columns: ColumnMetadata[] }
+  >();
+
+  private cached(key: string, build: () => string): string {
+    let sql = this.sqlCache.get(key);
+    if (!sql) {
+      sql = build();
+      this.sqlCache.set(key, sql);
+    }
+    return sql;
+  }
+
+  /** A short key for the shape of `where`: its properties and which of them are null. */
+  private static shape(where: object): string {
+    let key = '';
+    for (const property in where)
+      key +=
+        (where as Record<string, unknown>)[property] === null ? `${property}~` : `${property},`;
+    return key;
+  }
+
+  /** `a = ? AND b IS NULL ...` for equality on `where`'s properties (null means IS NULL). */
+  private condition(where: object, offset: number): Condition {
+    const parts: string[] = [];
+    const columns: ColumnMetadata[] = [];
+    for (const [property, value] of Object.entries(where)) {
+      const column = this.column(property);
+      if (value === null) {
+        parts.push(`${this.lean.escape(column.databaseName)} IS NULL`);
+      } else {
+        parts.push(
+          `${this.lean.escape(column.databaseName)} = ${this.lean.placeholder(offset + columns.length)}`,
+        );
+        columns.push(column);
+      }
+    }
+    return { sql: parts.join(' AND '), columns };
+  }
+
+  private conditionParams(condition: Condition, where: object): unknown[] {
+    return condition.columns.map((column) =>
+      this.toDatabase(column, (where as Record<string, unknown>)[column.propertyName]),
+    );
+  }
+
+  private toDatabase(column: ColumnMetadata, value: unknown): unknown {
+    return this.dataSource.driver.preparePersistentValue(value, column);
+  }
+
+  /** A row as TypeORM would hydrate it (only the listed properties when `properties` is given). */
+  private hydrate(raw: Record<string, unknown>, columns: ColumnMetadata[]): T {
+    const entity = this.metadata.create() as T;
+    for (const column of columns) {
+      (entity as Record<string, unknown>)[column.propertyName] =
+        this.dataSource.driver.prepareHydratedValue(raw[column.databaseName], column);
+    }
+    return entity;
+  }
+
+  /** The first row matching `where` (equality / IS NULL), or null. */
+  async findOne(
+    where: Partial<Record<keyof T & string, unknown>>,
+    manager?: EntityManager,
+    properties?: (keyof T & string)[],
+  ): Promise<T | null> {
+    const key = properties
+      ? `${LeanTable.shape(where)}:${properties.join(',')}`
+      : LeanTable.shape(where);
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const condition = this.condition(where, 0);
+      const columns = properties
+        ? properties.map((property) => this.column(property))
+        : this.columns;
+      const list = properties
+        ? columns.map((column) => this.lean.escape(column.databaseName)).join(', ')
+        : this.selectList;
+      plan = {
+        sql: `SELECT ${list} FROM ${this.name} WHERE ${condition.sql} LIMIT 1`,
+        condition,
+        columns,
+      };
+      this.plans.set(key, plan);
+    }
+    const row = await this.lean.selectOne(
+      plan.sql,
+      this.conditionParams(plan.condition, where),
+      manager,
+    );
+    return row ? this.hydrate(row, plan.columns) : null;
+  }
+
+  /** Inserts one row: every column of the entity, undefined ones as their database default. */
+  async insert(row: T, manager?: EntityManager): Promise<void> {
+    const columns = this.columns.filter(
+      (column) => (row as Record<string, unknown>)[column.propertyName] !== undefined,
+    );
+    const key = `insert:${columns.map((column) => column.propertyName).join(',')}`;
+    const sql = this.cached(
+      key,
+      () =>
+        `INSERT INTO ${this.name} (${columns.map((column) => this.lean.escape(column.databaseName)).join(', ')}) ` +
+        `VALUES (${columns.map((_, index) => this.lean.placeholder(index)).join(', ')})`,
+    );
+    await this.lean.execute(
+      sql,
+      columns.map((column) =>
+        this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
+      ),
+      manager,
+    );
+  }
+
+  /** `UPDATE ... SET values WHERE where`; returns how many rows changed. */
+  async update(
+    where: Partial<Record<keyof T & string, unknown>>,
+    values: Partial<Record<keyof T & string, unknown>>,
+    manager?: EntityManager,
+  ): Promise<number> {
+    const entries = Object.entries(values);
+    const key = `update:${LeanTable.shape(values)}:${LeanTable.shape(where)}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const condition = this.condition(where, entries.length);
+      const set = entries.map(
+        ([property], index) =>
+          `${this.lean.escape(this.column(property).databaseName)} = ${this.lean.placeholder(index)}`,
+      );
+      plan = {
+        sql: `UPDATE ${this.name} SET ${set.join(', ')} WHERE ${condition.sql}`,
+        condition,
+        columns: [],
+      };
+      this.plans.set(key, plan);
+    }
+    const setParams = entries.map(([property, value]) =>
+      this.toDatabase(this.column(property), value),
+    );
+    return this.lean.execute(
+      plan.sql,
+      [...setParams, ...this.conditionParams(plan.condition, where)],
+      manager,
+    );
+  }
+}
