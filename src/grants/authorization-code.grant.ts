@@ -12,6 +12,7 @@ import { TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
 import { TokenRepository } from '../tokens/token.repository';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
 import { OAuthEvents } from '../events/oauth-events';
 
@@ -51,6 +52,9 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
           throw OAuthException.invalidGrant('The authorization code has expired.');
         this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
         this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
+        // RFC 8707 §2.2: a resource named here must be one the authorization was for.
+        const granted = code.resources ?? [this.config.accessTokenAudience];
+        const audience = audienceFor(params.resource, this.config, granted) ?? granted;
         await this.policy.check(request, code.scopes, code.subject);
         const issued = await this.issuer.issue(
           {
@@ -58,7 +62,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
             subject: code.subject,
             scopes: code.scopes,
             grantType: 'authorization_code',
-            audience: code.resources ?? undefined,
+            audience,
             withRefreshToken: this.mayIssueRefreshToken(client.grantTypes, code.scopes),
             originCodeId: code.id,
             authTime: code.authTime,

@@ -5,6 +5,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { audienceFor } from './resource-indicator';
 import { grantableScopes } from './scope-policy';
 import { TokenRequestPolicy } from './token-request-policy.service';
 
@@ -33,6 +34,7 @@ export class ClientCredentialsGrant implements OAuthGrantHandler {
       subject: null,
       scopes,
       grantType: 'client_credentials',
+      audience: audienceFor(request.params.resource, this.config),
       withRefreshToken: false,
     });
     return response;

@@ -10,6 +10,7 @@ import type { TokenResponse } from '../tokens/token-response';
 import { TokenRepository } from '../tokens/token.repository';
 import { DataSource } from 'typeorm';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
 import { OAuthEvents } from '../events/oauth-events';
 
@@ -45,6 +46,8 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     }
     const granted = row.refreshScopes ?? row.scopes;
     const scopes = this.narrowedScopes(request.params.scope, granted);
+    const audience =
+      audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     await this.policy.check(request, scopes, row.subject);
 
     const outcome = await inTransaction(this.dataSource, async (manager) => {
@@ -56,7 +59,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
           scopes,
           refreshScopes: granted,
           grantType: 'refresh_token',
-          audience: row.audience,
+          audience,
           withRefreshToken: true,
           family: {
             id: row.familyId,

@@ -2,6 +2,7 @@ import { parseScope } from '../common/scope';
 import type { OAuthClient } from '../clients/oauth-client.entity';
 import { S256_CHALLENGE } from '../codes/pkce';
 import { OAuthErrorCode } from '../errors/oauth.exception';
+import { audienceFor } from '../grants/resource-indicator';
 import { grantableScopes } from '../grants/scope-policy';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthException } from '../errors/oauth.exception';
@@ -19,6 +20,8 @@ export interface AuthorizationRequest {
   maxAge?: number;
   loginHint?: string;
   acrValues?: string;
+  /** RFC 8707 resource the tokens will be for (their `aud`). */
+  resources?: string[];
 }
 
 /** An error the client must hear about at its redirect URI (RFC 6749 §4.1.2.1). */
@@ -103,6 +106,13 @@ export function validateAuthorizationRequest(
   if ((params.nonce?.length ?? 0) > 512) fail('invalid_request', 'nonce is too long.');
   if ((params.state?.length ?? 0) > 2048) fail('invalid_request', 'state is too long.');
 
+  let resources: string[] | undefined;
+  try {
+    resources = audienceFor(params.resource, config);
+  } catch (error) {
+    fail('invalid_target', (error as OAuthException).description);
+  }
+
   return {
     clientId: client.clientId,
     redirectUri,
@@ -115,5 +125,6 @@ export function validateAuthorizationRequest(
     maxAge,
     loginHint: params.login_hint,
     acrValues: params.acr_values,
+    resources,
   };
 }

@@ -216,7 +216,7 @@ export class AuthorizationService {
       nonce: authorization.nonce ?? null,
       authTime: user.authTime ?? null,
       acr: user.acr ?? null,
-      resources: null,
+      resources: authorization.resources ?? null,
       expiresAt: nowMs() + secondsToMs(this.config.authorizationCodeTtl),
     });
     return { kind: 'redirect' as const, url: this.redirectUrl(authorization, { code }) };

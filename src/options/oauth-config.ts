@@ -18,6 +18,7 @@ export interface OAuthConfig {
   accessTokenTtl: number;
   accessTokenFormat: 'jwt' | 'opaque';
   accessTokenAudience: string;
+  resources: string[];
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
   idTokenTtl: number;
@@ -73,6 +74,7 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     accessTokenTtl: options.accessTokenTtl ?? d.accessTokenTtl,
     accessTokenFormat: options.accessTokenFormat ?? d.accessTokenFormat,
     accessTokenAudience: options.accessTokenAudience ?? issuer,
+    resources: options.resources ?? [],
     refreshTokenTtl: options.refreshTokenTtl ?? d.refreshTokenTtl,
     authorizationCodeTtl: options.authorizationCodeTtl ?? d.authorizationCodeTtl,
     idTokenTtl: options.idTokenTtl ?? d.idTokenTtl,

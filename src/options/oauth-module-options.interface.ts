@@ -84,6 +84,14 @@ export interface OAuthModuleOptions {
   accessTokenAudience?: string;
 
   /**
+   * Resource indicators (RFC 8707) clients may ask for with the `resource` parameter, e.g.
+   * `https://api.example.com/payments`; the token's `aud` is then that resource, so it is
+   * refused by the other APIs. Absolute URIs without fragment. Default: none (every token is for
+   * `accessTokenAudience`, which may always be requested).
+   */
+  resources?: string[];
+
+  /**
    * Absolute lifetime of a refresh token family in seconds, counted from the first issue:
    * rotation never extends it, so a family cannot live forever. Default: 2592000 (30 days).
    */

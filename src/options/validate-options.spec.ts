@@ -226,6 +226,17 @@ describe('validateOAuthOptions', () => {
     );
   });
 
+  it.each([['https://api.example.com/payments#x'], ['/payments'], [42]])(
+    'rejects the resource indicator %p',
+    (resource) => {
+      expectRejected(
+        valid({ resources: [resource] }),
+        'resources',
+        /absolute URIs without fragment/,
+      );
+    },
+  );
+
   it('rejects an unknown revocationCheck', () => {
     expectRejected(
       valid({ resourceServer: { revocationCheck: 'lazy' } }),
@@ -334,6 +345,7 @@ describe('resolveOAuthConfig', () => {
       accessTokenTtl: 3600,
       accessTokenFormat: 'jwt',
       accessTokenAudience: 'https://auth.example.com',
+      resources: [],
       refreshTokenTtl: 30 * 24 * 3600,
       authorizationCodeTtl: 60,
       idTokenTtl: 3600,

@@ -1,4 +1,5 @@
 import { SCOPE_TOKEN } from '../common/scope';
+import { isResourceIndicator } from '../grants/resource-indicator';
 import { OAuthConfigurationError } from './oauth-configuration.error';
 import type { OAuthModuleOptions } from './oauth-module-options.interface';
 
@@ -46,6 +47,15 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     'stateless',
   ]);
   validateKeys(o);
+  if (
+    o.resources !== undefined &&
+    (!Array.isArray(o.resources) || !o.resources.every(isResourceIndicator))
+  ) {
+    fail(
+      'resources',
+      'must be an array of absolute URIs without fragment, e.g. ["https://api.example.com/payments"].',
+    );
+  }
   listOf('tokenEndpointAuthMethods', o.tokenEndpointAuthMethods, TOKEN_ENDPOINT_AUTH_METHODS);
   if (o.registration?.enabled) {
     const token = o.registration.initialAccessToken;

@@ -11,7 +11,7 @@ import type { TestApp } from './test-app';
 
 export const REDIRECT_URI = 'https://app.example/cb';
 
-/** The error codes of RFC 6749 §5.2 (the token endpoint's only errors). */
+/** The error codes of RFC 6749 §5.2, plus RFC 8707 invalid_target: the token endpoint's only errors. */
 export const TOKEN_ERROR_CODES = [
   'invalid_request',
   'invalid_client',
@@ -19,6 +19,7 @@ export const TOKEN_ERROR_CODES = [
   'unauthorized_client',
   'unsupported_grant_type',
   'invalid_scope',
+  'invalid_target',
 ] as const;
 
 export interface TestClient {
