@@ -35,14 +35,40 @@ export const dataSourceProvider: Provider = {
       entities: OAUTH_ENTITIES,
       migrations: OAUTH_MIGRATIONS,
       migrationsTableName: 'oauth_migrations',
-      migrationsRun: true,
+      migrationsRun: false,
       synchronize: false,
     } as DataSourceOptions);
     await dataSource.initialize();
     closer.dataSource = dataSource;
+    await runMigrationsOneAtATime(dataSource);
     return dataSource;
   },
 };
+
+/** Arbitrary constant naming the module's PostgreSQL advisory lock. */
+const MIGRATION_LOCK_ID = 7_462_829_101;
+
+/**
+ * Runs the module's migrations. On PostgreSQL several app instances may start together on a
+ * fresh database; an advisory lock makes them migrate one after another (the later ones then
+ * find nothing to do) instead of racing on CREATE TABLE.
+ */
+async function runMigrationsOneAtATime(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.type !== 'postgres') {
+    await dataSource.runMigrations({ transaction: 'all' });
+    return;
+  }
+  const lockHolder = dataSource.createQueryRunner();
+  try {
+    await lockHolder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    await lockHolder
+      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID])
+      .catch(() => undefined);
+    await lockHolder.release();
+  }
+}
 
 async function assertSchemaExists(dataSource: DataSource): Promise<void> {
   for (const entity of OAUTH_ENTITIES) {

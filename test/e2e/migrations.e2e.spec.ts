@@ -88,3 +88,31 @@ describe.each(TEST_DATABASE_KINDS)('a DataSource the module builds from options 
     expect(sql.upQueries.map((query) => query.query)).toEqual([]);
   });
 });
+
+describe('several instances starting together on a fresh PostgreSQL database', () => {
+  let database: OpenTestDatabase;
+  const apps: TestApp[] = [];
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await database.dispose();
+  });
+
+  it('migrate one at a time: every instance starts and the schema is created once', async () => {
+    const starts = await Promise.allSettled(
+      [1, 2, 3].map(() => startTestApp('sqlite', { dataSource: database.options })),
+    );
+    for (const start of starts) if (start.status === 'fulfilled') apps.push(start.value);
+    expect(starts.map((start) => start.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const check = new DataSource(database.options);
+    await check.initialize();
+    try {
+      const runs = await check.query('SELECT name FROM oauth_migrations');
+      expect(runs).toHaveLength(OAUTH_MIGRATIONS.length);
+    } finally {
+      await check.destroy();
+    }
+  });
+});
