@@ -11,12 +11,6 @@ import type { OAuthToken } from '../tokens/oauth-token.entity';
 import { TokenRepository } from '../tokens/token.repository';
 import type { VerifiedAccessToken } from './verified-access-token';
 
-/**
- * Verifies access tokens for the host's routes. JWTs (RFC 9068): signature by a key of our key
- * store, allow-listed algorithm (never `none` or HMAC), `typ: at+jwt`, iss, aud, exp/nbf with
- * leeway. In `strict` mode the token's row must also exist and not be revoked. Opaque tokens
- * are always looked up.
- */
 /** How many verified JWTs are remembered (the oldest is forgotten first). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -27,6 +21,12 @@ interface VerifiedEntry {
   acceptedUntilMs: number;
 }
 
+/**
+ * Verifies access tokens for the host's routes. JWTs (RFC 9068): signature by a key of our key
+ * store, allow-listed algorithm (never `none` or HMAC), `typ: at+jwt`, iss, aud, exp/nbf with
+ * leeway. In `strict` mode the token's row must also exist and not be revoked. Opaque tokens
+ * are always looked up.
+ */
 @Injectable()
 export class AccessTokenVerifier {
   /**
