@@ -12,10 +12,8 @@ import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.
 import type { OAuthConfig } from '../options/oauth-config';
 import type { SignedInUser } from '../options/resource-owner-provider.interface';
 import type { AuthorizationRequest } from './authorization-request';
+import { BINDING_COOKIE, bindingOf, csrfToken, ensureBinding, readCookie } from './browser-binding';
 import { OAuthInteraction } from './oauth-interaction.entity';
-
-/** The browser-binding cookie: ties an interaction to the browser that started it. */
-export const BINDING_COOKIE = 'oauth_binding';
 
 /** What a consent page needs to show. */
 export interface InteractionDetails {
@@ -258,16 +256,7 @@ export class AuthorizationService {
     response: Response,
     authorization: AuthorizationRequest,
   ): Promise<OAuthInteraction> {
-    let binding = bindingOf(request);
-    if (!binding || !/^[A-Za-z0-9_-]{43}$/.test(binding)) {
-      binding = randomToken();
-      (request as unknown as Record<string, string>)[NEW_BINDING] = binding;
-      const secure = this.config.issuer.startsWith('https:') ? '; Secure' : '';
-      response.append(
-        'Set-Cookie',
-        `${BINDING_COOKIE}=${binding}; Path=/; HttpOnly; SameSite=Lax${secure}`,
-      );
-    }
+    const binding = ensureBinding(request, response, this.config.issuer.startsWith('https:'));
     const now = nowMs();
     const interaction = this.interactions.create({
       id: randomToken(),
@@ -301,26 +290,4 @@ export class AuthorizationService {
     if (authorization.prompt.includes('login')) url.searchParams.set('prompt', 'login');
     return url.href;
   }
-}
-
-const NEW_BINDING = 'oauthNewBrowserBinding';
-
-/** The browser-binding value: from the cookie, or the one set on this very response. */
-function bindingOf(request: Request): string | undefined {
-  return (
-    (request as unknown as Record<string, string>)[NEW_BINDING] ??
-    readCookie(request.headers.cookie, BINDING_COOKIE)
-  );
-}
-
-function csrfToken(binding: string, interactionId: string): string {
-  return sha256(`csrf:${binding}:${interactionId}`);
-}
-
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const pair of (header ?? '').split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
-  }
-  return undefined;
 }

@@ -3,7 +3,7 @@
 // and assertions for the error page and for errors sent to the client's redirect URI.
 import { OAUTH_PATHS } from '../../src';
 import type { ResourceOwnerProvider } from '../../src';
-import { BINDING_COOKIE } from '../../src/interactions/authorization.service';
+import { BINDING_COOKIE } from '../../src/interactions/browser-binding';
 import { TEST_USERS } from './test-app';
 import type { TestApp } from './test-app';
 import { clientAuth, pkcePair, postForm, REDIRECT_URI } from './token-helpers';

@@ -1,0 +1,46 @@
+import type { Request, Response } from 'express';
+import { randomToken, sha256 } from '../common/crypto';
+
+/** The browser-binding cookie: ties an interaction to the browser that started it. */
+export const BINDING_COOKIE = 'oauth_binding';
+
+/** Where a binding set on this very response is kept, since the request has no cookie yet. */
+const NEW_BINDING = 'oauthNewBrowserBinding';
+const BINDING_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/** The browser-binding value: from the cookie, or the one set on this very response. */
+export function bindingOf(request: Request): string | undefined {
+  return (
+    (request as unknown as Record<string, string>)[NEW_BINDING] ??
+    readCookie(request.headers.cookie, BINDING_COOKIE)
+  );
+}
+
+/**
+ * The browser's binding value, creating it (HttpOnly, SameSite=Lax, Secure on https) when the
+ * browser has none yet.
+ */
+export function ensureBinding(request: Request, response: Response, secure: boolean): string {
+  const existing = bindingOf(request);
+  if (existing && BINDING_FORMAT.test(existing)) return existing;
+  const binding = randomToken();
+  (request as unknown as Record<string, string>)[NEW_BINDING] = binding;
+  response.append(
+    'Set-Cookie',
+    `${BINDING_COOKIE}=${binding}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
+  );
+  return binding;
+}
+
+/** The consent form's CSRF token: only the browser holding the binding cookie can know it. */
+export function csrfToken(binding: string, interactionId: string): string {
+  return sha256(`csrf:${binding}:${interactionId}`);
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const pair of (header ?? '').split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
+  }
+  return undefined;
+}
