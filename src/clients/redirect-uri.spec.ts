@@ -1,0 +1,39 @@
+import { redirectUriProblem } from './redirect-uri';
+
+describe('redirectUriProblem (registration rules)', () => {
+  it.each([
+    ['https://app.example/cb', 'confidential'],
+    ['https://app.example/cb?tenant=1', 'confidential'],
+    ['http://127.0.0.1:8080/cb', 'public'],
+    ['http://[::1]/cb', 'public'],
+    ['http://localhost:3000/cb', 'confidential'],
+    ['com.example.app:/oauth/callback', 'public'],
+  ] as const)('accepts %s for a %s client', (uri, type) => {
+    expect(redirectUriProblem(uri, type)).toBeNull();
+  });
+
+  it.each([
+    ['/cb', 'not an absolute URI'],
+    ['https://app.example/cb#frag', 'fragment'],
+    ['https://app.example/cb#', 'fragment'],
+    ['http://app.example/cb', 'only loopback addresses'],
+    ['javascript:alert(1)', 'forbidden scheme'],
+    ['data:text/html,hi', 'forbidden scheme'],
+    ['file:///etc/passwd', 'forbidden scheme'],
+    ['com.example.app:/cb', 'only public (native app) clients'],
+    ['', 'non-empty'],
+  ])('refuses %p for a confidential client (%s)', (uri, reason) => {
+    expect(redirectUriProblem(uri, 'confidential')).toContain(reason);
+  });
+
+  it('refuses a custom scheme that is not a reverse domain name, even for public clients', () => {
+    expect(redirectUriProblem('myapp:/cb', 'public')).toContain('reverse domain name');
+  });
+
+  it('refuses overlong URIs and non-strings', () => {
+    expect(redirectUriProblem(`https://app.example/${'a'.repeat(2100)}`, 'public')).toContain(
+      '2048',
+    );
+    expect(redirectUriProblem(42, 'public')).toContain('non-empty string');
+  });
+});
