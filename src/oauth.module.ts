@@ -100,6 +100,7 @@ const configProvider: Provider = {
     TokenIssuer,
     TokenRepository,
     AccessTokenVerifier,
+    OAuthBearerStrategy,
     OAuthGuard,
     ConsentService,
     AuthorizationService,

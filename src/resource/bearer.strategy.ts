@@ -10,18 +10,6 @@ import type { VerifiedAccessToken } from './verified-access-token';
 export const OAUTH_BEARER_STRATEGY = 'oauth-bearer';
 
 /**
- * Passport's strategy registry is process-wide: with two apps in one process (tests, several
- * servers), `'oauth-bearer'` names the strategy constructed last, which verifies with the other
- * app's keys and database. OAuthGuard therefore finds its own app's strategy by the app's config.
- */
-const strategiesByConfig = new WeakMap<OAuthConfig, OAuthBearerStrategy>();
-
-/** The strategy of the app whose resolved config this is (the object injected as OAUTH_CONFIG). */
-export function bearerStrategyFor(config: OAuthConfig): OAuthBearerStrategy | undefined {
-  return strategiesByConfig.get(config);
-}
-
-/**
  * passport-http-bearer backed by our verifier. `OAuthGuard` runs it and adds RFC 6750 errors,
  * scopes and token placement rules; a plain `AuthGuard('oauth-bearer')` gets authentication only.
  */
@@ -32,7 +20,6 @@ export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER
     @InjectOAuthConfig() config: OAuthConfig,
   ) {
     super({ realm: config.resourceServer.realm });
-    strategiesByConfig.set(config, this);
   }
 
   validate(token: string): Promise<VerifiedAccessToken> {

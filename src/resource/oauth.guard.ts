@@ -1,11 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import passport from 'passport';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { bearerStrategyFor, OAUTH_BEARER_STRATEGY } from './bearer.strategy';
+import { OAuthBearerStrategy } from './bearer.strategy';
 import {
   ACCESS_TOKEN_REQUEST_KEY,
   ANY_OF_SCOPES,
@@ -26,6 +25,7 @@ export class OAuthGuard implements CanActivate {
   constructor(
     protected readonly reflector: Reflector,
     @InjectOAuthConfig() protected readonly config: OAuthConfig,
+    protected readonly strategy: OAuthBearerStrategy,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,7 +38,7 @@ export class OAuthGuard implements CanActivate {
     const response = context.switchToHttp().getResponse<Response>();
     try {
       this.checkTokenPlacement(request);
-      const token = await this.authenticate(request, response);
+      const token = await this.authenticate(request);
       this.checkUser(token, rules.requiresUser);
       this.checkScopes(token, rules.allOf, rules.anyOf);
       (request as unknown as Record<string, unknown>)[ACCESS_TOKEN_REQUEST_KEY] = token;
@@ -104,72 +104,25 @@ export class OAuthGuard implements CanActivate {
   }
 
   /**
-   * Runs this app's `oauth-bearer` strategy; no token -> 401 without an error code (RFC 6750
-   * §3.1). The strategy's token extraction (passport-http-bearer's rules, reproduced in
-   * `bearerTokenOf`) and its `validate` are called directly: going through
-   * `passport.authenticate` per request costs more than verifying a remembered token.
+   * Runs this app's `oauth-bearer` strategy: passport-http-bearer's token extraction rules
+   * (reproduced in `bearerTokenOf`), then the strategy's `validate`. The strategy is injected
+   * rather than looked up in passport's process-wide registry, so two apps in one process
+   * never verify with each other's keys; a plain `AuthGuard('oauth-bearer')` goes through
+   * passport. No token -> 401 without an error code (RFC 6750 §3.1).
    */
-  protected async authenticate(request: Request, response: Response): Promise<VerifiedAccessToken> {
-    const own = bearerStrategyFor(this.config);
-    if (!own) return this.authenticateWithPassport(request, response);
+  protected async authenticate(request: Request): Promise<VerifiedAccessToken> {
     const token = bearerTokenOf(request);
-    if (token === MALFORMED) return this.settle(null, false, undefined, 400);
-    if (token === undefined) return this.settle(null, false, undefined, undefined);
-    let verified: VerifiedAccessToken | false;
-    try {
-      verified = (await own.validate(token)) || false;
-    } catch (error) {
-      return this.settle(error, false);
-    }
-    return this.settle(null, verified, verified ? undefined : 'invalid_token');
-  }
-
-  /** Through passport, by strategy name: when this app's strategy instance is not known. */
-  private authenticateWithPassport(
-    request: Request,
-    response: Response,
-  ): Promise<VerifiedAccessToken> {
-    return new Promise((resolve, reject) => {
-      const callback = (
-        error: unknown,
-        token: VerifiedAccessToken | false,
-        challenge?: unknown,
-        status?: number,
-      ) => {
-        try {
-          resolve(this.settle(error, token, challenge, status));
-        } catch (failure) {
-          reject(failure);
-        }
-      };
-      passport.authenticate(OAUTH_BEARER_STRATEGY, { session: false }, callback)(
-        request,
-        response,
-        reject,
-      );
-    });
-  }
-
-  /** The outcome of the bearer strategy, as passport reports it, turned into a token or an RFC 6750 error. */
-  private settle(
-    error: unknown,
-    token: VerifiedAccessToken | false,
-    challenge?: unknown,
-    status?: number,
-  ): VerifiedAccessToken {
-    // Verification failures are OAuthExceptions; anything else (database or key store down)
-    // is a server error, never a reason to tell the client its token is invalid.
-    if (error) throw error;
-    if (token) return token;
-    // passport-http-bearer fails with 400 for an Authorization header it cannot split in two.
-    if (status === 400)
+    if (token === MALFORMED) {
       throw this.error('invalid_request', 'The Authorization header is malformed.', 400);
-    const sentToken = typeof challenge === 'string' && challenge.includes('invalid_token');
-    throw sentToken
-      ? this.error('invalid_token', 'The access token is invalid.', 401)
-      : new OAuthException('invalid_token', 'An access token is required.', 401, {
-          'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
-        });
+    }
+    if (token === undefined) {
+      throw new OAuthException('invalid_token', 'An access token is required.', 401, {
+        'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
+      });
+    }
+    // Verification failures are OAuthExceptions (401 invalid_token); anything else (database
+    // or key store down) propagates as a server error, never as "your token is invalid".
+    return this.strategy.validate(token);
   }
 
   /** RFC 9470 §3: the route needs a user, and this token was issued to a client for itself. */
