@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, IsNull } from 'typeorm';
-import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
-import { OAuthConsent } from '../consent/oauth-consent.entity';
-import { OAuthToken } from '../tokens/oauth-token.entity';
+import { DataSource } from 'typeorm';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
@@ -38,6 +36,7 @@ export class ClientService {
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly events: OAuthEvents,
+    private readonly revocation: TokenRevocationService,
   ) {}
 
   private get repository() {
@@ -135,14 +134,7 @@ export class ClientService {
     const count = await inTransaction(this.dataSource, async (manager) => {
       const result = await manager.delete(OAuthClient, { clientId });
       if (!result.affected) throw new ClientNotFoundError(clientId);
-      const revoked = await manager.update(
-        OAuthToken,
-        { clientId, revokedAt: IsNull() },
-        { revokedAt: nowMs() },
-      );
-      await manager.delete(OAuthAuthorizationCode, { clientId });
-      await manager.delete(OAuthConsent, { clientId });
-      return revoked.affected ?? 0;
+      return this.revocation.revokeAndForget(manager, { clientId });
     });
     this.events.emit({ type: 'token.revoked', clientId, reason: 'client_deleted', count });
   }

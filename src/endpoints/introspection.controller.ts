@@ -7,7 +7,7 @@ import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { FoundToken, TokenLookup } from '../tokens/token-lookup.service';
+import { expiresAtOf, FoundToken, TokenLookup } from '../tokens/token-lookup.service';
 import { formParams } from './form-params';
 import { Public } from '../resource/decorators';
 
@@ -45,11 +45,12 @@ export class IntrospectionController {
     return this.describe(found);
   }
 
-  private async describe({ kind, row }: FoundToken) {
+  private async describe(found: FoundToken) {
+    const { kind, row } = found;
     const username = row.subject
       ? (await this.config.resourceOwner?.findById(row.subject))?.username
       : undefined;
-    const expiresAt = kind === 'refresh_token' ? row.refreshExpiresAt! : row.expiresAt;
+    const expiresAt = expiresAtOf(found)!; // active, so it has one
     const seconds = (ms: number) => Math.floor(ms / 1000);
     return {
       active: true,
@@ -68,12 +69,10 @@ export class IntrospectionController {
   }
 }
 
-function isActive({ kind, row }: FoundToken): boolean {
+function isActive(found: FoundToken): boolean {
+  const { kind, row } = found;
   if (row.revokedAt !== null) return false;
-  const now = nowMs();
-  if (kind === 'refresh_token')
-    return (
-      row.refreshConsumedAt === null && row.refreshExpiresAt !== null && row.refreshExpiresAt > now
-    );
-  return row.expiresAt > now;
+  if (kind === 'refresh_token' && row.refreshConsumedAt !== null) return false;
+  const expiresAt = expiresAtOf(found);
+  return expiresAt !== null && expiresAt > nowMs();
 }

@@ -5,7 +5,7 @@ import { nowMs } from '../common/time';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { OAUTH_PATHS } from '../oauth.constants';
-import { FoundToken, TokenLookup } from '../tokens/token-lookup.service';
+import { expiresAtOf, FoundToken, TokenLookup } from '../tokens/token-lookup.service';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { formParams } from './form-params';
 import { Public } from '../resource/decorators';
@@ -62,7 +62,7 @@ export class RevocationController {
  * An expired token is dead already; revoking its row would also kill what still lives in it
  * (an expired access token's row holds a live refresh token), so it is left alone.
  */
-function isExpired({ kind, row }: FoundToken): boolean {
-  const expiresAt = kind === 'refresh_token' ? row.refreshExpiresAt : row.expiresAt;
+function isExpired(found: FoundToken): boolean {
+  const expiresAt = expiresAtOf(found);
   return expiresAt === null || expiresAt <= nowMs();
 }

@@ -10,7 +10,7 @@ import { inTransaction } from '../storage/transaction';
 import { IdTokenService } from '../tokens/id-token.service';
 import { TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
-import { TokenRepository } from '../tokens/token.repository';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
@@ -29,7 +29,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly codes: AuthorizationCodeRepository,
-    private readonly tokens: TokenRepository,
+    private readonly revocation: TokenRevocationService,
     private readonly issuer: TokenIssuer,
     private readonly idTokens: IdTokenService,
     private readonly policy: TokenRequestPolicy,
@@ -75,22 +75,13 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       }
     });
     if ('replayed' in outcome) {
-      const count = await inTransaction(this.dataSource, (manager) =>
-        this.tokens.revokeIssuedFromCode(code.id, manager),
-      );
       this.events.emit({
         type: 'authorization_code.replayed',
         clientId: code.clientId,
         subject: code.subject,
         codeId: code.id,
       });
-      this.events.emit({
-        type: 'token.revoked',
-        clientId: code.clientId,
-        subject: code.subject,
-        reason: 'authorization_code_replay',
-        count,
-      });
+      await this.revocation.revokeIssuedFromCode(code);
       throw OAuthException.invalidGrant(
         'The authorization code was already used; tokens issued from it are revoked.',
       );

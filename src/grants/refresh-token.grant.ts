@@ -8,6 +8,7 @@ import { inTransaction } from '../storage/transaction';
 import { TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
 import { TokenRepository } from '../tokens/token.repository';
+import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { DataSource } from 'typeorm';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
@@ -30,6 +31,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     private readonly issuer: TokenIssuer,
     private readonly policy: TokenRequestPolicy,
     private readonly events: OAuthEvents,
+    private readonly revocation: TokenRevocationService,
   ) {}
 
   async handle(request: TokenRequest): Promise<TokenResponse> {
@@ -73,13 +75,14 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       );
     });
     if (outcome === 'reused') {
-      // Run after the winner's transaction committed, so its new tokens are revoked too.
-      const count = await inTransaction(this.dataSource, (manager) =>
-        this.tokens.revokeFamily(row.familyId, manager),
-      );
-      const who = { clientId: row.clientId, subject: row.subject, familyId: row.familyId };
-      this.events.emit({ type: 'refresh_token.reuse_detected', ...who });
-      this.events.emit({ type: 'token.revoked', ...who, reason: 'refresh_token_reuse', count });
+      this.events.emit({
+        type: 'refresh_token.reuse_detected',
+        clientId: row.clientId,
+        subject: row.subject,
+        familyId: row.familyId,
+      });
+      // Queued after the winner's transaction, so its new tokens are revoked too.
+      await this.revocation.revokeFamily(row, 'refresh_token_reuse');
       throw OAuthException.invalidGrant(
         'The refresh token was already used; its authorization is revoked.',
       );

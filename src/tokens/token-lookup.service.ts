@@ -12,6 +12,11 @@ export interface FoundToken {
   row: OAuthToken;
 }
 
+/** When the presented token (not its row's other half) expires, in epoch ms; null if never issued. */
+export function expiresAtOf({ kind, row }: FoundToken): number | null {
+  return kind === 'refresh_token' ? row.refreshExpiresAt : row.expiresAt;
+}
+
 /**
  * Finds the row of a token string presented to revocation or introspection: refresh tokens and
  * opaque access tokens by hash, JWT access tokens by `jti` after checking our signature (so an

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
 import { nowMs } from '../common/time';
 import { OAuthConsent } from '../consent/oauth-consent.entity';
@@ -38,15 +38,42 @@ export class TokenRevocationService {
     });
   }
 
-  /** Revokes a whole family (a refresh token and every access token of the authorization). */
-  async revokeFamily(row: OAuthToken, reason: TokenRevocationReason): Promise<void> {
-    const count = await this.tokens.revokeFamily(row.familyId);
+  /**
+   * Revokes a whole family (a refresh token and every access token of the authorization).
+   * Queued like the grants' transactions, so a family revoked because a refresh token was used
+   * twice includes what the winning refresh just issued.
+   */
+  async revokeFamily(
+    row: Pick<OAuthToken, 'clientId' | 'subject' | 'familyId'>,
+    reason: TokenRevocationReason,
+  ): Promise<void> {
+    const count = await inTransaction(this.dataSource, (manager) =>
+      this.tokens.revokeFamily(row.familyId, manager),
+    );
     this.events.emit({
       type: 'token.revoked',
       clientId: row.clientId,
       subject: row.subject,
       familyId: row.familyId,
       reason,
+      count,
+    });
+  }
+
+  /** Revokes every token issued from a replayed authorization code. */
+  async revokeIssuedFromCode(code: {
+    id: string;
+    clientId: string;
+    subject: string;
+  }): Promise<void> {
+    const count = await inTransaction(this.dataSource, (manager) =>
+      this.tokens.revokeIssuedFromCode(code.id, manager),
+    );
+    this.events.emit({
+      type: 'token.revoked',
+      clientId: code.clientId,
+      subject: code.subject,
+      reason: 'authorization_code_replay',
       count,
     });
   }
@@ -70,17 +97,28 @@ export class TokenRevocationService {
     where: { subject?: string; clientId?: string },
     reason: TokenRevocationReason,
   ): Promise<number> {
-    const count = await inTransaction(this.dataSource, async (manager) => {
-      const result = await manager.update(
-        OAuthToken,
-        { ...where, revokedAt: IsNull() },
-        { revokedAt: nowMs() },
-      );
-      await manager.delete(OAuthAuthorizationCode, { ...where, consumedAt: IsNull() });
-      await manager.delete(OAuthConsent, where);
-      return result.affected ?? 0;
-    });
+    const count = await inTransaction(this.dataSource, (manager) =>
+      this.revokeAndForget(manager, where),
+    );
     this.events.emit({ type: 'token.revoked', ...where, reason, count });
     return count;
+  }
+
+  /**
+   * Inside the caller's transaction: revokes the matching tokens, deletes unused codes and
+   * forgets remembered consent. Returns how many tokens were revoked. The caller emits the event.
+   */
+  async revokeAndForget(
+    manager: EntityManager,
+    where: { subject?: string; clientId?: string },
+  ): Promise<number> {
+    const result = await manager.update(
+      OAuthToken,
+      { ...where, revokedAt: IsNull() },
+      { revokedAt: nowMs() },
+    );
+    await manager.delete(OAuthAuthorizationCode, { ...where, consumedAt: IsNull() });
+    await manager.delete(OAuthConsent, where);
+    return result.affected ?? 0;
   }
 }

@@ -74,18 +74,19 @@ export class TokenRepository {
     return result.affected ?? 0;
   }
 
-  /** Revokes every token issued from an authorization code (after the code was replayed). */
+  /**
+   * Revokes every token issued from an authorization code (after the code was replayed):
+   * refreshes carry `origin_code_id` forward, so this is the code's whole family.
+   */
   async revokeIssuedFromCode(
     codeId: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<number> {
-    const families = await manager.find(OAuthToken, {
-      where: { originCodeId: codeId },
-      select: { familyId: true },
-    });
-    let revoked = 0;
-    for (const familyId of new Set(families.map((row) => row.familyId)))
-      revoked += await this.revokeFamily(familyId, manager);
-    return revoked;
+    const result = await manager.update(
+      OAuthToken,
+      { originCodeId: codeId, revokedAt: IsNull() },
+      { revokedAt: nowMs() },
+    );
+    return result.affected ?? 0;
   }
 }
