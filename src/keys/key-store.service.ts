@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, JWK } from 'jose';
 import { DataSource, In } from 'typeorm';
 import { nowMs } from '../common/time';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
@@ -8,16 +8,14 @@ import type { OAuthConfig } from '../options/oauth-config';
 import type { SigningAlgorithm } from '../options/oauth-module-options.interface';
 import { OAuthSigningKey, SigningKeyStatus } from './oauth-signing-key.entity';
 
-/** A key ready for use: jose key objects plus its public JWK. */
+/** A key ready for use: node:crypto key objects (which jose accepts too) plus its public JWK. */
 export interface LoadedKey {
   kid: string;
   alg: string;
   status: SigningKeyStatus;
   createdAt: number;
-  privateKey: CryptoKey | Uint8Array;
-  /** The private key as a node:crypto KeyObject, which the token signers use. */
-  signingKeyObject: KeyObject;
-  publicKey: CryptoKey | Uint8Array;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
   publicJwk: JWK;
 }
 
@@ -165,9 +163,7 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
     for (const row of rows) {
       keys.set(
         row.kid,
-        this.keys.get(row.kid)?.status === row.status
-          ? this.keys.get(row.kid)!
-          : await toLoadedKey(row),
+        this.keys.get(row.kid)?.status === row.status ? this.keys.get(row.kid)! : toLoadedKey(row),
       );
     }
     this.keys = keys;
@@ -202,7 +198,7 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
     });
     await this.repository.insert(row);
     this.logger.log(`Generated ${alg} signing key ${kid}`);
-    const loaded = await toLoadedKey(row);
+    const loaded = toLoadedKey(row);
     this.keys.set(kid, loaded);
     return loaded;
   }
@@ -217,7 +213,7 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
         status: 'active' as const,
         createdAt: -index, // the first listed key signs
       };
-      this.keys.set(row.kid, await toLoadedKey(row));
+      this.keys.set(row.kid, toLoadedKey(row));
     }
   }
 
@@ -236,20 +232,16 @@ function toPublicJwk(jwk: JWK, kid: string, alg: string): JWK {
   return { ...publicJwk, kid, alg, use: 'sig' };
 }
 
-async function toLoadedKey(
+function toLoadedKey(
   row: Pick<OAuthSigningKey, 'kid' | 'alg' | 'privateJwk' | 'publicJwk' | 'status' | 'createdAt'>,
-): Promise<LoadedKey> {
+): LoadedKey {
   return {
     kid: row.kid,
     alg: row.alg,
     status: row.status,
     createdAt: row.createdAt,
-    privateKey: await importJWK(row.privateJwk, row.alg),
-    signingKeyObject: createPrivateKey({
-      key: row.privateJwk as Record<string, unknown>,
-      format: 'jwk',
-    }),
-    publicKey: await importJWK(row.publicJwk, row.alg),
+    privateKey: createPrivateKey({ key: row.privateJwk as Record<string, unknown>, format: 'jwk' }),
+    publicKey: createPublicKey({ key: row.publicJwk as Record<string, unknown>, format: 'jwk' }),
     publicJwk: row.publicJwk,
   };
 }

@@ -44,7 +44,7 @@ export class IdTokenService {
         iat: now,
         exp: now + this.config.idTokenTtl,
       },
-      key.signingKeyObject,
+      key.privateKey,
     );
   }
 }

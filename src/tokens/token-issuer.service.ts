@@ -151,7 +151,7 @@ export class TokenIssuer {
         iat: Math.floor(now / 1000),
         exp: Math.floor(expiresAt / 1000),
       },
-      key.signingKeyObject,
+      key.privateKey,
     );
   }
 }

@@ -6,14 +6,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  exportSPKI,
-  generateKeyPair,
-  JWTPayload,
-  SignJWT,
-} from 'jose';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, JWTPayload, SignJWT } from 'jose';
 import {
   AccessToken,
   AnyScope,
@@ -546,7 +539,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
 
       it('with HS256 keyed by the public key (algorithm confusion)', async () => {
         const key = server.app.get(KeyStore).signingKey();
-        const pem = await exportSPKI(key.publicKey as CryptoKey);
+        const pem = key.publicKey.export({ type: 'spki', format: 'pem' }) as string;
         for (const secret of [pem, JSON.stringify(key.publicJwk), key.publicJwk.n!]) {
           const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: key.kid })}.${readToken.split('.')[1]}`;
           const forged = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
