@@ -23,15 +23,15 @@ export class AuthorizationCodeRepository {
     return this.dataSource.getRepository(OAuthAuthorizationCode);
   }
 
-  /** Stores a new code and returns it; only its hash is kept. */
-  async create(fields: NewAuthorizationCode): Promise<string> {
+  /** Stores a new code and returns it; only its hash is kept. `now` is its creation time. */
+  async create(fields: NewAuthorizationCode, now = nowMs()): Promise<string> {
     const code = randomToken();
     const row = {
       ...fields,
       id: randomUUID(),
       codeHash: sha256(code),
       consumedAt: null,
-      createdAt: nowMs(),
+      createdAt: now,
     };
     if (this.lean)
       await this.lean
@@ -55,17 +55,8 @@ export class AuthorizationCodeRepository {
           .table(OAuthAuthorizationCode)
           .update({ id, consumedAt: null }, { consumedAt: nowMs() }, manager)) === 1
       );
-    if (manager)
-      return (
-        (
-          await manager.update(
-            OAuthAuthorizationCode,
-            { id, consumedAt: IsNull() },
-            { consumedAt: nowMs() },
-          )
-        ).affected === 1
-      );
-    const result = await this.repository.update(
+    const result = await (manager ?? this.dataSource.manager).update(
+      OAuthAuthorizationCode,
       { id, consumedAt: IsNull() },
       { consumedAt: nowMs() },
     );
