@@ -54,8 +54,4 @@ export class ConsentService {
   listForUser(subject: string): Promise<OAuthConsent[]> {
     return this.repository.find({ where: { subject }, order: { updatedAt: 'DESC' } });
   }
-
-  async forget(subject: string, clientId?: string): Promise<void> {
-    await this.repository.delete(clientId ? { subject, clientId } : { subject });
-  }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import { SCOPE_CLAIMS } from '../consent/scope-claims';
+import { idTokenSigningAlgorithm } from '../keys/key-store.service';
 
 /**
  * Authorization server metadata (RFC 8414) and the OpenID Provider metadata (OIDC Discovery),
@@ -9,9 +11,11 @@ import type { OAuthConfig } from '../options/oauth-config';
 @Injectable()
 export class ServerMetadataService {
   private readonly metadata: Record<string, unknown>;
+  private readonly openid: Record<string, unknown>;
 
   constructor(@InjectOAuthConfig() private readonly config: OAuthConfig) {
     this.metadata = this.build();
+    this.openid = { ...this.metadata, ...this.openidFields() };
   }
 
   /** RFC 8414 metadata. */
@@ -21,14 +25,17 @@ export class ServerMetadataService {
 
   /** OIDC Discovery metadata: RFC 8414's plus the OpenID Provider fields. */
   openidConfiguration(): Record<string, unknown> {
-    const signing = this.config.keys.algorithms;
+    return this.openid;
+  }
+
+  private openidFields(): Record<string, unknown> {
+    // The user claims userinfo can release: those of the standard scopes this server offers.
+    const userClaims = Object.entries(SCOPE_CLAIMS)
+      .filter(([scope]) => Object.hasOwn(this.config.scopes, scope))
+      .flatMap(([, claims]) => claims);
     return {
-      ...this.metadata,
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: signing.includes('RS256')
-        ? ['RS256', ...signing.filter((a) => a !== 'RS256')]
-        : signing,
-      userinfo_signing_alg_values_supported: [],
+      id_token_signing_alg_values_supported: [idTokenSigningAlgorithm(this.config)],
       claims_supported: [
         'sub',
         'iss',
@@ -39,9 +46,7 @@ export class ServerMetadataService {
         'nonce',
         'acr',
         'at_hash',
-        'name',
-        'email',
-        'email_verified',
+        ...userClaims,
       ],
       claims_parameter_supported: false,
       request_parameter_supported: false,

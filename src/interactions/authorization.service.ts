@@ -12,7 +12,7 @@ import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.
 import type { OAuthConfig } from '../options/oauth-config';
 import type { SignedInUser } from '../options/resource-owner-provider.interface';
 import type { AuthorizationRequest } from './authorization-request';
-import { BINDING_COOKIE, bindingOf, csrfToken, ensureBinding, readCookie } from './browser-binding';
+import { bindingOf, csrfToken, ensureBinding } from './browser-binding';
 import { OAuthInteraction } from './oauth-interaction.entity';
 
 /** What a consent page needs to show. */
@@ -76,8 +76,7 @@ export class AuthorizationService {
         (await this.consents.covers(user.id, client.clientId, authorization.scopes))
       );
     if (!consentNeeded) {
-      if (interaction && !(await this.consume(interaction.id)))
-        throw new InteractionError('This request was already completed.');
+      if (interaction) await this.consume(interaction.id);
       return this.codeRedirect(authorization, user);
     }
     if (authorization.prompt.includes('none'))
@@ -104,7 +103,7 @@ export class AuthorizationService {
             expiresAt: MoreThan(nowMs()),
           })
         : null;
-    const binding = readCookie(request.headers.cookie, BINDING_COOKIE);
+    const binding = bindingOf(request);
     if (
       !interaction ||
       !binding ||
@@ -154,8 +153,7 @@ export class AuthorizationService {
   async approve(id: string, request: Request): Promise<string> {
     const { interaction, user } = await this.forDecision(id, request);
     const authorization = interaction.request;
-    if (!(await this.consume(interaction.id)))
-      throw new InteractionError('This request was already completed.');
+    await this.consume(interaction.id);
     await this.consents.grant(user.id, authorization.clientId, authorization.scopes);
     this.events.emit({
       type: 'consent.granted',
@@ -169,8 +167,7 @@ export class AuthorizationService {
   /** The user denied: the client hears `access_denied` (RFC 6749 §4.1.2.1). */
   async deny(id: string, request: Request): Promise<string> {
     const { interaction, user } = await this.forDecision(id, request);
-    if (!(await this.consume(interaction.id)))
-      throw new InteractionError('This request was already completed.');
+    await this.consume(interaction.id);
     this.events.emit({
       type: 'consent.denied',
       clientId: interaction.request.clientId,
@@ -204,19 +201,23 @@ export class AuthorizationService {
   }
 
   private async codeRedirect(authorization: AuthorizationRequest, user: SignedInUser) {
-    const code = await this.codes.create({
-      clientId: authorization.clientId,
-      subject: user.id,
-      redirectUri: authorization.redirectUri,
-      scopes: authorization.scopes,
-      codeChallenge: authorization.codeChallenge ?? null,
-      codeChallengeMethod: authorization.codeChallengeMethod ?? null,
-      nonce: authorization.nonce ?? null,
-      authTime: user.authTime ?? null,
-      acr: user.acr ?? null,
-      resources: authorization.resources ?? null,
-      expiresAt: nowMs() + secondsToMs(this.config.authorizationCodeTtl),
-    });
+    const now = nowMs();
+    const code = await this.codes.create(
+      {
+        clientId: authorization.clientId,
+        subject: user.id,
+        redirectUri: authorization.redirectUri,
+        scopes: authorization.scopes,
+        codeChallenge: authorization.codeChallenge ?? null,
+        codeChallengeMethod: authorization.codeChallengeMethod ?? null,
+        nonce: authorization.nonce ?? null,
+        authTime: user.authTime ?? null,
+        acr: user.acr ?? null,
+        resources: authorization.resources ?? null,
+        expiresAt: now + secondsToMs(this.config.authorizationCodeTtl),
+      },
+      now,
+    );
     return { kind: 'redirect' as const, url: this.redirectUrl(authorization, { code }) };
   }
 
@@ -271,10 +272,13 @@ export class AuthorizationService {
     return interaction;
   }
 
-  private consume(id: string): Promise<boolean> {
-    return this.interactions
-      .update({ id, consumedAt: IsNull() }, { consumedAt: nowMs() })
-      .then((result) => result.affected === 1);
+  /** Uses the interaction up, atomically: a second decision on it is refused. */
+  private async consume(id: string): Promise<void> {
+    const result = await this.interactions.update(
+      { id, consumedAt: IsNull() },
+      { consumedAt: nowMs() },
+    );
+    if (result.affected !== 1) throw new InteractionError('This request was already completed.');
   }
 
   private loginUrl(interaction: OAuthInteraction, authorization: AuthorizationRequest): string {

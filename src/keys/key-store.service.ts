@@ -19,6 +19,12 @@ export interface LoadedKey {
   publicJwk: JWK;
 }
 
+/** id_tokens are signed with RS256 when the server holds an RS256 key (the OIDC default). */
+export function idTokenSigningAlgorithm(config: OAuthConfig): string {
+  const algorithms = config.keys.algorithms;
+  return algorithms.includes('RS256') ? 'RS256' : algorithms[0];
+}
+
 /** Unknown `kid`s trigger a reload from the database at most this often (other instances may rotate). */
 const UNKNOWN_KID_RELOAD_INTERVAL_MS = 5_000;
 /** Instances also pick up rotations done elsewhere on this period. */

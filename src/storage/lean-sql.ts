@@ -163,7 +163,6 @@ export class LeanTable<T extends ObjectLiteral> {
   private readonly columns: ColumnMetadata[];
   private readonly selectList: string;
   private readonly byProperty = new Map<string, ColumnMetadata>();
-  private readonly sqlCache = new Map<string, string>();
 
   constructor(
     private readonly lean: LeanSql,
@@ -189,15 +188,6 @@ export class LeanTable<T extends ObjectLiteral> {
     string,
     { sql: string; condition: Condition; columns: ColumnMetadata[] }
   >();
-
-  private cached(key: string, build: () => string): string {
-    let sql = this.sqlCache.get(key);
-    if (!sql) {
-      sql = build();
-      this.sqlCache.set(key, sql);
-    }
-    return sql;
-  }
 
   /** A short key for the shape of `where`: its properties and which of them are null. */
   private static shape(where: object): string {
@@ -285,14 +275,19 @@ export class LeanTable<T extends ObjectLiteral> {
       (column) => (row as Record<string, unknown>)[column.propertyName] !== undefined,
     );
     const key = `insert:${columns.map((column) => column.propertyName).join(',')}`;
-    const sql = this.cached(
-      key,
-      () =>
-        `INSERT INTO ${this.name} (${columns.map((column) => this.lean.escape(column.databaseName)).join(', ')}) ` +
-        `VALUES (${columns.map((_, index) => this.lean.placeholder(index)).join(', ')})`,
-    );
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const names = columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
+      const values = columns.map((_, index) => this.lean.placeholder(index)).join(', ');
+      plan = {
+        sql: `INSERT INTO ${this.name} (${names}) VALUES (${values})`,
+        condition: { sql: '', columns: [] },
+        columns,
+      };
+      this.plans.set(key, plan);
+    }
     await this.lean.execute(
-      sql,
+      plan.sql,
       columns.map((column) =>
         this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
       ),

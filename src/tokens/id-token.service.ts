@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { nowSeconds } from '../common/time';
 import { signCompactJws } from '../keys/jws';
-import { KeyStore } from '../keys/key-store.service';
+import { idTokenSigningAlgorithm, KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 
@@ -27,8 +27,7 @@ export class IdTokenService {
   ) {}
 
   async sign(input: IdTokenInput): Promise<string> {
-    const algorithms = this.config.keys.algorithms;
-    const key = this.keyStore.signingKey(algorithms.includes('RS256') ? 'RS256' : algorithms[0]);
+    const key = this.keyStore.signingKey(idTokenSigningAlgorithm(this.config));
     const now = nowSeconds();
     return signCompactJws(
       { alg: key.alg, kid: key.kid, typ: 'JWT' },
