@@ -18,6 +18,37 @@ const ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 /** Compared against when the client does not exist, so unknown ids take as long as wrong secrets. */
 const DUMMY_HASH = sha256('no-such-client');
 
+/** What a request tried, read once: used to authenticate and to report a failure. */
+interface AuthenticationAttempt {
+  method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  clientId?: string;
+  /** The decoded Basic credentials; undefined when the header was malformed. */
+  basic?: { id: string; secret: string };
+  /** How many methods the request used at once (more than one is refused). */
+  methodsUsed: number;
+}
+
+function authenticationAttempt(
+  header: string | undefined,
+  params: Record<string, string>,
+): AuthenticationAttempt {
+  const triedBasic = /^Basic\b/i.test(header ?? '');
+  const basic = triedBasic ? basicCredentialsFrom(header) : undefined;
+  const usesAssertion =
+    params.client_assertion !== undefined || params.client_assertion_type !== undefined;
+  const methodsUsed = [triedBasic, params.client_secret !== undefined, usesAssertion].filter(
+    Boolean,
+  ).length;
+  const method = triedBasic
+    ? 'client_secret_basic'
+    : params.client_secret !== undefined
+      ? 'client_secret_post'
+      : usesAssertion
+        ? 'private_key_jwt'
+        : 'none';
+  return { method, clientId: basic?.id ?? params.client_id, basic, methodsUsed };
+}
+
 export interface AuthenticatedClient {
   client: OAuthClient;
   method: string;
@@ -42,22 +73,15 @@ export class ClientAuthenticator {
     params: Record<string, string>,
     endpoint = 'token',
   ): Promise<AuthenticatedClient> {
+    const attempt = authenticationAttempt(request.headers.authorization, params);
     try {
-      return await this.authenticateOnce(request, params);
+      return await this.verify(attempt, params);
     } catch (error) {
       if (error instanceof OAuthException && error.error === 'invalid_client') {
-        const basic = basicCredentialsFrom(request.headers.authorization);
-        const clientId = basic?.id ?? params.client_id;
         this.events.emit({
           type: 'client.authentication_failed',
-          ...(clientId ? { clientId: clientId.slice(0, 255) } : {}),
-          method: basic
-            ? 'client_secret_basic'
-            : params.client_secret
-              ? 'client_secret_post'
-              : params.client_assertion
-                ? 'private_key_jwt'
-                : 'none',
+          ...(attempt.clientId ? { clientId: attempt.clientId.slice(0, 255) } : {}),
+          method: attempt.method,
           endpoint,
         });
       }
@@ -65,37 +89,28 @@ export class ClientAuthenticator {
     }
   }
 
-  private async authenticateOnce(
-    request: Request,
+  private async verify(
+    attempt: AuthenticationAttempt,
     params: Record<string, string>,
   ): Promise<AuthenticatedClient> {
-    const header = request.headers.authorization;
-    const triedBasic = /^Basic\b/i.test(header ?? '');
-    const basic = triedBasic ? basicCredentialsFrom(header) : undefined;
-    if (triedBasic && !basic)
+    const triedBasic = attempt.method === 'client_secret_basic';
+    if (triedBasic && !attempt.basic) {
       throw OAuthException.invalidClient('Malformed Basic credentials.', true);
-
-    const methodsUsed = [basic, params.client_secret, params.client_assertion].filter(
-      (v) => v !== undefined,
-    );
-    if (methodsUsed.length > 1) {
+    }
+    if (attempt.methodsUsed > 1) {
       throw OAuthException.invalidRequest('Use exactly one client authentication method.');
     }
-    if (basic) return this.bySecret('client_secret_basic', basic.id, basic.secret, params, true);
-    if (params.client_secret !== undefined) {
-      return this.bySecret(
-        'client_secret_post',
-        params.client_id,
-        params.client_secret,
-        params,
-        false,
-      );
+    switch (attempt.method) {
+      case 'client_secret_basic':
+        return this.bySecret(attempt.method, attempt.clientId, attempt.basic!.secret, params, true);
+      case 'client_secret_post':
+        return this.bySecret(attempt.method, attempt.clientId, params.client_secret, params, false);
+      case 'private_key_jwt':
+        return this.byAssertion(params);
+      default:
+        if (attempt.clientId) return this.asPublicClient(attempt.clientId);
+        throw OAuthException.invalidClient('Client authentication is required.');
     }
-    if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) {
-      return this.byAssertion(params);
-    }
-    if (params.client_id) return this.asPublicClient(params.client_id);
-    throw OAuthException.invalidClient('Client authentication is required.');
   }
 
   private async bySecret(
