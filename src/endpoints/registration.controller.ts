@@ -12,15 +12,14 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
 import { bearerTokenFrom } from '../common/authorization-header';
 import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
-import { ClientService } from '../clients/client.service';
+import { ClientService, ClientView, toView } from '../clients/client.service';
 import { fromDcrMetadata, toDcrMetadata } from '../clients/dcr-metadata';
 import { OAuthClient } from '../clients/oauth-client.entity';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
-import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
+import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { Public } from '../resource/decorators';
 
@@ -35,7 +34,6 @@ import { Public } from '../resource/decorators';
 export class RegistrationController {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly clients: ClientService,
   ) {}
 
@@ -74,7 +72,7 @@ export class RegistrationController {
   ) {
     const client = await this.authorizedClient(request, clientId);
     response.setHeader('Cache-Control', 'no-store');
-    return this.configurationResponse(client.clientId);
+    return this.configurationResponse(toView(client));
   }
 
   @Put(':clientId')
@@ -110,13 +108,13 @@ export class RegistrationController {
     const registration = fromDcrMetadata(body);
     // Omitted fields take their defaults (RFC 7592: a full replacement), but the client's
     // authentication method stays unless given, so a PUT cannot silently turn it public.
-    await this.clients.update(clientId, {
+    const updated = await this.clients.update(clientId, {
       ...registration,
       tokenEndpointAuthMethod:
         registration.tokenEndpointAuthMethod ?? client.tokenEndpointAuthMethod,
     });
     response.setHeader('Cache-Control', 'no-store');
-    return this.configurationResponse(clientId);
+    return this.configurationResponse(updated);
   }
 
   @Delete(':clientId')
@@ -126,10 +124,10 @@ export class RegistrationController {
     await this.clients.delete(clientId);
   }
 
-  private async configurationResponse(clientId: string) {
+  private configurationResponse(client: ClientView) {
     return {
-      ...toDcrMetadata(await this.clients.get(clientId)),
-      registration_client_uri: this.clientUri(clientId),
+      ...toDcrMetadata(client),
+      registration_client_uri: this.clientUri(client.clientId),
     };
   }
 
@@ -137,7 +135,7 @@ export class RegistrationController {
   private async authorizedClient(request: Request, clientId: string): Promise<OAuthClient> {
     this.assertEnabled();
     const token = this.bearer(request);
-    const client = await this.dataSource.getRepository(OAuthClient).findOneBy({ clientId });
+    const client = await this.clients.findRecord(clientId);
     if (
       !client?.registrationAccessTokenHash ||
       !matchesHash(token, client.registrationAccessTokenHash)
@@ -160,9 +158,10 @@ export class RegistrationController {
   private bearer(request: Request): string {
     const token = bearerTokenFrom(request.headers.authorization);
     if (!token) {
-      throw new OAuthException('invalid_token', 'A bearer token is required.', 401, {
-        'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
-      });
+      throw OAuthException.tokenRequired(
+        this.config.resourceServer.realm,
+        'A bearer token is required.',
+      );
     }
     return token;
   }

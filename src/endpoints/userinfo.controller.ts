@@ -27,11 +27,7 @@ export class UserinfoController {
     }
     const realm = this.config.resourceServer.realm;
     const token = bearerTokenFrom(request.headers.authorization);
-    if (!token) {
-      throw new OAuthException('invalid_token', 'An access token is required.', 401, {
-        'WWW-Authenticate': `Bearer realm="${realm}"`,
-      });
-    }
+    if (!token) throw OAuthException.tokenRequired(realm);
     const verified = await this.verifier.verify(token);
     if (!verified.userId || !verified.scopes.includes('openid')) {
       throw new OAuthException(

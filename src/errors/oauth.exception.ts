@@ -87,6 +87,19 @@ export class OAuthException extends HttpException {
     });
   }
 
+  /**
+   * RFC 6750 §3.1: no token was sent, so the challenge names only the realm, no error code
+   * (the JSON body still says `invalid_token`).
+   */
+  static tokenRequired(
+    realm: string,
+    description = 'An access token is required.',
+  ): OAuthException {
+    return new OAuthException('invalid_token', description, 401, {
+      'WWW-Authenticate': `Bearer realm="${realm}"`,
+    });
+  }
+
   static notFound(description = 'This endpoint is not enabled.'): OAuthException {
     return new OAuthException('not_found', description, 404);
   }

@@ -116,9 +116,7 @@ export class OAuthGuard implements CanActivate {
       throw this.error('invalid_request', 'The Authorization header is malformed.', 400);
     }
     if (token === undefined) {
-      throw new OAuthException('invalid_token', 'An access token is required.', 401, {
-        'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}"`,
-      });
+      throw OAuthException.tokenRequired(this.config.resourceServer.realm);
     }
     // Verification failures are OAuthExceptions (401 invalid_token); anything else (database
     // or key store down) propagates as a server error, never as "your token is invalid".
