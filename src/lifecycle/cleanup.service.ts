@@ -1,5 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Brackets, DataSource, EntityTarget, LessThan, ObjectLiteral } from 'typeorm';
+import {
+  Brackets,
+  DataSource,
+  EntityTarget,
+  LessThan,
+  ObjectLiteral,
+  SelectQueryBuilder,
+} from 'typeorm';
 import { OAuthClientAssertion } from '../clients/oauth-client-assertion.entity';
 import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
 import { nowMs, secondsToMs } from '../common/time';
@@ -16,6 +23,8 @@ export interface CleanupReport {
 }
 
 const BATCH_SIZE = 500;
+
+type QueryBuilder = SelectQueryBuilder<ObjectLiteral>;
 
 /**
  * Deletes what can no longer be used: expired codes, interactions and assertion records, and
@@ -46,49 +55,41 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async run(now = nowMs()): Promise<CleanupReport> {
+    const expired = (qb: QueryBuilder) => qb.where({ expiresAt: LessThan(now) });
     return {
-      codes: await this.deleteExpired(OAuthAuthorizationCode, 'id', (qb) =>
-        qb.where({ expiresAt: LessThan(now) }),
-      ),
-      interactions: await this.deleteExpired(OAuthInteraction, 'id', (qb) =>
-        qb.where({ expiresAt: LessThan(now) }),
-      ),
-      clientAssertions: await this.deleteExpired(OAuthClientAssertion, 'id', (qb) =>
-        qb.where({ expiresAt: LessThan(now) }),
-      ),
-      tokens: await this.deleteExpired(OAuthToken, 'id', (qb) =>
-        qb
-          .where({ expiresAt: LessThan(now) })
-          .andWhere(
-            new Brackets((inner) =>
-              inner
-                .where('row.refresh_expires_at IS NULL')
-                .orWhere('row.refresh_expires_at < :now', { now }),
-            ),
+      codes: await this.deleteInBatches(OAuthAuthorizationCode, expired),
+      interactions: await this.deleteInBatches(OAuthInteraction, expired),
+      clientAssertions: await this.deleteInBatches(OAuthClientAssertion, expired),
+      // A token row goes when its access token and its refresh family have both expired.
+      tokens: await this.deleteInBatches(OAuthToken, (qb) =>
+        expired(qb).andWhere(
+          new Brackets((inner) =>
+            inner
+              .where('row.refresh_expires_at IS NULL')
+              .orWhere('row.refresh_expires_at < :now', { now }),
           ),
+        ),
       ),
     };
   }
 
-  private async deleteExpired<T extends ObjectLiteral>(
-    entity: EntityTarget<T>,
-    key: string,
-    filter: (
-      qb: ReturnType<DataSource['createQueryBuilder']>,
-    ) => ReturnType<DataSource['createQueryBuilder']>,
+  /** Deletes the rows `filter` selects, BATCH_SIZE primary keys at a time. */
+  private async deleteInBatches(
+    entity: EntityTarget<ObjectLiteral>,
+    filter: (qb: QueryBuilder) => QueryBuilder,
   ): Promise<number> {
     let deleted = 0;
     for (;;) {
       const rows = await filter(this.dataSource.getRepository(entity).createQueryBuilder('row'))
-        .select(`row.${key}`, 'key')
+        .select('row.id', 'id')
         .limit(BATCH_SIZE)
-        .getRawMany<{ key: string }>();
+        .getRawMany<{ id: string }>();
       if (rows.length === 0) return deleted;
       const result = await this.dataSource
         .createQueryBuilder()
         .delete()
         .from(entity)
-        .whereInIds(rows.map((row) => row.key))
+        .whereInIds(rows.map((row) => row.id))
         .execute();
       deleted += result.affected ?? rows.length;
       if (rows.length < BATCH_SIZE) return deleted;
