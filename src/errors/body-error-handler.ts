@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { OAUTH_PATHS } from '../oauth.constants';
-import { toOAuthException } from './oauth-exception.filter';
+import { sendOAuthError, toOAuthException } from './oauth-exception.filter';
 
 const isOAuthPath = (path: string) =>
   Object.values(OAUTH_PATHS).some(
@@ -24,11 +24,7 @@ export class BodyErrorHandler implements OnModuleInit {
     if (!adapter || adapter.getType() !== 'express') return;
     adapter.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
       if (!isOAuthPath(request.path) || response.headersSent) return next(error);
-      const oauthError = toOAuthException(error);
-      response
-        .status(oauthError.httpStatus)
-        .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache', ...oauthError.headers })
-        .json({ error: oauthError.error, error_description: oauthError.description });
+      sendOAuthError(response, toOAuthException(error));
     });
   }
 }

@@ -20,13 +20,16 @@ export class OAuthExceptionFilter implements ExceptionFilter {
         `Unexpected ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message}`,
       );
     }
-    if (response.headersSent) return;
-    response.status(error.httpStatus);
-    response.setHeader('Cache-Control', 'no-store');
-    response.setHeader('Pragma', 'no-cache');
-    for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
-    response.json({ error: error.error, error_description: error.description });
+    if (!response.headersSent) sendOAuthError(response, error);
   }
+}
+
+/** Writes `{ error, error_description }` with the error's status and headers, never cached. */
+export function sendOAuthError(response: Response, error: OAuthException): void {
+  response
+    .status(error.httpStatus)
+    .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache', ...error.headers })
+    .json({ error: error.error, error_description: error.description });
 }
 
 export function toOAuthException(exception: unknown): OAuthException {
