@@ -16,7 +16,7 @@ import { consentPage, errorPage, sendPage } from '../interactions/pages';
 import { matchRedirectUri } from '../interactions/redirect-uri-match';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { formParams } from './form-params';
+import { formParams, queryParams } from './form-params';
 import { Public } from '../resource/decorators';
 
 /**
@@ -164,18 +164,4 @@ export class AuthorizeController {
   private showError(response: Response, title: string, message: string, status = 400): void {
     sendPage(response, status, errorPage(title, message));
   }
-}
-
-/** Query parameters, each once (RFC 6749 §3.1). */
-function queryParams(request: Request): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.query)) {
-    if (typeof value !== 'string') {
-      throw OAuthException.invalidRequest(
-        `The parameter "${name.slice(0, 64)}" is repeated or malformed.`,
-      );
-    }
-    if (value !== '') params[name] = value;
-  }
-  return params;
 }

@@ -15,8 +15,17 @@ export function formParams(request: Request): Record<string, string> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw OAuthException.invalidRequest('The request body could not be read.');
   }
+  return singleValued(body);
+}
+
+/** The query parameters of an OAuth GET (RFC 6749 §3.1), with the same rules as a form. */
+export function queryParams(request: Request): Record<string, string> {
+  return singleValued(request.query);
+}
+
+function singleValued(source: object): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const [name, value] of Object.entries(body)) {
+  for (const [name, value] of Object.entries(source)) {
     if (typeof value !== 'string') {
       // Arrays come from repeated parameters, objects from `a[b]=` syntax: neither is allowed.
       throw OAuthException.invalidRequest(
