@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientService } from '../clients/client.service';
 import { OAuthException } from '../errors/oauth.exception';
@@ -27,6 +27,8 @@ import { Public } from '../resource/decorators';
 @Public()
 @Controller(OAUTH_PATHS.authorize)
 export class AuthorizeController {
+  private readonly logger = new Logger('OAuth');
+
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly clients: ClientService,
@@ -127,6 +129,8 @@ export class AuthorizeController {
       if (error instanceof OAuthException && error.httpStatus < 500) {
         return this.showError(response, 'Invalid request', error.description);
       }
+      // A bug: logged by name and message only (the request may hold secrets), shown as a page.
+      this.logger.error(`Unexpected ${(error as Error)?.name}: ${(error as Error)?.message}`);
       return this.showError(
         response,
         'Something went wrong',
