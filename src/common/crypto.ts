@@ -20,7 +20,12 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-/** True when `secret` hashes to `expectedHash`, compared in constant time. */
+/**
+ * True when `secret` hashes to `expectedHash`, compared in constant time. Both sides are
+ * SHA-256 digests of the same (public) length, so no second hashing is needed to hide one.
+ */
 export function matchesHash(secret: string, expectedHash: string): boolean {
-  return constantTimeEqual(sha256(secret), expectedHash);
+  const actual = Buffer.from(sha256(secret));
+  const expected = Buffer.from(expectedHash);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -4,7 +4,7 @@ import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { ClientService } from '../clients/client.service';
 import type { OAuthClient } from '../clients/oauth-client.entity';
 import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
-import { constantTimeEqual, randomToken, sha256 } from '../common/crypto';
+import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
 import { nowMs, nowSeconds, secondsToMs } from '../common/time';
 import { ConsentService } from '../consent/consent.service';
 import { OAuthEvents } from '../events/oauth-events';
@@ -104,11 +104,7 @@ export class AuthorizationService {
           })
         : null;
     const binding = bindingOf(request);
-    if (
-      !interaction ||
-      !binding ||
-      !constantTimeEqual(sha256(binding), interaction.browserBindingHash)
-    ) {
+    if (!interaction || !binding || !matchesHash(binding, interaction.browserBindingHash)) {
       throw new InteractionError(
         'This sign-in request has expired or belongs to another browser. Start again from the application.',
       );
