@@ -7,7 +7,6 @@ import type { INestApplication } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startSampleApp } from '../../sample-app/bootstrap';
 import { ClientService } from '../../src';
 import {
   artifactPath,
@@ -15,7 +14,7 @@ import {
   launchChromium,
   startCallbackServer,
 } from '../support/browser';
-import { freePort } from '../support/test-app';
+import { startSample } from '../support/sample-app';
 
 const CLIENT_NAME = 'Budget Buddy';
 const SCOPE = 'openid profile email accounts:read';
@@ -41,24 +40,15 @@ describe('authorization code flow in a browser (sample app, headless Chromium)',
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    const [port, chromium, callbackServer] = await Promise.all([
-      freePort(),
+    const [sample, chromium, callbackServer] = await Promise.all([
+      startSample({ SESSION_SECRET: 'browser-test-secret' }),
       launchChromium(),
       startCallbackServer(),
     ]);
     browser = chromium;
     callback = callbackServer;
-    issuer = new URL(`http://127.0.0.1:${port}`);
-    ({ app } = await startSampleApp(
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        OAUTH_ISSUER: issuer.origin,
-        DATABASE_URL: 'sqlite::memory:',
-        SESSION_SECRET: 'browser-test-secret',
-      },
-      { logger: false },
-    ));
+    issuer = new URL(sample.url);
+    app = sample.app;
     const registered = await app.get(ClientService).register({
       name: CLIENT_NAME,
       website: 'https://budget-buddy.example',

@@ -10,8 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
-import { startSampleApp } from '../../sample-app/bootstrap';
-import { freePort } from '../support/test-app';
+import { startSample } from '../support/sample-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
@@ -38,17 +37,7 @@ describe('sample app in a browser: developer portal and code flow', () => {
       );
     }
     mkdirSync(ARTIFACTS, { recursive: true });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    ({ app } = await startSampleApp(
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        OAUTH_ISSUER: url,
-        DATABASE_URL: 'sqlite::memory:',
-      },
-      { logger: false },
-    ));
+    ({ app, url } = await startSample());
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -1,14 +1,12 @@
 // The sample app's resource APIs (sample-app/api/), started the way `npm run sample` starts
 // them, on in-memory SQLite and on PostgreSQL: the API part of the contract in DESIGN.md §5.
-import type { INestApplication } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
-import { startSampleApp } from '../../sample-app/bootstrap';
 import { User } from '../../sample-app/users/user.entity';
 import { TokenRepository } from '../../src/tokens/token.repository';
-import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
-import { createTestDatabase } from '../support/postgres';
-import { freePort, TestApp } from '../support/test-app';
+import { TEST_DATABASE_KINDS } from '../support/databases';
+import { freshSampleDatabase as freshDatabase, startSample } from '../support/sample-app';
+import type { TestApp } from '../support/test-app';
 import {
   clientCredentials,
   registerCodeClient,
@@ -16,30 +14,6 @@ import {
   seedCodeAndExchange,
   TestClient,
 } from '../support/token-helpers';
-
-/** A fresh database URL in the sample's DATABASE_URL format. */
-async function freshDatabase(
-  kind: TestDatabaseKind,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  if (kind === 'sqlite') return { url: 'sqlite::memory:', drop: async () => undefined };
-  const server = process.env.TEST_POSTGRES_URL;
-  if (!server)
-    throw new Error(
-      'TEST_POSTGRES_URL is not set: run through jest (global-setup starts PostgreSQL).',
-    );
-  return createTestDatabase(server);
-}
-
-/** Starts the sample on a free port (the issuer is fixed before listening). */
-async function startSample(databaseUrl: string): Promise<TestApp> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const { app } = await startSampleApp(
-    { PORT: String(port), HOST: '127.0.0.1', OAUTH_ISSUER: url, DATABASE_URL: databaseUrl },
-    { logger: false },
-  );
-  return { app: app as INestApplication, url, close: () => app.close() };
-}
 
 function api(
   sample: TestApp,
@@ -77,7 +51,7 @@ describe.each(TEST_DATABASE_KINDS)('sample app APIs (%s)', (kind) => {
 
   beforeAll(async () => {
     database = await freshDatabase(kind);
-    sample = await startSample(database.url);
+    sample = await startSample({ DATABASE_URL: database.url });
     service = await registerServiceClient(sample, { scopes: ['accounts:read', 'payments:write'] });
     webApp = await registerCodeClient(sample, {
       scopes: ['openid', 'accounts:read', 'payments:write'],

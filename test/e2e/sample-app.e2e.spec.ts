@@ -1,42 +1,12 @@
 // The sample app (sample-app/) started in-process, the way `npm run sample` starts it, on
 // in-memory SQLite and on PostgreSQL: the sample-app contract of DESIGN.md §5.
-import type { INestApplication } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { startSampleApp } from '../../sample-app/bootstrap';
 import { UsersService } from '../../sample-app/users/users.service';
-import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
-import { createTestDatabase } from '../support/postgres';
-import { freePort } from '../support/test-app';
+import { TEST_DATABASE_KINDS } from '../support/databases';
+import { freshSampleDatabase as freshDatabase, startSample } from '../support/sample-app';
+import type { TestApp } from '../support/test-app';
 
-interface RunningSample {
-  app: INestApplication;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** A fresh database URL in the sample's DATABASE_URL format. */
-async function freshDatabase(
-  kind: TestDatabaseKind,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  if (kind === 'sqlite') return { url: 'sqlite::memory:', drop: async () => undefined };
-  const server = process.env.TEST_POSTGRES_URL;
-  if (!server)
-    throw new Error(
-      'TEST_POSTGRES_URL is not set: run through jest (global-setup starts PostgreSQL).',
-    );
-  return createTestDatabase(server);
-}
-
-/** Starts the sample on a free port; the issuer is fixed before listening, so the port is reserved first. */
-async function startSample(env: Record<string, string>): Promise<RunningSample> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const { app } = await startSampleApp(
-    { PORT: String(port), HOST: '127.0.0.1', OAUTH_ISSUER: url, ...env },
-    { logger: false },
-  );
-  return { app, url, close: () => app.close() };
-}
+type RunningSample = TestApp;
 
 const form = (fields: Record<string, string>) => ({
   method: 'POST',

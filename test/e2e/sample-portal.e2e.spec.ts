@@ -3,9 +3,8 @@
 // ownership, CSRF, and withdrawing the access given to an application.
 import type { INestApplication } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { startSampleApp } from '../../sample-app/bootstrap';
 import { ClientService } from '../../src';
-import { freePort } from '../support/test-app';
+import { startSample } from '../support/sample-app';
 
 const REDIRECT_URI = 'https://app.example/callback';
 
@@ -145,18 +144,7 @@ describe('sample app: developer portal', () => {
   let clients: ClientService;
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    ({ app } = await startSampleApp(
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        OAUTH_ISSUER: url,
-        DATABASE_URL: 'sqlite::memory:',
-        SESSION_SECRET: 'a-test-session-secret',
-      },
-      { logger: false },
-    ));
+    ({ app, url } = await startSample({ SESSION_SECRET: 'a-test-session-secret' }));
     clients = app.get(ClientService);
   });
   afterAll(() => app?.close());
