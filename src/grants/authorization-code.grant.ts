@@ -111,7 +111,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       !this.config.grantTypes.includes('refresh_token')
     )
       return false;
-    if (scopes.includes('openid') && 'offline_access' in this.config.scopes)
+    if (scopes.includes('openid') && Object.hasOwn(this.config.scopes, 'offline_access'))
       return scopes.includes('offline_access');
     return true;
   }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { TokenIssuer } from '../tokens/token-issuer.service';
@@ -15,6 +14,7 @@ import { TokenRequestPolicy } from './token-request-policy.service';
  */
 @Injectable()
 export class ClientCredentialsGrant implements OAuthGrantHandler {
+  /** Confidential only: the token endpoint refuses public clients before calling handle. */
   readonly allowsPublicClients = false;
 
   constructor(
@@ -24,9 +24,6 @@ export class ClientCredentialsGrant implements OAuthGrantHandler {
   ) {}
 
   async handle(request: TokenRequest): Promise<TokenResponse> {
-    if (request.client.clientType !== 'confidential') {
-      throw OAuthException.unauthorizedClient('client_credentials needs a confidential client.');
-    }
     const scopes = grantableScopes(request.params.scope, request.client, this.config, false);
     await this.policy.check(request, scopes, null);
     const { response } = await this.issuer.issue({
