@@ -1,9 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { Response } from 'express';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"'`]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
+button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}ul{padding-left:1.25rem}`;
+/** The CSP source that allows exactly STYLE: no inline style an injection could add. */
+const STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /** Security headers of every page the module serves (no framing, no referrer, no caching). */
 export function sendPage(response: Response, status: number, html: string): void {
@@ -12,8 +18,7 @@ export function sendPage(response: Response, status: number, html: string): void
     .set({
       'Content-Type': 'text/html; charset=utf-8',
       'X-Frame-Options': 'DENY',
-      'Content-Security-Policy':
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+      'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_SOURCE}; frame-ancestors 'none'; base-uri 'none'`,
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-store',
       Pragma: 'no-cache',
@@ -21,9 +26,6 @@ export function sendPage(response: Response, status: number, html: string): void
     })
     .send(html);
 }
-
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
-button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}ul{padding-left:1.25rem}`;
 
 function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

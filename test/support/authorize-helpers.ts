@@ -1,6 +1,7 @@
 // Helpers for the authorization endpoint e2e suites: a tiny cookie-keeping "browser" that signs
 // users in through the test resource owner, the authorize -> sign-in -> consent -> code dance,
 // and assertions for the error page and for errors sent to the client's redirect URI.
+import { createHash } from 'node:crypto';
 import { OAUTH_PATHS } from '../../src';
 import type { ResourceOwnerProvider } from '../../src';
 import { BINDING_COOKIE } from '../../src/interactions/browser-binding';
@@ -260,6 +261,11 @@ export function expectPageSecurityHeaders(page: Page): void {
   expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
   expect(page.headers.get('referrer-policy')).toBe('no-referrer');
   expect(page.headers.get('cache-control')).toBe('no-store');
+  // The page's one style element is allowed by its hash; no inline style is allowed otherwise.
+  const style = /<style>([\s\S]*?)<\/style>/.exec(page.text)?.[1] ?? '';
+  const styleHash = createHash('sha256').update(style).digest('base64');
+  expect(page.headers.get('content-security-policy')).toContain(`style-src 'sha256-${styleHash}'`);
+  expect(page.headers.get('content-security-policy')).not.toContain('unsafe-inline');
 }
 
 /** An error sent to the client's redirect URI with state and iss (RFC 6749 §4.1.2.1, RFC 9207). */
