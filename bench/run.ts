@@ -13,7 +13,8 @@
 //
 // Environment: BENCH_RUN_SECONDS (4), BENCH_RUNS (3), BENCH_WARMUP_SECONDS (3),
 // BENCH_CONNECTIONS (10), BENCH_FLOW_CONCURRENCY (10), BENCH_WORKLOADS (all: a,b,c,d,e),
-// BENCH_DATABASES (sqlite,postgres). Prints the table, writes JSON and Markdown to bench/results/.
+// BENCH_DATABASES (sqlite,postgres), BENCH_ACCESS_TOKEN_ALG (RS256; ES256 or EdDSA sign access tokens
+// with that algorithm on both servers, id_tokens stay RS256). Prints the table, writes JSON and Markdown to bench/results/.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';

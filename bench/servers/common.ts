@@ -1,6 +1,9 @@
 // What both servers share: the same lifetimes (nest-oauth-server's defaults), user and client shapes.
 export const BENCH_RESOURCE = 'https://api.bank.example/';
 export const BENCH_USER = 'user-alice';
+/** The access tokens' signing algorithm on both sides (BENCH_ACCESS_TOKEN_ALG); id_tokens stay RS256. */
+export const BENCH_ACCESS_TOKEN_ALG = (process.env.BENCH_ACCESS_TOKEN_ALG ?? 'RS256') as
+  'RS256' | 'ES256' | 'EdDSA';
 export const REDIRECT_URI = 'https://client.example/callback';
 export const BENCH_TTL = {
   accessToken: 3600,

@@ -10,7 +10,13 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import { serveCommands } from '../lib/ipc';
-import { BENCH_RESOURCE, BENCH_TTL, BENCH_USER, REDIRECT_URI } from './common';
+import {
+  BENCH_ACCESS_TOKEN_ALG,
+  BENCH_RESOURCE,
+  BENCH_TTL,
+  BENCH_USER,
+  REDIRECT_URI,
+} from './common';
 
 const importEsm = new Function('specifier', 'return import(specifier)') as (
   specifier: string,
@@ -31,6 +37,16 @@ async function main(): Promise<void> {
   const store = new LRU({ maxSize: 2_000_000 });
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'bench-rs256' };
+  const keys = [jwk];
+  if (BENCH_ACCESS_TOKEN_ALG !== 'RS256') {
+    const other = await generateKeyPair(BENCH_ACCESS_TOKEN_ALG, { extractable: true });
+    keys.push({
+      ...(await exportJWK(other.privateKey)),
+      alg: BENCH_ACCESS_TOKEN_ALG,
+      use: 'sig',
+      kid: `bench-${BENCH_ACCESS_TOKEN_ALG.toLowerCase()}`,
+    });
+  }
 
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,7 +74,7 @@ async function main(): Promise<void> {
       },
     ],
     adapter: (model: string) => new MemoryAdapter(model, store, 0),
-    jwks: { keys: [jwk] },
+    jwks: { keys },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['openid', 'offline_access', 'accounts:read'],
     findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id }) }),
@@ -84,7 +100,7 @@ async function main(): Promise<void> {
           audience: BENCH_RESOURCE,
           accessTokenTTL: BENCH_TTL.accessToken,
           accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'RS256' } },
+          jwt: { sign: { alg: BENCH_ACCESS_TOKEN_ALG } },
         }),
       },
     },

@@ -30,7 +30,14 @@ import {
 } from '../../src';
 import type { OAuthConfig, ResourceOwnerProvider } from '../../src';
 import { serveCommands } from '../lib/ipc';
-import { BENCH_RESOURCE, BENCH_TTL, BENCH_USER, REDIRECT_URI, ServerSetup } from './common';
+import {
+  BENCH_ACCESS_TOKEN_ALG,
+  BENCH_RESOURCE,
+  BENCH_TTL,
+  BENCH_USER,
+  REDIRECT_URI,
+  ServerSetup,
+} from './common';
 
 const revocationCheck = (process.env.BENCH_REVOCATION ?? 'strict') as 'strict' | 'stateless';
 const dataSource: DataSourceOptions =
@@ -71,7 +78,7 @@ class JoseGuard implements CanActivate {
     this.jwks ??= createLocalJWKSet(this.keys.publicJwks());
     try {
       const { payload } = await jwtVerify(header.slice(7), this.jwks, {
-        algorithms: ['RS256'],
+        algorithms: [BENCH_ACCESS_TOKEN_ALG],
         typ: 'at+jwt',
         issuer: issuer,
         audience: BENCH_RESOURCE,
@@ -157,7 +164,7 @@ async function main(): Promise<void> {
         refreshTokenTtl: BENCH_TTL.refreshToken,
         authorizationCodeTtl: BENCH_TTL.authorizationCode,
         idTokenTtl: BENCH_TTL.idToken,
-        keys: { algorithms: ['RS256'] },
+        keys: { algorithms: [...new Set([BENCH_ACCESS_TOKEN_ALG, 'RS256' as const])] },
         resourceServer: { revocationCheck },
         // The hourly cleanup job would only add noise to a few minutes of load.
         cleanup: { enabled: false },

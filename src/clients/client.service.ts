@@ -5,6 +5,7 @@ import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
+import { isStorableId } from '../storage/columns';
 import { inTransaction } from '../storage/transaction';
 import { LeanSql } from '../storage/lean-sql';
 import { OAuthEvents } from '../events/oauth-events';
@@ -44,6 +45,7 @@ export class ClientService {
   }
 
   private readonly lean = LeanSql.for(this.dataSource);
+  private readonly findByClientId = this.lean?.table(OAuthClient).finder('clientId');
 
   /** Validates and stores a new client; returns its id and (confidential clients) its secret. */
   async register(
@@ -69,10 +71,10 @@ export class ClientService {
 
   /** The stored client including hashes, for the module's own authentication code. */
   async findRecord(clientId: string): Promise<OAuthClient | null> {
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 255) return null;
+    if (!isStorableId(clientId, 255)) return null;
     // Read on every request that authenticates a client, never cached: a rotated secret or a
     // deleted client takes effect at once, on every instance.
-    if (this.lean) return this.lean.table(OAuthClient).findOne({ clientId });
+    if (this.findByClientId) return this.findByClientId(clientId);
     return this.repository.findOneBy({ clientId });
   }
 

@@ -16,6 +16,7 @@ export type NewAuthorizationCode = Omit<
 @Injectable()
 export class AuthorizationCodeRepository {
   private readonly lean = LeanSql.for(this.dataSource);
+  private readonly findByCodeHash = this.lean?.table(OAuthAuthorizationCode).finder('codeHash');
 
   constructor(@InjectOAuthDataSource() private readonly dataSource: DataSource) {}
 
@@ -42,8 +43,7 @@ export class AuthorizationCodeRepository {
   }
 
   findByCode(code: string): Promise<OAuthAuthorizationCode | null> {
-    if (this.lean)
-      return this.lean.table(OAuthAuthorizationCode).findOne({ codeHash: sha256(code) });
+    if (this.findByCodeHash) return this.findByCodeHash(sha256(code));
     return this.repository.findOneBy({ codeHash: sha256(code) });
   }
 

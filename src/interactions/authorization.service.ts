@@ -11,6 +11,7 @@ import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { SignedInUser } from '../options/resource-owner-provider.interface';
+import { isStorableId } from '../storage/columns';
 import type { AuthorizationRequest } from './authorization-request';
 import { bindingOf, csrfToken, ensureBinding } from './browser-binding';
 import { OAuthInteraction } from './oauth-interaction.entity';
@@ -95,14 +96,13 @@ export class AuthorizationService {
 
   /** A pending interaction of this browser, or an InteractionError. */
   async loadInteraction(id: string, request: Request): Promise<OAuthInteraction> {
-    const interaction =
-      typeof id === 'string' && id.length <= 64
-        ? await this.interactions.findOneBy({
-            id,
-            consumedAt: IsNull(),
-            expiresAt: MoreThan(nowMs()),
-          })
-        : null;
+    const interaction = isStorableId(id, 64)
+      ? await this.interactions.findOneBy({
+          id,
+          consumedAt: IsNull(),
+          expiresAt: MoreThan(nowMs()),
+        })
+      : null;
     const binding = bindingOf(request);
     if (!interaction || !binding || !matchesHash(binding, interaction.browserBindingHash)) {
       throw new InteractionError(

@@ -49,7 +49,7 @@ export class AccessTokenVerifier {
     const verified = this.fromCache(token) ?? (await this.verifyAndRemember(token));
     if (this.config.resourceServer.revocationCheck === 'strict') {
       // Read fresh on every request, never cached: a revocation stops the token at once.
-      const row = await this.tokens.findById(verified.id, ['clientId', 'revokedAt']);
+      const row = await this.tokens.findRevocationStatus(verified.id);
       if (!row || row.revokedAt !== null || row.clientId !== verified.clientId)
         throw this.invalid('The access token was revoked.');
     }

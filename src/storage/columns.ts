@@ -29,3 +29,17 @@ export const HASH_LENGTH = 64;
 export const ID_LENGTH = 255;
 /** URLs (redirect URIs, websites). */
 export const URL_LENGTH = 2048;
+
+/**
+ * Whether an identifier from a request can name a stored row at all: a non-empty string of at
+ * most `maxLength` characters without NUL, which PostgreSQL text cannot hold (it refuses the
+ * whole query). Check before querying, so such input is "not found", never a server error.
+ */
+export function isStorableId(value: unknown, maxLength: number): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= maxLength &&
+    !value.includes('\u0000')
+  );
+}

@@ -1,6 +1,13 @@
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, QueryFailedError } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
+import { Batcher } from './batcher';
+
+/**
+ * PostgreSQL batching outside transactions (see Batcher): at most this many batches of one kind
+ * run at once (the pool has 10 connections by default), of at most this many rows each.
+ */
+const PG_BATCHING = { maxInFlight: 1, maxBatchSize: 64 };
 
 /**
  * The hot paths' database access (client lookup, token insert and lookup, code exchange): plain
@@ -51,6 +58,11 @@ export class LeanSql {
       this.tables.set(entity, table);
     }
     return table as unknown as LeanTable<T>;
+  }
+
+  /** Whether concurrent single-row work outside transactions is coalesced (PostgreSQL). */
+  get batches(): boolean {
+    return this.type === 'postgres';
   }
 
   /** `?` placeholders are rewritten to `$n` for PostgreSQL. */
@@ -142,6 +154,11 @@ export class LeanSql {
     }
     return (this.dataSource.driver as unknown as { master: PgQueryable }).master.query(query);
   }
+}
+
+/** Whether `manager` runs a transaction (its own connection), rather than the pool. */
+function inTransaction(manager?: EntityManager): boolean {
+  return !!manager?.queryRunner && !manager.queryRunner.isReleased;
 }
 
 interface SqliteStatement {
@@ -251,11 +268,8 @@ export class LeanTable<T extends ObjectLiteral> {
       const columns = properties
         ? properties.map((property) => this.column(property))
         : this.columns;
-      const list = properties
-        ? columns.map((column) => this.lean.escape(column.databaseName)).join(', ')
-        : this.selectList;
       plan = {
-        sql: `SELECT ${list} FROM ${this.name} WHERE ${condition.sql} LIMIT 1`,
+        sql: `SELECT ${this.selectListOf(columns)} FROM ${this.name} WHERE ${condition.sql} LIMIT 1`,
         condition,
         columns,
       };
@@ -269,30 +283,98 @@ export class LeanTable<T extends ObjectLiteral> {
     return row ? this.hydrate(row, plan.columns) : null;
   }
 
+  /**
+   * A prepared lookup by one column, for hot paths: SQL and conversions are resolved here, once.
+   * On PostgreSQL, lookups by a primary or unique column outside a transaction are batched:
+   * concurrent calls share one `= ANY($1)` query.
+   */
+  finder(
+    property: keyof T & string,
+    properties?: (keyof T & string)[],
+  ): (value: unknown, manager?: EntityManager) => Promise<T | null> {
+    const keyColumn = this.column(property);
+    const columns = properties ? properties.map((name) => this.column(name)) : this.columns;
+    const keyName = this.lean.escape(keyColumn.databaseName);
+    const list = this.selectListOf(columns);
+    const sql = `SELECT ${list} FROM ${this.name} WHERE ${keyName} = ${this.lean.placeholder(0)} LIMIT 1`;
+    const batch =
+      this.lean.batches && this.isUnique(keyColumn)
+        ? new Batcher<unknown, Record<string, unknown> | undefined>(async (keys) => {
+            const rows = await this.lean.select(
+              `SELECT ${keyName} AS oauth_batch_key, ${list} FROM ${this.name} WHERE ${keyName} = ANY($1)`,
+              [keys],
+            );
+            const byKey = new Map(rows.map((row) => [row.oauth_batch_key, row]));
+            return keys.map((key) => byKey.get(key));
+          }, PG_BATCHING)
+        : undefined;
+    return async (value, manager) => {
+      const param = this.toDatabase(keyColumn, value);
+      const row =
+        batch && !inTransaction(manager)
+          ? await batch.run(param)
+          : await this.lean.selectOne(sql, [param], manager);
+      return row ? this.hydrate(row, columns) : null;
+    };
+  }
+
+  private selectListOf(columns: ColumnMetadata[]): string {
+    return columns === this.columns
+      ? this.selectList
+      : columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
+  }
+
+  private isUnique(column: ColumnMetadata): boolean {
+    return (
+      column.isPrimary ||
+      this.metadata.indices.some(
+        (index) => index.isUnique && index.columns.length === 1 && index.columns[0] === column,
+      )
+    );
+  }
+
   /** Inserts one row: every column of the entity, undefined ones as their database default. */
   async insert(row: T, manager?: EntityManager): Promise<void> {
     const columns = this.columns.filter(
       (column) => (row as Record<string, unknown>)[column.propertyName] !== undefined,
     );
-    const key = `insert:${columns.map((column) => column.propertyName).join(',')}`;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      const names = columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
-      const values = columns.map((_, index) => this.lean.placeholder(index)).join(', ');
-      plan = {
-        sql: `INSERT INTO ${this.name} (${names}) VALUES (${values})`,
-        condition: { sql: '', columns: [] },
-        columns,
-      };
-      this.plans.set(key, plan);
-    }
-    await this.lean.execute(
-      plan.sql,
-      columns.map((column) =>
-        this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
-      ),
-      manager,
+    const values = columns.map((column) =>
+      this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
     );
+    const shape = columns.map((column) => column.propertyName).join(',');
+    if (this.lean.batches && !inTransaction(manager)) {
+      // Concurrent inserts of one shape share a multi-row INSERT (one statement: all or nothing).
+      let batch = this.insertBatches.get(shape);
+      if (!batch) {
+        batch = new Batcher(async (rows) => {
+          await this.lean.execute(this.insertSql(shape, columns, rows.length), rows.flat());
+          return rows.map(() => undefined);
+        }, PG_BATCHING);
+        this.insertBatches.set(shape, batch);
+      }
+      return batch.run(values);
+    }
+    await this.lean.execute(this.insertSql(shape, columns, 1), values, manager);
+  }
+
+  private readonly insertBatches = new Map<string, Batcher<unknown[], void>>();
+  private readonly insertStatements = new Map<string, string>();
+
+  /** `INSERT INTO t (columns) VALUES (...), (...)` for `rowCount` rows, built once per shape. */
+  private insertSql(shape: string, columns: ColumnMetadata[], rowCount: number): string {
+    const key = `${rowCount}:${shape}`;
+    let sql = this.insertStatements.get(key);
+    if (!sql) {
+      const names = columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
+      const tuples = Array.from(
+        { length: rowCount },
+        (_, row) =>
+          `(${columns.map((_, index) => this.lean.placeholder(row * columns.length + index)).join(', ')})`,
+      );
+      sql = `INSERT INTO ${this.name} (${names}) VALUES ${tuples.join(', ')}`;
+      this.insertStatements.set(key, sql);
+    }
+    return sql;
   }
 
   /** `UPDATE ... SET values WHERE where`; returns how many rows changed. */

@@ -10,32 +10,40 @@ import { OAuthToken } from './oauth-token.entity';
 @Injectable()
 export class TokenRepository {
   private readonly lean = LeanSql.for(this.dataSource);
+  /** Prepared lookups of the hot paths (lean drivers only). */
+  private readonly find = this.lean && {
+    byId: this.lean.table(OAuthToken).finder('id'),
+    revocationStatusById: this.lean.table(OAuthToken).finder('id', ['clientId', 'revokedAt']),
+    byRefreshTokenHash: this.lean.table(OAuthToken).finder('refreshTokenHash'),
+    byAccessTokenHash: this.lean.table(OAuthToken).finder('accessTokenHash'),
+  };
 
   constructor(@InjectOAuthDataSource() private readonly dataSource: DataSource) {}
 
   findByRefreshToken(refreshToken: string, manager?: EntityManager): Promise<OAuthToken | null> {
-    if (this.lean)
-      return this.lean
-        .table(OAuthToken)
-        .findOne({ refreshTokenHash: sha256(refreshToken) }, manager);
+    if (this.find) return this.find.byRefreshTokenHash(sha256(refreshToken), manager);
     return (manager ?? this.dataSource.manager).findOneBy(OAuthToken, {
       refreshTokenHash: sha256(refreshToken),
     });
   }
 
   findByAccessTokenHash(hash: string): Promise<OAuthToken | null> {
-    if (this.lean) return this.lean.table(OAuthToken).findOne({ accessTokenHash: hash });
+    if (this.find) return this.find.byAccessTokenHash(hash);
     return this.dataSource.manager.findOneBy(OAuthToken, { accessTokenHash: hash });
   }
 
-  /** The row of a token id; only `properties` (plus id) are read when given. */
-  findById(id: string, properties?: (keyof OAuthToken)[]): Promise<OAuthToken | null> {
-    if (this.lean) return this.lean.table(OAuthToken).findOne({ id }, undefined, properties);
-    if (properties) {
-      const select = Object.fromEntries([...properties, 'id'].map((property) => [property, true]));
-      return this.dataSource.manager.findOne(OAuthToken, { where: { id }, select });
-    }
+  findById(id: string): Promise<OAuthToken | null> {
+    if (this.find) return this.find.byId(id);
     return this.dataSource.manager.findOneBy(OAuthToken, { id });
+  }
+
+  /** What the strict revocation check reads on every protected request: client and revocation. */
+  findRevocationStatus(id: string): Promise<Pick<OAuthToken, 'clientId' | 'revokedAt'> | null> {
+    if (this.find) return this.find.revocationStatusById(id);
+    return this.dataSource.manager.findOne(OAuthToken, {
+      where: { id },
+      select: { id: true, clientId: true, revokedAt: true },
+    });
   }
 
   /**

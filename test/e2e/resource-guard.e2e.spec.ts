@@ -489,7 +489,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
 
       it('answers 500, not invalid_token, so clients keep their tokens', async () => {
         jest
-          .spyOn(server.app.get(TokenRepository), 'findById')
+          .spyOn(server.app.get(TokenRepository), 'findRevocationStatus')
           .mockRejectedValueOnce(new Error('database is down'));
         const response = await call(server, '/api/accounts', readToken);
         expect(response.status).toBe(500);
