@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
+import type { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
 import { verifierMatches } from '../codes/pkce';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
@@ -8,7 +9,7 @@ import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { inTransaction } from '../storage/transaction';
 import { IdTokenService } from '../tokens/id-token.service';
-import { TokenIssuer } from '../tokens/token-issuer.service';
+import { PreparedTokens, TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
@@ -41,38 +42,18 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     if (!params.code) throw OAuthException.invalidRequest('code is required.');
     const code = await this.codes.findByCode(params.code);
     if (!code) throw OAuthException.invalidGrant('The authorization code is invalid.');
-    // Consume and issue in one transaction: a concurrent replay waits for it (row lock, or the
+    // Checked and signed before the transaction, so it only consumes and stores: a failed
+    // attempt still burns the code (the failure is returned after the consume commits).
+    const prepared = await this.checkAndPrepare(request, code).then(
+      (tokens) => ({ tokens }),
+      (error: unknown) => ({ error }),
+    );
+    // Consume and store in one transaction: a concurrent replay waits for it (row lock, or the
     // SQLite queue), so the revocation below also finds the tokens of the winning exchange.
     const outcome = await inTransaction(this.dataSource, async (manager) => {
       if (!(await this.codes.consume(code.id, manager))) return { replayed: true as const };
-      try {
-        if (code.clientId !== client.clientId)
-          throw OAuthException.invalidGrant('The authorization code is invalid.');
-        if (code.expiresAt <= nowMs())
-          throw OAuthException.invalidGrant('The authorization code has expired.');
-        this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
-        this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
-        // RFC 8707 §2.2: a resource named here must be one the authorization was for.
-        const granted = code.resources ?? [this.config.accessTokenAudience];
-        const audience = audienceFor(params.resource, this.config, granted) ?? granted;
-        await this.policy.check(request, code.scopes, code.subject);
-        const issued = await this.issuer.issue(
-          {
-            clientId: client.clientId,
-            subject: code.subject,
-            scopes: code.scopes,
-            grantType: 'authorization_code',
-            audience,
-            withRefreshToken: this.mayIssueRefreshToken(client.grantTypes, code.scopes),
-            originCodeId: code.id,
-            authTime: code.authTime,
-          },
-          manager,
-        );
-        return { issued };
-      } catch (error) {
-        return { error }; // committed all the same: a failed attempt burns the code
-      }
+      if ('error' in prepared) return prepared;
+      return { issued: await this.issuer.store(prepared.tokens, manager) };
     });
     if ('replayed' in outcome) {
       this.events.emit({
@@ -99,6 +80,34 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       });
     }
     return response;
+  }
+
+  /** The exchange's checks (RFC 6749 §4.1.3, RFC 7636, RFC 8707), then the tokens, unstored. */
+  private async checkAndPrepare(
+    request: TokenRequest,
+    code: OAuthAuthorizationCode,
+  ): Promise<PreparedTokens> {
+    const { params, client } = request;
+    if (code.clientId !== client.clientId)
+      throw OAuthException.invalidGrant('The authorization code is invalid.');
+    if (code.expiresAt <= nowMs())
+      throw OAuthException.invalidGrant('The authorization code has expired.');
+    this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
+    this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
+    // RFC 8707 §2.2: a resource named here must be one the authorization was for.
+    const granted = code.resources ?? [this.config.accessTokenAudience];
+    const audience = audienceFor(params.resource, this.config, granted) ?? granted;
+    await this.policy.check(request, code.scopes, code.subject);
+    return this.issuer.prepare({
+      clientId: client.clientId,
+      subject: code.subject,
+      scopes: code.scopes,
+      grantType: 'authorization_code',
+      audience,
+      withRefreshToken: this.mayIssueRefreshToken(client.grantTypes, code.scopes),
+      originCodeId: code.id,
+      authTime: code.authTime,
+    });
   }
 
   /**

@@ -52,27 +52,26 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     await this.policy.check(request, scopes, row.subject);
 
+    const prepared = await this.issuer.prepare({
+      clientId: row.clientId,
+      subject: row.subject,
+      scopes,
+      refreshScopes: granted,
+      grantType: 'refresh_token',
+      audience,
+      withRefreshToken: true,
+      family: {
+        id: row.familyId,
+        refreshCount: row.refreshCount,
+        refreshExpiresAt: row.refreshExpiresAt,
+      },
+      originCodeId: row.originCodeId,
+      authTime: row.authTime,
+    });
+    // Consume and store in one transaction: the successor exists only if the token was spent.
     const outcome = await inTransaction(this.dataSource, async (manager) => {
       if (!(await this.tokens.consumeRefreshToken(row.id, manager))) return 'reused' as const;
-      return this.issuer.issue(
-        {
-          clientId: row.clientId,
-          subject: row.subject,
-          scopes,
-          refreshScopes: granted,
-          grantType: 'refresh_token',
-          audience,
-          withRefreshToken: true,
-          family: {
-            id: row.familyId,
-            refreshCount: row.refreshCount,
-            refreshExpiresAt: row.refreshExpiresAt!,
-          },
-          originCodeId: row.originCodeId,
-          authTime: row.authTime,
-        },
-        manager,
-      );
+      return this.issuer.store(prepared, manager);
     });
     if (outcome === 'reused') {
       this.events.emit({

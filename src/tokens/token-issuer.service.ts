@@ -38,6 +38,12 @@ export interface IssuedTokens {
   row: OAuthToken;
 }
 
+/** Tokens made but not stored yet (TokenIssuer.prepare); only `store` makes them valid. */
+export interface PreparedTokens extends IssuedTokens {
+  /** Continues a family (a refresh) rather than starting one. */
+  refreshed: boolean;
+}
+
 /** Creates access (RFC 9068 JWT or opaque) and refresh tokens and stores their row. */
 @Injectable()
 export class TokenIssuer {
@@ -55,6 +61,15 @@ export class TokenIssuer {
     decision: TokenGrantDecision,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<IssuedTokens> {
+    return this.store(await this.prepare(decision), manager);
+  }
+
+  /**
+   * Makes the tokens (the access token is signed here) and their row, without storing them.
+   * Grants that store inside a transaction prepare first, so the signature is not computed
+   * while the transaction holds its locks (or, on SQLite, the one connection).
+   */
+  async prepare(decision: TokenGrantDecision): Promise<PreparedTokens> {
     const now = nowMs();
     const id = randomUUID();
     const audience = decision.audience ?? [this.config.accessTokenAudience];
@@ -69,7 +84,7 @@ export class TokenIssuer {
       : null;
     const refreshCount = decision.family ? decision.family.refreshCount + 1 : 0;
 
-    const row = manager.create(OAuthToken, {
+    const row = this.dataSource.manager.create(OAuthToken, {
       id,
       accessTokenHash: opaque ? sha256(accessToken) : null,
       refreshTokenHash: refreshToken ? sha256(refreshToken) : null,
@@ -89,28 +104,6 @@ export class TokenIssuer {
       originCodeId: decision.originCodeId ?? null,
       authTime: decision.authTime ?? null,
     });
-    if (this.lean) await this.lean.table(OAuthToken).insert(row, manager);
-    else await manager.insert(OAuthToken, row);
-    this.events.emit(
-      decision.family
-        ? {
-            type: 'token.refreshed',
-            clientId: row.clientId,
-            subject: row.subject,
-            tokenId: id,
-            familyId: row.familyId,
-            refreshCount,
-          }
-        : {
-            type: 'token.issued',
-            clientId: row.clientId,
-            subject: row.subject,
-            grantType: row.grantType,
-            scopes: row.scopes,
-            tokenId: id,
-            familyId: row.familyId,
-          },
-    );
 
     const response: TokenResponse = {
       token_type: 'Bearer',
@@ -125,7 +118,38 @@ export class TokenIssuer {
       response.refresh_token_issued_at = Math.floor(now / 1000);
       response.refresh_count = refreshCount;
     }
-    return { response, row };
+    return { response, row, refreshed: !!decision.family };
+  }
+
+  /** Stores prepared tokens' row (in `manager`'s transaction when given) and announces them. */
+  async store(
+    prepared: PreparedTokens,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<IssuedTokens> {
+    const { row } = prepared;
+    if (this.lean) await this.lean.table(OAuthToken).insert(row, manager);
+    else await manager.insert(OAuthToken, row);
+    this.events.emit(
+      prepared.refreshed
+        ? {
+            type: 'token.refreshed',
+            clientId: row.clientId,
+            subject: row.subject,
+            tokenId: row.id,
+            familyId: row.familyId,
+            refreshCount: row.refreshCount,
+          }
+        : {
+            type: 'token.issued',
+            clientId: row.clientId,
+            subject: row.subject,
+            grantType: row.grantType,
+            scopes: row.scopes,
+            tokenId: row.id,
+            familyId: row.familyId,
+          },
+    );
+    return { response: prepared.response, row };
   }
 
   /** RFC 9068 access token. */
