@@ -1,6 +1,7 @@
-import { Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
+import { sendJson } from '../common/json-response';
 import { formatScope } from '../common/scope';
 import { nowMs } from '../common/time';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
@@ -29,14 +30,16 @@ export class IntrospectionController {
   ) {}
 
   @Post()
-  @HttpCode(200)
-  async introspect(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+  async introspect(@Req() request: Request, @Res() response: Response): Promise<void> {
+    sendJson(response, 200, await this.answer(request), { 'Cache-Control': 'no-store' });
+  }
+
+  private async answer(request: Request): Promise<object> {
     const params = formParams(request);
     const { client, method } = await this.clients.authenticate(request, params, 'introspection');
     if (method === 'none')
       throw OAuthException.invalidClient('Introspection needs an authenticated client.');
     if (!params.token) throw OAuthException.invalidRequest('token is required.');
-    response.setHeader('Cache-Control', 'no-store');
     const found = await this.lookup.find(params.token, params.token_type_hint);
     const mayIntrospect = (owner: string) =>
       owner === client.clientId ||

@@ -1,12 +1,12 @@
-import { All, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { GrantRegistry } from '../grants/grant-registry.service';
 import { OAUTH_PATHS } from '../oauth.constants';
-import type { TokenResponse } from '../tokens/token-response';
 import { formParams } from './form-params';
+import { NO_STORE, sendJson } from '../common/json-response';
 import { Public } from '../resource/decorators';
 
 /** `POST /oauth/token` (RFC 6749 §3.2): authenticate the client, then hand over to its grant. */
@@ -20,11 +20,7 @@ export class TokenController {
   ) {}
 
   @Post()
-  @HttpCode(200)
-  async token(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<TokenResponse> {
+  async token(@Req() request: Request, @Res() response: Response): Promise<void> {
     const params = formParams(request);
     const grantType = params.grant_type;
     if (!grantType) throw OAuthException.invalidRequest('grant_type is required.');
@@ -42,9 +38,7 @@ export class TokenController {
       throw OAuthException.unauthorizedClient(`This client is not registered for ${grantType}.`);
     }
     const tokens = await grant.handle({ grantType, params, client, authMethod: method, request });
-    response.setHeader('Cache-Control', 'no-store');
-    response.setHeader('Pragma', 'no-cache');
-    return tokens;
+    sendJson(response, 200, tokens, NO_STORE);
   }
 
   /** Any other method: RFC 6749 §3.2 requires POST. */

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { NO_STORE, sendJson } from '../common/json-response';
 import { OAuthException } from './oauth.exception';
 
 /**
@@ -26,10 +27,12 @@ export class OAuthExceptionFilter implements ExceptionFilter {
 
 /** Writes `{ error, error_description }` with the error's status and headers, never cached. */
 export function sendOAuthError(response: Response, error: OAuthException): void {
-  response
-    .status(error.httpStatus)
-    .set({ 'Cache-Control': 'no-store', Pragma: 'no-cache', ...error.headers })
-    .json({ error: error.error, error_description: error.description });
+  sendJson(
+    response,
+    error.httpStatus,
+    { error: error.error, error_description: error.description },
+    { ...NO_STORE, ...error.headers },
+  );
 }
 
 export function toOAuthException(exception: unknown): OAuthException {
