@@ -2,14 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { parseScope } from '../common/scope';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
-import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
+import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { inTransaction } from '../storage/transaction';
 import { TokenIssuer } from '../tokens/token-issuer.service';
-import type { TokenResponse } from '../tokens/token-response';
 import { TokenRepository } from '../tokens/token.repository';
+import type { TokenResponse } from '../tokens/token-response';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
-import { DataSource } from 'typeorm';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
@@ -26,7 +24,6 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly tokens: TokenRepository,
     private readonly issuer: TokenIssuer,
     private readonly policy: TokenRequestPolicy,
@@ -68,19 +65,15 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       originCodeId: row.originCodeId,
       authTime: row.authTime,
     });
-    // Consume and store in one transaction: the successor exists only if the token was spent.
-    const outcome = await inTransaction(this.dataSource, async (manager) => {
-      if (!(await this.tokens.consumeRefreshToken(row.id, manager))) return 'reused' as const;
-      return this.issuer.store(prepared, manager);
-    });
-    if (outcome === 'reused') {
+    const outcome = await this.issuer.storeRotation(prepared, row.id);
+    if (!outcome) {
       this.events.emit({
         type: 'refresh_token.reuse_detected',
         clientId: row.clientId,
         subject: row.subject,
         familyId: row.familyId,
       });
-      // Queued after the winner's transaction, so its new tokens are revoked too.
+      // Runs after the winning rotation committed, so its new tokens are revoked too.
       await this.revocation.revokeFamily(row, 'refresh_token_reuse');
       throw OAuthException.invalidGrant(
         'The refresh token was already used; its authorization is revoked.',

@@ -43,7 +43,7 @@ export class LeanSql {
 
   private constructor(
     private readonly dataSource: DataSource,
-    private readonly type: 'better-sqlite3' | 'postgres',
+    readonly type: 'better-sqlite3' | 'postgres',
   ) {}
 
   /** Table helper for an entity: names and conversions resolved once. */
@@ -383,29 +383,72 @@ export class LeanTable<T extends ObjectLiteral> {
     values: Partial<Record<keyof T & string, unknown>>,
     manager?: EntityManager,
   ): Promise<number> {
-    const entries = Object.entries(values);
     const key = `update:${LeanTable.shape(values)}:${LeanTable.shape(where)}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      const condition = this.condition(where, entries.length);
-      const set = entries.map(
-        ([property], index) =>
-          `${this.lean.escape(this.column(property).databaseName)} = ${this.lean.placeholder(index)}`,
+      const { sql, condition } = this.updateSql(where, values);
+      plan = { sql, condition, columns: [] };
+      this.plans.set(key, plan);
+    }
+    return this.lean.execute(plan.sql, this.updateParams(plan.condition, where, values), manager);
+  }
+
+  /**
+   * PostgreSQL only: `UPDATE ... SET values WHERE where` and, only if that changed a row, an
+   * INSERT of `row` (into this table), in one statement, so both happen or neither. One round
+   * trip instead of a transaction's four. Returns whether the row was inserted.
+   */
+  async insertIfUpdated(
+    where: Partial<Record<keyof T & string, unknown>>,
+    values: Partial<Record<keyof T & string, unknown>>,
+    row: T,
+  ): Promise<boolean> {
+    const columns = this.columns.filter(
+      (column) => (row as Record<string, unknown>)[column.propertyName] !== undefined,
+    );
+    const key = `insertIfUpdated:${LeanTable.shape(values)}:${LeanTable.shape(where)}:${columns.map((column) => column.propertyName).join(',')}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      const update = this.updateSql(where, values);
+      const offset = Object.keys(values).length + update.condition.columns.length;
+      // Parameters in a SELECT list have no type of their own: cast each to its column's.
+      const selected = columns.map(
+        (column, index) =>
+          `${this.lean.placeholder(offset + index)}::${this.dataSource.driver.normalizeType(column)}`,
       );
+      const names = columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
       plan = {
-        sql: `UPDATE ${this.name} SET ${set.join(', ')} WHERE ${condition.sql}`,
-        condition,
-        columns: [],
+        sql: `WITH spent AS (${update.sql} RETURNING 1) INSERT INTO ${this.name} (${names}) SELECT ${selected.join(', ')} FROM spent`,
+        condition: update.condition,
+        columns,
       };
       this.plans.set(key, plan);
     }
-    const setParams = entries.map(([property, value]) =>
-      this.toDatabase(this.column(property), value),
+    const inserted = await this.lean.execute(plan.sql, [
+      ...this.updateParams(plan.condition, where, values),
+      ...plan.columns.map((column) =>
+        this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
+      ),
+    ]);
+    return inserted === 1;
+  }
+
+  private updateSql(where: object, values: object): { sql: string; condition: Condition } {
+    const properties = Object.keys(values);
+    const condition = this.condition(where, properties.length);
+    const set = properties.map(
+      (property, index) =>
+        `${this.lean.escape(this.column(property).databaseName)} = ${this.lean.placeholder(index)}`,
     );
-    return this.lean.execute(
-      plan.sql,
-      [...setParams, ...this.conditionParams(plan.condition, where)],
-      manager,
-    );
+    return { sql: `UPDATE ${this.name} SET ${set.join(', ')} WHERE ${condition.sql}`, condition };
+  }
+
+  private updateParams(condition: Condition, where: object, values: object): unknown[] {
+    return [
+      ...Object.entries(values).map(([property, value]) =>
+        this.toDatabase(this.column(property), value),
+      ),
+      ...this.conditionParams(condition, where),
+    ];
   }
 }

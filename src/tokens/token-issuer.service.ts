@@ -9,9 +9,9 @@ import { signCompactJws } from '../keys/jws';
 import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { LeanSql } from '../storage/lean-sql';
 import { OAuthToken } from './oauth-token.entity';
 import type { TokenResponse } from './token-response';
+import { TokenRepository } from './token.repository';
 
 /** What a grant decided; the issuer turns it into tokens and a stored row. */
 export interface TokenGrantDecision {
@@ -47,13 +47,12 @@ export interface PreparedTokens extends IssuedTokens {
 /** Creates access (RFC 9068 JWT or opaque) and refresh tokens and stores their row. */
 @Injectable()
 export class TokenIssuer {
-  private readonly lean = LeanSql.for(this.dataSource);
-
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly keyStore: KeyStore,
     private readonly events: OAuthEvents,
+    private readonly tokens: TokenRepository,
   ) {}
 
   /** Issues tokens; pass `manager` to write inside the caller's transaction. */
@@ -126,11 +125,22 @@ export class TokenIssuer {
     prepared: PreparedTokens,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<IssuedTokens> {
-    const { row } = prepared;
-    if (this.lean) await this.lean.table(OAuthToken).insert(row, manager);
-    else await manager.insert(OAuthToken, row);
+    await this.tokens.insert(prepared.row, manager);
+    return this.announce(prepared);
+  }
+
+  /**
+   * Stores a refresh's tokens while spending the refresh token of row `spentId`, atomically.
+   * Null when that token was spent or revoked before (reuse): then nothing is stored.
+   */
+  async storeRotation(prepared: PreparedTokens, spentId: string): Promise<IssuedTokens | null> {
+    if (!(await this.tokens.rotateRefreshToken(spentId, prepared.row))) return null;
+    return this.announce(prepared);
+  }
+
+  private announce({ row, response, refreshed }: PreparedTokens): IssuedTokens {
     this.events.emit(
-      prepared.refreshed
+      refreshed
         ? {
             type: 'token.refreshed',
             clientId: row.clientId,
@@ -149,7 +159,7 @@ export class TokenIssuer {
             familyId: row.familyId,
           },
     );
-    return { response: prepared.response, row };
+    return { response, row };
   }
 
   /** RFC 9068 access token. */

@@ -4,6 +4,7 @@ import { sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
 import { LeanSql } from '../storage/lean-sql';
+import { inTransaction } from '../storage/transaction';
 import { OAuthToken } from './oauth-token.entity';
 
 /** Token rows, with the single-use and revocation operations done in the database. */
@@ -46,11 +47,39 @@ export class TokenRepository {
     });
   }
 
+  /** Stores a new token row (inside `manager`'s transaction when given). */
+  async insert(row: OAuthToken, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    if (this.lean) await this.lean.table(OAuthToken).insert(row, manager);
+    else await manager.insert(OAuthToken, row);
+  }
+
+  /**
+   * Spends the refresh token of row `spentId` and stores its successor, both or neither.
+   * False (nothing stored) when the token was spent or revoked before: reuse. On PostgreSQL
+   * this is one statement; elsewhere a transaction.
+   */
+  async rotateRefreshToken(spentId: string, successor: OAuthToken): Promise<boolean> {
+    if (this.lean?.type === 'postgres') {
+      return this.lean
+        .table(OAuthToken)
+        .insertIfUpdated(
+          { id: spentId, refreshConsumedAt: null, revokedAt: null },
+          { refreshConsumedAt: nowMs() },
+          successor,
+        );
+    }
+    return inTransaction(this.dataSource, async (manager) => {
+      if (!(await this.consumeRefreshToken(spentId, manager))) return false;
+      await this.insert(successor, manager);
+      return true;
+    });
+  }
+
   /**
    * Marks the row's refresh token used, only if it was not used or revoked before.
    * Returns false when another request got there first (reuse).
    */
-  async consumeRefreshToken(id: string, manager: EntityManager): Promise<boolean> {
+  private async consumeRefreshToken(id: string, manager: EntityManager): Promise<boolean> {
     if (this.lean) {
       const changed = await this.lean
         .table(OAuthToken)
