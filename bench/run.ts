@@ -276,6 +276,7 @@ async function main(): Promise<void> {
       const subjects: Subject[] = [];
       const sqlite = ours.find((t) => t.key === 'ours SQLite') ?? stateless!;
       subjects.push(route('unprotected', sqlite, 'unprotected'));
+      subjects.push(route('no-op guard', sqlite, 'allowAll'));
       for (const target of ours) subjects.push(route(`${target.key} strict`, target, 'protected'));
       subjects.push(route('ours stateless', stateless!, 'protected'));
       subjects.push(route('jose guard', sqlite, 'jose'));

@@ -96,6 +96,14 @@ class JoseGuard implements CanActivate {
   }
 }
 
+/** The floor of any guard: Nest's guard pipeline around a guard that lets everything through. */
+@Injectable()
+class AllowAllGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
 @Controller('bench')
 class BenchController {
   @Get('protected')
@@ -107,6 +115,12 @@ class BenchController {
 
   @Get('unprotected')
   unprotectedRoute() {
+    return ACCOUNTS;
+  }
+
+  @Get('allow-all')
+  @UseGuards(AllowAllGuard)
+  allowAllRoute() {
     return ACCOUNTS;
   }
 
@@ -238,6 +252,7 @@ async function main(): Promise<void> {
             paths: {
               protected: '/bench/protected',
               unprotected: '/bench/unprotected',
+              allowAll: '/bench/allow-all',
               jose: '/bench/jose',
             },
           },

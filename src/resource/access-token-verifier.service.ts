@@ -44,7 +44,7 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string): Promise<VerifiedAccessToken> {
-    if (this.config.accessTokenFormat === 'opaque' || token.split('.').length !== 3)
+    if (this.config.accessTokenFormat === 'opaque' || !isCompactJws(token))
       return this.verifyOpaque(token);
     const verified = this.fromCache(token) ?? (await this.verifyAndRemember(token));
     if (this.config.resourceServer.revocationCheck === 'strict') {
@@ -120,6 +120,13 @@ export class AccessTokenVerifier {
   private invalid(description: string): OAuthException {
     return OAuthException.invalidToken(description, this.config.resourceServer.realm);
   }
+}
+
+/** Three dot-separated parts, counted without splitting a long string. */
+function isCompactJws(token: string): boolean {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  return first !== -1 && second !== -1 && token.indexOf('.', second + 1) === -1;
 }
 
 function fromClaims(payload: JWTPayload): VerifiedAccessToken {

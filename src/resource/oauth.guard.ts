@@ -81,7 +81,7 @@ export class OAuthGuard implements CanActivate {
   /** RFC 6750 §2: header; form body only for urlencoded non-GET requests; query only by option; one method. */
   protected checkTokenPlacement(request: Request): void {
     const inHeader = request.headers.authorization !== undefined;
-    const inQuery = request.query?.access_token !== undefined;
+    const inQuery = queryTokenOf(request) !== undefined;
     const inBody =
       (request.body as Record<string, unknown> | undefined)?.access_token !== undefined;
     if (inQuery && !this.config.resourceServer.allowQueryToken) {
@@ -110,7 +110,7 @@ export class OAuthGuard implements CanActivate {
    * never verify with each other's keys; a plain `AuthGuard('oauth-bearer')` goes through
    * passport. No token -> 401 without an error code (RFC 6750 §3.1).
    */
-  protected async authenticate(request: Request): Promise<VerifiedAccessToken> {
+  protected authenticate(request: Request): Promise<VerifiedAccessToken> {
     const token = bearerTokenOf(request);
     if (token === MALFORMED) {
       throw this.error('invalid_request', 'The Authorization header is malformed.', 400);
@@ -173,6 +173,14 @@ interface RouteRules {
 const MALFORMED = Symbol('malformed');
 
 /**
+ * The query string's access_token. Express 5 parses the query string again on every read of
+ * `request.query`, so a URL without a query string is not parsed at all.
+ */
+function queryTokenOf(request: Request): unknown {
+  return request.url.includes('?') ? request.query?.access_token : undefined;
+}
+
+/**
  * passport-http-bearer's token extraction: the Authorization header split on one space
  * (anything else is malformed), then `access_token` in the body or the query (a second token is
  * malformed too). checkTokenPlacement has already refused what the options do not allow.
@@ -190,7 +198,7 @@ function bearerTokenOf(request: Request): string | typeof MALFORMED | undefined 
     if (token) return MALFORMED;
     token = fromBody as string;
   }
-  const fromQuery = request.query?.access_token;
+  const fromQuery = queryTokenOf(request);
   if (fromQuery) {
     if (token) return MALFORMED;
     token = fromQuery as string;

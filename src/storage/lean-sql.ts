@@ -80,14 +80,17 @@ export class LeanSql {
     params: unknown[],
     manager?: EntityManager,
   ): Promise<Record<string, unknown> | undefined> {
-    if (this.type === 'better-sqlite3') {
-      try {
-        return this.sqliteStatement(sql).get(...params) as Record<string, unknown> | undefined;
-      } catch (error) {
-        throw new QueryFailedError(sql, params, error as Error);
-      }
-    }
+    if (this.type === 'better-sqlite3') return this.sqliteSelectOne(sql, params);
     return (await this.select(sql, params, manager))[0];
+  }
+
+  /** better-sqlite3 only: the same, synchronously (the driver is synchronous). */
+  sqliteSelectOne(sql: string, params: unknown[]): Record<string, unknown> | undefined {
+    try {
+      return this.sqliteStatement(sql).get(...params) as Record<string, unknown> | undefined;
+    } catch (error) {
+      throw new QueryFailedError(sql, params, error as Error);
+    }
   }
 
   /** Runs a SELECT; pass the transaction's manager to read inside it. */
@@ -308,6 +311,17 @@ export class LeanTable<T extends ObjectLiteral> {
             return keys.map((key) => byKey.get(key));
           }, PG_BATCHING)
         : undefined;
+    if (this.lean.type === 'better-sqlite3') {
+      // Synchronous underneath: no await between the statement and the caller.
+      return (value) => {
+        try {
+          const row = this.lean.sqliteSelectOne(sql, [this.toDatabase(keyColumn, value)]);
+          return Promise.resolve(row ? this.hydrate(row, columns) : null);
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+      };
+    }
     return async (value, manager) => {
       const param = this.toDatabase(keyColumn, value);
       const row =
