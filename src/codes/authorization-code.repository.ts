@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
 import { LeanSql } from '../storage/lean-sql';
+import { runSpend, Spend } from '../storage/spend';
+import { inTransaction } from '../storage/transaction';
 import { OAuthAuthorizationCode } from './oauth-authorization-code.entity';
 
 export type NewAuthorizationCode = Omit<
@@ -47,19 +49,22 @@ export class AuthorizationCodeRepository {
     return this.repository.findOneBy({ codeHash: sha256(code) });
   }
 
-  /** Marks the code used; false when it was used before (a replay). */
-  async consume(id: string, manager?: EntityManager): Promise<boolean> {
-    if (this.lean)
-      return (
-        (await this.lean
-          .table(OAuthAuthorizationCode)
-          .update({ id, consumedAt: null }, { consumedAt: nowMs() }, manager)) === 1
-      );
-    const result = await (manager ?? this.dataSource.manager).update(
-      OAuthAuthorizationCode,
-      { id, consumedAt: IsNull() },
-      { consumedAt: nowMs() },
+  /** Using up the code of row `id` (not if it was used before). */
+  spend(id: string): Spend<OAuthAuthorizationCode> {
+    return {
+      entity: OAuthAuthorizationCode,
+      where: { id, consumedAt: null },
+      values: { consumedAt: nowMs() },
+    };
+  }
+
+  /**
+   * Marks the code used; false when it was used before (a replay). In a transaction so that on
+   * SQLite it queues behind an exchange in progress instead of joining its transaction.
+   */
+  consume(id: string): Promise<boolean> {
+    return inTransaction(this.dataSource, (manager) =>
+      runSpend(this.dataSource, this.spend(id), manager),
     );
-    return result.affected === 1;
   }
 }

@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
 import type { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
 import { verifierMatches } from '../codes/pkce';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
-import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
+import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { inTransaction } from '../storage/transaction';
 import { IdTokenService } from '../tokens/id-token.service';
 import { PreparedTokens, TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
@@ -16,6 +14,8 @@ import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
 import { OAuthEvents } from '../events/oauth-events';
+
+const REPLAYED = { replayed: true } as const;
 
 /**
  * RFC 6749 §4.1.3 with PKCE (RFC 7636). The code is consumed before anything else is checked,
@@ -28,7 +28,6 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    @InjectOAuthDataSource() private readonly dataSource: DataSource,
     private readonly codes: AuthorizationCodeRepository,
     private readonly revocation: TokenRevocationService,
     private readonly issuer: TokenIssuer,
@@ -42,19 +41,22 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     if (!params.code) throw OAuthException.invalidRequest('code is required.');
     const code = await this.codes.findByCode(params.code);
     if (!code) throw OAuthException.invalidGrant('The authorization code is invalid.');
-    // Checked and signed before the transaction, so it only consumes and stores: a failed
-    // attempt still burns the code (the failure is returned after the consume commits).
+    // Checked and signed before the code is spent, so spending and storing is one short step
+    // (one statement on PostgreSQL). A failed attempt burns the code all the same. A concurrent
+    // replay waits for the winner's step (row lock, or the SQLite queue), so the revocation
+    // below also finds the winner's tokens.
     const prepared = await this.checkAndPrepare(request, code).then(
       (tokens) => ({ tokens }),
       (error: unknown) => ({ error }),
     );
-    // Consume and store in one transaction: a concurrent replay waits for it (row lock, or the
-    // SQLite queue), so the revocation below also finds the tokens of the winning exchange.
-    const outcome = await inTransaction(this.dataSource, async (manager) => {
-      if (!(await this.codes.consume(code.id, manager))) return { replayed: true as const };
-      if ('error' in prepared) return prepared;
-      return { issued: await this.issuer.store(prepared.tokens, manager) };
-    });
+    const outcome =
+      'error' in prepared
+        ? (await this.codes.consume(code.id))
+          ? prepared
+          : REPLAYED
+        : await this.issuer
+            .storeIfSpent(prepared.tokens, this.codes.spend(code.id))
+            .then((issued) => (issued ? { issued } : REPLAYED));
     if ('replayed' in outcome) {
       this.events.emit({
         type: 'authorization_code.replayed',

@@ -65,7 +65,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       originCodeId: row.originCodeId,
       authTime: row.authTime,
     });
-    const outcome = await this.issuer.storeRotation(prepared, row.id);
+    const outcome = await this.issuer.storeIfSpent(prepared, this.tokens.refreshTokenSpend(row.id));
     if (!outcome) {
       this.events.emit({
         type: 'refresh_token.reuse_detected',

@@ -408,22 +408,26 @@ export class LeanTable<T extends ObjectLiteral> {
   }
 
   /**
-   * PostgreSQL only: `UPDATE ... SET values WHERE where` and, only if that changed a row, an
-   * INSERT of `row` (into this table), in one statement, so both happen or neither. One round
-   * trip instead of a transaction's four. Returns whether the row was inserted.
+   * PostgreSQL only: `UPDATE guard.table SET guard.values WHERE guard.where` and, only if that
+   * changed a row, an INSERT of `row` into this table, in one statement, so both happen or
+   * neither. One round trip instead of a transaction's four. Returns whether `row` was inserted.
    */
-  async insertIfUpdated(
-    where: Partial<Record<keyof T & string, unknown>>,
-    values: Partial<Record<keyof T & string, unknown>>,
+  async insertIfUpdated<G extends ObjectLiteral>(
+    guard: {
+      table: LeanTable<G>;
+      where: Partial<Record<keyof G & string, unknown>>;
+      values: Partial<Record<keyof G & string, unknown>>;
+    },
     row: T,
   ): Promise<boolean> {
+    const { table, where, values } = guard;
     const columns = this.columns.filter(
       (column) => (row as Record<string, unknown>)[column.propertyName] !== undefined,
     );
-    const key = `insertIfUpdated:${LeanTable.shape(values)}:${LeanTable.shape(where)}:${columns.map((column) => column.propertyName).join(',')}`;
+    const key = `insertIfUpdated:${table.name}:${LeanTable.shape(values)}:${LeanTable.shape(where)}:${columns.map((column) => column.propertyName).join(',')}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      const update = this.updateSql(where, values);
+      const update = table.updateSql(where, values);
       const offset = Object.keys(values).length + update.condition.columns.length;
       // Parameters in a SELECT list have no type of their own: cast each to its column's.
       const selected = columns.map(
@@ -439,7 +443,7 @@ export class LeanTable<T extends ObjectLiteral> {
       this.plans.set(key, plan);
     }
     const inserted = await this.lean.execute(plan.sql, [
-      ...this.updateParams(plan.condition, where, values),
+      ...table.updateParams(plan.condition, where, values),
       ...plan.columns.map((column) =>
         this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
       ),
@@ -447,7 +451,8 @@ export class LeanTable<T extends ObjectLiteral> {
     return inserted === 1;
   }
 
-  private updateSql(where: object, values: object): { sql: string; condition: Condition } {
+  /** For insertIfUpdated on another table. */
+  updateSql(where: object, values: object): { sql: string; condition: Condition } {
     const properties = Object.keys(values);
     const condition = this.condition(where, properties.length);
     const set = properties.map(
@@ -457,7 +462,7 @@ export class LeanTable<T extends ObjectLiteral> {
     return { sql: `UPDATE ${this.name} SET ${set.join(', ')} WHERE ${condition.sql}`, condition };
   }
 
-  private updateParams(condition: Condition, where: object, values: object): unknown[] {
+  updateParams(condition: Condition, where: object, values: object): unknown[] {
     return [
       ...Object.entries(values).map(([property, value]) =>
         this.toDatabase(this.column(property), value),

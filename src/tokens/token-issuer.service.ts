@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import { randomToken, sha256 } from '../common/crypto';
 import { formatScope } from '../common/scope';
 import { nowMs, secondsToMs } from '../common/time';
@@ -9,6 +9,7 @@ import { signCompactJws } from '../keys/jws';
 import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import type { Spend } from '../storage/spend';
 import { OAuthToken } from './oauth-token.entity';
 import type { TokenResponse } from './token-response';
 import { TokenRepository } from './token.repository';
@@ -130,11 +131,15 @@ export class TokenIssuer {
   }
 
   /**
-   * Stores a refresh's tokens while spending the refresh token of row `spentId`, atomically.
-   * Null when that token was spent or revoked before (reuse): then nothing is stored.
+   * Stores prepared tokens while spending what they were issued for (an authorization code, a
+   * refresh token), both or neither. Null when that was spent before (a replay or reuse): then
+   * nothing is stored.
    */
-  async storeRotation(prepared: PreparedTokens, spentId: string): Promise<IssuedTokens | null> {
-    if (!(await this.tokens.rotateRefreshToken(spentId, prepared.row))) return null;
+  async storeIfSpent<S extends ObjectLiteral>(
+    prepared: PreparedTokens,
+    spend: Spend<S>,
+  ): Promise<IssuedTokens | null> {
+    if (!(await this.tokens.insertIfSpent(spend, prepared.row))) return null;
     return this.announce(prepared);
   }
 

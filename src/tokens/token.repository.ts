@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull, ObjectLiteral } from 'typeorm';
 import { sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
 import { LeanSql } from '../storage/lean-sql';
-import { inTransaction } from '../storage/transaction';
+import { insertIfSpent, Spend } from '../storage/spend';
 import { OAuthToken } from './oauth-token.entity';
 
 /** Token rows, with the single-use and revocation operations done in the database. */
@@ -53,49 +53,21 @@ export class TokenRepository {
     else await manager.insert(OAuthToken, row);
   }
 
-  /**
-   * Spends the refresh token of row `spentId` and stores its successor, both or neither.
-   * False (nothing stored) when the token was spent or revoked before: reuse. On PostgreSQL
-   * this is one statement; elsewhere a transaction.
-   */
-  async rotateRefreshToken(spentId: string, successor: OAuthToken): Promise<boolean> {
-    if (this.lean?.type === 'postgres') {
-      return this.lean
-        .table(OAuthToken)
-        .insertIfUpdated(
-          { id: spentId, refreshConsumedAt: null, revokedAt: null },
-          { refreshConsumedAt: nowMs() },
-          successor,
-        );
-    }
-    return inTransaction(this.dataSource, async (manager) => {
-      if (!(await this.consumeRefreshToken(spentId, manager))) return false;
-      await this.insert(successor, manager);
-      return true;
-    });
+  /** Using up the refresh token of row `id` (not if it was used or revoked before). */
+  refreshTokenSpend(id: string): Spend<OAuthToken> {
+    return {
+      entity: OAuthToken,
+      where: { id, refreshConsumedAt: null, revokedAt: null },
+      values: { refreshConsumedAt: nowMs() },
+    };
   }
 
   /**
-   * Marks the row's refresh token used, only if it was not used or revoked before.
-   * Returns false when another request got there first (reuse).
+   * Stores a token row only if `spend` (a code or a refresh token) succeeds, both or neither.
+   * False, with nothing stored, when it was spent before: a replay.
    */
-  private async consumeRefreshToken(id: string, manager: EntityManager): Promise<boolean> {
-    if (this.lean) {
-      const changed = await this.lean
-        .table(OAuthToken)
-        .update(
-          { id, refreshConsumedAt: null, revokedAt: null },
-          { refreshConsumedAt: nowMs() },
-          manager,
-        );
-      return changed === 1;
-    }
-    const result = await manager.update(
-      OAuthToken,
-      { id, refreshConsumedAt: IsNull(), revokedAt: IsNull() },
-      { refreshConsumedAt: nowMs() },
-    );
-    return result.affected === 1;
+  insertIfSpent<S extends ObjectLiteral>(spend: Spend<S>, row: OAuthToken): Promise<boolean> {
+    return insertIfSpent(this.dataSource, spend, OAuthToken, row);
   }
 
   /** Revokes every token of a family (one authorization). */
