@@ -7,7 +7,7 @@ import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { IdTokenService } from '../tokens/id-token.service';
-import { PreparedTokens, TokenIssuer } from '../tokens/token-issuer.service';
+import { IssuedTokens, PreparedTokens, TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
@@ -49,14 +49,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       (tokens) => ({ tokens }),
       (error: unknown) => ({ error }),
     );
-    const outcome =
-      'error' in prepared
-        ? (await this.codes.consume(code.id))
-          ? prepared
-          : REPLAYED
-        : await this.issuer
-            .storeIfSpent(prepared.tokens, this.codes.spend(code.id))
-            .then((issued) => (issued ? { issued } : REPLAYED));
+    const outcome = await this.spendCode(code, prepared);
     if ('replayed' in outcome) {
       this.events.emit({
         type: 'authorization_code.replayed',
@@ -82,6 +75,16 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       });
     }
     return response;
+  }
+
+  /** Spends the code, storing the tokens with it when the checks passed; REPLAYED if spent before. */
+  private async spendCode(
+    code: OAuthAuthorizationCode,
+    prepared: { tokens: PreparedTokens } | { error: unknown },
+  ): Promise<{ issued: IssuedTokens } | { error: unknown } | typeof REPLAYED> {
+    if ('error' in prepared) return (await this.codes.consume(code.id)) ? prepared : REPLAYED;
+    const issued = await this.issuer.storeIfSpent(prepared.tokens, this.codes.spend(code.id));
+    return issued ? { issued } : REPLAYED;
   }
 
   /** The exchange's checks (RFC 6749 §4.1.3, RFC 7636, RFC 8707), then the tokens, unstored. */

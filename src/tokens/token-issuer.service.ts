@@ -39,7 +39,7 @@ export interface IssuedTokens {
   row: OAuthToken;
 }
 
-/** Tokens made but not stored yet (TokenIssuer.prepare); only `store` makes them valid. */
+/** Tokens made but not stored yet (TokenIssuer.prepare); storing them makes them valid. */
 export interface PreparedTokens extends IssuedTokens {
   /** Continues a family (a refresh) rather than starting one. */
   refreshed: boolean;
@@ -66,8 +66,9 @@ export class TokenIssuer {
 
   /**
    * Makes the tokens (the access token is signed here) and their row, without storing them.
-   * Grants that store inside a transaction prepare first, so the signature is not computed
-   * while the transaction holds its locks (or, on SQLite, the one connection).
+   * Grants that spend something (a code, a refresh token) prepare first and then call
+   * `storeIfSpent`, so no signature is computed while a row lock (or, on SQLite, the one
+   * connection) is held.
    */
   async prepare(decision: TokenGrantDecision): Promise<PreparedTokens> {
     const now = nowMs();
