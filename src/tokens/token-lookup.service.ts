@@ -47,6 +47,8 @@ export class TokenLookup {
 
   private async asAccess(token: string): Promise<FoundToken | null> {
     if (token.split('.').length !== 3) {
+      // With JWT access tokens an opaque string is no access token (the guard refuses it too).
+      if (this.config.accessTokenFormat !== 'opaque') return null;
       const row = await this.tokens.findByAccessTokenHash(sha256(token));
       return row ? { kind: 'access_token', row } : null;
     }
