@@ -3,6 +3,9 @@ import type { Response } from 'express';
 /** RFC 6749 §5.1: token responses (and errors) must not be cached. */
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
+/** Discovery documents and key sets change rarely; caches may keep them a few minutes. */
+export const PUBLIC_FOR_5_MINUTES = { 'Cache-Control': 'public, max-age=300' };
+
 /**
  * Writes a protocol endpoint's JSON answer itself. The RFCs define these bodies, so a host's
  * response-mapping interceptor (say, one wrapping every body in `{ data }`) must not reshape
@@ -16,8 +19,8 @@ export function sendJson(
 ): void {
   const json = JSON.stringify(body);
   response.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   response.setHeader('Content-Length', Buffer.byteLength(json));
   response.end(json);
 }

@@ -1,4 +1,6 @@
-import { Controller, Get, Header, UseFilters } from '@nestjs/common';
+import { Controller, Get, Res, UseFilters } from '@nestjs/common';
+import type { Response } from 'express';
+import { PUBLIC_FOR_5_MINUTES, sendJson } from '../common/json-response';
 import { ServerMetadataService } from '../discovery/server-metadata.service';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAUTH_PATHS } from '../oauth.constants';
@@ -11,14 +13,12 @@ export class DiscoveryController {
   constructor(private readonly metadata: ServerMetadataService) {}
 
   @Get(OAUTH_PATHS.serverMetadata)
-  @Header('Cache-Control', 'public, max-age=300')
-  authorizationServer() {
-    return this.metadata.authorizationServer();
+  authorizationServer(@Res() response: Response): void {
+    sendJson(response, 200, this.metadata.authorizationServer(), PUBLIC_FOR_5_MINUTES);
   }
 
   @Get(OAUTH_PATHS.openidConfiguration)
-  @Header('Cache-Control', 'public, max-age=300')
-  openidConfiguration() {
-    return this.metadata.openidConfiguration();
+  openidConfiguration(@Res() response: Response): void {
+    sendJson(response, 200, this.metadata.openidConfiguration(), PUBLIC_FOR_5_MINUTES);
   }
 }

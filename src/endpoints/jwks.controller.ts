@@ -1,4 +1,6 @@
-import { Controller, Get, Header, UseFilters } from '@nestjs/common';
+import { Controller, Get, Res, UseFilters } from '@nestjs/common';
+import type { Response } from 'express';
+import { PUBLIC_FOR_5_MINUTES, sendJson } from '../common/json-response';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { KeyStore } from '../keys/key-store.service';
 import { OAUTH_PATHS } from '../oauth.constants';
@@ -12,9 +14,10 @@ export class JwksController {
   constructor(private readonly keyStore: KeyStore) {}
 
   @Get(OAUTH_PATHS.jwks)
-  @Header('Content-Type', 'application/jwk-set+json')
-  @Header('Cache-Control', 'public, max-age=300')
-  jwks() {
-    return this.keyStore.publicJwks();
+  jwks(@Res() response: Response): void {
+    sendJson(response, 200, this.keyStore.publicJwks(), {
+      ...PUBLIC_FOR_5_MINUTES,
+      'Content-Type': 'application/jwk-set+json; charset=utf-8',
+    });
   }
 }

@@ -12,6 +12,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { NO_STORE, sendJson } from '../common/json-response';
 import { bearerTokenFrom } from '../common/authorization-header';
 import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
 import { ClientService, ClientView, toView } from '../clients/client.service';
@@ -41,8 +42,8 @@ export class RegistrationController {
   async register(
     @Req() request: Request,
     @Body() body: unknown,
-    @Res({ passthrough: true }) response: Response,
-  ) {
+    @Res() response: Response,
+  ): Promise<void> {
     this.assertEnabled();
     const token = this.bearer(request);
     if (!constantTimeEqual(token, this.config.registration.initialAccessToken!)) {
@@ -55,24 +56,27 @@ export class RegistrationController {
         registrationAccessTokenHash: sha256(registrationAccessToken),
       },
     );
-    response.status(201).setHeader('Cache-Control', 'no-store');
-    return {
-      ...toDcrMetadata(client),
-      ...(clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {}),
-      registration_access_token: registrationAccessToken,
-      registration_client_uri: this.clientUri(client.clientId),
-    };
+    sendJson(
+      response,
+      201,
+      {
+        ...toDcrMetadata(client),
+        ...(clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {}),
+        registration_access_token: registrationAccessToken,
+        registration_client_uri: this.clientUri(client.clientId),
+      },
+      NO_STORE,
+    );
   }
 
   @Get(':clientId')
   async read(
     @Req() request: Request,
     @Param('clientId') clientId: string,
-    @Res({ passthrough: true }) response: Response,
-  ) {
+    @Res() response: Response,
+  ): Promise<void> {
     const client = await this.authorizedClient(request, clientId);
-    response.setHeader('Cache-Control', 'no-store');
-    return this.configurationResponse(toView(client));
+    sendJson(response, 200, this.configurationResponse(toView(client)), NO_STORE);
   }
 
   @Put(':clientId')
@@ -80,8 +84,8 @@ export class RegistrationController {
     @Req() request: Request,
     @Param('clientId') clientId: string,
     @Body() body: unknown,
-    @Res({ passthrough: true }) response: Response,
-  ) {
+    @Res() response: Response,
+  ): Promise<void> {
     const client = await this.authorizedClient(request, clientId);
     const fields = (this.jsonBody(request, body) ?? {}) as Record<string, unknown>;
     // RFC 7592 §2.2: the body carries client_id; it must not try to set server-issued values.
@@ -113,8 +117,7 @@ export class RegistrationController {
       tokenEndpointAuthMethod:
         registration.tokenEndpointAuthMethod ?? client.tokenEndpointAuthMethod,
     });
-    response.setHeader('Cache-Control', 'no-store');
-    return this.configurationResponse(updated);
+    sendJson(response, 200, this.configurationResponse(updated), NO_STORE);
   }
 
   @Delete(':clientId')

@@ -1,5 +1,6 @@
 import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { sendJson } from '../common/json-response';
 import { bearerTokenFrom } from '../common/authorization-header';
 import { claimsForScopes } from '../consent/scope-claims';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
@@ -20,7 +21,7 @@ export class UserinfoController {
   ) {}
 
   @All()
-  async userinfo(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+  async userinfo(@Req() request: Request, @Res() response: Response): Promise<void> {
     if (request.method !== 'GET' && request.method !== 'POST') {
       response.setHeader('Allow', 'GET, POST');
       throw new OAuthException('invalid_request', 'Use GET or POST.', 405);
@@ -44,7 +45,11 @@ export class UserinfoController {
       throw OAuthException.invalidToken('The user of this token no longer exists.', realm);
     }
     const claims = await owner.getClaims(verified.userId, verified.scopes);
-    response.setHeader('Cache-Control', 'no-store');
-    return { ...claimsForScopes(claims, verified.scopes), sub: verified.userId };
+    sendJson(
+      response,
+      200,
+      { ...claimsForScopes(claims, verified.scopes), sub: verified.userId },
+      { 'Cache-Control': 'no-store' },
+    );
   }
 }

@@ -18,9 +18,13 @@ import {
   basicHeaders,
   clientCredentials,
   postForm,
+  registerCodeClient,
   registerServiceClient,
+  seedCodeAndExchange,
   TestClient,
 } from '../support/token-helpers';
+
+const INITIAL_ACCESS_TOKEN = 'initial-access-token-for-host-interceptor-tests';
 
 @Injectable()
 class WrapInData implements NestInterceptor {
@@ -43,7 +47,7 @@ describe.each(TEST_DATABASE_KINDS)('a host with a global response interceptor (%
   beforeAll(async () => {
     server = await startTestApp(
       kind,
-      {},
+      { registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN } },
       {
         controllers: [HostController],
         providers: [{ provide: APP_INTERCEPTOR, useClass: WrapInData }],
@@ -84,6 +88,49 @@ describe.each(TEST_DATABASE_KINDS)('a host with a global response interceptor (%
       OAUTH_PATHS.introspection,
     );
     expect(unknown.body).toEqual({ active: false });
+  });
+
+  it('leaves discovery documents and the key set as their RFCs define them', async () => {
+    for (const path of [OAUTH_PATHS.serverMetadata, OAUTH_PATHS.openidConfiguration]) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+      expect(await response.json()).toMatchObject({ issuer: server.url });
+    }
+    const jwks = await fetch(`${server.url}${OAUTH_PATHS.jwks}`);
+    expect(jwks.headers.get('content-type')).toBe('application/jwk-set+json; charset=utf-8');
+    expect(await jwks.json()).toMatchObject({ keys: [expect.objectContaining({ kty: 'RSA' })] });
+  });
+
+  it('leaves userinfo as OpenID Connect defines it', async () => {
+    const web = await registerCodeClient(server);
+    const tokens = await seedCodeAndExchange(server, web, { scopes: ['openid', 'profile'] });
+    const response = await fetch(`${server.url}${OAUTH_PATHS.userinfo}`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ sub: expect.any(String) });
+  });
+
+  it('leaves dynamic registration responses as RFC 7591 and 7592 define them', async () => {
+    const registered = await fetch(`${server.url}${OAUTH_PATHS.registration}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${INITIAL_ACCESS_TOKEN}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ client_name: 'Registered app', grant_types: ['client_credentials'] }),
+    });
+    expect(registered.status).toBe(201);
+    const body = await registered.json();
+    expect(body).toMatchObject({
+      client_id: expect.any(String),
+      client_secret: expect.any(String),
+    });
+    const read = await fetch(body.registration_client_uri, {
+      headers: { authorization: `Bearer ${body.registration_access_token}` },
+    });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ client_id: body.client_id });
   });
 
   it('leaves errors as RFC 6749 defines them', async () => {
