@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import { hasControlCharacters } from '../common/text';
 import { OAuthException } from '../errors/oauth.exception';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { ClientType } from './oauth-client.entity';
@@ -52,17 +53,26 @@ export function validateClientMetadata(
   const bad = OAuthException.invalidClientMetadata;
   if (!input || typeof input !== 'object') throw bad('client metadata must be an object');
   const name = input.name;
-  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
-    throw bad('client_name is required (1 to 200 characters)');
+  if (
+    typeof name !== 'string' ||
+    name.trim().length === 0 ||
+    name.length > 200 ||
+    hasControlCharacters(name)
+  ) {
+    throw bad('client_name is required (1 to 200 characters, no control characters)');
   }
   const website = input.website ?? null;
-  if (website !== null && !isHttpUrl(website)) throw bad('client_uri must be an http(s) URL');
+  if (website !== null && (!isHttpUrl(website) || hasControlCharacters(website as string)))
+    throw bad('client_uri must be an http(s) URL');
   // Column sizes: refuse here rather than fail in the database (PostgreSQL enforces them).
   if (website !== null && website.length > URL_LENGTH) {
     throw bad(`client_uri may not be longer than ${URL_LENGTH} characters`);
   }
   const owner = input.owner ?? null;
-  if (owner !== null && (typeof owner !== 'string' || owner.length > ID_LENGTH)) {
+  if (
+    owner !== null &&
+    (typeof owner !== 'string' || owner.length > ID_LENGTH || hasControlCharacters(owner))
+  ) {
     throw bad(`owner must be a string of at most ${ID_LENGTH} characters`);
   }
 

@@ -22,6 +22,8 @@ describe('redirectUriProblem (registration rules)', () => {
     ['file:///etc/passwd', 'forbidden scheme'],
     ['com.example.app:/cb', 'only public (native app) clients'],
     ['', 'non-empty'],
+    ['https://app.example/c\u0000b', 'control characters'],
+    ['https://app.example/cb\n', 'control characters'],
   ])('refuses %p for a confidential client (%s)', (uri, reason) => {
     expect(redirectUriProblem(uri, 'confidential')).toContain(reason);
   });

@@ -1,3 +1,4 @@
+import { hasControlCharacters } from '../common/text';
 import type { ClientType } from './oauth-client.entity';
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
@@ -14,6 +15,7 @@ export function redirectUriProblem(uri: unknown, clientType: ClientType): string
   if (typeof uri !== 'string' || uri.length === 0)
     return 'a redirect URI must be a non-empty string';
   if (uri.length > 2048) return 'a redirect URI may not be longer than 2048 characters';
+  if (hasControlCharacters(uri)) return 'a redirect URI may not contain control characters';
   let url: URL;
   try {
     url = new URL(uri);

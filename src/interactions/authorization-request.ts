@@ -1,4 +1,5 @@
 import { parseScope } from '../common/scope';
+import { hasControlCharacters } from '../common/text';
 import type { OAuthClient } from '../clients/oauth-client.entity';
 import { S256_CHALLENGE } from '../codes/pkce';
 import { OAuthErrorCode } from '../errors/oauth.exception';
@@ -104,6 +105,8 @@ export function validateAuthorizationRequest(
     maxAge = Number(params.max_age);
   }
   if ((params.nonce?.length ?? 0) > 512) fail('invalid_request', 'nonce is too long.');
+  if (params.nonce !== undefined && hasControlCharacters(params.nonce))
+    fail('invalid_request', 'nonce may not contain control characters.');
   if ((params.state?.length ?? 0) > 2048) fail('invalid_request', 'state is too long.');
 
   let resources: string[] | undefined;

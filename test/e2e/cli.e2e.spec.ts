@@ -358,17 +358,36 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     expect(table.stdout).not.toContain(a.client_secret);
   });
 
-  it('does not pass terminal control sequences from client names to the terminal', async () => {
+  it('refuses control characters in client names, and never passes stored ones to the terminal', async () => {
+    const evil = 'Evil\u001b[2J\u001b]0;pwned\u0007 app';
+    const refused = await run(
+      'clients',
+      'create',
+      '--name',
+      evil,
+      '--redirect-uri',
+      'https://evil.example.com/cb',
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('invalid_client_metadata');
+    // A name stored before that rule (or written by other code) is still neutralized on output.
     const created = await createJson(
       '--name',
-      'Evil\u001b[2J\u001b]0;pwned\u0007 app',
+      'Evil app',
       '--redirect-uri',
       'https://evil.example.com/cb',
       '--owner',
       'escape-test',
     );
+    await db
+      .createQueryBuilder()
+      .update('oauth_clients')
+      .set({ name: evil })
+      .where('client_id = :clientId', { clientId: created.client_id })
+      .execute();
     // --json keeps the stored value (JSON escapes it); text output replaces control characters.
-    expect(created.client_name).toBe('Evil\u001b[2J\u001b]0;pwned\u0007 app');
+    const asJson = await run('clients', 'get', created.client_id, '--json');
+    expect(JSON.parse(asJson.stdout).client_name).toBe(evil);
     for (const args of [
       ['clients', 'list', '--owner', 'escape-test'],
       ['clients', 'get', created.client_id],
