@@ -1,4 +1,5 @@
 import { Column, ColumnOptions } from 'typeorm';
+import { hasControlCharacters } from '../common/text';
 
 /**
  * Column types chosen to mean the same on SQLite and PostgreSQL (and most TypeORM drivers):
@@ -32,14 +33,15 @@ export const URL_LENGTH = 2048;
 
 /**
  * Whether an identifier from a request can name a stored row at all: a non-empty string of at
- * most `maxLength` characters without NUL, which PostgreSQL text cannot hold (it refuses the
- * whole query). Check before querying, so such input is "not found", never a server error.
+ * most `maxLength` characters without control characters (no id has them, and PostgreSQL
+ * refuses a query whose text holds a NUL). Check before querying, so such input is "not found",
+ * never a server error.
  */
 export function isStorableId(value: unknown, maxLength: number): value is string {
   return (
     typeof value === 'string' &&
     value.length > 0 &&
     value.length <= maxLength &&
-    !value.includes('\u0000')
+    !hasControlCharacters(value)
   );
 }
