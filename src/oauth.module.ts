@@ -47,6 +47,23 @@ const configProvider: Provider = {
   },
 };
 
+/** Services a host may inject; the module provides them and exports them. */
+const EXPORTED_SERVICES = [
+  KeyStore,
+  ClientService,
+  ServerMetadataService,
+  TokenIssuer,
+  TokenRepository,
+  AccessTokenVerifier,
+  OAuthBearerStrategy,
+  OAuthGuard,
+  ConsentService,
+  AuthorizationService,
+  OAuthEvents,
+  TokenRevocationService,
+  CleanupService,
+];
+
 /**
  * The authorization server: `OAuthModule.forRoot({...})` or `OAuthModule.forRootAsync({...})`.
  * Mounts the OAuth endpoints and exports the services a host uses.
@@ -68,45 +85,17 @@ const configProvider: Provider = {
     OwnedDataSourceCloser,
     BodyErrorHandler,
     dataSourceProvider,
-    KeyStore,
-    ServerMetadataService,
-    ClientService,
     ClientAuthenticator,
-    TokenRepository,
     AuthorizationCodeRepository,
-    TokenIssuer,
     IdTokenService,
     TokenRequestPolicy,
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
     RefreshTokenGrant,
     GrantRegistry,
-    AccessTokenVerifier,
-    OAuthBearerStrategy,
-    OAuthGuard,
-    ConsentService,
-    AuthorizationService,
-    OAuthEvents,
     TokenLookup,
-    TokenRevocationService,
-    CleanupService,
+    ...EXPORTED_SERVICES,
   ],
-  exports: [
-    OAUTH_CONFIG,
-    OAUTH_DATA_SOURCE,
-    KeyStore,
-    ClientService,
-    ServerMetadataService,
-    TokenIssuer,
-    TokenRepository,
-    AccessTokenVerifier,
-    OAuthBearerStrategy,
-    OAuthGuard,
-    ConsentService,
-    AuthorizationService,
-    OAuthEvents,
-    TokenRevocationService,
-    CleanupService,
-  ],
+  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, ...EXPORTED_SERVICES],
 })
 export class OAuthModule extends OAuthConfigurableModuleClass {}
