@@ -10,8 +10,8 @@
 // RS256 signature shows here only as its JavaScript wrapper; the pool's CPU time is measured
 // separately (process CPU time minus the main thread's samples).
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { freePort } from '../test/support/free-port';
 import { createTestDatabase, startThrowawayPostgres } from '../test/support/postgres';
 import { startServer } from './lib/ipc';
 import { cannon, flows } from './lib/load';
@@ -113,17 +113,6 @@ export function summarize(profile: CpuProfile, top = 25): string {
       .map(([name, micros]) => `  ${percent(micros)}  ${name}`),
   ];
   return lines.join('\n');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function main(): Promise<void> {

@@ -17,10 +17,10 @@
 // with that algorithm on both servers, id_tokens stay RS256). Prints the table, writes JSON and Markdown to bench/results/.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { freePort } from '../test/support/free-port';
 import { createTestDatabase, startThrowawayPostgres } from '../test/support/postgres';
 import { BenchServer, startServer } from './lib/ipc';
 import { cannon, flows, Measurement } from './lib/load';
@@ -109,17 +109,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Target {

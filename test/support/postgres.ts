@@ -7,11 +7,11 @@
 import { execFile, execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import { Client } from 'pg';
+import { freePort } from './free-port';
 
 const execFileAsync = promisify(execFile);
 
@@ -135,19 +135,6 @@ function resolveRunAs(): RunAs {
   throw new Error(
     'running as root, but neither runuser nor setpriv is available to drop privileges for PostgreSQL',
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not pick a free port'))));
-    });
-  });
 }
 
 function errorText(err: unknown): string {

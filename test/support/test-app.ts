@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { AddressInfo } from 'node:net';
 import { OAuthModule, OAuthModuleOptions, ResourceOwnerProvider } from '../../src';
+import { freePort } from './free-port';
 import { openTestDatabase, TestDatabaseKind } from './databases';
 
 /** Scopes of the bank the tests pretend to be. */
@@ -87,14 +87,4 @@ export async function startTestApp(
   };
 }
 
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
