@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { isUniqueViolation } from '../storage/unique-violation';
 import { basicCredentialsFrom } from '../common/authorization-header';
 import { matchesHash, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
@@ -188,7 +189,7 @@ export class ClientAuthenticator {
         .getRepository(OAuthClientAssertion)
         .insert({ id: sha256(`${clientId}\n${jti}`), expiresAt });
     } catch (error) {
-      if (error instanceof QueryFailedError)
+      if (isUniqueViolation(error))
         throw OAuthException.invalidClient('The client assertion was already used.');
       throw error;
     }

@@ -124,7 +124,12 @@ export function validateClientMetadata(
   const jwks = input.jwks ?? null;
   if (
     jwks !== null &&
-    !(typeof jwks === 'object' && Array.isArray(jwks.keys) && jwks.keys.length > 0)
+    !(
+      typeof jwks === 'object' &&
+      Array.isArray(jwks.keys) &&
+      jwks.keys.length > 0 &&
+      jwks.keys.every((key) => typeof key === 'object' && key !== null && !Array.isArray(key))
+    )
   ) {
     throw bad('jwks must be a JWK Set with at least one key');
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { isUniqueViolation } from '../storage/unique-violation';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
 import { LeanSql } from '../storage/lean-sql';
@@ -27,13 +28,8 @@ export class ConsentService {
 
   /** Adds `scopes` to what the user granted the client. */
   async grant(subject: string, clientId: string, scopes: string[]): Promise<void> {
-    const existing = await this.repository.findOneBy({ subject, clientId });
+    if (await this.mergeIntoExisting(subject, clientId, scopes)) return;
     const now = nowMs();
-    if (existing) {
-      const merged = [...new Set([...existing.scopes, ...scopes])];
-      await this.repository.update({ id: existing.id }, { scopes: merged, updatedAt: now });
-      return;
-    }
     try {
       await this.repository.insert({
         id: randomUUID(),
@@ -44,10 +40,25 @@ export class ConsentService {
         updatedAt: now,
       });
     } catch (error) {
-      // A concurrent grant inserted first: merge into it instead.
-      if (error instanceof QueryFailedError) return this.grant(subject, clientId, scopes);
+      // A concurrent grant inserted first: merge into it instead. Any other failure (no row
+      // appeared) stands; retrying it would never end.
+      if (isUniqueViolation(error) && (await this.mergeIntoExisting(subject, clientId, scopes)))
+        return;
       throw error;
     }
+  }
+
+  /** Adds `scopes` to the user's existing consent for the client; false when there is none. */
+  private async mergeIntoExisting(
+    subject: string,
+    clientId: string,
+    scopes: string[],
+  ): Promise<boolean> {
+    const existing = await this.repository.findOneBy({ subject, clientId });
+    if (!existing) return false;
+    const merged = [...new Set([...existing.scopes, ...scopes])];
+    await this.repository.update({ id: existing.id }, { scopes: merged, updatedAt: nowMs() });
+    return true;
   }
 
   /** The clients a user has granted access to. */

@@ -137,7 +137,9 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     registered: string[],
   ): void {
     if (given === undefined) {
-      if (registered.length === 1) return; // it could be omitted at the authorization endpoint too
+      // It could be omitted at the authorization endpoint too, but only if the code went to the
+      // client's one registered URI (a client updated since keeps no such pass).
+      if (registered.length === 1 && registered[0] === expected) return;
       throw OAuthException.invalidRequest('redirect_uri is required.');
     }
     if (given !== expected)

@@ -3,7 +3,7 @@
 // redirect URI and client binding), refresh token policy, id_token and userinfo.
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { OAUTH_PATHS } from '../../src';
+import { ClientService, OAUTH_PATHS } from '../../src';
 import {
   callbackParams,
   codeRequest,
@@ -528,6 +528,20 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
           redirect_uri: OTHER_URI,
         }),
         'invalid_grant',
+      );
+    });
+
+    it('an omitted redirect_uri is refused once the client no longer has that one URI', async () => {
+      const target = await freshClient({ redirectUris: [REDIRECT_URI] });
+      const { code, verifier } = await obtainCode(server, { client: target });
+      await server.app.get(ClientService).update(target.clientId, {
+        name: 'Moved',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [OTHER_URI],
+      });
+      expectTokenError(
+        await exchangeCode(server, target, { code, code_verifier: verifier }),
+        'invalid_request',
       );
     });
 

@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import {
   AccessToken,
   ClientService,
+  ConsentService,
   OAUTH_DATA_SOURCE,
   OAUTH_PATHS,
   OAuthGuard,
@@ -139,6 +140,15 @@ describe.each(TEST_DATABASE_KINDS)('concurrent requests (%s)', (kind) => {
   });
 
   if (kind === 'postgres') {
+    it('a consent the database refuses fails at once instead of being retried forever', async () => {
+      // PostgreSQL enforces the subject column's length; only a unique violation is a race.
+      await expect(
+        server.app
+          .get(ConsentService)
+          .grant('u'.repeat(300), clients[0].clientId, ['accounts:read']),
+      ).rejects.toThrow();
+    });
+
     it('answers concurrent lookups on PostgreSQL with shared queries, each caller getting its own row', async () => {
       const ids = [...clients.map((client) => client.clientId), 'no-such-client'];
       const wanted = Array.from({ length: 20 }, (_, index) => ids[index % ids.length]);

@@ -224,6 +224,7 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
         { ...WEB_APP, client_uri: `https://planner.example.com/${'x'.repeat(2048)}` },
         /client_uri/,
       ],
+      ['a JWK Set whose keys are not objects', { ...WEB_APP, jwks: { keys: [null, 'x'] } }, /jwks/],
     ])('answers 400 invalid_client_metadata for %s', async (_label, body, why) => {
       await expectNothingStored(async () => {
         const response = await register(body);

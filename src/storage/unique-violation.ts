@@ -1,0 +1,15 @@
+import { QueryFailedError } from 'typeorm';
+
+/**
+ * Whether a failed query broke a primary-key or unique constraint: the one failure that means
+ * "someone stored this first" (a used assertion, a concurrent consent). Anything else is a real
+ * database fault and must surface as such.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  if (code === '23505') return true; // PostgreSQL unique_violation
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return true;
+  // Other drivers: their messages say so (MySQL "Duplicate entry", others "unique").
+  return /unique|duplicate/i.test(error.message);
+}
