@@ -111,6 +111,9 @@ export class AccessTokenVerifier {
       throw this.invalid('The access token is malformed.');
     const row = await this.tokens.findByAccessTokenHash(sha256(token));
     if (!row || row.revokedAt !== null) throw this.invalid('The access token is invalid.');
+    // Like a JWT's aud: a token issued for another resource (RFC 8707) is not valid here.
+    if (!row.audience.includes(this.config.accessTokenAudience))
+      throw this.invalid('The access token is not for this resource server.');
     if (row.expiresAt + this.config.resourceServer.clockTolerance * 1000 <= nowMs()) {
       throw this.invalid('The access token has expired.');
     }

@@ -193,15 +193,15 @@ function bearerTokenOf(request: Request): string | typeof MALFORMED | undefined 
     if (parts.length !== 2) return MALFORMED;
     if (/^Bearer$/i.test(parts[0])) token = parts[1];
   }
-  const fromBody = (request.body as Record<string, unknown> | undefined)?.access_token;
-  if (fromBody) {
-    if (token) return MALFORMED;
-    token = fromBody as string;
-  }
-  const fromQuery = queryTokenOf(request);
-  if (fromQuery) {
-    if (token) return MALFORMED;
-    token = fromQuery as string;
+  // Extended form and query parsers turn `access_token[a]=1` or a repeated parameter into an
+  // object or array: malformed, not a token.
+  for (const other of [
+    (request.body as Record<string, unknown> | undefined)?.access_token,
+    queryTokenOf(request),
+  ]) {
+    if (!other) continue;
+    if (token || typeof other !== 'string') return MALFORMED;
+    token = other;
   }
   return token || undefined;
 }

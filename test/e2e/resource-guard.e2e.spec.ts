@@ -26,6 +26,7 @@ import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   clientCredentials,
+  queryRows,
   registerCodeClient,
   registerServiceClient,
   seedCodeAndExchange,
@@ -623,6 +624,18 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
         expect(JSON.parse(response.text).token.clientId).toBe(service.clientId);
       });
 
+      it('refuses a structured form-body token as malformed, not with a server error', async () => {
+        const response = await rawRequest(
+          server,
+          'POST',
+          '/api/form',
+          { 'content-type': 'application/x-www-form-urlencoded' },
+          'access_token[value]=x',
+        );
+        expect(response.status).toBe(400);
+        expect(response.headers['www-authenticate']).toMatch(challenge(server, 'invalid_request'));
+      });
+
       it('refuses a form-body token on a GET', async () => {
         const response = await rawRequest(
           server,
@@ -871,6 +884,15 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
       expect((await call(server, '/api/accounts', token)).status).toBe(200);
       const stored = await server.app.get(TokenRepository).findByAccessTokenHash(sha256(token));
       await server.app.get(TokenRepository).revokeFamily(stored!.familyId);
+      await expectInvalidToken(server, token);
+    });
+
+    it('refuses an opaque token issued for another resource', async () => {
+      const token = await clientToken(server, service);
+      await queryRows(server, 'UPDATE oauth_tokens SET audience = ? WHERE access_token_hash = ?', [
+        JSON.stringify(['https://payments.example.com/']),
+        sha256(token),
+      ]);
       await expectInvalidToken(server, token);
     });
 
