@@ -47,7 +47,16 @@ export class PagesController {
   }
 
   @Post('login')
-  async login(@Body() body: Record<string, unknown>, @Res() response: Response): Promise<void> {
+  async login(
+    @Req() request: Request,
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    if (this.postedFromAnotherSite(request)) {
+      const message = "Sign in from this site's own sign-in page.";
+      sendPage(response, 403, messagePage('Not signed in', message));
+      return;
+    }
     const returnTo = safeReturnTo(body?.return_to);
     const username = typeof body?.username === 'string' ? body.username.slice(0, 64) : '';
     const password = typeof body?.password === 'string' ? body.password : '';
@@ -62,6 +71,18 @@ export class PagesController {
     }
     this.sessions.start(response, user.id);
     redirectTo(response, returnTo);
+  }
+
+  /**
+   * Login CSRF: there is no session yet to tie a token to, so a sign-in form posted from another
+   * site (which would sign the visitor in as the attacker) is recognised by what browsers send
+   * with every form post: Sec-Fetch-Site, or else Origin.
+   */
+  private postedFromAnotherSite(request: Request): boolean {
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined) return site === 'cross-site' || site === 'same-site';
+    const origin = request.headers.origin;
+    return origin !== undefined && origin !== new URL(this.config.issuer).origin;
   }
 
   @Post('logout')

@@ -168,6 +168,29 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
     });
 
     it.each([
+      ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+      ['an Origin of another site', { origin: 'https://evil.example' }],
+    ])('refuses a sign-in form posted from another site (%s): no cookie', async (_, headers) => {
+      const request = form({ username: 'alice', password: 'alice-password', return_to: '/' });
+      const response = await fetch(`${sample.url}/login`, {
+        ...request,
+        headers: { ...request.headers, ...headers },
+      });
+      expect(response.status).toBe(403);
+      expect(sessionCookie(response)).toBeUndefined();
+    });
+
+    it('accepts a sign-in form posted from its own origin', async () => {
+      const request = form({ username: 'alice', password: 'alice-password', return_to: '/' });
+      const response = await fetch(`${sample.url}/login`, {
+        ...request,
+        headers: { ...request.headers, origin: sample.url, 'sec-fetch-site': 'same-origin' },
+      });
+      expect(response.status).toBe(303);
+      expect(sessionCookie(response)).toBeDefined();
+    });
+
+    it.each([
       ['a wrong password', 'alice', 'bob-password'],
       ['an unknown user', 'mallory', 'alice-password'],
       ['an empty password', 'alice', ''],
