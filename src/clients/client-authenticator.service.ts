@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { DataSource } from 'typeorm';
+import { SIGNING_ALGORITHMS } from '../keys/jws';
 import { isUniqueViolation } from '../storage/unique-violation';
 import { basicCredentialsFrom } from '../common/authorization-header';
 import { matchesHash, sha256 } from '../common/crypto';
@@ -15,7 +16,6 @@ import { OAuthClientAssertion } from './oauth-client-assertion.entity';
 import type { OAuthClient } from './oauth-client.entity';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 /** Compared against when the client does not exist, so unknown ids take as long as wrong secrets. */
 const DUMMY_HASH = sha256('no-such-client');
 
@@ -163,7 +163,7 @@ export class ClientAuthenticator {
     let payload;
     try {
       ({ payload } = await jwtVerify(params.client_assertion, createLocalJWKSet(client.jwks), {
-        algorithms: ASSERTION_ALGORITHMS,
+        algorithms: SIGNING_ALGORITHMS,
         issuer: client.clientId,
         subject: client.clientId,
         audience: [this.config.issuer, `${this.config.issuer}${OAUTH_PATHS.token}`],

@@ -1,14 +1,10 @@
+import { isAbsoluteUri } from '../common/uri';
 import { OAuthException } from '../errors/oauth.exception';
 import type { OAuthConfig } from '../options/oauth-config';
 
 /** RFC 8707 §2: an absolute URI without a fragment. */
 export function isResourceIndicator(value: unknown): value is string {
-  if (typeof value !== 'string' || value.includes('#')) return false;
-  try {
-    return new URL(value).protocol.length > 1;
-  } catch {
-    return false;
-  }
+  return isAbsoluteUri(value) && !value.includes('#');
 }
 
 /** The resources a server issues tokens for: the default audience plus `resources`. */

@@ -1,7 +1,7 @@
 import { parseScope } from '../common/scope';
 import { hasControlCharacters } from '../common/text';
 import type { OAuthClient } from '../clients/oauth-client.entity';
-import { S256_CHALLENGE } from '../codes/pkce';
+import { CODE_VERIFIER, S256_CHALLENGE } from '../codes/pkce';
 import { OAuthErrorCode } from '../errors/oauth.exception';
 import { audienceFor } from '../grants/resource-indicator';
 import { grantableScopes } from '../grants/scope-policy';
@@ -89,7 +89,7 @@ export function validateAuthorizationRequest(
       fail('invalid_request', 'code_challenge_method must be S256.');
     if (method === 'S256' && !S256_CHALLENGE.test(challenge))
       fail('invalid_request', 'code_challenge is not a valid S256 challenge.');
-    if (method === 'plain' && !/^[A-Za-z0-9\-._~]{43,128}$/.test(challenge))
+    if (method === 'plain' && !CODE_VERIFIER.test(challenge))
       fail('invalid_request', 'code_challenge is malformed.');
   }
 

@@ -1,5 +1,8 @@
 import { constants, KeyObject, sign } from 'node:crypto';
 
+/** The JWS algorithms we sign with and accept (never `none`, never HMAC). */
+export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
 /**
  * Compact JWS signing with node:crypto on a KeyObject, for the tokens we issue: the signature
  * is computed on libuv's thread pool (like WebCrypto's) but without jose's builder and WebCrypto

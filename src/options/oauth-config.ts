@@ -7,6 +7,7 @@ import type {
 } from './oauth-module-options.interface';
 import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
 import type { JWK } from 'jose';
+import { BUILT_IN_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from './validate-options';
 
 /** The options after defaults are merged once: what every service reads. */
 export interface OAuthConfig {
@@ -40,7 +41,7 @@ export interface OAuthConfig {
 
 /** The one place defaults live. */
 export const OAUTH_DEFAULTS = {
-  grantTypes: ['authorization_code', 'client_credentials', 'refresh_token'],
+  grantTypes: BUILT_IN_GRANT_TYPES,
   accessTokenTtl: 3600,
   accessTokenFormat: 'jwt',
   resources: [],
@@ -48,12 +49,7 @@ export const OAUTH_DEFAULTS = {
   authorizationCodeTtl: 60,
   idTokenTtl: 3600,
   keys: { algorithms: ['RS256'] },
-  tokenEndpointAuthMethods: [
-    'client_secret_basic',
-    'client_secret_post',
-    'private_key_jwt',
-    'none',
-  ],
+  tokenEndpointAuthMethods: TOKEN_ENDPOINT_AUTH_METHODS,
   pkce: { requiredForConfidentialClients: true, allowPlain: false },
   registration: { enabled: false },
   resourceServer: { revocationCheck: 'strict', allowQueryToken: false, clockTolerance: 5 },

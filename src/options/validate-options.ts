@@ -1,11 +1,12 @@
 import { SCOPE_TOKEN } from '../common/scope';
+import { isAbsoluteUri } from '../common/uri';
+import { SIGNING_ALGORITHMS } from '../keys/jws';
 import { isResourceIndicator } from '../grants/resource-indicator';
 import { OAuthConfigurationError } from './oauth-configuration.error';
-import type { OAuthModuleOptions } from './oauth-module-options.interface';
+import type { OAuthModuleOptions, TokenEndpointAuthMethod } from './oauth-module-options.interface';
 
 export const BUILT_IN_GRANT_TYPES = ['authorization_code', 'client_credentials', 'refresh_token'];
-export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-export const TOKEN_ENDPOINT_AUTH_METHODS = [
+export const TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
   'private_key_jwt',
@@ -208,14 +209,5 @@ function listOf(option: string, values: unknown, allowed: string[]): void {
     if (!allowed.includes(value as string)) {
       fail(option, `has an unknown value ${JSON.stringify(value)}: use ${allowed.join(', ')}.`);
     }
-  }
-}
-
-function isAbsoluteUri(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    return new URL(value).protocol.length > 1;
-  } catch {
-    return false;
   }
 }
