@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
-import { nowMs } from '../common/time';
 import { OAuthConsent } from '../consent/oauth-consent.entity';
 import { OAuthEvents, TokenRevocationReason } from '../events/oauth-events';
 import { InjectOAuthDataSource } from '../oauth.constants';
@@ -23,18 +22,14 @@ export class TokenRevocationService {
 
   /** Revokes one token row (an access token). */
   async revokeToken(row: OAuthToken, reason: TokenRevocationReason): Promise<void> {
-    const result = await this.dataSource.manager.update(
-      OAuthToken,
-      { id: row.id, revokedAt: IsNull() },
-      { revokedAt: nowMs() },
-    );
+    const count = await this.tokens.revokeWhere({ id: row.id });
     this.events.emit({
       type: 'token.revoked',
       clientId: row.clientId,
       subject: row.subject,
       tokenId: row.id,
       reason,
-      count: result.affected ?? 0,
+      count,
     });
   }
 
@@ -112,13 +107,9 @@ export class TokenRevocationService {
     manager: EntityManager,
     where: { subject?: string; clientId?: string },
   ): Promise<number> {
-    const result = await manager.update(
-      OAuthToken,
-      { ...where, revokedAt: IsNull() },
-      { revokedAt: nowMs() },
-    );
+    const count = await this.tokens.revokeWhere(where, manager);
     await manager.delete(OAuthAuthorizationCode, { ...where, consumedAt: IsNull() });
     await manager.delete(OAuthConsent, where);
-    return result.affected ?? 0;
+    return count;
   }
 }

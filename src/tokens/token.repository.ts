@@ -70,32 +70,29 @@ export class TokenRepository {
     return insertIfSpent(this.dataSource, spend, OAuthToken, row);
   }
 
-  /** Revokes every token of a family (one authorization). */
-  async revokeFamily(
-    familyId: string,
+  /** Revokes the not yet revoked tokens matching `where`; returns how many. */
+  async revokeWhere(
+    where: Partial<Pick<OAuthToken, 'id' | 'familyId' | 'originCodeId' | 'subject' | 'clientId'>>,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<number> {
     const result = await manager.update(
       OAuthToken,
-      { familyId, revokedAt: IsNull() },
+      { ...where, revokedAt: IsNull() },
       { revokedAt: nowMs() },
     );
     return result.affected ?? 0;
+  }
+
+  /** Revokes every token of a family (one authorization). */
+  revokeFamily(familyId: string, manager?: EntityManager): Promise<number> {
+    return this.revokeWhere({ familyId }, manager);
   }
 
   /**
    * Revokes every token issued from an authorization code (after the code was replayed):
    * refreshes carry `origin_code_id` forward, so this is the code's whole family.
    */
-  async revokeIssuedFromCode(
-    codeId: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<number> {
-    const result = await manager.update(
-      OAuthToken,
-      { originCodeId: codeId, revokedAt: IsNull() },
-      { revokedAt: nowMs() },
-    );
-    return result.affected ?? 0;
+  revokeIssuedFromCode(codeId: string, manager?: EntityManager): Promise<number> {
+    return this.revokeWhere({ originCodeId: codeId }, manager);
   }
 }
