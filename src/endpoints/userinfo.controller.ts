@@ -31,13 +31,12 @@ export class UserinfoController {
     if (!token) throw OAuthException.tokenRequired(realm);
     const verified = await this.verifier.verify(token);
     if (!verified.userId || !verified.scopes.includes('openid')) {
-      throw new OAuthException(
+      throw OAuthException.bearer(
         'insufficient_scope',
         'The token was not issued with the openid scope.',
         403,
-        {
-          'WWW-Authenticate': `Bearer realm="${realm}", error="insufficient_scope", scope="openid"`,
-        },
+        realm,
+        'openid',
       );
     }
     const owner = this.config.resourceOwner;

@@ -82,8 +82,23 @@ export class OAuthException extends HttpException {
 
   /** RFC 6750 §3: 401 with a Bearer challenge carrying the error. */
   static invalidToken(description: string, realm: string): OAuthException {
-    return new OAuthException('invalid_token', description, 401, {
-      'WWW-Authenticate': `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`,
+    return OAuthException.bearer('invalid_token', description, 401, realm);
+  }
+
+  /**
+   * An error of a bearer-protected resource (RFC 6750 §3) with its `WWW-Authenticate` challenge;
+   * `scope` names what an `insufficient_scope` request lacked.
+   */
+  static bearer(
+    code: OAuthErrorCode,
+    description: string,
+    status: number,
+    realm: string,
+    scope?: string,
+  ): OAuthException {
+    const challenge = `Bearer realm="${realm}", error="${code}", error_description="${description}"`;
+    return new OAuthException(code, description, status, {
+      'WWW-Authenticate': scope === undefined ? challenge : `${challenge}, scope="${scope}"`,
     });
   }
 

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { OAuthException } from '../errors/oauth.exception';
+import { OAuthErrorCode, OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthBearerStrategy } from './bearer.strategy';
@@ -147,19 +147,18 @@ export class OAuthGuard implements CanActivate {
   }
 
   private insufficientScope(scopes: string[]): OAuthException {
-    const exception = this.error(
+    const scope = scopes.join(' ');
+    return OAuthException.bearer(
       'insufficient_scope',
-      `This route needs the scope ${scopes.join(' ')}.`,
+      `This route needs the scope ${scope}.`,
       403,
+      this.config.resourceServer.realm,
+      scope,
     );
-    exception.headers['WWW-Authenticate'] += `, scope="${scopes.join(' ')}"`;
-    return exception;
   }
 
-  private error(code: string, description: string, status: number): OAuthException {
-    return new OAuthException(code as never, description, status, {
-      'WWW-Authenticate': `Bearer realm="${this.config.resourceServer.realm}", error="${code}", error_description="${description}"`,
-    });
+  private error(code: OAuthErrorCode, description: string, status: number): OAuthException {
+    return OAuthException.bearer(code, description, status, this.config.resourceServer.realm);
   }
 }
 
