@@ -1,6 +1,15 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  JWK,
+  jwtVerify,
+  JWTPayload,
+  JWTVerifyOptions,
+} from 'jose';
 import { DataSource, In } from 'typeorm';
 import { nowMs } from '../common/time';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
@@ -20,6 +29,8 @@ export interface LoadedKey {
 }
 
 /** id_tokens are signed with RS256 when the server holds an RS256 key (the OIDC default). */
+export type JwtFailure = 'malformed' | 'not_ours' | 'invalid';
+
 export function idTokenSigningAlgorithm(config: OAuthConfig): string {
   const algorithms = config.keys.algorithms;
   return algorithms.includes('RS256') ? 'RS256' : algorithms[0];
@@ -81,6 +92,34 @@ export class KeyStore implements OnModuleInit, OnApplicationShutdown {
     const key = this.findActive(alg);
     if (!key) throw new Error(`No active signing key for ${alg}.`);
     return key;
+  }
+
+  /**
+   * Verifies a JWT signed by one of our keys, with that key's own algorithm only (never `none`
+   * or HMAC); `checks` are jose's claim checks. A failure says which kind it was: not a JWS, not
+   * ours, or a bad signature or claim.
+   */
+  async verifyJwt(
+    token: string,
+    checks: Omit<JWTVerifyOptions, 'algorithms'>,
+  ): Promise<{ payload: JWTPayload; kid: string } | { failure: JwtFailure }> {
+    let header: { kid?: string; alg?: string };
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return { failure: 'malformed' };
+    }
+    const key = header.kid ? await this.verificationKey(header.kid) : undefined;
+    if (!key || header.alg !== key.alg) return { failure: 'not_ours' };
+    try {
+      const { payload } = await jwtVerify(token, key.publicKey, {
+        ...checks,
+        algorithms: [key.alg],
+      });
+      return { payload, kid: key.kid };
+    } catch {
+      return { failure: 'invalid' };
+    }
   }
 
   /** A key that may verify signatures (active or retiring), reloading once when `kid` is unknown. */

@@ -1,15 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { decodeProtectedHeader, jwtVerify, JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { sha256 } from '../common/crypto';
 import { parseScope } from '../common/scope';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
-import { KeyStore } from '../keys/key-store.service';
+import { JwtFailure, KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../tokens/oauth-token.entity';
 import { TokenRepository } from '../tokens/token.repository';
 import type { VerifiedAccessToken } from './verified-access-token';
+
+const FAILURE_DESCRIPTIONS: Record<JwtFailure, string> = {
+  malformed: 'The access token is malformed.',
+  not_ours: 'The access token is not signed by this server.',
+  invalid: 'The access token is invalid or expired.',
+};
 
 /** How many verified JWTs are remembered (the oldest is forgotten first). */
 const VERIFIED_CACHE_SIZE = 10_000;
@@ -81,29 +87,15 @@ export class AccessTokenVerifier {
   }
 
   private async verifySignature(token: string): Promise<{ payload: JWTPayload; kid: string }> {
-    let kid: string | undefined;
-    let alg: string | undefined;
-    try {
-      ({ kid, alg } = decodeProtectedHeader(token));
-    } catch {
-      throw this.invalid('The access token is malformed.');
-    }
-    const key = kid ? await this.keyStore.verificationKey(kid) : undefined;
-    if (!key || alg !== key.alg)
-      throw this.invalid('The access token is not signed by this server.');
-    try {
-      const { payload } = await jwtVerify(token, key.publicKey, {
-        algorithms: [key.alg],
-        typ: 'at+jwt',
-        issuer: this.config.issuer,
-        audience: this.config.accessTokenAudience,
-        clockTolerance: this.config.resourceServer.clockTolerance,
-        requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],
-      });
-      return { payload, kid: key.kid };
-    } catch {
-      throw this.invalid('The access token is invalid or expired.');
-    }
+    const verified = await this.keyStore.verifyJwt(token, {
+      typ: 'at+jwt',
+      issuer: this.config.issuer,
+      audience: this.config.accessTokenAudience,
+      clockTolerance: this.config.resourceServer.clockTolerance,
+      requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],
+    });
+    if ('failure' in verified) throw this.invalid(FAILURE_DESCRIPTIONS[verified.failure]);
+    return verified;
   }
 
   private async verifyOpaque(token: string): Promise<VerifiedAccessToken> {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { sha256 } from '../common/crypto';
 import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
@@ -52,21 +51,14 @@ export class TokenLookup {
       const row = await this.tokens.findByAccessTokenHash(sha256(token));
       return row ? { kind: 'access_token', row } : null;
     }
-    try {
-      const { kid } = decodeProtectedHeader(token);
-      const key = kid ? await this.keyStore.verificationKey(kid) : undefined;
-      if (!key) return null;
-      const { payload } = await jwtVerify(token, key.publicKey, {
-        algorithms: [key.alg],
-        typ: 'at+jwt',
-        issuer: this.config.issuer,
-        // Expired tokens are still found (revocation of an expired token is a no-op anyway).
-        currentDate: new Date(0),
-      });
-      const row = payload.jti ? await this.tokens.findById(payload.jti) : null;
-      return row ? { kind: 'access_token', row } : null;
-    } catch {
-      return null;
-    }
+    const verified = await this.keyStore.verifyJwt(token, {
+      typ: 'at+jwt',
+      issuer: this.config.issuer,
+      // Expired tokens are still found (revocation of an expired token is a no-op anyway).
+      currentDate: new Date(0),
+    });
+    if ('failure' in verified || !verified.payload.jti) return null;
+    const row = await this.tokens.findById(verified.payload.jti);
+    return row ? { kind: 'access_token', row } : null;
   }
 }
