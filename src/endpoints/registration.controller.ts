@@ -109,7 +109,7 @@ export class RegistrationController {
     ) {
       throw OAuthException.invalidRequest('client_secret does not match the issued secret.');
     }
-    const registration = fromDcrMetadata(body);
+    const registration = fromDcrMetadata(fields);
     // Omitted fields take their defaults (RFC 7592: a full replacement), but the client's
     // authentication method stays unless given, so a PUT cannot silently turn it public.
     const updated = await this.clients.update(clientId, {

@@ -32,6 +32,9 @@ export class GrantRegistry implements OnApplicationBootstrap {
       if (grantType && wrapper.instance)
         this.handlers.set(grantType, wrapper.instance as OAuthGrantHandler);
     }
+    // Handlers of grant types the server does not enable are never used.
+    for (const grantType of this.handlers.keys())
+      if (!this.config.grantTypes.includes(grantType)) this.handlers.delete(grantType);
     for (const grantType of this.config.grantTypes) {
       if (!this.handlers.has(grantType)) {
         throw new OAuthConfigurationError(
@@ -44,6 +47,6 @@ export class GrantRegistry implements OnApplicationBootstrap {
 
   /** The handler of an enabled grant type, or undefined. */
   find(grantType: string): OAuthGrantHandler | undefined {
-    return this.config.grantTypes.includes(grantType) ? this.handlers.get(grantType) : undefined;
+    return this.handlers.get(grantType);
   }
 }
