@@ -5,7 +5,6 @@ import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/c
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, JWTPayload, SignJWT } from 'jose';
 import {
   AccessToken,
@@ -27,6 +26,8 @@ import { startTestApp, TestApp } from '../support/test-app';
 import {
   clientCredentials,
   queryRows,
+  rawRequest as sendRawRequest,
+  RawResponse,
   registerCodeClient,
   registerServiceClient,
   seedCodeAndExchange,
@@ -192,39 +193,8 @@ function rawRequest(
   path: string,
   headers: Record<string, string>,
   body?: string,
-): Promise<{
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}> {
-  const url = new URL(`${server.url}${path}`);
-  const bytes = body === undefined ? undefined : Buffer.from(body);
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        method,
-        headers: { ...headers, ...(bytes ? { 'content-length': String(bytes.length) } : {}) },
-        agent: false,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(bytes);
-  });
+): Promise<RawResponse> {
+  return sendRawRequest(server, { method, path, headers, body });
 }
 
 async function clientToken(

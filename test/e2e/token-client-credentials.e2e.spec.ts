@@ -11,15 +11,8 @@ import {
   registerServiceClient,
   sha256,
   TestClient,
-  TokenCall,
+  expectTokenError,
 } from '../support/token-helpers';
-
-function expectError(call: TokenCall, error: string, status = 400): void {
-  expect({ status: call.status, body: call.body }).toEqual({
-    status,
-    body: { error, error_description: expect.any(String) },
-  });
-}
 
 async function serverJwks(server: TestApp): Promise<JSONWebKeySet> {
   const response = await fetch(`${server.url}${OAUTH_PATHS.jwks}`);
@@ -125,37 +118,37 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
   });
 
   it('refuses a scope the client is not registered for', async () => {
-    expectError(
+    expectTokenError(
       await clientCredentials(server, client, { scope: 'accounts:read email' }),
       'invalid_scope',
     );
   });
 
   it('refuses an unknown scope', async () => {
-    expectError(
+    expectTokenError(
       await clientCredentials(server, client, { scope: 'accounts:read admin:everything' }),
       'invalid_scope',
     );
   });
 
   it('refuses a user-only scope the client is registered for', async () => {
-    expectError(
+    expectTokenError(
       await clientCredentials(server, client, { scope: 'payments:write' }),
       'invalid_scope',
     );
-    expectError(
+    expectTokenError(
       await clientCredentials(server, client, { scope: 'accounts:read payments:write' }),
       'invalid_scope',
     );
   });
 
   it('refuses a scope parameter of only spaces', async () => {
-    expectError(await clientCredentials(server, client, { scope: '   ' }), 'invalid_scope');
+    expectTokenError(await clientCredentials(server, client, { scope: '   ' }), 'invalid_scope');
   });
 
   it('refuses a client that may request only user-only scopes and asks for none', async () => {
     const paymentsOnly = await registerServiceClient(server, { scopes: ['payments:write'] });
-    expectError(await clientCredentials(server, paymentsOnly), 'invalid_scope');
+    expectTokenError(await clientCredentials(server, paymentsOnly), 'invalid_scope');
   });
 
   it('never grants an Object.prototype member as a scope', async () => {
@@ -169,7 +162,7 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
     });
     const reader = await registerServiceClient(server, { scopes: ['accounts:read'] });
     for (const scope of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
-      expectError(await clientCredentials(server, reader, { scope }), 'invalid_scope');
+      expectTokenError(await clientCredentials(server, reader, { scope }), 'invalid_scope');
     }
     const call = await clientCredentials(server, reader);
     expect(call.status).toBe(200);
@@ -178,7 +171,7 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
 
   it('refuses a client not registered for client_credentials with unauthorized_client', async () => {
     const codeClient = await registerCodeClient(server);
-    expectError(
+    expectTokenError(
       await clientCredentials(server, codeClient, { scope: 'accounts:read' }),
       'unauthorized_client',
     );
@@ -209,14 +202,14 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)'
   afterAll(() => server.close());
 
   it('refuses a scope without its required parameter with invalid_request', async () => {
-    expectError(
+    expectTokenError(
       await clientCredentials(server, client, { scope: 'accounts:read' }),
       'invalid_request',
     );
   });
 
   it('applies the rule to the default scopes too', async () => {
-    expectError(await clientCredentials(server, client), 'invalid_request');
+    expectTokenError(await clientCredentials(server, client), 'invalid_request');
   });
 
   it('issues the token when the parameter is present, and shows it to the hook', async () => {

@@ -15,14 +15,8 @@ import {
   sleep,
   TestClient,
   TokenCall,
+  expectTokenError,
 } from '../support/token-helpers';
-
-function expectError(call: TokenCall, error: string, status = 400): void {
-  expect({ status: call.status, body: call.body }).toEqual({
-    status,
-    body: { error, error_description: expect.any(String) },
-  });
-}
 
 function expectRefreshed(call: TokenCall): void {
   expect({ status: call.status, error: call.body?.error }).toEqual({
@@ -92,9 +86,9 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
     expect(second.body.access_token).not.toBe(first.access_token);
 
     // Replaying the rotated token: refused, and taken as theft.
-    expectError(await refresh(server, client, first.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, client, first.refresh_token), 'invalid_grant');
     // The legitimate (newest) token of the family is dead too.
-    expectError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
 
     const rows = await familyRows(server, first.refresh_token);
     expect(rows).toHaveLength(2);
@@ -150,11 +144,11 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
 
   it('refuses to widen the scope with invalid_scope, and the token stays usable', async () => {
     const first = await seedCodeAndExchange(server, client, { scopes: ['accounts:read'] });
-    expectError(
+    expectTokenError(
       await refresh(server, client, first.refresh_token, { scope: 'accounts:read payments:write' }),
       'invalid_scope',
     );
-    expectError(
+    expectTokenError(
       await refresh(server, client, first.refresh_token, { scope: 'no-such-scope' }),
       'invalid_scope',
     );
@@ -166,19 +160,19 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
   it("treats another client's refresh token as invalid, without revoking the owner's family", async () => {
     const first = await seedCodeAndExchange(server, client);
     const thief = await registerCodeClient(server);
-    expectError(await refresh(server, thief, first.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, thief, first.refresh_token), 'invalid_grant');
     const rows = await familyRows(server, first.refresh_token);
     expect(rows.every((row) => row.revoked_at === null)).toBe(true);
     expectRefreshed(await refresh(server, client, first.refresh_token));
   });
 
   it('refuses an unknown refresh token with invalid_grant', async () => {
-    expectError(await refresh(server, client, 'a'.repeat(43)), 'invalid_grant');
+    expectTokenError(await refresh(server, client, 'a'.repeat(43)), 'invalid_grant');
   });
 
   it('refuses a request without refresh_token with invalid_request', async () => {
     const call = await postForm(server, { grant_type: 'refresh_token' }, basicHeaders(client));
-    expectError(call, 'invalid_request');
+    expectTokenError(call, 'invalid_request');
   });
 
   it('refuses a client not registered for refresh_token with unauthorized_client', async () => {
@@ -187,7 +181,7 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
     expect(first).not.toHaveProperty('refresh_token');
     // Even with a real refresh token from another client, the grant itself is refused first.
     const other = await seedCodeAndExchange(server, client);
-    expectError(await refresh(server, codeOnly, other.refresh_token), 'unauthorized_client');
+    expectTokenError(await refresh(server, codeOnly, other.refresh_token), 'unauthorized_client');
     expectRefreshed(await refresh(server, client, other.refresh_token));
   });
 
@@ -236,6 +230,6 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token absolute lifetime (%s)', (kind
     );
 
     await sleep(Math.max(0, exchangedAt + 3100 - Date.now()));
-    expectError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
   });
 });

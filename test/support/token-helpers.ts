@@ -106,6 +106,14 @@ export async function postForm(
   return readCall(response);
 }
 
+/** A token endpoint error: this status and RFC 6749 §5.2 body (`error` plus a description). */
+export function expectTokenError(call: TokenCall, error: string, status = 400): void {
+  expect({ status: call.status, body: call.body }).toEqual({
+    status,
+    body: { error, error_description: expect.any(String) },
+  });
+}
+
 export async function readCall(response: Response): Promise<TokenCall> {
   const text = await response.text();
   let body: any;
