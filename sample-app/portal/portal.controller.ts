@@ -117,9 +117,7 @@ export class PortalController {
     @Body() body: Record<string, unknown>,
     @Res() response: Response,
   ): Promise<void> {
-    const user = await this.authorizeForm(request, body, response);
-    if (!user) return;
-    const client = await this.ownedClient(user, clientId, response);
+    const client = await this.ownedClientOfForm(request, body, clientId, response);
     if (!client) return;
     if (client.clientType !== 'confidential') {
       const message = 'Public applications have no client secret to rotate.';
@@ -146,9 +144,7 @@ export class PortalController {
     @Body() body: Record<string, unknown>,
     @Res() response: Response,
   ): Promise<void> {
-    const user = await this.authorizeForm(request, body, response);
-    if (!user) return;
-    const client = await this.ownedClient(user, clientId, response);
+    const client = await this.ownedClientOfForm(request, body, clientId, response);
     if (!client) return;
     try {
       await this.clients.delete(client.clientId);
@@ -172,6 +168,17 @@ export class PortalController {
     // Scoped to this user's own grants, so any client_id is safe to act on.
     await this.revocation.revokeUserAtClient(user.id, clientId);
     redirectTo(response, '/developers?done=revoked');
+  }
+
+  /** The form's user (authorizeForm) and their client `clientId`, or null after answering. */
+  private async ownedClientOfForm(
+    request: Request,
+    body: Record<string, unknown>,
+    clientId: string,
+    response: Response,
+  ) {
+    const user = await this.authorizeForm(request, body, response);
+    return user && this.ownedClient(user, clientId, response);
   }
 
   /** The signed-in user of the request, or null (no or bad session, or the user is gone). */
@@ -246,9 +253,12 @@ export class PortalController {
       this.clients.list({ owner: user.id }),
       this.consents.listForUser(user.id),
     ]);
+    const consentedClients = await Promise.all(
+      consents.map((consent) => this.clients.findRecord(consent.clientId)),
+    );
     const authorised: AuthorisedApp[] = [];
-    for (const consent of consents) {
-      const client = await this.clients.findRecord(consent.clientId);
+    for (const [index, consent] of consents.entries()) {
+      const client = consentedClients[index];
       if (!client) continue; // deleting a client forgets its consents; a leftover means nothing
       authorised.push({
         clientId: client.clientId,
