@@ -14,10 +14,11 @@ import type { OAuthConfig } from '../oauth-server';
 import { redirectTo, sendPage } from '../pages/page-response';
 import { Session, SessionService } from '../session/session.service';
 import { UsersService } from '../users/users.service';
+import { messagePage } from '../views/message.view';
 import {
   AuthorisedApp,
   credentialsPage,
-  portalMessagePage,
+  PORTAL_BACK,
   portalPage,
   PortalView,
 } from '../views/portal.view';
@@ -121,7 +122,7 @@ export class PortalController {
     if (!client) return;
     if (client.clientType !== 'confidential') {
       const message = 'Public applications have no client secret to rotate.';
-      return sendPage(response, 400, portalMessagePage('No secret to rotate', message));
+      return sendPage(response, 400, messagePage('No secret to rotate', message, PORTAL_BACK));
     }
     const clientSecret = await this.clients.rotateSecret(client.clientId);
     sendPage(
@@ -208,7 +209,7 @@ export class PortalController {
       const message =
         'The form has expired or did not come from this site. Nothing was changed. ' +
         'Go back to the developer portal and try again.';
-      sendPage(response, 403, portalMessagePage('Form expired', message));
+      sendPage(response, 403, messagePage('Form expired', message, PORTAL_BACK));
       return null;
     }
     return user;
@@ -228,7 +229,7 @@ export class PortalController {
     }
     if (!client || client.owner !== user.id) {
       const message = 'You have no application with this client ID.';
-      sendPage(response, 404, portalMessagePage('Application not found', message));
+      sendPage(response, 404, messagePage('Application not found', message, PORTAL_BACK));
       return null;
     }
     return client;

@@ -365,12 +365,5 @@ export function credentialsPage(view: CredentialsView): string {
   );
 }
 
-/** A short portal page that says what went wrong and links back to the portal. */
-export function portalMessagePage(title: string, message: string): string {
-  return layout(
-    title,
-    html`<h1>${title}</h1>
-      <p>${message}</p>
-      <p><a href="/developers">Back to the developer portal</a></p>`,
-  );
-}
+/** Message pages of the portal lead back to it. */
+export const PORTAL_BACK = { href: '/developers', label: 'Back to the developer portal' };
