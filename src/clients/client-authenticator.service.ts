@@ -12,8 +12,8 @@ import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthEvents } from '../events/oauth-events';
 import { ClientService } from './client.service';
-import { OAuthClientAssertion } from './oauth-client-assertion.entity';
-import type { OAuthClient } from './oauth-client.entity';
+import { OAuthClientAssertion } from '../storage/entities/oauth-client-assertion.entity';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Compared against when the client does not exist, so unknown ids take as long as wrong secrets. */

@@ -2,7 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { hasControlCharacters } from '../common/text';
 import { OAuthException } from '../errors/oauth.exception';
 import type { OAuthConfig } from '../options/oauth-config';
-import type { ClientType } from './oauth-client.entity';
+import type { ClientType } from '../storage/entities/oauth-client.entity';
 import { redirectUriProblem } from './redirect-uri';
 import { ID_LENGTH, URL_LENGTH } from '../storage/columns';
 

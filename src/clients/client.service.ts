@@ -12,7 +12,7 @@ import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { ClientRegistration, validateClientMetadata } from './client-metadata';
-import { OAuthClient } from './oauth-client.entity';
+import { OAuthClient } from '../storage/entities/oauth-client.entity';
 
 /** A registered client as callers see it: never its secret or secret hash. */
 export type ClientView = Omit<OAuthClient, 'clientSecretHash' | 'registrationAccessTokenHash'>;

@@ -1,5 +1,5 @@
 import { hasControlCharacters } from '../common/text';
-import type { ClientType } from './oauth-client.entity';
+import type { ClientType } from '../storage/entities/oauth-client.entity';
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
 const FORBIDDEN_SCHEMES = ['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:'];

@@ -7,7 +7,7 @@ import { InjectOAuthDataSource } from '../oauth.constants';
 import { LeanSql } from '../storage/lean-sql';
 import { runSpend, Spend } from '../storage/spend';
 import { inTransaction } from '../storage/transaction';
-import { OAuthAuthorizationCode } from './oauth-authorization-code.entity';
+import { OAuthAuthorizationCode } from '../storage/entities/oauth-authorization-code.entity';
 
 export type NewAuthorizationCode = Omit<
   OAuthAuthorizationCode,

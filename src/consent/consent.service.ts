@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../storage/unique-violation';
 import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
 import { LeanSql } from '../storage/lean-sql';
-import { OAuthConsent } from './oauth-consent.entity';
+import { OAuthConsent } from '../storage/entities/oauth-consent.entity';
 
 /** Remembered consent: which scopes a user already granted to a client. */
 @Injectable()

@@ -17,7 +17,7 @@ import { bearerTokenFrom } from '../common/authorization-header';
 import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
 import { ClientService, ClientView, toView } from '../clients/client.service';
 import { fromDcrMetadata, toDcrMetadata } from '../clients/dcr-metadata';
-import { OAuthClient } from '../clients/oauth-client.entity';
+import { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';

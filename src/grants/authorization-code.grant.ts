@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
-import type { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
+import type { OAuthAuthorizationCode } from '../storage/entities/oauth-authorization-code.entity';
 import { verifierMatches } from '../codes/pkce';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';

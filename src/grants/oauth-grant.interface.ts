@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { OAuthClient } from '../clients/oauth-client.entity';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import type { TokenResponse } from '../tokens/token-response';
 
 /** One token request, after the client has been authenticated. */

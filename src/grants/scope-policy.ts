@@ -1,5 +1,5 @@
 import { parseScope, SCOPE_TOKEN } from '../common/scope';
-import type { OAuthClient } from '../clients/oauth-client.entity';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { OAuthException } from '../errors/oauth.exception';
 import type { OAuthConfig } from '../options/oauth-config';
 

@@ -1,6 +1,6 @@
 import { parseScope } from '../common/scope';
 import { hasControlCharacters } from '../common/text';
-import type { OAuthClient } from '../clients/oauth-client.entity';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { CODE_VERIFIER, S256_CHALLENGE } from '../codes/pkce';
 import { OAuthErrorCode } from '../errors/oauth.exception';
 import { audienceFor } from '../grants/resource-indicator';

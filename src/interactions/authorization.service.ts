@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
 import { ClientService } from '../clients/client.service';
-import type { OAuthClient } from '../clients/oauth-client.entity';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
 import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
 import { nowMs, nowSeconds, secondsToMs } from '../common/time';
@@ -14,7 +14,7 @@ import type { SignedInUser } from '../options/resource-owner-provider.interface'
 import { isStorableId } from '../storage/columns';
 import type { AuthorizationRequest } from './authorization-request';
 import { bindingOf, csrfToken, ensureBinding } from './browser-binding';
-import { OAuthInteraction } from './oauth-interaction.entity';
+import { OAuthInteraction } from '../storage/entities/oauth-interaction.entity';
 
 /** What a consent page needs to show. */
 export interface InteractionDetails {

@@ -15,7 +15,7 @@ import { nowMs } from '../common/time';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { SigningAlgorithm } from '../options/oauth-module-options.interface';
-import { OAuthSigningKey, SigningKeyStatus } from './oauth-signing-key.entity';
+import { OAuthSigningKey, SigningKeyStatus } from '../storage/entities/oauth-signing-key.entity';
 
 /** A key ready for use: node:crypto key objects (which jose accepts too) plus its public JWK. */
 export interface LoadedKey {

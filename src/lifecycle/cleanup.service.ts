@@ -7,13 +7,13 @@ import {
   ObjectLiteral,
   SelectQueryBuilder,
 } from 'typeorm';
-import { OAuthClientAssertion } from '../clients/oauth-client-assertion.entity';
-import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
+import { OAuthClientAssertion } from '../storage/entities/oauth-client-assertion.entity';
+import { OAuthAuthorizationCode } from '../storage/entities/oauth-authorization-code.entity';
 import { nowMs, secondsToMs } from '../common/time';
-import { OAuthInteraction } from '../interactions/oauth-interaction.entity';
+import { OAuthInteraction } from '../storage/entities/oauth-interaction.entity';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { OAuthToken } from '../tokens/oauth-token.entity';
+import { OAuthToken } from '../storage/entities/oauth-token.entity';
 
 export interface CleanupReport {
   codes: number;

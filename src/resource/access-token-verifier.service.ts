@@ -7,7 +7,7 @@ import { OAuthException } from '../errors/oauth.exception';
 import { JwtFailure, KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import type { OAuthToken } from '../tokens/oauth-token.entity';
+import type { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { TokenRepository } from '../tokens/token.repository';
 import type { VerifiedAccessToken } from './verified-access-token';
 

@@ -10,7 +10,7 @@ import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { Spend } from '../storage/spend';
-import { OAuthToken } from './oauth-token.entity';
+import { OAuthToken } from '../storage/entities/oauth-token.entity';
 import type { TokenResponse } from './token-response';
 import { TokenRepository } from './token.repository';
 

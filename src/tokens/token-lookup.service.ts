@@ -3,7 +3,7 @@ import { sha256 } from '../common/crypto';
 import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import type { OAuthToken } from './oauth-token.entity';
+import type { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { TokenRepository } from './token.repository';
 
 export interface FoundToken {

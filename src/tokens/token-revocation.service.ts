@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { OAuthAuthorizationCode } from '../codes/oauth-authorization-code.entity';
-import { OAuthConsent } from '../consent/oauth-consent.entity';
+import { OAuthAuthorizationCode } from '../storage/entities/oauth-authorization-code.entity';
+import { OAuthConsent } from '../storage/entities/oauth-consent.entity';
 import { OAuthEvents, TokenRevocationReason } from '../events/oauth-events';
 import { InjectOAuthDataSource } from '../oauth.constants';
 import { inTransaction } from '../storage/transaction';
-import { OAuthToken } from './oauth-token.entity';
+import { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { TokenRepository } from './token.repository';
 
 /**

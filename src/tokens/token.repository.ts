@@ -5,7 +5,7 @@ import { nowMs } from '../common/time';
 import { InjectOAuthDataSource } from '../oauth.constants';
 import { LeanSql } from '../storage/lean-sql';
 import { insertIfSpent, Spend } from '../storage/spend';
-import { OAuthToken } from './oauth-token.entity';
+import { OAuthToken } from '../storage/entities/oauth-token.entity';
 
 /** Token rows, with the single-use and revocation operations done in the database. */
 @Injectable()

@@ -13,7 +13,7 @@ import {
   OAuthToken,
   TokenRevocationService,
 } from '../../src';
-import { OAuthClientAssertion } from '../../src/clients/oauth-client-assertion.entity';
+import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
 import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import {
   countRows,

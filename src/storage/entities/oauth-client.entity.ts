@@ -7,7 +7,7 @@ import {
   JsonColumn,
   StringColumn,
   URL_LENGTH,
-} from '../storage/columns';
+} from '../columns';
 
 export type ClientType = 'confidential' | 'public';
 

@@ -6,7 +6,7 @@ import {
   JsonColumn,
   StringColumn,
   URL_LENGTH,
-} from '../storage/columns';
+} from '../columns';
 
 /** An issued authorization code, stored by hash; single use is enforced through `consumedAt`. */
 @Entity('oauth_authorization_codes')

@@ -1,5 +1,5 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
-import { EpochMsColumn, HASH_LENGTH } from '../storage/columns';
+import { EpochMsColumn, HASH_LENGTH } from '../columns';
 
 /**
  * A `private_key_jwt` client assertion already used (RFC 7523 §3: a `jti` may be used once).

@@ -1,5 +1,5 @@
 import { Entity, PrimaryColumn, Unique } from 'typeorm';
-import { EpochMsColumn, ID_LENGTH, JsonColumn, StringColumn } from '../storage/columns';
+import { EpochMsColumn, ID_LENGTH, JsonColumn, StringColumn } from '../columns';
 
 /** Remembered consent: the scopes a user granted to a client. */
 @Entity('oauth_consents')

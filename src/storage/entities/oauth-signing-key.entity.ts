@@ -1,6 +1,6 @@
 import { Entity, PrimaryColumn } from 'typeorm';
 import type { JWK } from 'jose';
-import { EpochMsColumn, JsonColumn, StringColumn } from '../storage/columns';
+import { EpochMsColumn, JsonColumn, StringColumn } from '../columns';
 
 /**
  * `active` keys sign; `retiring` keys only verify (still in the JWKS) until retired;

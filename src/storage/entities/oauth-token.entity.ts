@@ -1,11 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import {
-  EpochMsColumn,
-  HASH_LENGTH,
-  ID_LENGTH,
-  JsonColumn,
-  StringColumn,
-} from '../storage/columns';
+import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn } from '../columns';
 
 /**
  * One issued access token and, when one was issued with it, its refresh token. Rows of one

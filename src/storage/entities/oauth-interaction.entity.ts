@@ -1,12 +1,6 @@
 import { Entity, Index, PrimaryColumn } from 'typeorm';
-import type { AuthorizationRequest } from './authorization-request';
-import {
-  EpochMsColumn,
-  HASH_LENGTH,
-  ID_LENGTH,
-  JsonColumn,
-  StringColumn,
-} from '../storage/columns';
+import type { AuthorizationRequest } from '../../interactions/authorization-request';
+import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn } from '../columns';
 
 /**
  * A pending authorization request waiting for the user (sign-in, consent). Stored server-side

@@ -1,0 +1,18 @@
+import { OAuthClientAssertion } from './oauth-client-assertion.entity';
+import { OAuthClient } from './oauth-client.entity';
+import { OAuthAuthorizationCode } from './oauth-authorization-code.entity';
+import { OAuthConsent } from './oauth-consent.entity';
+import { OAuthInteraction } from './oauth-interaction.entity';
+import { OAuthSigningKey } from './oauth-signing-key.entity';
+import { OAuthToken } from './oauth-token.entity';
+
+/** Add these to your DataSource's `entities` when you pass your own DataSource. */
+export const OAUTH_ENTITIES = [
+  OAuthClient,
+  OAuthAuthorizationCode,
+  OAuthToken,
+  OAuthConsent,
+  OAuthSigningKey,
+  OAuthInteraction,
+  OAuthClientAssertion,
+];
