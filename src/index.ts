@@ -27,7 +27,14 @@ export { OAuthToken } from './storage/entities/oauth-token.entity';
 export { OAuthConsent } from './storage/entities/oauth-consent.entity';
 export { OAuthSigningKey } from './storage/entities/oauth-signing-key.entity';
 export { OAuthInteraction } from './storage/entities/oauth-interaction.entity';
-export { ClientService, ClientNotFoundError } from './clients/client.service';
+export { ClientService } from './clients/client.service';
+export {
+  OAuthServerError,
+  ClientNotFoundError,
+  InvalidClientMetadataError,
+  SigningKeyError,
+  InteractionError,
+} from './errors/oauth-server.error';
 export type { ClientView, RegisteredClient } from './clients/client.service';
 export type { ClientRegistration } from './clients/client-metadata';
 export { KeyStore } from './keys/key-store.service';
@@ -54,7 +61,7 @@ export {
   OAuthUser,
 } from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
-export { AuthorizationService, InteractionError } from './interactions/authorization.service';
+export { AuthorizationService } from './interactions/authorization.service';
 export type { InteractionDetails } from './interactions/authorization.service';
 export { ConsentService } from './consent/consent.service';
 export { OAuthEvents } from './events/oauth-events';

@@ -7,7 +7,7 @@ import {
   ClientView,
   ConsentService,
   InjectOAuthConfig,
-  OAuthException,
+  InvalidClientMetadataError,
   TokenRevocationService,
 } from '../oauth-server';
 import type { OAuthConfig } from '../oauth-server';
@@ -102,9 +102,9 @@ export class PortalController {
         }),
       );
     } catch (error) {
-      if (!(error instanceof OAuthException)) throw error;
+      if (!(error instanceof InvalidClientMetadataError)) throw error;
       const problem: FormError =
-        error.error === 'invalid_redirect_uri'
+        error.code === 'invalid_redirect_uri'
           ? { message: `Redirect URI not accepted: ${error.description}.`, field: 'redirectUris' }
           : { message: `The application could not be registered: ${error.description}.` };
       return this.formError(response, user, form.values, problem);

@@ -1,4 +1,4 @@
-import type { OAuthException } from '../errors/oauth.exception';
+import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import { parseCommandLine, ParsedCommand, USAGE } from './args';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import { loadOAuthOptions, resolveConfigPath } from './load-config';
@@ -56,7 +56,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
  * may be AggregateErrors with an empty message (one error per address).
  */
 export function errorMessage(error: unknown): string {
-  if (isOAuthException(error)) return `${error.error}: ${error.description}`;
+  if (error instanceof InvalidClientMetadataError) return `${error.code}: ${error.description}`;
   if (!(error instanceof Error)) return String(error);
   if (error.message) return error.message;
   const inner = (error as AggregateError).errors?.find(
@@ -64,12 +64,4 @@ export function errorMessage(error: unknown): string {
   );
   if (inner) return inner.message;
   return (error as { code?: string }).code ?? error.name;
-}
-
-/** Duck-typed so that this file does not load Nest (OAuthException is an HttpException). */
-function isOAuthException(error: unknown): error is OAuthException {
-  const e = error as Partial<OAuthException> | null;
-  return (
-    error instanceof Error && typeof e?.error === 'string' && typeof e?.description === 'string'
-  );
 }

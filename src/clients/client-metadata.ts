@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { hasControlCharacters } from '../common/text';
-import { OAuthException } from '../errors/oauth.exception';
+import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { ClientType } from '../storage/entities/oauth-client.entity';
 import { redirectUriProblem } from './redirect-uri';
@@ -50,7 +50,7 @@ export function validateClientMetadata(
   input: ClientRegistration,
   config: OAuthConfig,
 ): ValidClientMetadata {
-  const bad = OAuthException.invalidClientMetadata;
+  const bad = invalidMetadata;
   if (!input || typeof input !== 'object') throw bad('client metadata must be an object');
   const name = input.name;
   if (
@@ -106,13 +106,11 @@ export function validateClientMetadata(
 
   const redirectUris = stringList(input.redirectUris ?? [], 'redirect_uris');
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
-    throw OAuthException.invalidRedirectUri(
-      'redirect_uris is required for the authorization_code grant',
-    );
+    throw invalidRedirectUri('redirect_uris is required for the authorization_code grant');
   }
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri, clientType);
-    if (problem) throw OAuthException.invalidRedirectUri(problem);
+    if (problem) throw invalidRedirectUri(problem);
   }
 
   const scopes = stringList(input.scopes ?? Object.keys(config.scopes), 'scope');
@@ -155,7 +153,7 @@ export function validateClientMetadata(
 
 function stringList(value: unknown, field: string): string[] {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
-    throw OAuthException.invalidClientMetadata(`${field} must be a list of strings`);
+    throw invalidMetadata(`${field} must be a list of strings`);
   }
   return value;
 }
@@ -169,3 +167,7 @@ function isHttpUrl(value: unknown): boolean {
     return false;
   }
 }
+
+const invalidMetadata = (description: string) => new InvalidClientMetadataError(description);
+const invalidRedirectUri = (description: string) =>
+  new InvalidClientMetadataError(description, 'invalid_redirect_uri');

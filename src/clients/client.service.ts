@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { TokenRevocationService } from '../tokens/token-revocation.service';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
-import { OAuthException } from '../errors/oauth.exception';
+import { ClientNotFoundError, InvalidClientMetadataError } from '../errors/oauth-server.error';
 import { isStorableId } from '../storage/columns';
 import { inTransaction } from '../storage/transaction';
 import { LeanSql } from '../storage/lean-sql';
@@ -21,13 +21,6 @@ export interface RegisteredClient {
   client: ClientView;
   /** Only for confidential clients, shown this once: only its hash is stored. */
   clientSecret?: string;
-}
-
-export class ClientNotFoundError extends Error {
-  constructor(clientId: string) {
-    super(`No client with client_id "${clientId}".`);
-    this.name = 'ClientNotFoundError';
-  }
 }
 
 /** Registers and manages applications (clients). Used by the CLI, DCR and host code alike. */
@@ -106,7 +99,7 @@ export class ClientService {
       this.config,
     );
     if (metadata.clientType !== current.clientType) {
-      throw OAuthException.invalidClientMetadata(
+      throw new InvalidClientMetadataError(
         'a client cannot change between public and confidential (token_endpoint_auth_method none): register a new client',
       );
     }
@@ -119,7 +112,7 @@ export class ClientService {
     const client = await this.findRecord(clientId);
     if (!client) throw new ClientNotFoundError(clientId);
     if (!client.tokenEndpointAuthMethod.startsWith('client_secret_')) {
-      throw new Error(
+      throw new InvalidClientMetadataError(
         `This client authenticates with ${client.tokenEndpointAuthMethod}: it has no secret to rotate.`,
       );
     }

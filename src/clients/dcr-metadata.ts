@@ -1,18 +1,18 @@
 import { formatScope, parseScope } from '../common/scope';
-import { OAuthException } from '../errors/oauth.exception';
+import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import type { ClientRegistration } from './client-metadata';
 import type { ClientView } from './client.service';
 
 /** RFC 7591 §2 client metadata (JSON names) -> our registration input. */
 export function fromDcrMetadata(body: unknown): ClientRegistration {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
-    throw OAuthException.invalidClientMetadata(
+    throw new InvalidClientMetadataError(
       'the request body must be a JSON object of client metadata',
     );
   }
   const m = body as Record<string, unknown>;
   if (m.scope !== undefined && typeof m.scope !== 'string') {
-    throw OAuthException.invalidClientMetadata('scope must be a space-separated string');
+    throw new InvalidClientMetadataError('scope must be a space-separated string');
   }
   const grantTypes = (m.grant_types as string[] | undefined) ?? ['authorization_code'];
   const responseTypes =
@@ -20,13 +20,13 @@ export function fromDcrMetadata(body: unknown): ClientRegistration {
     (Array.isArray(grantTypes) && grantTypes.includes('authorization_code') ? ['code'] : []);
   // RFC 7591 §2.1: response_types and grant_types must agree.
   if (!Array.isArray(responseTypes) || responseTypes.some((type) => type !== 'code')) {
-    throw OAuthException.invalidClientMetadata('response_types may only contain "code"');
+    throw new InvalidClientMetadataError('response_types may only contain "code"');
   }
   if (
     Array.isArray(grantTypes) &&
     responseTypes.includes('code') !== grantTypes.includes('authorization_code')
   ) {
-    throw OAuthException.invalidClientMetadata(
+    throw new InvalidClientMetadataError(
       'response_types "code" goes with grant_types "authorization_code"',
     );
   }

@@ -7,11 +7,8 @@ import {
   validateAuthorizationRequest,
 } from '../interactions/authorization-request';
 import type { AuthorizationRequest } from '../interactions/authorization-request';
-import {
-  AuthorizationService,
-  InteractionError,
-  NextStep,
-} from '../interactions/authorization.service';
+import { AuthorizationService, NextStep } from '../interactions/authorization.service';
+import { InteractionError } from '../errors/oauth-server.error';
 import { consentPage, errorPage, sendPage } from '../interactions/pages';
 import { matchRedirectUri } from '../interactions/redirect-uri-match';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';

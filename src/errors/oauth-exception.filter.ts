@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { NO_STORE, sendJson } from '../common/json-response';
 import { OAuthException } from './oauth.exception';
+import { InvalidClientMetadataError } from './oauth-server.error';
 
 /**
  * Renders every error thrown inside the module's endpoints as an RFC 6749 §5.2 JSON error.
@@ -37,6 +38,8 @@ export function sendOAuthError(response: Response, error: OAuthException): void 
 
 export function toOAuthException(exception: unknown): OAuthException {
   if (exception instanceof OAuthException) return exception;
+  if (exception instanceof InvalidClientMetadataError)
+    return new OAuthException(exception.code, exception.description, 400);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status === 404) return OAuthException.notFound('Not found.');

@@ -2,7 +2,8 @@ import { parseScope } from '../common/scope';
 import { hasControlCharacters } from '../common/text';
 import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { CODE_VERIFIER, S256_CHALLENGE } from '../codes/pkce';
-import { OAuthErrorCode } from '../errors/oauth.exception';
+import type { OAuthErrorCode } from '../errors/oauth.exception';
+import { OAuthServerError } from '../errors/oauth-server.error';
 import { audienceFor } from '../grants/resource-indicator';
 import { grantableScopes } from '../grants/scope-policy';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -26,7 +27,7 @@ export interface AuthorizationRequest {
 }
 
 /** An error the client must hear about at its redirect URI (RFC 6749 §4.1.2.1). */
-export class AuthorizationRedirectError extends Error {
+export class AuthorizationRedirectError extends OAuthServerError {
   constructor(
     readonly error: OAuthErrorCode | 'request_not_supported' | 'request_uri_not_supported',
     readonly description: string,

@@ -7,6 +7,7 @@ import { AuthorizationCodeRepository } from '../codes/authorization-code.reposit
 import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
 import { nowMs, nowSeconds, secondsToMs } from '../common/time';
 import { ConsentService } from '../consent/consent.service';
+import { InteractionError } from '../errors/oauth-server.error';
 import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -30,8 +31,6 @@ export interface InteractionDetails {
 export type NextStep =
   | { kind: 'redirect'; url: string }
   | { kind: 'consent'; interaction: OAuthInteraction; client: OAuthClient; user: SignedInUser };
-
-export class InteractionError extends Error {}
 
 /**
  * Drives an authorization request through sign-in and consent. Interactions are stored in the

@@ -5,7 +5,7 @@ import {
   ClientRegistration,
   ClientService,
   OAUTH_DATA_SOURCE,
-  OAuthException,
+  InvalidClientMetadataError,
 } from '../../src';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TEST_SCOPES, TestApp } from '../support/test-app';
@@ -49,8 +49,8 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
   async function expectRefused(input: ClientRegistration, error: string, description?: RegExp) {
     const before = await clientCount();
     const attempt = clients.register(input);
-    await expect(attempt).rejects.toBeInstanceOf(OAuthException);
-    await expect(attempt).rejects.toMatchObject({ error, status: 400 });
+    await expect(attempt).rejects.toBeInstanceOf(InvalidClientMetadataError);
+    await expect(attempt).rejects.toMatchObject({ code: error });
     if (description)
       await expect(attempt).rejects.toMatchObject({
         description: expect.stringMatching(description),
@@ -204,7 +204,7 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
       await expect(
         clients.update(client.clientId, { redirectUris: ['http://planner.example.com/cb'] }),
       ).rejects.toMatchObject({
-        error: 'invalid_redirect_uri',
+        code: 'invalid_redirect_uri',
       });
       expect((await clients.get(client.clientId)).redirectUris).toEqual(updated.redirectUris);
     });
@@ -212,8 +212,8 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
     it('refuses to turn a confidential client public (as a client metadata error)', async () => {
       const { client } = await clients.register(WEB_APP);
       const attempt = clients.update(client.clientId, { tokenEndpointAuthMethod: 'none' });
-      await expect(attempt).rejects.toBeInstanceOf(OAuthException);
-      await expect(attempt).rejects.toMatchObject({ error: 'invalid_client_metadata' });
+      await expect(attempt).rejects.toBeInstanceOf(InvalidClientMetadataError);
+      await expect(attempt).rejects.toMatchObject({ code: 'invalid_client_metadata' });
       expect((await clients.get(client.clientId)).clientType).toBe('confidential');
     });
 
