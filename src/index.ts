@@ -43,11 +43,8 @@ export { OAuthGrant } from './grants/oauth-grant.decorator';
 export type { OAuthGrantHandler, TokenRequest } from './grants/oauth-grant.interface';
 export type { TokenRequestCheck } from './options/oauth-module-options.interface';
 export { TokenIssuer } from './tokens/token-issuer.service';
-export type {
-  IssuedTokens,
-  PreparedTokens,
-  TokenGrantDecision,
-} from './tokens/token-issuer.service';
+export type { IssuedTokens } from './tokens/token-issuer.service';
+export type { TokenGrantDecision } from './tokens/token-grant-decision';
 export type { TokenResponse } from './tokens/token-response';
 export { OAuthGuard } from './resource/oauth.guard';
 export { OAuthBearerStrategy, OAUTH_BEARER_STRATEGY } from './resource/bearer.strategy';

@@ -18,7 +18,7 @@ import { TokenRevocationService } from './tokens/token-revocation.service';
 import { ConsentService } from './consent/consent.service';
 import { AuthorizationService } from './interactions/authorization.service';
 import { ClientAuthenticator } from './clients/client-authenticator.service';
-import { AuthorizationCodeRepository } from './codes/authorization-code.repository';
+import { AuthorizationCodeService } from './codes/authorization-code.service';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GrantRegistry } from './grants/grant-registry.service';
@@ -26,7 +26,9 @@ import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { TokenRequestPolicy } from './grants/token-request-policy.service';
 import { IdTokenService } from './tokens/id-token.service';
 import { TokenIssuer } from './tokens/token-issuer.service';
-import { TokenRepository } from './tokens/token.repository';
+import { TokenFactory } from './tokens/token-factory.service';
+import { TokenRevoker } from './tokens/token-revoker.service';
+import { STORE_PROVIDERS } from './storage/store.providers';
 import { AccessTokenVerifier } from './resource/access-token-verifier.service';
 import { OAuthBearerStrategy } from './resource/bearer.strategy';
 import { OAuthGuard } from './resource/oauth.guard';
@@ -53,7 +55,6 @@ const EXPORTED_SERVICES = [
   ClientService,
   ServerMetadataService,
   TokenIssuer,
-  TokenRepository,
   AccessTokenVerifier,
   OAuthBearerStrategy,
   OAuthGuard,
@@ -86,7 +87,10 @@ const EXPORTED_SERVICES = [
     BodyErrorHandler,
     dataSourceProvider,
     ClientAuthenticator,
-    AuthorizationCodeRepository,
+    ...STORE_PROVIDERS,
+    AuthorizationCodeService,
+    TokenFactory,
+    TokenRevoker,
     IdTokenService,
     TokenRequestPolicy,
     AuthorizationCodeGrant,

@@ -255,7 +255,12 @@ export class PortalController {
       this.consents.listForUser(user.id),
     ]);
     const consentedClients = await Promise.all(
-      consents.map((consent) => this.clients.findRecord(consent.clientId)),
+      consents.map((consent) =>
+        this.clients.get(consent.clientId).catch((error: unknown) => {
+          if (error instanceof ClientNotFoundError) return null;
+          throw error;
+        }),
+      ),
     );
     const authorised: AuthorisedApp[] = [];
     for (const [index, consent] of consents.entries()) {

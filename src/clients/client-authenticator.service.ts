@@ -1,18 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { DataSource } from 'typeorm';
 import { SIGNING_ALGORITHMS } from '../keys/jws';
-import { isUniqueViolation } from '../storage/unique-violation';
 import { basicCredentialsFrom } from '../common/authorization-header';
 import { matchesHash, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
-import { InjectOAuthConfig, InjectOAuthDataSource, OAUTH_PATHS } from '../oauth.constants';
+import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthEvents } from '../events/oauth-events';
-import { ClientService } from './client.service';
-import { OAuthClientAssertion } from '../storage/entities/oauth-client-assertion.entity';
+import { ClientStore } from '../storage/stores/client.store';
+import { ClientAssertionStore } from '../storage/stores/client-assertion.store';
 import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -63,8 +61,8 @@ export interface AuthenticatedClient {
 export class ClientAuthenticator {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    @InjectOAuthDataSource() private readonly dataSource: DataSource,
-    private readonly clients: ClientService,
+    private readonly clients: ClientStore,
+    private readonly assertions: ClientAssertionStore,
     private readonly events: OAuthEvents,
   ) {}
 
@@ -125,7 +123,7 @@ export class ClientAuthenticator {
     if (params.client_id !== undefined && params.client_id !== clientId) {
       throw OAuthException.invalidRequest('client_id does not match the authenticated client.');
     }
-    const client = await this.clients.findRecord(clientId);
+    const client = await this.clients.find(clientId);
     const secretMatches = matchesHash(secret, client?.clientSecretHash ?? DUMMY_HASH);
     if (!client || !client.clientSecretHash || !secretMatches) {
       throw OAuthException.invalidClient('Client authentication failed.', triedBasic);
@@ -135,7 +133,7 @@ export class ClientAuthenticator {
   }
 
   private async asPublicClient(clientId: string): Promise<AuthenticatedClient> {
-    const client = await this.clients.findRecord(clientId);
+    const client = await this.clients.find(clientId);
     if (!client) throw OAuthException.invalidClient('Client authentication failed.');
     this.assertRegisteredMethod(client, 'none', false);
     return { client, method: 'none' };
@@ -157,7 +155,7 @@ export class ClientAuthenticator {
     if (!claimedId || (params.client_id !== undefined && params.client_id !== claimedId)) {
       throw OAuthException.invalidClient('The client assertion does not name this client.');
     }
-    const client = await this.clients.findRecord(claimedId);
+    const client = await this.clients.find(claimedId);
     if (!client?.jwks) throw OAuthException.invalidClient('Client authentication failed.');
     this.assertRegisteredMethod(client, 'private_key_jwt', false);
     let payload;
@@ -184,15 +182,8 @@ export class ClientAuthenticator {
         'The client assertion may not be valid for more than an hour.',
       );
     }
-    try {
-      await this.dataSource
-        .getRepository(OAuthClientAssertion)
-        .insert({ id: sha256(`${clientId}\n${jti}`), expiresAt });
-    } catch (error) {
-      if (isUniqueViolation(error))
-        throw OAuthException.invalidClient('The client assertion was already used.');
-      throw error;
-    }
+    if (!(await this.assertions.remember(sha256(`${clientId}\n${jti}`), expiresAt)))
+      throw OAuthException.invalidClient('The client assertion was already used.');
   }
 
   private assertRegisteredMethod(client: OAuthClient, method: string, triedBasic: boolean): void {

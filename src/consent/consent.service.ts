@@ -1,28 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { isUniqueViolation } from '../storage/unique-violation';
 import { nowMs } from '../common/time';
-import { InjectOAuthDataSource } from '../oauth.constants';
-import { LeanSql } from '../storage/lean-sql';
-import { OAuthConsent } from '../storage/entities/oauth-consent.entity';
+import type { OAuthConsent } from '../storage/entities/oauth-consent.entity';
+import { ConsentStore } from '../storage/stores/consent.store';
+import { isUniqueViolation } from '../storage/unique-violation';
 
 /** Remembered consent: which scopes a user already granted to a client. */
 @Injectable()
 export class ConsentService {
-  private readonly lean = LeanSql.for(this.dataSource);
-
-  constructor(@InjectOAuthDataSource() private readonly dataSource: DataSource) {}
-
-  private get repository() {
-    return this.dataSource.getRepository(OAuthConsent);
-  }
+  constructor(private readonly store: ConsentStore) {}
 
   /** True when the user already granted every one of `scopes` to the client. */
   async covers(subject: string, clientId: string, scopes: string[]): Promise<boolean> {
-    const consent = this.lean
-      ? await this.lean.table(OAuthConsent).findOne({ subject, clientId })
-      : await this.repository.findOneBy({ subject, clientId });
+    const consent = await this.store.find(subject, clientId);
     return !!consent && scopes.every((scope) => consent.scopes.includes(scope));
   }
 
@@ -31,7 +21,7 @@ export class ConsentService {
     if (await this.mergeIntoExisting(subject, clientId, scopes)) return;
     const now = nowMs();
     try {
-      await this.repository.insert({
+      await this.store.insert({
         id: randomUUID(),
         subject,
         clientId,
@@ -54,15 +44,15 @@ export class ConsentService {
     clientId: string,
     scopes: string[],
   ): Promise<boolean> {
-    const existing = await this.repository.findOneBy({ subject, clientId });
+    const existing = await this.store.find(subject, clientId);
     if (!existing) return false;
     const merged = [...new Set([...existing.scopes, ...scopes])];
-    await this.repository.update({ id: existing.id }, { scopes: merged, updatedAt: nowMs() });
+    await this.store.updateScopes(existing.id, merged, nowMs());
     return true;
   }
 
   /** The clients a user has granted access to. */
   listForUser(subject: string): Promise<OAuthConsent[]> {
-    return this.repository.find({ where: { subject }, order: { updatedAt: 'DESC' } });
+    return this.store.listForUser(subject);
   }
 }

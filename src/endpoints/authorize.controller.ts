@@ -1,6 +1,6 @@
 import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ClientService } from '../clients/client.service';
+import { ClientStore } from '../storage/stores/client.store';
 import { OAuthException } from '../errors/oauth.exception';
 import {
   AuthorizationRedirectError,
@@ -28,7 +28,7 @@ export class AuthorizeController {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly clients: ClientService,
+    private readonly clients: ClientStore,
     private readonly authorization: AuthorizationService,
   ) {}
 
@@ -52,7 +52,7 @@ export class AuthorizeController {
     await this.guard(response, async () => {
       const interaction = await this.authorization.loadInteraction(id, request);
       const authorization = interaction.request;
-      const client = await this.clients.findRecord(authorization.clientId);
+      const client = await this.clients.find(authorization.clientId);
       if (!client) throw new InteractionError('The application no longer exists.');
       return this.authorization.proceed(request, response, authorization, client, interaction);
     });
@@ -85,7 +85,7 @@ export class AuthorizeController {
   ): Promise<void> {
     await this.guard(response, async () => {
       const params = readParams();
-      const client = await this.clients.findRecord(params.client_id);
+      const client = await this.clients.find(params.client_id);
       if (!client)
         return this.showError(
           response,

@@ -14,8 +14,9 @@ import {
 import type { Request, Response } from 'express';
 import { NO_STORE, sendJson } from '../common/json-response';
 import { bearerTokenFrom } from '../common/authorization-header';
-import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
+import { constantTimeEqual, matchesHash, randomToken } from '../common/crypto';
 import { ClientService, ClientView, toView } from '../clients/client.service';
+import { ClientStore } from '../storage/stores/client.store';
 import { fromDcrMetadata, toDcrMetadata } from '../clients/dcr-metadata';
 import { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
@@ -36,6 +37,7 @@ export class RegistrationController {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly clients: ClientService,
+    private readonly clientStore: ClientStore,
   ) {}
 
   @Post()
@@ -52,9 +54,7 @@ export class RegistrationController {
     const registrationAccessToken = randomToken();
     const { client, clientSecret } = await this.clients.register(
       fromDcrMetadata(this.jsonBody(request, body)),
-      {
-        registrationAccessTokenHash: sha256(registrationAccessToken),
-      },
+      { registrationAccessToken },
     );
     sendJson(
       response,
@@ -138,7 +138,7 @@ export class RegistrationController {
   private async authorizedClient(request: Request, clientId: string): Promise<OAuthClient> {
     this.assertEnabled();
     const token = this.bearer(request);
-    const client = await this.clients.findRecord(clientId);
+    const client = await this.clientStore.find(clientId);
     if (
       !client?.registrationAccessTokenHash ||
       !matchesHash(token, client.registrationAccessTokenHash)

@@ -6,7 +6,7 @@ import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { OAUTH_PATHS } from '../oauth.constants';
 import { expiresAtOf, FoundToken, TokenLookup } from '../tokens/token-lookup.service';
-import { TokenRevocationService } from '../tokens/token-revocation.service';
+import { TokenRevoker } from '../tokens/token-revoker.service';
 import { formParams } from './form-params';
 import { Public } from '../resource/decorators';
 
@@ -24,7 +24,7 @@ export class RevocationController {
   constructor(
     private readonly clients: ClientAuthenticator,
     private readonly lookup: TokenLookup,
-    private readonly revocation: TokenRevocationService,
+    private readonly revoker: TokenRevoker,
   ) {}
 
   @Post()
@@ -53,8 +53,8 @@ export class RevocationController {
     )
       return;
     if (found.kind === 'refresh_token')
-      await this.revocation.revokeFamily(found.row, 'revocation_endpoint');
-    else await this.revocation.revokeToken(found.row, 'revocation_endpoint');
+      await this.revoker.revokeFamily(found.row, 'revocation_endpoint');
+    else await this.revoker.revokeToken(found.row, 'revocation_endpoint');
   }
 }
 

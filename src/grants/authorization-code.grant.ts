@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
+import { AuthorizationCodeService } from '../codes/authorization-code.service';
 import type { OAuthAuthorizationCode } from '../storage/entities/oauth-authorization-code.entity';
 import { verifierMatches } from '../codes/pkce';
 import { nowMs } from '../common/time';
@@ -7,9 +7,9 @@ import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { IdTokenService } from '../tokens/id-token.service';
-import { IssuedTokens, PreparedTokens, TokenIssuer } from '../tokens/token-issuer.service';
+import { PreparedTokens, TokenFactory } from '../tokens/token-factory.service';
 import type { TokenResponse } from '../tokens/token-response';
-import { TokenRevocationService } from '../tokens/token-revocation.service';
+import { TokenRevoker } from '../tokens/token-revoker.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
@@ -28,9 +28,9 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly codes: AuthorizationCodeRepository,
-    private readonly revocation: TokenRevocationService,
-    private readonly issuer: TokenIssuer,
+    private readonly codes: AuthorizationCodeService,
+    private readonly revoker: TokenRevoker,
+    private readonly factory: TokenFactory,
     private readonly idTokens: IdTokenService,
     private readonly policy: TokenRequestPolicy,
     private readonly events: OAuthEvents,
@@ -57,7 +57,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
         subject: code.subject,
         codeId: code.id,
       });
-      await this.revocation.revokeIssuedFromCode(code);
+      await this.revoker.revokeIssuedFromCode(code);
       throw OAuthException.invalidGrant(
         'The authorization code was already used; tokens issued from it are revoked.',
       );
@@ -81,9 +81,9 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
   private async spendCode(
     code: OAuthAuthorizationCode,
     prepared: { tokens: PreparedTokens } | { error: unknown },
-  ): Promise<{ issued: IssuedTokens } | { error: unknown } | typeof REPLAYED> {
+  ): Promise<{ issued: PreparedTokens } | { error: unknown } | typeof REPLAYED> {
     if ('error' in prepared) return (await this.codes.consume(code.id)) ? prepared : REPLAYED;
-    const issued = await this.issuer.storeIfSpent(prepared.tokens, this.codes.spend(code.id));
+    const issued = await this.factory.storeIfCodeSpent(prepared.tokens, code.id);
     return issued ? { issued } : REPLAYED;
   }
 
@@ -103,7 +103,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     const granted = code.resources ?? [this.config.accessTokenAudience];
     const audience = audienceFor(params.resource, this.config, granted) ?? granted;
     await this.policy.check(request, code.scopes, code.subject);
-    return this.issuer.prepare({
+    return this.factory.prepare({
       clientId: client.clientId,
       subject: code.subject,
       scopes: code.scopes,

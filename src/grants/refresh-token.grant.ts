@@ -4,10 +4,11 @@ import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { TokenIssuer } from '../tokens/token-issuer.service';
-import { TokenRepository } from '../tokens/token.repository';
+import { sha256 } from '../common/crypto';
+import { TokenStore } from '../storage/stores/token.store';
+import { TokenFactory } from '../tokens/token-factory.service';
 import type { TokenResponse } from '../tokens/token-response';
-import { TokenRevocationService } from '../tokens/token-revocation.service';
+import { TokenRevoker } from '../tokens/token-revoker.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
@@ -24,17 +25,17 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly tokens: TokenRepository,
-    private readonly issuer: TokenIssuer,
+    private readonly tokens: TokenStore,
+    private readonly factory: TokenFactory,
     private readonly policy: TokenRequestPolicy,
     private readonly events: OAuthEvents,
-    private readonly revocation: TokenRevocationService,
+    private readonly revoker: TokenRevoker,
   ) {}
 
   async handle(request: TokenRequest): Promise<TokenResponse> {
     const refreshToken = request.params.refresh_token;
     if (!refreshToken) throw OAuthException.invalidRequest('refresh_token is required.');
-    const row = await this.tokens.findByRefreshToken(refreshToken);
+    const row = await this.tokens.findByRefreshTokenHash(sha256(refreshToken));
     // Another client's token is treated as unknown: no hint that it exists.
     if (!row || row.clientId !== request.client.clientId) {
       throw OAuthException.invalidGrant('The refresh token is invalid.');
@@ -49,7 +50,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     await this.policy.check(request, scopes, row.subject);
 
-    const prepared = await this.issuer.prepare({
+    const prepared = await this.factory.prepare({
       clientId: row.clientId,
       subject: row.subject,
       scopes,
@@ -65,7 +66,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       originCodeId: row.originCodeId,
       authTime: row.authTime,
     });
-    const outcome = await this.issuer.storeIfSpent(prepared, this.tokens.refreshTokenSpend(row.id));
+    const outcome = await this.factory.storeIfRefreshSpent(prepared, row.id);
     if (!outcome) {
       this.events.emit({
         type: 'refresh_token.reuse_detected',
@@ -74,7 +75,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
         familyId: row.familyId,
       });
       // Runs after the winning rotation committed, so its new tokens are revoked too.
-      await this.revocation.revokeFamily(row, 'refresh_token_reuse');
+      await this.revoker.revokeFamily(row, 'refresh_token_reuse');
       throw OAuthException.invalidGrant(
         'The refresh token was already used; its authorization is revoked.',
       );

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { DataSource, IsNull, MoreThan } from 'typeorm';
-import { ClientService } from '../clients/client.service';
+import { ClientStore } from '../storage/stores/client.store';
 import type { OAuthClient } from '../storage/entities/oauth-client.entity';
-import { AuthorizationCodeRepository } from '../codes/authorization-code.repository';
+import { AuthorizationCodeService } from '../codes/authorization-code.service';
 import { constantTimeEqual, matchesHash, randomToken, sha256 } from '../common/crypto';
 import { nowMs, nowSeconds, secondsToMs } from '../common/time';
 import { ConsentService } from '../consent/consent.service';
@@ -43,8 +43,8 @@ export class AuthorizationService {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
-    private readonly clients: ClientService,
-    private readonly codes: AuthorizationCodeRepository,
+    private readonly clients: ClientStore,
+    private readonly codes: AuthorizationCodeService,
     private readonly consents: ConsentService,
     private readonly events: OAuthEvents,
   ) {}
@@ -190,7 +190,7 @@ export class AuthorizationService {
     const user = await this.config.resourceOwner!.getSignedInUser(request);
     if (!user || user.id !== interaction.subject)
       throw new InteractionError('Sign in again to continue.');
-    const client = await this.clients.findRecord(interaction.request.clientId);
+    const client = await this.clients.find(interaction.request.clientId);
     if (!client) throw new InteractionError('The application no longer exists.');
     return { interaction, client, user };
   }

@@ -8,7 +8,7 @@ import { JwtFailure, KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
-import { TokenRepository } from '../tokens/token.repository';
+import { TokenStore } from '../storage/stores/token.store';
 import type { VerifiedAccessToken } from './verified-access-token';
 
 const FAILURE_DESCRIPTIONS: Record<JwtFailure, string> = {
@@ -46,7 +46,7 @@ export class AccessTokenVerifier {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly keyStore: KeyStore,
-    private readonly tokens: TokenRepository,
+    private readonly tokens: TokenStore,
   ) {}
 
   async verify(token: string): Promise<VerifiedAccessToken> {

@@ -4,7 +4,7 @@ import { KeyStore } from '../keys/key-store.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
-import { TokenRepository } from './token.repository';
+import { TokenStore } from '../storage/stores/token.store';
 
 export interface FoundToken {
   kind: 'access_token' | 'refresh_token';
@@ -26,7 +26,7 @@ export class TokenLookup {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly keyStore: KeyStore,
-    private readonly tokens: TokenRepository,
+    private readonly tokens: TokenStore,
   ) {}
 
   async find(token: string, hint?: string): Promise<FoundToken | null> {
@@ -40,7 +40,7 @@ export class TokenLookup {
   }
 
   private async asRefresh(token: string): Promise<FoundToken | null> {
-    const row = await this.tokens.findByRefreshToken(token);
+    const row = await this.tokens.findByRefreshTokenHash(sha256(token));
     return row ? { kind: 'refresh_token', row } : null;
   }
 

@@ -6,7 +6,6 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import {
   AccessToken,
-  ClientService,
   ConsentService,
   OAUTH_DATA_SOURCE,
   OAUTH_PATHS,
@@ -15,6 +14,7 @@ import {
   type OAuthClient,
   type VerifiedAccessToken,
 } from '../../src';
+import { ClientStore } from '../../src/storage/stores/client.store';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
@@ -155,7 +155,7 @@ describe.each(TEST_DATABASE_KINDS)('concurrent requests (%s)', (kind) => {
       const queries = countPoolQueries(server);
       let found: (OAuthClient | null)[];
       try {
-        found = await Promise.all(wanted.map((id) => server.app.get(ClientService).findRecord(id)));
+        found = await Promise.all(wanted.map((id) => server.app.get(ClientStore).find(id)));
       } finally {
         queries.stop();
       }

@@ -3,6 +3,8 @@
 // configured resource servers), and claims taken from the stored row, not the presented token.
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { ClientService, KeyStore, OAuthToken, OAUTH_PATHS } from '../../src';
+import type { ClientRegistration } from '../../src/clients/client-metadata';
+import { ClientStore } from '../../src/storage/stores/client.store';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import {
   introspect,
@@ -53,12 +55,11 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       startTestApp(kind, { accessTokenTtl: 1 }, withGuard),
       startTestApp(kind, { accessTokenFormat: 'opaque' }, withGuard),
     ]);
-    const { client, clientSecret } = await server.app
-      .get(ClientService)
-      .register(
-        { name: 'Accounts API', grantTypes: ['client_credentials'], scopes: ['accounts:read'] },
-        { clientId: RESOURCE_SERVER_ID },
-      );
+    const { client, clientSecret } = await registerWithId(
+      server,
+      { name: 'Accounts API', grantTypes: ['client_credentials'], scopes: ['accounts:read'] },
+      RESOURCE_SERVER_ID,
+    );
     resourceServer = { clientId: client.clientId, clientSecret };
   });
   afterAll(() => Promise.all([server?.close(), shortLived?.close(), opaque?.close()]));
@@ -311,14 +312,15 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
     });
 
     it('refuses a resource server that is a public client', async () => {
-      const { client } = await server.app.get(ClientService).register(
+      const { client } = await registerWithId(
+        server,
         {
           name: 'Public RS',
           grantTypes: ['authorization_code'],
           redirectUris: ['https://rs.example/cb'],
           tokenEndpointAuthMethod: 'none',
         },
-        { clientId: PUBLIC_RESOURCE_SERVER_ID },
+        PUBLIC_RESOURCE_SERVER_ID,
       );
       const owner = await registerServiceClient(server);
       const token = await serviceToken(server, owner);
@@ -451,3 +453,11 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
     expect(metadata.introspection_endpoint).toBe(`${server.url}${OAUTH_PATHS.introspection}`);
   });
 });
+
+/** Registers a client under a fixed client_id (the options name resource servers by id). */
+async function registerWithId(server: TestApp, registration: ClientRegistration, clientId: string) {
+  const { client, clientSecret } = await server.app.get(ClientService).register(registration);
+  const store = server.app.get(ClientStore);
+  await store.insert({ ...(await store.find(client.clientId))!, clientId });
+  return { client: { ...client, clientId }, clientSecret };
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ClientNotFoundError, ClientService, OAUTH_PATHS } from '../../src';
+import { ClientStore } from '../../src/storage/stores/client.store';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -104,7 +105,7 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
       expect(body.registration_access_token).not.toBe(body.client_secret);
 
       // The same client through the service, with only hashes at rest.
-      const record = await clients.findRecord(body.client_id);
+      const record = await server.app.get(ClientStore).find(body.client_id);
       expect(record).toMatchObject({
         name: 'Budget Planner',
         clientType: 'confidential',
@@ -340,7 +341,8 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
 
     it('replaces the metadata with PUT, keeping the secret', async () => {
       const created = await registered();
-      const hashBefore = (await clients.findRecord(created.client_id))!.clientSecretHash;
+      const hashBefore = (await server.app.get(ClientStore).find(created.client_id))!
+        .clientSecretHash;
       const changed = {
         ...WEB_APP,
         client_id: created.client_id,
@@ -367,7 +369,9 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
       expect((await clients.get(created.client_id)).redirectUris).toEqual([
         'https://planner.example.com/v2/callback',
       ]);
-      expect((await clients.findRecord(created.client_id))!.clientSecretHash).toBe(hashBefore);
+      expect((await server.app.get(ClientStore).find(created.client_id))!.clientSecretHash).toBe(
+        hashBefore,
+      );
     });
 
     it('accepts the issued client_secret in a PUT body and refuses any other', async () => {

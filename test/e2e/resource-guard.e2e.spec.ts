@@ -20,7 +20,7 @@ import {
   TokenIssuer,
 } from '../../src';
 import type { VerifiedAccessToken } from '../../src';
-import { TokenRepository } from '../../src/tokens/token.repository';
+import { TokenStore } from '../../src/storage/stores/token.store';
 import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
@@ -433,7 +433,9 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
       it('stops a revoked token at once', async () => {
         const token = await clientToken(server, service);
         expect((await call(server, '/api/accounts', token)).status).toBe(200);
-        expect(await server.app.get(TokenRepository).revokeFamily(decodeJwt(token).jti!)).toBe(1);
+        expect(
+          await server.app.get(TokenStore).revoke({ familyId: decodeJwt(token).jti! }, Date.now()),
+        ).toBe(1);
         await expectInvalidToken(server, token);
       });
 
@@ -443,10 +445,8 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
           scopes: ['accounts:read', 'offline_access'],
         });
         expect((await call(server, '/api/me', tokens.access_token)).status).toBe(200);
-        const row = await server.app
-          .get(TokenRepository)
-          .findById(decodeJwt(tokens.access_token).jti!);
-        await server.app.get(TokenRepository).revokeFamily(row!.familyId);
+        const row = await server.app.get(TokenStore).findById(decodeJwt(tokens.access_token).jti!);
+        await server.app.get(TokenStore).revoke({ familyId: row!.familyId }, Date.now());
         await expectInvalidToken(server, tokens.access_token, '/api/me');
       });
 
@@ -460,7 +460,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
 
       it('answers 500, not invalid_token, so clients keep their tokens', async () => {
         jest
-          .spyOn(server.app.get(TokenRepository), 'findRevocationStatus')
+          .spyOn(server.app.get(TokenStore), 'findRevocationStatus')
           .mockRejectedValueOnce(new Error('database is down'));
         const response = await call(server, '/api/accounts', readToken);
         expect(response.status).toBe(500);
@@ -682,7 +682,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
 
     it('keeps accepting a revoked token until it expires (the documented trade-off)', async () => {
       const token = await clientToken(server, await registerServiceClient(server));
-      await server.app.get(TokenRepository).revokeFamily(decodeJwt(token).jti!);
+      await server.app.get(TokenStore).revoke({ familyId: decodeJwt(token).jti! }, Date.now());
       expect((await call(server, '/api/accounts', token)).status).toBe(200);
     });
 
@@ -852,8 +852,8 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
     it('refuses a revoked opaque token at once', async () => {
       const token = await clientToken(server, service);
       expect((await call(server, '/api/accounts', token)).status).toBe(200);
-      const stored = await server.app.get(TokenRepository).findByAccessTokenHash(sha256(token));
-      await server.app.get(TokenRepository).revokeFamily(stored!.familyId);
+      const stored = await server.app.get(TokenStore).findByAccessTokenHash(sha256(token));
+      await server.app.get(TokenStore).revoke({ familyId: stored!.familyId }, Date.now());
       await expectInvalidToken(server, token);
     });
 

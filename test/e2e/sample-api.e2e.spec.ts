@@ -3,7 +3,7 @@
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { User } from '../../sample-app/users/user.entity';
-import { TokenRepository } from '../../src/tokens/token.repository';
+import { TokenStore } from '../../src/storage/stores/token.store';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { freshSampleDatabase as freshDatabase, startSample } from '../support/sample-app';
 import type { TestApp } from '../support/test-app';
@@ -137,7 +137,7 @@ describe.each(TEST_DATABASE_KINDS)('sample app APIs (%s)', (kind) => {
       const token = (await clientCredentials(sample, service, { scope: 'accounts:read' })).body
         .access_token;
       expect((await api(sample, '/api/accounts', token)).status).toBe(200);
-      await sample.app.get(TokenRepository).revokeFamily(decodeJwt(token).jti!);
+      await sample.app.get(TokenStore).revoke({ familyId: decodeJwt(token).jti! }, Date.now());
       const response = await api(sample, '/api/accounts', token);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);

@@ -157,7 +157,7 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
         scopes: ['accounts:read', 'toString', 'constructor', '__proto__'],
       }),
     ).rejects.toMatchObject({
-      error: 'invalid_client_metadata',
+      code: 'invalid_client_metadata',
       description: expect.stringMatching(/not offered/),
     });
     const reader = await registerServiceClient(server, { scopes: ['accounts:read'] });

@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { ClientService, OAUTH_DATA_SOURCE, OAUTH_PATHS } from '../../src';
 import type { ClientRegistration } from '../../src';
-import { AuthorizationCodeRepository } from '../../src/codes/authorization-code.repository';
+import { AuthorizationCodeService } from '../../src/codes/authorization-code.service';
 import type { TestApp } from './test-app';
 
 export const REDIRECT_URI = 'https://app.example/cb';
@@ -160,7 +160,7 @@ export async function seedCode(
   options: SeedOptions = {},
 ): Promise<SeededCode> {
   const { verifier, challenge } = pkcePair();
-  const code = await server.app.get(AuthorizationCodeRepository).create({
+  const code = await server.app.get(AuthorizationCodeService).create({
     clientId: client.clientId,
     subject: options.subject ?? 'user-alice',
     redirectUri: options.redirectUri ?? REDIRECT_URI,

@@ -2,7 +2,7 @@ import { DataSource, EntityManager, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
 import { Batcher } from './batcher';
-import type { LeanSql } from './lean-sql';
+import type { SqlRunner } from './sql-runner';
 
 /**
  * PostgreSQL batching outside transactions (see Batcher): one batch of a kind runs at a time,
@@ -24,24 +24,24 @@ interface Condition {
 }
 
 /** SQL for one entity's table. */
-export class LeanTable<T extends ObjectLiteral> {
+export class SqlTable<T extends ObjectLiteral> {
   readonly name: string;
   private readonly columns: ColumnMetadata[];
   private readonly selectList: string;
   private readonly byProperty = new Map<string, ColumnMetadata>();
 
   constructor(
-    private readonly lean: LeanSql,
+    private readonly sql: SqlRunner,
     private readonly dataSource: DataSource,
     private readonly metadata: EntityMetadata,
   ) {
     this.name = metadata.tablePath
       .split('.')
-      .map((part) => lean.escape(part))
+      .map((part) => sql.escape(part))
       .join('.');
     this.columns = metadata.columns.filter((column) => !column.isVirtual);
     for (const column of this.columns) this.byProperty.set(column.propertyName, column);
-    this.selectList = this.columns.map((column) => lean.escape(column.databaseName)).join(', ');
+    this.selectList = this.columns.map((column) => sql.escape(column.databaseName)).join(', ');
   }
 
   private column(property: string): ColumnMetadata {
@@ -71,10 +71,10 @@ export class LeanTable<T extends ObjectLiteral> {
     for (const [property, value] of Object.entries(where)) {
       const column = this.column(property);
       if (value === null) {
-        parts.push(`${this.lean.escape(column.databaseName)} IS NULL`);
+        parts.push(`${this.sql.escape(column.databaseName)} IS NULL`);
       } else {
         parts.push(
-          `${this.lean.escape(column.databaseName)} = ${this.lean.placeholder(offset + columns.length)}`,
+          `${this.sql.escape(column.databaseName)} = ${this.sql.placeholder(offset + columns.length)}`,
         );
         columns.push(column);
       }
@@ -109,8 +109,8 @@ export class LeanTable<T extends ObjectLiteral> {
     properties?: (keyof T & string)[],
   ): Promise<T | null> {
     const key = properties
-      ? `${LeanTable.shape(where)}:${properties.join(',')}`
-      : LeanTable.shape(where);
+      ? `${SqlTable.shape(where)}:${properties.join(',')}`
+      : SqlTable.shape(where);
     let plan = this.plans.get(key);
     if (!plan) {
       const condition = this.condition(where, 0);
@@ -124,7 +124,7 @@ export class LeanTable<T extends ObjectLiteral> {
       };
       this.plans.set(key, plan);
     }
-    const row = await this.lean.selectOne(
+    const row = await this.sql.selectOne(
       plan.sql,
       this.conditionParams(plan.condition, where),
       manager,
@@ -143,13 +143,13 @@ export class LeanTable<T extends ObjectLiteral> {
   ): (value: unknown, manager?: EntityManager) => Promise<T | null> {
     const keyColumn = this.column(property);
     const columns = properties ? properties.map((name) => this.column(name)) : this.columns;
-    const keyName = this.lean.escape(keyColumn.databaseName);
+    const keyName = this.sql.escape(keyColumn.databaseName);
     const list = this.selectListOf(columns);
-    const sql = `SELECT ${list} FROM ${this.name} WHERE ${keyName} = ${this.lean.placeholder(0)} LIMIT 1`;
+    const sql = `SELECT ${list} FROM ${this.name} WHERE ${keyName} = ${this.sql.placeholder(0)} LIMIT 1`;
     const batch =
-      this.lean.batches && this.isUnique(keyColumn)
+      this.sql.batches && this.isUnique(keyColumn)
         ? new Batcher<unknown, Record<string, unknown> | undefined>(async (keys) => {
-            const rows = await this.lean.select(
+            const rows = await this.sql.select(
               `SELECT ${keyName} AS oauth_batch_key, ${list} FROM ${this.name} WHERE ${keyName} = ANY($1)`,
               [keys],
             );
@@ -157,11 +157,11 @@ export class LeanTable<T extends ObjectLiteral> {
             return keys.map((key) => byKey.get(key));
           }, PG_BATCHING)
         : undefined;
-    if (this.lean.type === 'better-sqlite3') {
+    if (this.sql.dialect === 'sqlite') {
       // Synchronous underneath: no await between the statement and the caller.
       return (value) => {
         try {
-          const row = this.lean.sqliteSelectOne(sql, [this.toDatabase(keyColumn, value)]);
+          const row = this.sql.sqliteSelectOne(sql, [this.toDatabase(keyColumn, value)]);
           return Promise.resolve(row ? this.hydrate(row, columns) : null);
         } catch (error) {
           return Promise.reject(error as Error);
@@ -173,7 +173,7 @@ export class LeanTable<T extends ObjectLiteral> {
       const row =
         batch && !inTransaction(manager)
           ? await batch.run(param)
-          : await this.lean.selectOne(sql, [param], manager);
+          : await this.sql.selectOne(sql, [param], manager);
       return row ? this.hydrate(row, columns) : null;
     };
   }
@@ -181,7 +181,7 @@ export class LeanTable<T extends ObjectLiteral> {
   private selectListOf(columns: ColumnMetadata[]): string {
     return columns === this.columns
       ? this.selectList
-      : columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
+      : columns.map((column) => this.sql.escape(column.databaseName)).join(', ');
   }
 
   private isUnique(column: ColumnMetadata): boolean {
@@ -202,19 +202,19 @@ export class LeanTable<T extends ObjectLiteral> {
       this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
     );
     const shape = columns.map((column) => column.propertyName).join(',');
-    if (this.lean.batches && !inTransaction(manager)) {
+    if (this.sql.batches && !inTransaction(manager)) {
       // Concurrent inserts of one shape share a multi-row INSERT (one statement: all or nothing).
       let batch = this.insertBatches.get(shape);
       if (!batch) {
         batch = new Batcher(async (rows) => {
-          await this.lean.execute(this.insertSql(shape, columns, rows.length), rows.flat());
+          await this.sql.execute(this.insertSql(shape, columns, rows.length), rows.flat());
           return rows.map(() => undefined);
         }, PG_BATCHING);
         this.insertBatches.set(shape, batch);
       }
       return batch.run(values);
     }
-    await this.lean.execute(this.insertSql(shape, columns, 1), values, manager);
+    await this.sql.execute(this.insertSql(shape, columns, 1), values, manager);
   }
 
   private readonly insertBatches = new Map<string, Batcher<unknown[], void>>();
@@ -225,11 +225,11 @@ export class LeanTable<T extends ObjectLiteral> {
     const key = `${rowCount}:${shape}`;
     let sql = this.insertStatements.get(key);
     if (!sql) {
-      const names = columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
+      const names = columns.map((column) => this.sql.escape(column.databaseName)).join(', ');
       const tuples = Array.from(
         { length: rowCount },
         (_, row) =>
-          `(${columns.map((_, index) => this.lean.placeholder(row * columns.length + index)).join(', ')})`,
+          `(${columns.map((_, index) => this.sql.placeholder(row * columns.length + index)).join(', ')})`,
       );
       sql = `INSERT INTO ${this.name} (${names}) VALUES ${tuples.join(', ')}`;
       this.insertStatements.set(key, sql);
@@ -243,14 +243,14 @@ export class LeanTable<T extends ObjectLiteral> {
     values: Partial<Record<keyof T & string, unknown>>,
     manager?: EntityManager,
   ): Promise<number> {
-    const key = `update:${LeanTable.shape(values)}:${LeanTable.shape(where)}`;
+    const key = `update:${SqlTable.shape(values)}:${SqlTable.shape(where)}`;
     let plan = this.plans.get(key);
     if (!plan) {
       const { sql, condition } = this.updateSql(where, values);
       plan = { sql, condition, columns: [] };
       this.plans.set(key, plan);
     }
-    return this.lean.execute(plan.sql, this.updateParams(plan.condition, where, values), manager);
+    return this.sql.execute(plan.sql, this.updateParams(plan.condition, where, values), manager);
   }
 
   /**
@@ -260,7 +260,7 @@ export class LeanTable<T extends ObjectLiteral> {
    */
   async insertIfUpdated<G extends ObjectLiteral>(
     guard: {
-      table: LeanTable<G>;
+      table: SqlTable<G>;
       where: Partial<Record<keyof G & string, unknown>>;
       values: Partial<Record<keyof G & string, unknown>>;
     },
@@ -270,7 +270,7 @@ export class LeanTable<T extends ObjectLiteral> {
     const columns = this.columns.filter(
       (column) => (row as Record<string, unknown>)[column.propertyName] !== undefined,
     );
-    const key = `insertIfUpdated:${table.name}:${LeanTable.shape(values)}:${LeanTable.shape(where)}:${columns.map((column) => column.propertyName).join(',')}`;
+    const key = `insertIfUpdated:${table.name}:${SqlTable.shape(values)}:${SqlTable.shape(where)}:${columns.map((column) => column.propertyName).join(',')}`;
     let plan = this.plans.get(key);
     if (!plan) {
       const update = table.updateSql(where, values);
@@ -278,9 +278,9 @@ export class LeanTable<T extends ObjectLiteral> {
       // Parameters in a SELECT list have no type of their own: cast each to its column's.
       const selected = columns.map(
         (column, index) =>
-          `${this.lean.placeholder(offset + index)}::${this.dataSource.driver.normalizeType(column)}`,
+          `${this.sql.placeholder(offset + index)}::${this.dataSource.driver.normalizeType(column)}`,
       );
-      const names = columns.map((column) => this.lean.escape(column.databaseName)).join(', ');
+      const names = columns.map((column) => this.sql.escape(column.databaseName)).join(', ');
       plan = {
         sql: `WITH spent AS (${update.sql} RETURNING 1) INSERT INTO ${this.name} (${names}) SELECT ${selected.join(', ')} FROM spent`,
         condition: update.condition,
@@ -288,7 +288,7 @@ export class LeanTable<T extends ObjectLiteral> {
       };
       this.plans.set(key, plan);
     }
-    const inserted = await this.lean.execute(plan.sql, [
+    const inserted = await this.sql.execute(plan.sql, [
       ...table.updateParams(plan.condition, where, values),
       ...plan.columns.map((column) =>
         this.toDatabase(column, (row as Record<string, unknown>)[column.propertyName]),
@@ -303,7 +303,7 @@ export class LeanTable<T extends ObjectLiteral> {
     const condition = this.condition(where, properties.length);
     const set = properties.map(
       (property, index) =>
-        `${this.lean.escape(this.column(property).databaseName)} = ${this.lean.placeholder(index)}`,
+        `${this.sql.escape(this.column(property).databaseName)} = ${this.sql.placeholder(index)}`,
     );
     return { sql: `UPDATE ${this.name} SET ${set.join(', ')} WHERE ${condition.sql}`, condition };
   }

@@ -1,0 +1,49 @@
+import { Provider, Type } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { OAUTH_DATA_SOURCE } from '../oauth.constants';
+import { SqlAuthorizationCodeStore } from './sql/sql-authorization-code.store';
+import { SqlClientStore } from './sql/sql-client.store';
+import { SqlConsentStore } from './sql/sql-consent.store';
+import { SqlRunner } from './sql/sql-runner';
+import { SqlTokenStore } from './sql/sql-token.store';
+import { AuthorizationCodeStore } from './stores/authorization-code.store';
+import { ClientAssertionStore } from './stores/client-assertion.store';
+import { ClientStore } from './stores/client.store';
+import { ConsentStore } from './stores/consent.store';
+import { TokenStore } from './stores/token.store';
+import { TypeOrmAuthorizationCodeStore } from './typeorm/typeorm-authorization-code.store';
+import { TypeOrmClientAssertionStore } from './typeorm/typeorm-client-assertion.store';
+import { TypeOrmClientStore } from './typeorm/typeorm-client.store';
+import { TypeOrmConsentStore } from './typeorm/typeorm-consent.store';
+import { TypeOrmTokenStore } from './typeorm/typeorm-token.store';
+
+/**
+ * A store whose implementation is chosen once, at start-up, from the DataSource's driver: the
+ * fast one on PostgreSQL and better-sqlite3, the portable one (TypeORM's public API) elsewhere.
+ */
+function chosenStore<S>(
+  store: abstract new (...args: never[]) => S,
+  portable: new (dataSource: DataSource) => S,
+  fast: new (dataSource: DataSource, sql: SqlRunner) => S,
+): Provider {
+  return {
+    provide: store,
+    inject: [OAUTH_DATA_SOURCE],
+    useFactory: (dataSource: DataSource) => {
+      const sql = SqlRunner.for(dataSource);
+      return sql ? new fast(dataSource, sql) : new portable(dataSource);
+    },
+  };
+}
+
+/** Every store the module uses, one implementation each. */
+export const STORE_PROVIDERS: Provider[] = [
+  chosenStore(TokenStore, TypeOrmTokenStore, SqlTokenStore),
+  chosenStore(AuthorizationCodeStore, TypeOrmAuthorizationCodeStore, SqlAuthorizationCodeStore),
+  chosenStore(ClientStore, TypeOrmClientStore, SqlClientStore),
+  chosenStore(ConsentStore, TypeOrmConsentStore, SqlConsentStore),
+  {
+    provide: ClientAssertionStore,
+    useClass: TypeOrmClientAssertionStore as Type<ClientAssertionStore>,
+  },
+];

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, LessThan } from 'typeorm';
+import { InjectOAuthDataSource } from '../../oauth.constants';
+import { OAuthAuthorizationCode } from '../entities/oauth-authorization-code.entity';
+import { OAuthToken } from '../entities/oauth-token.entity';
+import { GrantOwner, TokenSelector, TokenStore } from '../stores/token.store';
+import { deleteBatch } from './delete-expired';
+import { revokeGrantsIn, revokeTokensIn } from './grants';
+import { inTransaction } from './transaction';
+
+/** TokenStore on TypeORM's public API: any database TypeORM supports. */
+@Injectable()
+export class TypeOrmTokenStore extends TokenStore {
+  constructor(@InjectOAuthDataSource() protected readonly dataSource: DataSource) {
+    super();
+  }
+
+  private get repository() {
+    return this.dataSource.getRepository(OAuthToken);
+  }
+
+  findById(id: string): Promise<OAuthToken | null> {
+    return this.repository.findOneBy({ id });
+  }
+
+  findByAccessTokenHash(hash: string): Promise<OAuthToken | null> {
+    return this.repository.findOneBy({ accessTokenHash: hash });
+  }
+
+  findByRefreshTokenHash(hash: string): Promise<OAuthToken | null> {
+    return this.repository.findOneBy({ refreshTokenHash: hash });
+  }
+
+  findRevocationStatus(id: string): Promise<Pick<OAuthToken, 'clientId' | 'revokedAt'> | null> {
+    return this.repository.findOne({
+      where: { id },
+      select: { id: true, clientId: true, revokedAt: true },
+    });
+  }
+
+  async insert(row: OAuthToken): Promise<void> {
+    await this.repository.insert(row);
+  }
+
+  insertIfRefreshSpent(previousId: string, row: OAuthToken, at: number): Promise<boolean> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const spent = await manager.update(
+        OAuthToken,
+        { id: previousId, refreshConsumedAt: IsNull(), revokedAt: IsNull() },
+        { refreshConsumedAt: at },
+      );
+      if (spent.affected !== 1) return false;
+      await manager.insert(OAuthToken, row);
+      return true;
+    });
+  }
+
+  insertIfCodeSpent(codeId: string, row: OAuthToken, at: number): Promise<boolean> {
+    return inTransaction(this.dataSource, async (manager) => {
+      const spent = await manager.update(
+        OAuthAuthorizationCode,
+        { id: codeId, consumedAt: IsNull() },
+        { consumedAt: at },
+      );
+      if (spent.affected !== 1) return false;
+      await manager.insert(OAuthToken, row);
+      return true;
+    });
+  }
+
+  revoke(selector: TokenSelector, at: number): Promise<number> {
+    // In a transaction so that on SQLite it queues behind a spend-and-store in progress.
+    return inTransaction(this.dataSource, (manager) => revokeTokensIn(manager, selector, at));
+  }
+
+  revokeGrants(owner: GrantOwner, at: number): Promise<number> {
+    return inTransaction(this.dataSource, (manager) => revokeGrantsIn(manager, owner, at));
+  }
+
+  deleteExpired(now: number, batchSize: number): Promise<number> {
+    const expired = LessThan(now);
+    return deleteBatch(
+      this.dataSource,
+      OAuthToken,
+      [
+        { expiresAt: expired, refreshExpiresAt: IsNull() },
+        { expiresAt: expired, refreshExpiresAt: expired },
+      ],
+      batchSize,
+    );
+  }
+}

@@ -1,0 +1,21 @@
+/** What a grant decided; TokenIssuer turns it into tokens and stores them. */
+export interface TokenGrantDecision {
+  clientId: string;
+  /** The user, or null for tokens an application holds for itself (client_credentials). */
+  subject: string | null;
+  /** Scopes of the access token. */
+  scopes: string[];
+  /** Scopes of the refresh token when they differ (a narrowed refresh). Default: `scopes`. */
+  refreshScopes?: string[];
+  grantType: string;
+  /** `aud` of the access token. Default: the `accessTokenAudience` option. */
+  audience?: string[];
+  /** Issue a refresh token with the access token. */
+  withRefreshToken: boolean;
+  /** Continue an existing family (refresh) instead of starting one. */
+  family?: { id: string; refreshCount: number; refreshExpiresAt: number };
+  /** The authorization code the tokens come from, if any (a replay revokes them). */
+  originCodeId?: string | null;
+  /** OIDC auth_time, seconds since the epoch. */
+  authTime?: number | null;
+}
