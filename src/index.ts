@@ -1,6 +1,10 @@
 // The public API of nest-oauth-server. Anything not exported here is internal.
 export { OAuthModule } from './oauth.module';
-export { OAUTH_MODULE_OPTIONS } from './oauth.module-definition';
+export type {
+  OAuthModuleAsyncOptions,
+  OAuthModuleRootOptions,
+  OAuthOptionsFactory,
+} from './oauth.module-definition';
 export { OAUTH_CONFIG, OAUTH_DATA_SOURCE, OAUTH_PATHS, InjectOAuthConfig } from './oauth.constants';
 export type {
   OAuthModuleOptions,
