@@ -49,7 +49,7 @@ export async function loadOAuthOptions(file: string): Promise<OAuthModuleOptions
         'export default {...}, or a function (possibly async) returning them.',
     );
   }
-  return exported as unknown as OAuthModuleOptions;
+  return exported as OAuthModuleOptions;
 }
 
 /** Makes `require` understand TypeScript, unless something (e.g. `node -r @swc-node/register`) already did. */

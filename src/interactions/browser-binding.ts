@@ -4,16 +4,13 @@ import { randomToken, sha256 } from '../common/crypto';
 /** The browser-binding cookie: ties an interaction to the browser that started it. */
 export const BINDING_COOKIE = 'oauth_binding';
 
-/** Where a binding set on this very response is kept, since the request has no cookie yet. */
-const NEW_BINDING = 'oauthNewBrowserBinding';
+/** Bindings set on this very response, by request, since the request has no cookie yet. */
+const newBindings = new WeakMap<Request, string>();
 const BINDING_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 /** The browser-binding value: from the cookie, or the one set on this very response. */
 export function bindingOf(request: Request): string | undefined {
-  return (
-    (request as unknown as Record<string, string>)[NEW_BINDING] ??
-    readCookie(request.headers.cookie, BINDING_COOKIE)
-  );
+  return newBindings.get(request) ?? readCookie(request.headers.cookie, BINDING_COOKIE);
 }
 
 /**
@@ -24,7 +21,7 @@ export function ensureBinding(request: Request, response: Response, secure: bool
   const existing = bindingOf(request);
   if (existing && BINDING_FORMAT.test(existing)) return existing;
   const binding = randomToken();
-  (request as unknown as Record<string, string>)[NEW_BINDING] = binding;
+  newBindings.set(request, binding);
   response.append(
     'Set-Cookie',
     `${BINDING_COOKIE}=${binding}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,

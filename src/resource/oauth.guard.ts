@@ -41,7 +41,7 @@ export class OAuthGuard implements CanActivate {
       const token = await this.authenticate(request);
       this.checkUser(token, rules.requiresUser);
       this.checkScopes(token, rules.allOf, rules.anyOf);
-      (request as unknown as Record<string, unknown>)[ACCESS_TOKEN_REQUEST_KEY] = token;
+      Object.assign(request, { [ACCESS_TOKEN_REQUEST_KEY]: token });
       return true;
     } catch (error) {
       // The host's exception filter renders the body; the challenge header is set here.
