@@ -30,13 +30,17 @@ import { TokenRepository } from './tokens/token.repository';
 import { AccessTokenVerifier } from './resource/access-token-verifier.service';
 import { OAuthBearerStrategy } from './resource/bearer.strategy';
 import { OAuthGuard } from './resource/oauth.guard';
-import { KeyStore } from './keys/key-store.service';
+import { JwtVerifier } from './keys/jwt-verifier.service';
+import { KeyRing } from './keys/key-ring.service';
+import { SigningKeyService } from './keys/signing-key.service';
 import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from './oauth.constants';
 import { OAUTH_MODULE_OPTIONS, OAuthConfigurableModuleClass } from './oauth.module-definition';
 import { resolveOAuthConfig } from './options/oauth-config';
 import type { OAuthModuleOptions } from './options/oauth-module-options.interface';
 import { validateOAuthOptions } from './options/validate-options';
 import { dataSourceProvider, OwnedDataSourceCloser } from './storage/data-source.provider';
+import { SigningKeyStore } from './storage/stores/signing-key.store';
+import { TypeOrmSigningKeyStore } from './storage/typeorm/typeorm-signing-key.store';
 
 const configProvider: Provider = {
   provide: OAUTH_CONFIG,
@@ -49,7 +53,7 @@ const configProvider: Provider = {
 
 /** Services a host may inject; the module provides them and exports them. */
 const EXPORTED_SERVICES = [
-  KeyStore,
+  SigningKeyService,
   ClientService,
   ServerMetadataService,
   TokenIssuer,
@@ -85,6 +89,9 @@ const EXPORTED_SERVICES = [
     OwnedDataSourceCloser,
     BodyErrorHandler,
     dataSourceProvider,
+    { provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore },
+    KeyRing,
+    JwtVerifier,
     ClientAuthenticator,
     AuthorizationCodeRepository,
     IdTokenService,

@@ -6,7 +6,7 @@ import { formatScope } from '../common/scope';
 import { nowMs, secondsToMs } from '../common/time';
 import { OAuthEvents } from '../events/oauth-events';
 import { signCompactJws } from '../keys/jws';
-import { KeyStore } from '../keys/key-store.service';
+import { KeyRing } from '../keys/key-ring.service';
 import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { Spend } from '../storage/spend';
@@ -51,7 +51,7 @@ export class TokenIssuer {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     @InjectOAuthDataSource() private readonly dataSource: DataSource,
-    private readonly keyStore: KeyStore,
+    private readonly ring: KeyRing,
     private readonly events: OAuthEvents,
     private readonly tokens: TokenRepository,
   ) {}
@@ -176,7 +176,7 @@ export class TokenIssuer {
     now: number,
     expiresAt: number,
   ): Promise<string> {
-    const key = this.keyStore.signingKey();
+    const key = this.ring.signingKey();
     return signCompactJws(
       { alg: key.alg, kid: key.kid, typ: 'at+jwt' },
       {
