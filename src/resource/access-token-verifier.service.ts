@@ -29,9 +29,10 @@ interface VerifiedEntry {
 }
 
 /**
- * Verifies access tokens for the host's routes. JWTs (RFC 9068): signature by one of our keys, allow-listed algorithm (never `none` or HMAC), `typ: at+jwt`, iss, aud, exp/nbf with
- * leeway. In `strict` mode the token's row must also exist and not be revoked. Opaque tokens
- * are always looked up.
+ * Verifies access tokens for the host's routes. JWTs (RFC 9068): signature by one of our keys,
+ * allow-listed algorithm (never `none` or HMAC), `typ: at+jwt`, iss, aud, exp/nbf with leeway.
+ * In `strict` mode the token's row must also exist and not be revoked. Opaque tokens are always
+ * looked up.
  */
 @Injectable()
 export class AccessTokenVerifier {
