@@ -251,16 +251,14 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
   it('rotate and retire fail with SigningKeyError', async () => {
     const instance = await start();
     const activeKid = instance.ring.signingKey().kid;
-    for (const failing of [instance.keys.retire('no-such-kid'), instance.keys.retire(activeKid)]) {
-      await expect(failing).rejects.toBeInstanceOf(SigningKeyError);
-    }
+    await expect(instance.keys.retire('no-such-kid')).rejects.toBeInstanceOf(SigningKeyError);
+    await expect(instance.keys.retire(activeKid)).rejects.toBeInstanceOf(SigningKeyError);
 
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: 'host-rsa', alg: 'RS256' };
     const host = await start({ keys: { jwks: [jwk] } });
-    for (const failing of [host.keys.rotate(), host.keys.retire('host-rsa')]) {
-      await expect(failing).rejects.toBeInstanceOf(SigningKeyError);
-    }
+    await expect(host.keys.rotate()).rejects.toBeInstanceOf(SigningKeyError);
+    await expect(host.keys.retire('host-rsa')).rejects.toBeInstanceOf(SigningKeyError);
   });
 
   it('a second instance on the same database picks up a rotation', async () => {
