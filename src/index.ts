@@ -41,7 +41,9 @@ export {
 } from './errors/oauth-server.error';
 export type { ClientView, RegisteredClient } from './clients/client.service';
 export type { ClientRegistration } from './clients/client-metadata';
-export { KeyStore } from './keys/key-store.service';
+export { SigningKeyService } from './keys/signing-key.service';
+export type { SigningKeyView } from './keys/signing-key.service';
+export type { SigningKeyStatus } from './storage/entities/oauth-signing-key.entity';
 export { ServerMetadataService } from './discovery/server-metadata.service';
 export { OAuthGrant } from './grants/oauth-grant.decorator';
 export type { OAuthGrantHandler, TokenRequest } from './grants/oauth-grant.interface';

@@ -32,7 +32,9 @@ import { STORE_PROVIDERS } from './storage/store.providers';
 import { AccessTokenVerifier } from './resource/access-token-verifier.service';
 import { OAuthBearerStrategy } from './resource/bearer.strategy';
 import { OAuthGuard } from './resource/oauth.guard';
-import { KeyStore } from './keys/key-store.service';
+import { JwtVerifier } from './keys/jwt-verifier.service';
+import { KeyRing } from './keys/key-ring.service';
+import { SigningKeyService } from './keys/signing-key.service';
 import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from './oauth.constants';
 import { OAUTH_MODULE_OPTIONS, OAuthConfigurableModuleClass } from './oauth.module-definition';
 import { resolveOAuthConfig } from './options/oauth-config';
@@ -51,7 +53,7 @@ const configProvider: Provider = {
 
 /** Services a host may inject; the module provides them and exports them. */
 const EXPORTED_SERVICES = [
-  KeyStore,
+  SigningKeyService,
   ClientService,
   ServerMetadataService,
   TokenIssuer,
@@ -86,6 +88,8 @@ const EXPORTED_SERVICES = [
     OwnedDataSourceCloser,
     BodyErrorHandler,
     dataSourceProvider,
+    KeyRing,
+    JwtVerifier,
     ClientAuthenticator,
     ...STORE_PROVIDERS,
     AuthorizationCodeService,

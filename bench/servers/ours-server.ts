@@ -21,11 +21,11 @@ import type { DataSourceOptions } from 'typeorm';
 import {
   ClientService,
   ConsentService,
-  KeyStore,
   OAUTH_CONFIG,
   OAuthGuard,
   OAuthModule,
   Scopes,
+  SigningKeyService,
   TokenIssuer,
 } from '../../src';
 import type { OAuthConfig, ResourceOwnerProvider } from '../../src';
@@ -70,12 +70,16 @@ const ACCOUNTS = [
 @Injectable()
 class JoseGuard implements CanActivate {
   private jwks?: ReturnType<typeof createLocalJWKSet>;
-  constructor(private readonly keys: KeyStore) {}
+  constructor(private readonly keys: SigningKeyService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
     if (!header.startsWith('Bearer ')) throw new UnauthorizedException();
-    this.jwks ??= createLocalJWKSet(this.keys.publicJwks());
+    this.jwks ??= createLocalJWKSet({
+      keys: (await this.keys.list())
+        .filter((key) => key.status !== 'retired')
+        .map((key) => key.publicJwk),
+    });
     try {
       const { payload } = await jwtVerify(header.slice(7), this.jwks, {
         algorithms: [BENCH_ACCESS_TOKEN_ALG],

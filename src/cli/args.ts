@@ -4,7 +4,7 @@ import { UsageError } from './errors';
 export const USAGE = `Usage: nest-oauth-server <command> [options]
 
 Manages the clients and signing keys stored by nest-oauth-server, through the same
-ClientService and KeyStore as your app (same validation, same database).
+ClientService and SigningKeyService as your app (same validation, same database).
 
 Commands:
   clients create --name <name> [options]  Register a client; prints its client_id and secret (shown once)

@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ClientService } from '../clients/client.service';
-import { KeyStore } from '../keys/key-store.service';
+import { SigningKeyService } from '../keys/signing-key.service';
 import { OAUTH_CONFIG } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthModuleOptions } from '../options/oauth-module-options.interface';
@@ -49,7 +49,7 @@ function execute(
       return deleteClient(clients(), command.clientId!);
     case 'keys rotate':
       return rotateKeys(
-        context.get(KeyStore),
+        context.get(SigningKeyService),
         context.get<string, OAuthConfig>(OAUTH_CONFIG),
         command.alg,
       );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { SCOPE_CLAIMS } from '../consent/scope-claims';
-import { idTokenSigningAlgorithm } from '../keys/key-store.service';
+import { idTokenSigningAlgorithm } from '../tokens/id-token.service';
 import { SIGNING_ALGORITHMS } from '../keys/jws';
 
 /**

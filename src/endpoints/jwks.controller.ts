@@ -2,7 +2,7 @@ import { Controller, Get, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
 import { PUBLIC_FOR_5_MINUTES, sendJson } from '../common/json-response';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
-import { KeyStore } from '../keys/key-store.service';
+import { KeyRing } from '../keys/key-ring.service';
 import { OAUTH_PATHS } from '../oauth.constants';
 import { Public } from '../resource/decorators';
 
@@ -11,11 +11,11 @@ import { Public } from '../resource/decorators';
 @Controller()
 @UseFilters(OAuthExceptionFilter)
 export class JwksController {
-  constructor(private readonly keyStore: KeyStore) {}
+  constructor(private readonly ring: KeyRing) {}
 
   @Get(OAUTH_PATHS.jwks)
   jwks(@Res() response: Response): void {
-    sendJson(response, 200, this.keyStore.publicJwks(), {
+    sendJson(response, 200, this.ring.publicJwks(), {
       ...PUBLIC_FOR_5_MINUTES,
       'Content-Type': 'application/jwk-set+json; charset=utf-8',
     });

@@ -4,7 +4,8 @@ import { sha256 } from '../common/crypto';
 import { parseScope } from '../common/scope';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
-import { JwtFailure, KeyStore } from '../keys/key-store.service';
+import { JwtFailure, JwtVerifier } from '../keys/jwt-verifier.service';
+import { KeyRing } from '../keys/key-ring.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
@@ -28,10 +29,10 @@ interface VerifiedEntry {
 }
 
 /**
- * Verifies access tokens for the host's routes. JWTs (RFC 9068): signature by a key of our key
- * store, allow-listed algorithm (never `none` or HMAC), `typ: at+jwt`, iss, aud, exp/nbf with
- * leeway. In `strict` mode the token's row must also exist and not be revoked. Opaque tokens
- * are always looked up.
+ * Verifies access tokens for the host's routes. JWTs (RFC 9068): signature by one of our keys,
+ * allow-listed algorithm (never `none` or HMAC), `typ: at+jwt`, iss, aud, exp/nbf with leeway.
+ * In `strict` mode the token's row must also exist and not be revoked. Opaque tokens are always
+ * looked up.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -45,7 +46,8 @@ export class AccessTokenVerifier {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly keyStore: KeyStore,
+    private readonly jwts: JwtVerifier,
+    private readonly ring: KeyRing,
     private readonly tokens: TokenStore,
   ) {}
 
@@ -66,7 +68,7 @@ export class AccessTokenVerifier {
   private fromCache(token: string): VerifiedAccessToken | undefined {
     const entry = this.verified.get(token);
     if (!entry) return undefined;
-    if (entry.acceptedUntilMs <= nowMs() || !this.keyStore.isVerificationKey(entry.kid)) {
+    if (entry.acceptedUntilMs <= nowMs() || !this.ring.isVerificationKey(entry.kid)) {
       this.verified.delete(token);
       return undefined;
     }
@@ -87,7 +89,7 @@ export class AccessTokenVerifier {
   }
 
   private async verifySignature(token: string): Promise<{ payload: JWTPayload; kid: string }> {
-    const verified = await this.keyStore.verifyJwt(token, {
+    const verified = await this.jwts.verify(token, {
       typ: 'at+jwt',
       issuer: this.config.issuer,
       audience: this.config.accessTokenAudience,

@@ -1,4 +1,4 @@
-import { Provider, Type } from '@nestjs/common';
+import { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OAUTH_DATA_SOURCE } from '../oauth.constants';
 import { SqlAuthorizationCodeStore } from './sql/sql-authorization-code.store';
@@ -10,11 +10,13 @@ import { AuthorizationCodeStore } from './stores/authorization-code.store';
 import { ClientAssertionStore } from './stores/client-assertion.store';
 import { ClientStore } from './stores/client.store';
 import { ConsentStore } from './stores/consent.store';
+import { SigningKeyStore } from './stores/signing-key.store';
 import { TokenStore } from './stores/token.store';
 import { TypeOrmAuthorizationCodeStore } from './typeorm/typeorm-authorization-code.store';
 import { TypeOrmClientAssertionStore } from './typeorm/typeorm-client-assertion.store';
 import { TypeOrmClientStore } from './typeorm/typeorm-client.store';
 import { TypeOrmConsentStore } from './typeorm/typeorm-consent.store';
+import { TypeOrmSigningKeyStore } from './typeorm/typeorm-signing-key.store';
 import { TypeOrmTokenStore } from './typeorm/typeorm-token.store';
 
 /**
@@ -42,8 +44,7 @@ export const STORE_PROVIDERS: Provider[] = [
   chosenStore(AuthorizationCodeStore, TypeOrmAuthorizationCodeStore, SqlAuthorizationCodeStore),
   chosenStore(ClientStore, TypeOrmClientStore, SqlClientStore),
   chosenStore(ConsentStore, TypeOrmConsentStore, SqlConsentStore),
-  {
-    provide: ClientAssertionStore,
-    useClass: TypeOrmClientAssertionStore as Type<ClientAssertionStore>,
-  },
+  // Not on a hot path: the portable store on every database.
+  { provide: ClientAssertionStore, useClass: TypeOrmClientAssertionStore },
+  { provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore },
 ];

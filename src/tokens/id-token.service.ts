@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { nowSeconds } from '../common/time';
 import { signCompactJws } from '../keys/jws';
-import { idTokenSigningAlgorithm, KeyStore } from '../keys/key-store.service';
+import { KeyRing } from '../keys/key-ring.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 
@@ -16,18 +16,27 @@ export interface IdTokenInput {
 }
 
 /**
- * OpenID Connect Core §2 id_tokens, signed with RS256 when the server holds an RS256 key (the
- * OIDC default). With the code flow, profile and email claims are served by userinfo (§5.4).
+ * The algorithm of id_tokens: RS256 when the server holds an RS256 key (the OIDC default, which
+ * every relying party supports), else the first configured one. Discovery advertises it.
+ */
+export function idTokenSigningAlgorithm(config: OAuthConfig): string {
+  const algorithms = config.keys.algorithms;
+  return algorithms.includes('RS256') ? 'RS256' : algorithms[0];
+}
+
+/**
+ * OpenID Connect Core §2 id_tokens, signed with `idTokenSigningAlgorithm`. With the code flow,
+ * profile and email claims are served by userinfo (§5.4).
  */
 @Injectable()
 export class IdTokenService {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly keyStore: KeyStore,
+    private readonly ring: KeyRing,
   ) {}
 
   async sign(input: IdTokenInput): Promise<string> {
-    const key = this.keyStore.signingKey(idTokenSigningAlgorithm(this.config));
+    const key = this.ring.signingKey(idTokenSigningAlgorithm(this.config));
     const now = nowSeconds();
     return signCompactJws(
       { alg: key.alg, kid: key.kid, typ: 'JWT' },

@@ -5,7 +5,7 @@ import { formatScope } from '../common/scope';
 import { nowMs, secondsToMs } from '../common/time';
 import { OAuthEvents } from '../events/oauth-events';
 import { signCompactJws } from '../keys/jws';
-import { KeyStore } from '../keys/key-store.service';
+import { KeyRing } from '../keys/key-ring.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
@@ -31,7 +31,7 @@ export interface PreparedTokens {
 export class TokenFactory {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly keyStore: KeyStore,
+    private readonly keys: KeyRing,
     private readonly events: OAuthEvents,
     private readonly tokens: TokenStore,
   ) {}
@@ -143,7 +143,7 @@ export class TokenFactory {
     now: number,
     expiresAt: number,
   ): Promise<string> {
-    const key = this.keyStore.signingKey();
+    const key = this.keys.signingKey();
     return signCompactJws(
       { alg: key.alg, kid: key.kid, typ: 'at+jwt' },
       {

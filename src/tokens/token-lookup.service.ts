@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { sha256 } from '../common/crypto';
-import { KeyStore } from '../keys/key-store.service';
+import { JwtVerifier } from '../keys/jwt-verifier.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
@@ -25,7 +25,7 @@ export function expiresAtOf({ kind, row }: FoundToken): number | null {
 export class TokenLookup {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly keyStore: KeyStore,
+    private readonly jwts: JwtVerifier,
     private readonly tokens: TokenStore,
   ) {}
 
@@ -51,7 +51,7 @@ export class TokenLookup {
       const row = await this.tokens.findByAccessTokenHash(sha256(token));
       return row ? { kind: 'access_token', row } : null;
     }
-    const verified = await this.keyStore.verifyJwt(token, {
+    const verified = await this.jwts.verify(token, {
       typ: 'at+jwt',
       issuer: this.config.issuer,
       // Expired tokens are still found (revocation of an expired token is a no-op anyway).

@@ -2,8 +2,9 @@
 // active tokens, `{"active":false}` for everything else, who may introspect what (own tokens,
 // configured resource servers), and claims taken from the stored row, not the presented token.
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
-import { ClientService, KeyStore, OAuthToken, OAUTH_PATHS } from '../../src';
+import { ClientService, OAuthToken, OAUTH_PATHS } from '../../src';
 import type { ClientRegistration } from '../../src/clients/client-metadata';
+import { KeyRing } from '../../src/keys/key-ring.service';
 import { ClientStore } from '../../src/storage/stores/client.store';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import {
@@ -424,7 +425,7 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       const owner = await registerCodeClient(server);
       const intruder = await registerServiceClient(server);
       const issued = await seedCodeAndExchange(server, owner, { scopes: ['accounts:read'] });
-      const key = server.app.get(KeyStore).signingKey();
+      const key = server.app.get(KeyRing).signingKey();
       const claims = decodeJwt(issued.access_token);
       const tampered = await new SignJWT({
         ...claims,

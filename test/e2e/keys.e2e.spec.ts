@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { createLocalJWKSet, exportJWK, generateKeyPair, JWK, jwtVerify, SignJWT } from 'jose';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import {
-  KeyStore,
   OAUTH_DATA_SOURCE,
   OAUTH_PATHS,
   OAuthModule,
   OAuthModuleOptions,
+  SigningKeyError,
+  SigningKeyService,
 } from '../../src';
+import { KeyRing } from '../../src/keys/key-ring.service';
 import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import { createTestDatabase } from '../support/postgres';
 import { freePort, TEST_SCOPES } from '../support/test-app';
@@ -39,7 +41,10 @@ async function openSharedDatabase(kind: TestDatabaseKind): Promise<SharedDatabas
 interface Instance {
   app: INestApplication;
   url: string;
-  keys: KeyStore;
+  /** What a host or the CLI uses: rotate, retire, list. */
+  keys: SigningKeyService;
+  /** The module's in-memory keys, to sign test tokens and watch reloads. */
+  ring: KeyRing;
   close(): Promise<void>;
 }
 
@@ -62,7 +67,13 @@ async function startInstance(
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.listen(port, '127.0.0.1');
-  return { app, url, keys: app.get(KeyStore), close: () => app.close() };
+  return {
+    app,
+    url,
+    keys: app.get(SigningKeyService),
+    ring: app.get(KeyRing),
+    close: () => app.close(),
+  };
 }
 
 async function fetchJwks(instance: Instance): Promise<{ keys: JWK[] }> {
@@ -78,8 +89,8 @@ async function fetchJwks(instance: Instance): Promise<{ keys: JWK[] }> {
 
 const kids = (jwks: { keys: JWK[] }) => jwks.keys.map((key) => key.kid).sort();
 
-async function signWith(keys: KeyStore, kid?: string): Promise<string> {
-  const key = kid ? (await keys.verificationKey(kid))! : keys.signingKey();
+async function signWith(ring: KeyRing, kid?: string): Promise<string> {
+  const key = kid ? (await ring.verificationKey(kid))! : ring.signingKey();
   return new SignJWT({ sub: 'user-alice' })
     .setProtectedHeader({ alg: key.alg, kid: key.kid })
     .setIssuedAt()
@@ -138,13 +149,13 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
       use: 'sig',
       kid: expect.any(String),
     });
-    const token = await signWith(first.keys);
+    const token = await signWith(first.ring);
     await stop(first);
 
     const second = await start();
     const after = await fetchJwks(second);
     expect(after).toEqual(before);
-    expect(second.keys.signingKey().kid).toBe(before.keys[0].kid);
+    expect(second.ring.signingKey().kid).toBe(before.keys[0].kid);
     expect(await countStoredKeys(second)).toBe(1);
     // A token signed before the restart still verifies against the published JWKS.
     await expect(jwtVerify(token, createLocalJWKSet(after))).resolves.toBeDefined();
@@ -152,25 +163,25 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
 
   it('rotates: the new key signs, the old one verifies until it is retired', async () => {
     const instance = await start();
-    const oldKid = instance.keys.signingKey().kid;
-    const oldToken = await signWith(instance.keys);
+    const oldKid = instance.ring.signingKey().kid;
+    const oldToken = await signWith(instance.ring);
 
     const created = await instance.keys.rotate();
     expect(created).toHaveLength(1);
     const [newKid] = created;
     expect(newKid).not.toBe(oldKid);
-    expect(instance.keys.signingKey().kid).toBe(newKid);
+    expect(instance.ring.signingKey().kid).toBe(newKid);
 
     const jwks = await fetchJwks(instance);
     expect(kids(jwks)).toEqual([newKid, oldKid].sort());
     // Tokens signed with the old key still verify, by kid and through the published JWKS.
-    const oldKey = await instance.keys.verificationKey(oldKid);
+    const oldKey = await instance.ring.verificationKey(oldKid);
     expect(oldKey?.status).toBe('retiring');
     await expect(jwtVerify(oldToken, oldKey!.publicKey)).resolves.toBeDefined();
     await expect(jwtVerify(oldToken, createLocalJWKSet(jwks))).resolves.toBeDefined();
-    const newToken = await signWith(instance.keys);
+    const newToken = await signWith(instance.ring);
     await expect(
-      jwtVerify(newToken, (await instance.keys.verificationKey(newKid))!.publicKey),
+      jwtVerify(newToken, (await instance.ring.verificationKey(newKid))!.publicKey),
     ).resolves.toBeDefined();
 
     await expect(instance.keys.retire(newKid)).rejects.toThrow(
@@ -181,10 +192,10 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
     await instance.keys.retire(oldKid);
     const afterRetire = await fetchJwks(instance);
     expect(kids(afterRetire)).toEqual([newKid]);
-    expect(await instance.keys.verificationKey(oldKid)).toBeUndefined();
-    expect(await later(() => instance.keys.verificationKey(oldKid))).toBeUndefined();
+    expect(await instance.ring.verificationKey(oldKid)).toBeUndefined();
+    expect(await later(() => instance.ring.verificationKey(oldKid))).toBeUndefined();
     await expect(jwtVerify(oldToken, createLocalJWKSet(afterRetire))).rejects.toThrow();
-    expect(instance.keys.signingKey().kid).toBe(newKid);
+    expect(instance.ring.signingKey().kid).toBe(newKid);
   });
 
   it('refuses to retire a kid it does not know', async () => {
@@ -193,28 +204,85 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
     expect(await fetchJwks(instance)).toMatchObject({ keys: [expect.any(Object)] });
   });
 
+  it('list() shows every stored key with its history and no private key material', async () => {
+    const instance = await start({ keys: { algorithms: ['ES256', 'RS256'] } });
+    const [firstEc, firstRsa] = [
+      instance.ring.signingKey('ES256').kid,
+      instance.ring.signingKey('RS256').kid,
+    ];
+    const [newEc, newRsa] = await instance.keys.rotate();
+    await instance.keys.retire(firstEc);
+
+    const listed = await instance.keys.list();
+    expect(listed.map((key) => [key.kid, key.status]).sort()).toEqual(
+      [
+        [firstEc, 'retired'],
+        [firstRsa, 'retiring'],
+        [newEc, 'active'],
+        [newRsa, 'active'],
+      ].sort(),
+    );
+    const retired = listed.find((key) => key.kid === firstEc)!;
+    expect(retired).toMatchObject({ alg: 'ES256', rotatedAt: expect.any(Number) });
+    expect(retired.retiredAt).toBeGreaterThanOrEqual(retired.rotatedAt!);
+    expect(listed.find((key) => key.kid === newRsa)).toMatchObject({
+      rotatedAt: null,
+      retiredAt: null,
+    });
+    // Oldest first.
+    const created = listed.map((key) => key.createdAt!);
+    expect(created).toEqual([...created].sort((a, b) => a - b));
+    for (const key of listed) {
+      expect(Object.keys(key).sort()).toEqual(
+        ['alg', 'createdAt', 'kid', 'publicJwk', 'retiredAt', 'rotatedAt', 'status'].sort(),
+      );
+      expect(key.publicJwk).toMatchObject({ kid: key.kid, alg: key.alg, use: 'sig' });
+      for (const member of PRIVATE_MEMBERS) expect(key.publicJwk).not.toHaveProperty(member);
+    }
+    // The published keys are exactly the listed ones that still verify.
+    expect((await fetchJwks(instance)).keys.sort((a, b) => a.kid!.localeCompare(b.kid!))).toEqual(
+      listed
+        .filter((key) => key.status !== 'retired')
+        .map((key) => key.publicJwk)
+        .sort((a, b) => a.kid!.localeCompare(b.kid!)),
+    );
+  });
+
+  it('rotate and retire fail with SigningKeyError', async () => {
+    const instance = await start();
+    const activeKid = instance.ring.signingKey().kid;
+    await expect(instance.keys.retire('no-such-kid')).rejects.toBeInstanceOf(SigningKeyError);
+    await expect(instance.keys.retire(activeKid)).rejects.toBeInstanceOf(SigningKeyError);
+
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: 'host-rsa', alg: 'RS256' };
+    const host = await start({ keys: { jwks: [jwk] } });
+    await expect(host.keys.rotate()).rejects.toBeInstanceOf(SigningKeyError);
+    await expect(host.keys.retire('host-rsa')).rejects.toBeInstanceOf(SigningKeyError);
+  });
+
   it('a second instance on the same database picks up a rotation', async () => {
     const a = await start();
     const b = await start();
-    const oldKid = a.keys.signingKey().kid;
-    expect(b.keys.signingKey().kid).toBe(oldKid);
+    const oldKid = a.ring.signingKey().kid;
+    expect(b.ring.signingKey().kid).toBe(oldKid);
     expect(await countStoredKeys(a)).toBe(1);
 
     const [newKid] = await a.keys.rotate();
-    const tokenFromA = await signWith(a.keys);
+    const tokenFromA = await signWith(a.ring);
 
     // On an unknown kid, b reloads from the database (throttled to once per 5 s).
-    const seen = await later(() => b.keys.verificationKey(newKid));
+    const seen = await later(() => b.ring.verificationKey(newKid));
     expect(seen?.kid).toBe(newKid);
     await expect(jwtVerify(tokenFromA, seen!.publicKey)).resolves.toBeDefined();
-    expect(b.keys.signingKey().kid).toBe(newKid);
+    expect(b.ring.signingKey().kid).toBe(newKid);
     expect(kids(await fetchJwks(b))).toEqual([newKid, oldKid].sort());
 
     // Rotating again on a; an explicit reload() on b picks it up too.
     const [newestKid] = await a.keys.rotate();
-    expect(b.keys.signingKey().kid).toBe(newKid);
-    await b.keys.reload();
-    expect(b.keys.signingKey().kid).toBe(newestKid);
+    expect(b.ring.signingKey().kid).toBe(newKid);
+    await b.ring.reload();
+    expect(b.ring.signingKey().kid).toBe(newestKid);
     expect(kids(await fetchJwks(b))).toEqual([newestKid, newKid, oldKid].sort());
   });
 
@@ -224,8 +292,8 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
     const [newKid] = await a.keys.rotate();
 
     await expect(b.keys.retire(newKid)).rejects.toThrow(`Key ${newKid} is active`);
-    await a.keys.reload();
-    expect(a.keys.signingKey().kid).toBe(newKid);
+    await a.ring.reload();
+    expect(a.ring.signingKey().kid).toBe(newKid);
     expect(kids(await fetchJwks(a))).toContain(newKid);
   });
 
@@ -246,9 +314,9 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
     expect(rsa).toMatchObject({ alg: 'RS256', use: 'sig', n: expect.any(String), e: 'AQAB' });
 
     // The first algorithm signs by default.
-    expect(instance.keys.signingKey()).toMatchObject({ alg: 'ES256', kid: ec.kid });
-    expect(instance.keys.signingKey('RS256').kid).toBe(rsa.kid);
-    const token = await signWith(instance.keys);
+    expect(instance.ring.signingKey()).toMatchObject({ alg: 'ES256', kid: ec.kid });
+    expect(instance.ring.signingKey('RS256').kid).toBe(rsa.kid);
+    const token = await signWith(instance.ring);
     await expect(jwtVerify(token, createLocalJWKSet({ keys }))).resolves.toMatchObject({
       protectedHeader: { alg: 'ES256', kid: ec.kid },
     });
@@ -273,10 +341,10 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
       crv: 'P-256',
       use: 'sig',
     });
-    expect(instance.keys.signingKey().kid).toBe('host-rsa-2025');
-    expect(instance.keys.signingKey('ES256').kid).toBe('host-ec-2025');
+    expect(instance.ring.signingKey().kid).toBe('host-rsa-2025');
+    expect(instance.ring.signingKey('ES256').kid).toBe('host-ec-2025');
     await expect(
-      jwtVerify(await signWith(instance.keys), createLocalJWKSet(published)),
+      jwtVerify(await signWith(instance.ring), createLocalJWKSet(published)),
     ).resolves.toBeDefined();
 
     expect(await countStoredKeys(instance)).toBe(0);
@@ -286,6 +354,24 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
     );
     expect(await countStoredKeys(instance)).toBe(0);
     expect(kids(await fetchJwks(instance))).toEqual(['host-ec-2025', 'host-rsa-2025']);
+
+    // Listed in the order given, public members only, though the host passed private JWKs.
+    const listed = await instance.keys.list();
+    expect(listed).toEqual([
+      {
+        kid: 'host-rsa-2025',
+        alg: 'RS256',
+        status: 'active',
+        createdAt: null,
+        rotatedAt: null,
+        retiredAt: null,
+        publicJwk: published.keys.find((key) => key.kid === 'host-rsa-2025'),
+      },
+      expect.objectContaining({ kid: 'host-ec-2025', alg: 'ES256', status: 'active' }),
+    ]);
+    for (const key of listed) {
+      for (const member of PRIVATE_MEMBERS) expect(key.publicJwk).not.toHaveProperty(member);
+    }
   });
 
   it('signs with a host-supplied ES256 key when keys.algorithms is left unset', async () => {
@@ -293,11 +379,11 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
     const jwk = { ...(await exportJWK(privateKey)), kid: 'host-ec-only', alg: 'ES256' };
     const instance = await start({ keys: { jwks: [jwk] } });
 
-    expect(instance.keys.signingKey()).toMatchObject({ kid: 'host-ec-only', alg: 'ES256' });
+    expect(instance.ring.signingKey()).toMatchObject({ kid: 'host-ec-only', alg: 'ES256' });
     const published = await fetchJwks(instance);
     expect(kids(published)).toEqual(['host-ec-only']);
     await expect(
-      jwtVerify(await signWith(instance.keys), createLocalJWKSet(published)),
+      jwtVerify(await signWith(instance.ring), createLocalJWKSet(published)),
     ).resolves.toBeDefined();
     expect(await countStoredKeys(instance)).toBe(0);
   });

@@ -3,13 +3,13 @@ import { Test } from '@nestjs/testing';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import {
   ClientService,
-  KeyStore,
   OAUTH_DATA_SOURCE,
   OAUTH_ENTITIES,
   OAUTH_MIGRATIONS,
   OAUTH_PATHS,
   OAuthClient,
   OAuthConfigurationError,
+  SigningKeyService,
 } from '../../src';
 import { AsyncClassAppModule } from '../fixtures/async-class.module';
 import { AsyncExistingAppModule } from '../fixtures/async-existing.module';
@@ -80,7 +80,9 @@ describe('OAuthModule registration styles (sqlite)', () => {
 
     const jwks = await (await fetch(`${booted.url}${OAUTH_PATHS.jwks}`)).json();
     expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0].kid).toBe(booted.app.get(KeyStore).signingKey().kid);
+    const [key] = await booted.app.get(SigningKeyService).list();
+    expect(jwks.keys[0]).toEqual(key.publicJwk);
+    expect(key.status).toBe('active');
   });
 
   it('isGlobal: true makes ClientService injectable in a module that does not import OAuthModule', async () => {

@@ -9,7 +9,6 @@ import { decodeJwt, decodeProtectedHeader, generateKeyPair, JWTPayload, SignJWT 
 import {
   AccessToken,
   AnyScope,
-  KeyStore,
   OAUTH_BEARER_STRATEGY,
   OAuthGuard,
   OAuthModuleOptions,
@@ -20,6 +19,7 @@ import {
   TokenIssuer,
 } from '../../src';
 import type { VerifiedAccessToken } from '../../src';
+import { KeyRing } from '../../src/keys/key-ring.service';
 import { TokenStore } from '../../src/storage/stores/token.store';
 import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -227,7 +227,7 @@ async function resign(
   claims: Partial<JWTPayload> = {},
   header: Record<string, unknown> = {},
 ): Promise<string> {
-  const key = server.app.get(KeyStore).signingKey();
+  const key = server.app.get(KeyRing).signingKey();
   return new SignJWT({ ...decodeJwt(token), ...claims })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
     .sign(key.privateKey);
@@ -509,7 +509,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
       });
 
       it('with HS256 keyed by the public key (algorithm confusion)', async () => {
-        const key = server.app.get(KeyStore).signingKey();
+        const key = server.app.get(KeyRing).signingKey();
         const pem = key.publicKey.export({ type: 'spki', format: 'pem' }) as string;
         for (const secret of [pem, JSON.stringify(key.publicJwk), key.publicJwk.n!]) {
           const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: key.kid })}.${readToken.split('.')[1]}`;

@@ -1,4 +1,4 @@
-import type { KeyStore } from '../../keys/key-store.service';
+import type { SigningKeyService } from '../../keys/signing-key.service';
 import type { OAuthConfig } from '../../options/oauth-config';
 import type { SigningAlgorithm } from '../../options/oauth-module-options.interface';
 import { CliError } from '../errors';
@@ -6,7 +6,7 @@ import type { CommandOutput } from './clients';
 
 /** New active key(s); the previous active keys become `retiring` and keep verifying. */
 export async function rotateKeys(
-  keys: KeyStore,
+  keys: SigningKeyService,
   config: OAuthConfig,
   alg: string | undefined,
 ): Promise<CommandOutput> {
