@@ -16,6 +16,7 @@ import { CleanupService } from './lifecycle/cleanup.service';
 import { TokenLookup } from './tokens/token-lookup.service';
 import { TokenRevocationService } from './tokens/token-revocation.service';
 import { ConsentService } from './consent/consent.service';
+import { AuthorizationFlow } from './interactions/authorization-flow.service';
 import { AuthorizationService } from './interactions/authorization.service';
 import { ClientAuthenticator } from './clients/client-authenticator.service';
 import { AuthorizationCodeRepository } from './codes/authorization-code.repository';
@@ -37,6 +38,8 @@ import { resolveOAuthConfig } from './options/oauth-config';
 import type { OAuthModuleOptions } from './options/oauth-module-options.interface';
 import { validateOAuthOptions } from './options/validate-options';
 import { dataSourceProvider, OwnedDataSourceCloser } from './storage/data-source.provider';
+import { InteractionStore } from './storage/stores/interaction.store';
+import { TypeOrmInteractionStore } from './storage/typeorm/typeorm-interaction.store';
 
 const configProvider: Provider = {
   provide: OAUTH_CONFIG,
@@ -87,6 +90,8 @@ const EXPORTED_SERVICES = [
     dataSourceProvider,
     ClientAuthenticator,
     AuthorizationCodeRepository,
+    { provide: InteractionStore, useClass: TypeOrmInteractionStore },
+    AuthorizationFlow,
     IdTokenService,
     TokenRequestPolicy,
     AuthorizationCodeGrant,
