@@ -65,7 +65,7 @@ export {
 } from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService } from './interactions/authorization.service';
-export type { InteractionDetails } from './interactions/authorization.service';
+export type { InteractionDetails } from './interactions/interaction-details';
 export { ConsentService } from './consent/consent.service';
 export { OAuthEvents } from './events/oauth-events';
 export type { OAuthEvent, OAuthEventType, TokenRevocationReason } from './events/oauth-events';

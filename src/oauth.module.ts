@@ -16,6 +16,7 @@ import { CleanupService } from './lifecycle/cleanup.service';
 import { TokenLookup } from './tokens/token-lookup.service';
 import { TokenRevocationService } from './tokens/token-revocation.service';
 import { ConsentService } from './consent/consent.service';
+import { AuthorizationFlow } from './interactions/authorization-flow.service';
 import { AuthorizationService } from './interactions/authorization.service';
 import { ClientAuthenticator } from './clients/client-authenticator.service';
 import { AuthorizationCodeService } from './codes/authorization-code.service';
@@ -95,6 +96,7 @@ const EXPORTED_SERVICES = [
     AuthorizationCodeService,
     TokenFactory,
     TokenRevoker,
+    AuthorizationFlow,
     IdTokenService,
     TokenRequestPolicy,
     AuthorizationCodeGrant,

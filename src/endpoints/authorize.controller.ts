@@ -7,7 +7,9 @@ import {
   validateAuthorizationRequest,
 } from '../interactions/authorization-request';
 import type { AuthorizationRequest } from '../interactions/authorization-request';
-import { AuthorizationService, NextStep } from '../interactions/authorization.service';
+import { AuthorizationFlow, NextStep } from '../interactions/authorization-flow.service';
+import { errorRedirect } from '../interactions/authorization-redirects';
+import { AuthorizationService } from '../interactions/authorization.service';
 import { InteractionError } from '../errors/oauth-server.error';
 import { consentPage, errorPage, sendPage } from '../interactions/pages';
 import { matchRedirectUri } from '../interactions/redirect-uri-match';
@@ -29,7 +31,8 @@ export class AuthorizeController {
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly clients: ClientStore,
-    private readonly authorization: AuthorizationService,
+    private readonly flow: AuthorizationFlow,
+    private readonly decisions: AuthorizationService,
   ) {}
 
   @Get()
@@ -49,13 +52,7 @@ export class AuthorizeController {
     @Res() response: Response,
     @Param('id') id: string,
   ): Promise<void> {
-    await this.guard(response, async () => {
-      const interaction = await this.authorization.loadInteraction(id, request);
-      const authorization = interaction.request;
-      const client = await this.clients.find(authorization.clientId);
-      if (!client) throw new InteractionError('The application no longer exists.');
-      return this.authorization.proceed(request, response, authorization, client, interaction);
-    });
+    await this.guard(response, () => this.flow.resume(id, request, response));
   }
 
   /** The default consent page's form: Allow or Deny. */
@@ -67,13 +64,13 @@ export class AuthorizeController {
   ): Promise<void> {
     await this.guard(response, async () => {
       const params = formParams(request);
-      if (!this.authorization.checkCsrfToken(id, request, params.csrf_token)) {
+      if (!this.decisions.checkCsrfToken(id, request, params.csrf_token)) {
         throw new InteractionError('The form has expired. Start again from the application.');
       }
       const url =
         params.decision === 'allow'
-          ? await this.authorization.approve(id, request)
-          : await this.authorization.deny(id, request);
+          ? await this.decisions.approve(id, request)
+          : await this.decisions.deny(id, request);
       return { kind: 'redirect', url };
     });
   }
@@ -105,13 +102,14 @@ export class AuthorizeController {
         authorization = validateAuthorizationRequest(params, client, redirectUri, this.config);
       } catch (error) {
         if (!(error instanceof AuthorizationRedirectError)) throw error;
-        return this.authorization.errorRedirect(
+        return errorRedirect(
+          this.config.issuer,
           { redirectUri, state: params.state },
           error.error,
           error.description,
         );
       }
-      return this.authorization.proceed(request, response, authorization, client);
+      return this.flow.proceed(request, response, authorization, client);
     });
   }
 
@@ -142,21 +140,16 @@ export class AuthorizeController {
         .redirect(303, next.url);
       return;
     }
-    const details = this.authorization.details(
-      next.interaction,
-      next.client,
-      next.user,
-      response.req as Request,
-    );
+    const { details } = next;
     sendPage(
       response,
       200,
       consentPage({
-        action: `${OAUTH_PATHS.authorize}/interaction/${next.interaction.id}`,
+        action: `${OAUTH_PATHS.authorize}/interaction/${details.id}`,
         csrfToken: details.csrfToken,
         clientName: details.client.name,
         clientWebsite: details.client.website,
-        userName: next.user.username ?? next.user.id,
+        userName: details.user.username ?? details.user.id,
         scopes: details.scopes,
       }),
     );

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { randomToken, sha256 } from '../common/crypto';
+import { constantTimeEqual, randomToken, sha256 } from '../common/crypto';
 
 /** The browser-binding cookie: ties an interaction to the browser that started it. */
 export const BINDING_COOKIE = 'oauth_binding';
@@ -32,6 +32,16 @@ export function ensureBinding(request: Request, response: Response, secure: bool
 /** The consent form's CSRF token: only the browser holding the binding cookie can know it. */
 export function csrfToken(binding: string, interactionId: string): string {
   return sha256(`csrf:${binding}:${interactionId}`);
+}
+
+/** True when `token` is the consent form token of this interaction in this request's browser. */
+export function isCsrfTokenValid(request: Request, interactionId: string, token: unknown): boolean {
+  const binding = bindingOf(request);
+  return (
+    !!binding &&
+    typeof token === 'string' &&
+    constantTimeEqual(token, csrfToken(binding, interactionId))
+  );
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {

@@ -1,19 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import {
-  Brackets,
-  DataSource,
-  EntityTarget,
-  LessThan,
-  ObjectLiteral,
-  SelectQueryBuilder,
-} from 'typeorm';
-import { OAuthClientAssertion } from '../storage/entities/oauth-client-assertion.entity';
-import { OAuthAuthorizationCode } from '../storage/entities/oauth-authorization-code.entity';
 import { nowMs, secondsToMs } from '../common/time';
-import { OAuthInteraction } from '../storage/entities/oauth-interaction.entity';
-import { InjectOAuthConfig, InjectOAuthDataSource } from '../oauth.constants';
+import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { OAuthToken } from '../storage/entities/oauth-token.entity';
+import { AuthorizationCodeStore } from '../storage/stores/authorization-code.store';
+import { ClientAssertionStore } from '../storage/stores/client-assertion.store';
+import { InteractionStore } from '../storage/stores/interaction.store';
+import { TokenStore } from '../storage/stores/token.store';
 
 export interface CleanupReport {
   codes: number;
@@ -24,7 +16,8 @@ export interface CleanupReport {
 
 const BATCH_SIZE = 500;
 
-type QueryBuilder = SelectQueryBuilder<ObjectLiteral>;
+/** A store's `deleteExpired`: at most `batchSize` rows expired before `now`; returns how many. */
+type DeleteExpired = (now: number, batchSize: number) => Promise<number>;
 
 /**
  * Deletes what can no longer be used: expired codes, interactions and assertion records, and
@@ -39,7 +32,10 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    @InjectOAuthDataSource() private readonly dataSource: DataSource,
+    private readonly codes: AuthorizationCodeStore,
+    private readonly interactions: InteractionStore,
+    private readonly assertions: ClientAssertionStore,
+    private readonly tokens: TokenStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -55,44 +51,20 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async run(now = nowMs()): Promise<CleanupReport> {
-    const expired = (qb: QueryBuilder) => qb.where({ expiresAt: LessThan(now) });
-    return {
-      codes: await this.deleteInBatches(OAuthAuthorizationCode, expired),
-      interactions: await this.deleteInBatches(OAuthInteraction, expired),
-      clientAssertions: await this.deleteInBatches(OAuthClientAssertion, expired),
-      // A token row goes when its access token and its refresh family have both expired.
-      tokens: await this.deleteInBatches(OAuthToken, (qb) =>
-        expired(qb).andWhere(
-          new Brackets((inner) =>
-            inner
-              .where('row.refresh_expires_at IS NULL')
-              .orWhere('row.refresh_expires_at < :now', { now }),
-          ),
-        ),
-      ),
+    const inBatches = async (deleteExpired: DeleteExpired) => {
+      let deleted = 0;
+      for (;;) {
+        const count = await deleteExpired(now, BATCH_SIZE);
+        deleted += count;
+        if (count < BATCH_SIZE) return deleted;
+      }
     };
-  }
-
-  /** Deletes the rows `filter` selects, BATCH_SIZE primary keys at a time. */
-  private async deleteInBatches(
-    entity: EntityTarget<ObjectLiteral>,
-    filter: (qb: QueryBuilder) => QueryBuilder,
-  ): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const rows = await filter(this.dataSource.getRepository(entity).createQueryBuilder('row'))
-        .select('row.id', 'id')
-        .limit(BATCH_SIZE)
-        .getRawMany<{ id: string }>();
-      if (rows.length === 0) return deleted;
-      const result = await this.dataSource
-        .createQueryBuilder()
-        .delete()
-        .from(entity)
-        .whereInIds(rows.map((row) => row.id))
-        .execute();
-      deleted += result.affected ?? rows.length;
-      if (rows.length < BATCH_SIZE) return deleted;
-    }
+    return {
+      codes: await inBatches((at, size) => this.codes.deleteExpired(at, size)),
+      interactions: await inBatches((at, size) => this.interactions.deleteExpired(at, size)),
+      clientAssertions: await inBatches((at, size) => this.assertions.deleteExpired(at, size)),
+      // A token row goes when its access token and its refresh family have both expired.
+      tokens: await inBatches((at, size) => this.tokens.deleteExpired(at, size)),
+    };
   }
 }

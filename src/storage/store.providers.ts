@@ -10,12 +10,14 @@ import { AuthorizationCodeStore } from './stores/authorization-code.store';
 import { ClientAssertionStore } from './stores/client-assertion.store';
 import { ClientStore } from './stores/client.store';
 import { ConsentStore } from './stores/consent.store';
+import { InteractionStore } from './stores/interaction.store';
 import { SigningKeyStore } from './stores/signing-key.store';
 import { TokenStore } from './stores/token.store';
 import { TypeOrmAuthorizationCodeStore } from './typeorm/typeorm-authorization-code.store';
 import { TypeOrmClientAssertionStore } from './typeorm/typeorm-client-assertion.store';
 import { TypeOrmClientStore } from './typeorm/typeorm-client.store';
 import { TypeOrmConsentStore } from './typeorm/typeorm-consent.store';
+import { TypeOrmInteractionStore } from './typeorm/typeorm-interaction.store';
 import { TypeOrmSigningKeyStore } from './typeorm/typeorm-signing-key.store';
 import { TypeOrmTokenStore } from './typeorm/typeorm-token.store';
 
@@ -47,4 +49,5 @@ export const STORE_PROVIDERS: Provider[] = [
   // Not on a hot path: the portable store on every database.
   { provide: ClientAssertionStore, useClass: TypeOrmClientAssertionStore },
   { provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore },
+  { provide: InteractionStore, useClass: TypeOrmInteractionStore },
 ];

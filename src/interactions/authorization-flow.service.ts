@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ClientStore } from '../storage/stores/client.store';
+import { AuthorizationCodeService } from '../codes/authorization-code.service';
+import { matchesHash, randomToken, sha256 } from '../common/crypto';
+import { nowMs, nowSeconds, secondsToMs } from '../common/time';
+import { ConsentService } from '../consent/consent.service';
+import { InteractionError } from '../errors/oauth-server.error';
+import { InjectOAuthConfig } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import type { SignedInUser } from '../options/resource-owner-provider.interface';
+import { isStorableId } from '../storage/columns';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
+import type { OAuthInteraction } from '../storage/entities/oauth-interaction.entity';
+import { InteractionStore } from '../storage/stores/interaction.store';
+import type { AuthorizationRequest } from './authorization-request';
+import {
+  clientRedirectUrl,
+  consentUrl,
+  errorRedirect,
+  loginUrl,
+  RedirectStep,
+} from './authorization-redirects';
+import { bindingOf, ensureBinding } from './browser-binding';
+import { describeDecision, InteractionDetails, PendingDecision } from './interaction-details';
+
+/** Where the browser goes next: a redirect, or the module's default consent page. */
+export type NextStep = RedirectStep | { kind: 'consent'; details: InteractionDetails };
+
+/**
+ * Drives an authorization request through sign-in and consent to a code. Interactions are
+ * stored (any instance can continue them), expire after `interaction.ttl`, are used once, and
+ * only work in the browser that started them (a random cookie whose hash they keep).
+ * Internal: hosts decide through AuthorizationService.
+ */
+@Injectable()
+export class AuthorizationFlow {
+  constructor(
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
+    private readonly interactions: InteractionStore,
+    private readonly clients: ClientStore,
+    private readonly codes: AuthorizationCodeService,
+    private readonly consents: ConsentService,
+  ) {}
+
+  /** Decides the next step of a request: sign in, consent, or straight back with a code. */
+  async proceed(
+    request: Request,
+    response: Response,
+    authorization: AuthorizationRequest,
+    client: OAuthClient,
+    interaction?: OAuthInteraction,
+  ): Promise<NextStep> {
+    const user = await this.config.resourceOwner!.getSignedInUser(request);
+    if (!user || this.needsFreshLogin(authorization, user, interaction)) {
+      if (authorization.prompt.includes('none'))
+        return this.errorRedirect(authorization, 'login_required', 'The user is not signed in.');
+      const pending =
+        interaction ?? (await this.createInteraction(request, response, authorization));
+      return { kind: 'redirect', url: loginUrl(this.config, pending.id, authorization) };
+    }
+    const consentNeeded =
+      authorization.prompt.includes('consent') ||
+      !(
+        client.firstParty ||
+        (await this.consents.covers(user.id, client.clientId, authorization.scopes))
+      );
+    if (!consentNeeded) {
+      if (interaction) await this.consume(interaction.id);
+      return { kind: 'redirect', url: await this.issueCode(authorization, user) };
+    }
+    if (authorization.prompt.includes('none'))
+      return this.errorRedirect(authorization, 'consent_required', 'The user has not consented.');
+    const pending = interaction ?? (await this.createInteraction(request, response, authorization));
+    if (pending.subject !== user.id) await this.interactions.setSubject(pending.id, user.id);
+    pending.subject = user.id;
+    if (this.config.interaction.consentUrl)
+      return { kind: 'redirect', url: consentUrl(this.config, pending.id) };
+    const details = describeDecision(
+      { interaction: pending, client, user },
+      request,
+      this.config.scopes,
+    );
+    return { kind: 'consent', details };
+  }
+
+  /** Continues interaction `id` of this browser, on the way back from the sign-in page. */
+  async resume(id: string, request: Request, response: Response): Promise<NextStep> {
+    const interaction = await this.loadInteraction(id, request);
+    const client = await this.findClient(interaction);
+    return this.proceed(request, response, interaction.request, client, interaction);
+  }
+
+  /** Interaction `id` of this browser, awaiting the decision of the user it was shown to. */
+  async loadForDecision(id: string, request: Request): Promise<PendingDecision> {
+    const interaction = await this.loadInteraction(id, request);
+    const user = await this.config.resourceOwner!.getSignedInUser(request);
+    if (!user || user.id !== interaction.subject)
+      throw new InteractionError('Sign in again to continue.');
+    return { interaction, client: await this.findClient(interaction), user };
+  }
+
+  /** Uses the interaction up, atomically: a second decision on it is refused. */
+  async consume(id: string): Promise<void> {
+    if (!(await this.interactions.consume(id, nowMs())))
+      throw new InteractionError('This request was already completed.');
+  }
+
+  /** Issues an authorization code for the request; returns the client redirect URL carrying it. */
+  async issueCode(authorization: AuthorizationRequest, user: SignedInUser): Promise<string> {
+    const now = nowMs();
+    const code = await this.codes.create(
+      {
+        clientId: authorization.clientId,
+        subject: user.id,
+        redirectUri: authorization.redirectUri,
+        scopes: authorization.scopes,
+        codeChallenge: authorization.codeChallenge ?? null,
+        codeChallengeMethod: authorization.codeChallengeMethod ?? null,
+        nonce: authorization.nonce ?? null,
+        authTime: user.authTime ?? null,
+        acr: user.acr ?? null,
+        resources: authorization.resources ?? null,
+        expiresAt: now + secondsToMs(this.config.authorizationCodeTtl),
+      },
+      now,
+    );
+    return clientRedirectUrl(this.config.issuer, authorization, { code });
+  }
+
+  /** A pending interaction of this browser, or an InteractionError. */
+  private async loadInteraction(id: string, request: Request): Promise<OAuthInteraction> {
+    const interaction = isStorableId(id, 64)
+      ? await this.interactions.findPending(id, nowMs())
+      : null;
+    const binding = bindingOf(request);
+    if (!interaction || !binding || !matchesHash(binding, interaction.browserBindingHash)) {
+      throw new InteractionError(
+        'This sign-in request has expired or belongs to another browser. Start again from the application.',
+      );
+    }
+    return interaction;
+  }
+
+  /** An error sent to the request's redirect URI, with state and iss (RFC 9207). */
+  private errorRedirect(
+    authorization: AuthorizationRequest,
+    error: string,
+    description: string,
+  ): RedirectStep {
+    return errorRedirect(this.config.issuer, authorization, error, description);
+  }
+
+  private async findClient(interaction: OAuthInteraction): Promise<OAuthClient> {
+    const client = await this.clients.find(interaction.request.clientId);
+    if (!client) throw new InteractionError('The application no longer exists.');
+    return client;
+  }
+
+  /** prompt=login needs a sign-in after the request started; max_age a recent enough one. */
+  private needsFreshLogin(
+    authorization: AuthorizationRequest,
+    user: SignedInUser,
+    interaction?: OAuthInteraction,
+  ): boolean {
+    if (authorization.prompt.includes('login')) {
+      const startedAt = interaction ? Math.floor(interaction.createdAt / 1000) : Infinity;
+      if (!user.authTime || user.authTime < startedAt) return true;
+    }
+    if (authorization.maxAge !== undefined) {
+      if (!user.authTime) return true;
+      // A sign-in made for this very request satisfies max_age (max_age=0 included): otherwise
+      // crossing a second boundary on the way back from the login page sends the user back to it.
+      if (interaction && user.authTime >= Math.floor(interaction.createdAt / 1000)) return false;
+      return nowSeconds() - user.authTime > authorization.maxAge;
+    }
+    return false;
+  }
+
+  /** A new interaction bound to this browser (setting the binding cookie if it has none). */
+  private async createInteraction(
+    request: Request,
+    response: Response,
+    authorization: AuthorizationRequest,
+  ): Promise<OAuthInteraction> {
+    const binding = ensureBinding(request, response, this.config.issuer.startsWith('https:'));
+    const now = nowMs();
+    const interaction: OAuthInteraction = {
+      id: randomToken(),
+      request: authorization,
+      subject: null,
+      browserBindingHash: sha256(binding),
+      expiresAt: now + secondsToMs(this.config.interaction.ttl),
+      consumedAt: null,
+      createdAt: now,
+    };
+    await this.interactions.insert(interaction);
+    return interaction;
+  }
+}
