@@ -24,13 +24,9 @@ export { OAuthException } from './errors/oauth.exception';
 export type { OAuthErrorCode } from './errors/oauth.exception';
 export { OAuthExceptionFilter } from './errors/oauth-exception.filter';
 export { OAUTH_ENTITIES } from './storage/entities';
+export type { EntityClass } from './storage/entities';
 export { OAUTH_MIGRATIONS } from './storage/migrations';
-export { OAuthClient } from './storage/entities/oauth-client.entity';
-export { OAuthAuthorizationCode } from './storage/entities/oauth-authorization-code.entity';
-export { OAuthToken } from './storage/entities/oauth-token.entity';
-export { OAuthConsent } from './storage/entities/oauth-consent.entity';
-export { OAuthSigningKey } from './storage/entities/oauth-signing-key.entity';
-export { OAuthInteraction } from './storage/entities/oauth-interaction.entity';
+export type { MigrationClass } from './storage/migrations';
 export { ClientService } from './clients/client.service';
 export {
   OAuthServerError,
@@ -67,6 +63,7 @@ export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService } from './interactions/authorization.service';
 export type { InteractionDetails } from './interactions/interaction-details';
 export { ConsentService } from './consent/consent.service';
+export type { GrantedConsent } from './consent/consent.service';
 export { OAuthEvents } from './events/oauth-events';
 export type { OAuthEvent, OAuthEventType, TokenRevocationReason } from './events/oauth-events';
 export { TokenRevocationService } from './tokens/token-revocation.service';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { JSONWebKeySet } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
@@ -10,8 +11,28 @@ import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { ClientStore } from '../storage/stores/client.store';
 import { ClientRegistration, validateClientMetadata } from './client-metadata';
 
-/** A registered client as callers see it: never its secret or secret hash. */
-export type ClientView = Omit<OAuthClient, 'clientSecretHash' | 'registrationAccessTokenHash'>;
+/** A registered client as callers see it: never its secret or any hash. */
+export interface ClientView {
+  clientId: string;
+  /** `public` clients (token_endpoint_auth_method `none`) hold no secret. */
+  clientType: 'confidential' | 'public';
+  name: string;
+  website: string | null;
+  redirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+  tokenEndpointAuthMethod: string;
+  /** Public keys for `private_key_jwt` (RFC 7523). */
+  jwks: JSONWebKeySet | null;
+  /** Trusted first-party apps may skip consent. */
+  firstParty: boolean;
+  /** Who manages the client (e.g. the developer portal user); free-form. */
+  owner: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds. */
+  updatedAt: number;
+}
 
 export interface RegisteredClient {
   client: ClientView;
@@ -22,6 +43,7 @@ export interface RegisteredClient {
 /** Registers and manages applications (clients). Used by the CLI, DCR and host code alike. */
 @Injectable()
 export class ClientService {
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly store: ClientStore,

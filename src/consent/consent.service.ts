@@ -1,13 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { nowMs } from '../common/time';
-import type { OAuthConsent } from '../storage/entities/oauth-consent.entity';
 import { ConsentStore } from '../storage/stores/consent.store';
 import { isUniqueViolation } from '../storage/unique-violation';
+
+/** What a user granted one client (remembered consent). */
+export interface GrantedConsent {
+  subject: string;
+  clientId: string;
+  scopes: string[];
+  /** Epoch milliseconds. */
+  createdAt: number;
+  /** Epoch milliseconds: when scopes were last added. */
+  updatedAt: number;
+}
 
 /** Remembered consent: which scopes a user already granted to a client. */
 @Injectable()
 export class ConsentService {
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(private readonly store: ConsentStore) {}
 
   /** True when the user already granted every one of `scopes` to the client. */
@@ -52,7 +63,15 @@ export class ConsentService {
   }
 
   /** The clients a user has granted access to. */
-  listForUser(subject: string): Promise<OAuthConsent[]> {
-    return this.store.listForUser(subject);
+  async listForUser(subject: string): Promise<GrantedConsent[]> {
+    return (await this.store.listForUser(subject)).map(
+      ({ subject, clientId, scopes, createdAt, updatedAt }) => ({
+        subject,
+        clientId,
+        scopes,
+        createdAt,
+        updatedAt,
+      }),
+    );
   }
 }

@@ -18,6 +18,7 @@ import { describeDecision, InteractionDetails } from './interaction-details';
  */
 @Injectable()
 export class AuthorizationService {
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly flow: AuthorizationFlow,

@@ -37,6 +37,7 @@ export interface SigningKeyView {
 export class SigningKeyService {
   private readonly logger = new Logger('OAuthSigningKeys');
 
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly store: SigningKeyStore,

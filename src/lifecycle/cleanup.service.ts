@@ -30,6 +30,7 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger('OAuthCleanup');
   private timer?: NodeJS.Timeout;
 
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly codes: AuthorizationCodeStore,

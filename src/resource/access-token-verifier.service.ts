@@ -44,6 +44,7 @@ export class AccessTokenVerifier {
    */
   private readonly verified = new Map<string, VerifiedEntry>();
 
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly jwts: JwtVerifier,

@@ -18,6 +18,7 @@ export interface IssuedTokens {
  */
 @Injectable()
 export class TokenIssuer {
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(private readonly factory: TokenFactory) {}
 
   async issue(decision: TokenGrantDecision): Promise<IssuedTokens> {

@@ -9,6 +9,7 @@ import { GrantOwner, TokenStore } from '../storage/stores/token.store';
  */
 @Injectable()
 export class TokenRevocationService {
+  /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(
     private readonly tokens: TokenStore,
     private readonly events: OAuthEvents,

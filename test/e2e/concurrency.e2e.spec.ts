@@ -11,9 +11,9 @@ import {
   OAUTH_PATHS,
   OAuthGuard,
   Scopes,
-  type OAuthClient,
   type VerifiedAccessToken,
 } from '../../src';
+import { type OAuthClient } from '../support/entities';
 import { ClientStore } from '../../src/storage/stores/client.store';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';

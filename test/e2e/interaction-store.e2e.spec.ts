@@ -1,7 +1,8 @@
 // The interaction store on each database: pending means neither used nor expired, consume is
 // one atomic statement that only one caller wins, and deleteExpired honours its batch size.
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { OAUTH_ENTITIES, OAUTH_MIGRATIONS, OAuthInteraction } from '../../src';
+import { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from '../../src';
+import { OAuthInteraction } from '../support/entities';
 import type { AuthorizationRequest } from '../../src/interactions/authorization-request';
 import { TypeOrmInteractionStore } from '../../src/storage/typeorm/typeorm-interaction.store';
 import { openTestDatabase, OpenTestDatabase, TEST_DATABASE_KINDS } from '../support/databases';

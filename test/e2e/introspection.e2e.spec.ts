@@ -2,7 +2,8 @@
 // active tokens, `{"active":false}` for everything else, who may introspect what (own tokens,
 // configured resource servers), and claims taken from the stored row, not the presented token.
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
-import { ClientService, OAuthToken, OAUTH_PATHS } from '../../src';
+import { ClientService, OAUTH_PATHS } from '../../src';
+import { OAuthToken } from '../support/entities';
 import type { ClientRegistration } from '../../src/clients/client-metadata';
 import { KeyRing } from '../../src/keys/key-ring.service';
 import { ClientStore } from '../../src/storage/stores/client.store';

@@ -4,15 +4,8 @@
 // also forgets remembered consent and unused codes.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import {
-  CleanupService,
-  ClientService,
-  ConsentService,
-  OAuthAuthorizationCode,
-  OAuthInteraction,
-  OAuthToken,
-  TokenRevocationService,
-} from '../../src';
+import { CleanupService, ClientService, ConsentService, TokenRevocationService } from '../../src';
+import { OAuthAuthorizationCode, OAuthInteraction, OAuthToken } from '../support/entities';
 import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
 import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import {

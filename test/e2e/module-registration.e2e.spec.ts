@@ -7,10 +7,10 @@ import {
   OAUTH_ENTITIES,
   OAUTH_MIGRATIONS,
   OAUTH_PATHS,
-  OAuthClient,
   OAuthConfigurationError,
   SigningKeyService,
 } from '../../src';
+import { OAuthClient } from '../support/entities';
 import { AsyncClassAppModule } from '../fixtures/async-class.module';
 import { AsyncExistingAppModule } from '../fixtures/async-existing.module';
 import { AsyncFactoryAppModule } from '../fixtures/async-factory.module';

@@ -1,7 +1,8 @@
 // RFC 7009 token revocation at /oauth/revoke, on SQLite and PostgreSQL: client authentication,
 // access and refresh tokens with and without token_type_hint, the family cascade, ownership,
 // unknown and expired tokens, errors, public clients, and opaque access tokens.
-import { OAuthToken, OAUTH_PATHS } from '../../src';
+import { OAUTH_PATHS } from '../../src';
+import { OAuthToken } from '../support/entities';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import {
   introspect,

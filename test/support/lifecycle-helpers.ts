@@ -4,16 +4,8 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
-import {
-  AccessToken,
-  OAuthAuthorizationCode,
-  OAuthEvents,
-  OAuthGuard,
-  OAuthInteraction,
-  OAuthToken,
-  OAUTH_PATHS,
-  Scopes,
-} from '../../src';
+import { AccessToken, OAuthEvents, OAuthGuard, OAUTH_PATHS, Scopes } from '../../src';
+import { OAuthAuthorizationCode, OAuthInteraction, OAuthToken } from './entities';
 import type { OAuthEvent, VerifiedAccessToken } from '../../src';
 import type { TestApp } from './test-app';
 import {

@@ -6,8 +6,11 @@ import { OAuthInteraction } from './oauth-interaction.entity';
 import { OAuthSigningKey } from './oauth-signing-key.entity';
 import { OAuthToken } from './oauth-token.entity';
 
+/** A TypeORM entity class. */
+export type EntityClass = new () => object;
+
 /** Add these to your DataSource's `entities` when you pass your own DataSource. */
-export const OAUTH_ENTITIES = [
+export const OAUTH_ENTITIES: EntityClass[] = [
   OAuthClient,
   OAuthAuthorizationCode,
   OAuthToken,
