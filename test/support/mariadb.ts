@@ -115,7 +115,9 @@ export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
   // mariadbd refuses to run as root unless told to; it only ever touches this temp dir.
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const userArgs = asRoot ? ['--user=root'] : [];
-  const root = fs.mkdtempSync(path.join(fs.existsSync('/tmp') ? '/tmp' : os.tmpdir(), 'oauth-mdb-'));
+  const root = fs.mkdtempSync(
+    path.join(fs.existsSync('/tmp') ? '/tmp' : os.tmpdir(), 'oauth-mdb-'),
+  );
   const dataDir = path.join(root, 'data');
   const socket = path.join(root, 'mariadbd.sock');
   const logFile = path.join(root, 'server.log');
