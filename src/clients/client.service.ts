@@ -58,7 +58,9 @@ export class ClientService {
       updatedAt: now,
       ...extra,
     });
-    await this.repository.insert(client);
+    // A copy: without RETURNING (MySQL/MariaDB) TypeORM re-reads the columns that have defaults
+    // into the inserted object unconverted, which would turn firstParty into 0/1.
+    await this.repository.insert({ ...client });
     return { client: toView(client), clientSecret };
   }
 

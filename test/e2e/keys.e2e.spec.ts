@@ -12,8 +12,7 @@ import {
   OAuthModule,
   OAuthModuleOptions,
 } from '../../src';
-import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
-import { createTestDatabase } from '../support/postgres';
+import { openTestDatabase, TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import { freePort, TEST_SCOPES } from '../support/test-app';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -32,8 +31,8 @@ async function openSharedDatabase(kind: TestDatabaseKind): Promise<SharedDatabas
       dispose: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const database = await createTestDatabase(process.env.TEST_POSTGRES_URL!);
-  return { options: { type: 'postgres', url: database.url }, dispose: () => database.drop() };
+  // A server database outlives the DataSources that open it.
+  return openTestDatabase(kind);
 }
 
 interface Instance {
