@@ -202,14 +202,16 @@ export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
       stop: async () => {
         if (stopped) return;
         stopped = true;
-        process.removeListener('exit', stopSync);
-        // The data is thrown away, so there is nothing to shut down cleanly.
+        // The data is thrown away, so there is nothing to shut down cleanly. ref(): otherwise
+        // Node may exit while waiting for the exit event, leaving the temp dir behind.
         if (running.exitCode === null && running.signalCode === null) {
+          running.ref();
           const exited = new Promise((resolve) => running.once('exit', resolve));
           running.kill('SIGKILL');
           await exited;
         }
         fs.rmSync(root, { recursive: true, force: true });
+        process.removeListener('exit', stopSync);
       },
     };
   } catch (err) {
