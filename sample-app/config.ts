@@ -25,7 +25,8 @@ export interface SampleConfig {
 export type SampleDatabase =
   | { type: 'sqlite-file'; file: string }
   | { type: 'sqlite-memory' }
-  | { type: 'postgres'; url: string };
+  | { type: 'postgres'; url: string }
+  | { type: 'mariadb'; url: string };
 
 /** Where the SQLite file lives when DATABASE_URL is unset (git-ignored). */
 export const DEFAULT_SQLITE_FILE = path.join(__dirname, 'data', 'sample.sqlite');
@@ -49,14 +50,18 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
 
 /**
  * `DATABASE_URL`: unset -> the SQLite file sample-app/data/sample.sqlite; `sqlite::memory:` ->
- * in-memory SQLite (gone when the process ends); `postgres://user:pass@host:port/db` -> PostgreSQL.
+ * in-memory SQLite (gone when the process ends); `postgres://user:pass@host:port/db` -> PostgreSQL;
+ * `mysql://` or `mariadb://user:pass@host:port/db` -> MySQL/MariaDB (TypeORM's mysql2 driver).
  */
 export function parseDatabaseUrl(url: string | undefined): SampleDatabase {
   if (!url) return { type: 'sqlite-file', file: DEFAULT_SQLITE_FILE };
   if (url === 'sqlite::memory:') return { type: 'sqlite-memory' };
   if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url };
+  if (/^(mysql|mariadb):\/\//.test(url))
+    return { type: 'mariadb', url: url.replace(/^mariadb:/, 'mysql:') };
   throw new Error(
-    'DATABASE_URL must be unset (SQLite file), "sqlite::memory:" or "postgres://user:pass@host:port/db"; ' +
+    'DATABASE_URL must be unset (SQLite file), "sqlite::memory:", "postgres://user:pass@host:port/db" ' +
+      'or "mysql://user:pass@host:port/db"; ' +
       `got "${url.replace(/\/\/[^@/]*@/, '//***@')}".`,
   );
 }

@@ -23,6 +23,8 @@ export function typeOrmOptions(database: SampleDatabase): TypeOrmModuleOptions {
   switch (database.type) {
     case 'postgres':
       return { type: 'postgres', url: database.url, ...common };
+    case 'mariadb':
+      return { type: 'mariadb', url: database.url, ...common };
     case 'sqlite-memory':
       // better-sqlite3 keeps one connection per DataSource, so the in-memory database lives as long as the app.
       return { type: 'better-sqlite3', database: ':memory:', ...common };

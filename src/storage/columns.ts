@@ -2,9 +2,9 @@ import { Column, ColumnOptions } from 'typeorm';
 import { hasControlCharacters } from '../common/text';
 
 /**
- * Column types chosen to mean the same on SQLite and PostgreSQL (and most TypeORM drivers):
- * timestamps are epoch milliseconds in a bigint (PostgreSQL returns bigint as a string, hence
- * the transformer), lists are JSON in a text column.
+ * Column types chosen to mean the same on SQLite, PostgreSQL and MySQL/MariaDB (and most
+ * TypeORM drivers): timestamps are epoch milliseconds in a bigint (PostgreSQL and mysql2 return
+ * bigint as a string, hence the transformer), lists are JSON in a text column.
  */
 const epochMsTransformer = {
   to: (value: number | null | undefined) => value,

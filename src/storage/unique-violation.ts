@@ -7,9 +7,12 @@ import { QueryFailedError } from 'typeorm';
  */
 export function isUniqueViolation(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
-  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  const driverError = error.driverError as { code?: unknown; errno?: unknown } | undefined;
+  const code = driverError?.code;
   if (code === '23505') return true; // PostgreSQL unique_violation
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return true;
-  // Other drivers: their messages say so (MySQL "Duplicate entry", others "unique").
+  // MySQL / MariaDB (mysql2, mysql): ER_DUP_ENTRY, error number 1062.
+  if (code === 'ER_DUP_ENTRY' || driverError?.errno === 1062) return true;
+  // Other drivers: their messages say so ("unique", "duplicate").
   return /unique|duplicate/i.test(error.message);
 }

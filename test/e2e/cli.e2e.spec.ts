@@ -7,8 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
-import { createTestDatabase } from '../support/postgres';
+import { openTestDatabase, TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 
 jest.setTimeout(120_000);
 
@@ -95,9 +94,9 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     if (kind === 'sqlite') {
       dataSourceOptions = { type: 'better-sqlite3', database: path.join(dir, 'oauth.sqlite') };
     } else {
-      const database = await createTestDatabase(process.env.TEST_POSTGRES_URL!);
-      dropDatabase = database.drop;
-      dataSourceOptions = { type: 'postgres', url: database.url };
+      const database = await openTestDatabase(kind);
+      dropDatabase = database.dispose;
+      dataSourceOptions = database.options;
     }
     config = writeConfig(dir, 'oauth.config.js', jsConfig(dataSourceOptions));
     // The first command creates the schema; the test reads it through its own connection.

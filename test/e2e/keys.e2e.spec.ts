@@ -14,8 +14,7 @@ import {
   SigningKeyService,
 } from '../../src';
 import { KeyRing } from '../../src/keys/key-ring.service';
-import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
-import { createTestDatabase } from '../support/postgres';
+import { openTestDatabase, TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import { freePort, TEST_SCOPES } from '../support/test-app';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -34,8 +33,8 @@ async function openSharedDatabase(kind: TestDatabaseKind): Promise<SharedDatabas
       dispose: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const database = await createTestDatabase(process.env.TEST_POSTGRES_URL!);
-  return { options: { type: 'postgres', url: database.url }, dispose: () => database.drop() };
+  // A server database outlives the DataSources that open it.
+  return openTestDatabase(kind);
 }
 
 interface Instance {

@@ -1,5 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { OAUTH_DATA_SOURCE, OAUTH_ENTITIES, OAUTH_MIGRATIONS } from '../../src';
+import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
+import { isUniqueViolation } from '../../src/storage/unique-violation';
 import { openTestDatabase, OpenTestDatabase, TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -8,14 +10,13 @@ const oauthTables = (dataSource: DataSource): string[] =>
   dataSource.entityMetadatas.map((metadata) => metadata.tableName).sort();
 
 async function tableNames(dataSource: DataSource): Promise<string[]> {
-  const rows: { name: string }[] =
-    dataSource.options.type === 'postgres'
-      ? await dataSource.query(
-          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
-        )
-      : await dataSource.query(
-          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
-        );
+  const sql = {
+    postgres: `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
+    mariadb: `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()`,
+  }[dataSource.options.type as string];
+  const rows: { name: string }[] = await dataSource.query(
+    sql ?? `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+  );
   return rows.map((row) => row.name).sort();
 }
 
@@ -55,6 +56,36 @@ describe.each(TEST_DATABASE_KINDS)('OAUTH_MIGRATIONS (%s)', (kind) => {
     expect(sql.upQueries.map((query) => query.query)).toEqual([]);
   });
 
+  it('compares ids and hashes case-sensitively: values differing only in case neither collide nor match', async () => {
+    await dataSource.runMigrations();
+    const repository = dataSource.getRepository(OAuthClientAssertion);
+    const lower = 'abcdefghijklmnopqrstuvwxyz0123456789-_abcdefghijklmnopqrstuvwxyz';
+    const upper = lower.toUpperCase();
+    await repository.insert({ id: lower, expiresAt: 1 });
+    // A case-insensitive collation (MariaDB's default) would call this a duplicate key.
+    await repository.insert({ id: upper, expiresAt: 2 });
+    // The same value again is a unique violation, recognised as such on every driver.
+    const duplicate = await repository.insert({ id: upper, expiresAt: 3 }).catch((error) => error);
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(await repository.findOneBy({ id: upper })).toEqual({ id: upper, expiresAt: 2 });
+    expect(
+      await repository.findOneBy({
+        id: 'Abcdefghijklmnopqrstuvwxyz0123456789-_abcdefghijklmnopqrstuvwxyz',
+      }),
+    ).toBeNull();
+    if (kind === 'mariadb') {
+      // The schema builder ignores collations, so check every string column of every table.
+      const columns: { table: string; column: string; collation: string }[] =
+        await dataSource.query(
+          `SELECT table_name AS \`table\`, column_name AS \`column\`, collation_name AS collation
+           FROM information_schema.columns
+           WHERE table_schema = DATABASE() AND table_name LIKE 'oauth\\_%' AND collation_name IS NOT NULL`,
+        );
+      expect(columns.length).toBeGreaterThan(40);
+      expect(columns.filter((column) => column.collation !== 'utf8mb4_bin')).toEqual([]);
+    }
+  });
+
   it('undoLastMigration drops every oauth_ table', async () => {
     await dataSource.runMigrations();
     await dataSource.undoLastMigration();
@@ -89,30 +120,34 @@ describe.each(TEST_DATABASE_KINDS)('a DataSource the module builds from options 
   });
 });
 
-describe('several instances starting together on a fresh PostgreSQL database', () => {
-  let database: OpenTestDatabase;
-  const apps: TestApp[] = [];
-  beforeAll(async () => {
-    database = await openTestDatabase('postgres');
-  });
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-    await database.dispose();
-  });
+// SQLite needs no lock: one file, one writer at a time.
+describe.each(['postgres', 'mariadb'] as const)(
+  'several instances starting together on a fresh %s database',
+  (kind) => {
+    let database: OpenTestDatabase;
+    const apps: TestApp[] = [];
+    beforeAll(async () => {
+      database = await openTestDatabase(kind);
+    });
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+      await database.dispose();
+    });
 
-  it('migrate one at a time: every instance starts and the schema is created once', async () => {
-    const starts = await Promise.allSettled(
-      [1, 2, 3].map(() => startTestApp('sqlite', { dataSource: database.options })),
-    );
-    for (const start of starts) if (start.status === 'fulfilled') apps.push(start.value);
-    expect(starts.map((start) => start.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-    const check = new DataSource(database.options);
-    await check.initialize();
-    try {
-      const runs = await check.query('SELECT name FROM oauth_migrations');
-      expect(runs).toHaveLength(OAUTH_MIGRATIONS.length);
-    } finally {
-      await check.destroy();
-    }
-  });
-});
+    it('migrate one at a time: every instance starts and the schema is created once', async () => {
+      const starts = await Promise.allSettled(
+        [1, 2, 3].map(() => startTestApp('sqlite', { dataSource: database.options })),
+      );
+      for (const start of starts) if (start.status === 'fulfilled') apps.push(start.value);
+      expect(starts.map((start) => start.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      const check = new DataSource(database.options);
+      await check.initialize();
+      try {
+        const runs = await check.query('SELECT name FROM oauth_migrations');
+        expect(runs).toHaveLength(OAUTH_MIGRATIONS.length);
+      } finally {
+        await check.destroy();
+      }
+    });
+  },
+);

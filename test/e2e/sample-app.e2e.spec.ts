@@ -268,7 +268,7 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
     });
   });
 
-  if (kind === 'postgres') {
+  if (kind !== 'sqlite') {
     it('lets a second instance start on the same database and share sessions through SESSION_SECRET', async () => {
       const second = await startSample({
         DATABASE_URL: database.url,

@@ -1,9 +1,12 @@
 // One fresh, empty database per call, for every database kind the e2e suites run against.
 // Callers add their own entities (and synchronize/migrations) to `options`.
 import type { DataSourceOptions } from 'typeorm';
+import { createTestMariadbDatabase, testMariadbUrl } from './mariadb';
 import { createTestDatabase } from './postgres';
 
-export const TEST_DATABASE_KINDS = ['sqlite', 'postgres'] as const;
+// MariaDB stands for the drivers without the hand-written SQL fast path (src/storage/lean-sql.ts):
+// there the module runs on TypeORM's portable code path.
+export const TEST_DATABASE_KINDS = ['sqlite', 'postgres', 'mariadb'] as const;
 export type TestDatabaseKind = (typeof TEST_DATABASE_KINDS)[number];
 
 export interface OpenTestDatabase {
@@ -29,6 +32,11 @@ export async function openTestDatabase(kind: TestDatabaseKind): Promise<OpenTest
       }
       const db = await createTestDatabase(serverUrl);
       return { options: { type: 'postgres', url: db.url }, dispose: () => db.drop() };
+    }
+    case 'mariadb': {
+      // TypeORM's `mariadb` type runs on the mysql2 driver.
+      const db = await createTestMariadbDatabase(testMariadbUrl());
+      return { options: { type: 'mariadb', url: db.url }, dispose: () => db.drop() };
     }
     default: {
       const unknown: never = kind;

@@ -6,13 +6,17 @@ describe('test databases', () => {
     expect(process.env.TEST_POSTGRES_URL).toMatch(/^postgres(ql)?:\/\//);
   });
 
+  it('has a MariaDB server from global setup', () => {
+    expect(process.env.TEST_MARIADB_URL).toMatch(/^mysql:\/\//);
+  });
+
   describe.each(TEST_DATABASE_KINDS)('%s', (kind) => {
     it('opens a fresh database that runs SQL', async () => {
       const db = await openTestDatabase(kind);
       const dataSource = new DataSource({ ...db.options });
       try {
         await dataSource.initialize();
-        expect(dataSource.options.type).toBe(kind === 'sqlite' ? 'better-sqlite3' : 'postgres');
+        expect(dataSource.options.type).toBe(kind === 'sqlite' ? 'better-sqlite3' : kind);
 
         const [one] = await dataSource.query('SELECT 1 AS one');
         expect(Number(one.one)).toBe(1);
@@ -21,7 +25,7 @@ describe('test databases', () => {
         await dataSource.query(
           'CREATE TABLE probe (id INTEGER PRIMARY KEY, label VARCHAR(50) NOT NULL)',
         );
-        const [p1, p2] = kind === 'sqlite' ? ['?', '?'] : ['$1', '$2'];
+        const [p1, p2] = kind === 'postgres' ? ['$1', '$2'] : ['?', '?'];
         await dataSource.query(`INSERT INTO probe (id, label) VALUES (1, ${p1}), (2, ${p2})`, [
           'alpha',
           'beta',
@@ -65,6 +69,39 @@ describe('test databases', () => {
     try {
       const [{ n }] = await check.query(
         'SELECT count(*) AS n FROM pg_database WHERE datname = $1',
+        [name],
+      );
+      expect(Number(n)).toBe(0);
+    } finally {
+      await check.destroy();
+    }
+  });
+
+  it('gives each mariadb database its own namespace and drops it on dispose', async () => {
+    const a = await openTestDatabase('mariadb');
+    const b = await openTestDatabase('mariadb');
+    const dsA = new DataSource({ ...a.options });
+    const dsB = new DataSource({ ...b.options });
+    try {
+      await dsA.initialize();
+      await dsB.initialize();
+      await dsA.query('CREATE TABLE only_in_a (id INTEGER)');
+      const [{ n }] = await dsB.query(
+        `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'only_in_a'`,
+      );
+      expect(Number(n)).toBe(0);
+    } finally {
+      await dsA.destroy();
+      await dsB.destroy();
+    }
+    const name = new URL((a.options as { url: string }).url).pathname.slice(1);
+    await a.dispose();
+    await b.dispose();
+    const check = new DataSource({ type: 'mariadb', url: process.env.TEST_MARIADB_URL });
+    await check.initialize();
+    try {
+      const [{ n }] = await check.query(
+        'SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = ?',
         [name],
       );
       expect(Number(n)).toBe(0);

@@ -2,6 +2,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { startSampleApp } from '../../sample-app/bootstrap';
 import type { TestDatabaseKind } from './databases';
+import { createTestMariadbDatabase, testMariadbUrl } from './mariadb';
 import { createTestDatabase } from './postgres';
 import { freePort, TestApp } from './test-app';
 
@@ -30,6 +31,7 @@ export async function freshSampleDatabase(
   kind: TestDatabaseKind,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   if (kind === 'sqlite') return { url: 'sqlite::memory:', drop: async () => undefined };
+  if (kind === 'mariadb') return createTestMariadbDatabase(testMariadbUrl());
   const server = process.env.TEST_POSTGRES_URL;
   if (!server) {
     throw new Error(

@@ -29,7 +29,9 @@ export class TypeOrmClientStore extends ClientStore {
   }
 
   async insert(row: OAuthClient): Promise<void> {
-    await this.repository.insert(row);
+    // A copy: without RETURNING (MySQL/MariaDB) TypeORM re-reads the columns that have defaults
+    // into the inserted object unconverted, which would turn the caller's firstParty into 0/1.
+    await this.repository.insert({ ...row });
   }
 
   async update(clientId: string, changes: Partial<OAuthClient>): Promise<boolean> {
