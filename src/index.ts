@@ -36,6 +36,7 @@ export {
   InteractionError,
 } from './errors/oauth-server.error';
 export type { ClientView, RegisteredClient } from './clients/client.service';
+export type { ClientType } from './storage/entities/oauth-client.entity';
 export type { ClientRegistration } from './clients/client-metadata';
 export { SigningKeyService } from './keys/signing-key.service';
 export type { SigningKeyView } from './keys/signing-key.service';

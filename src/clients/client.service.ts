@@ -7,7 +7,7 @@ import { ClientNotFoundError, InvalidClientMetadataError } from '../errors/oauth
 import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import type { OAuthClient } from '../storage/entities/oauth-client.entity';
+import type { ClientType, OAuthClient } from '../storage/entities/oauth-client.entity';
 import { ClientStore } from '../storage/stores/client.store';
 import { ClientRegistration, validateClientMetadata } from './client-metadata';
 
@@ -15,7 +15,7 @@ import { ClientRegistration, validateClientMetadata } from './client-metadata';
 export interface ClientView {
   clientId: string;
   /** `public` clients (token_endpoint_auth_method `none`) hold no secret. */
-  clientType: 'confidential' | 'public';
+  clientType: ClientType;
   name: string;
   website: string | null;
   redirectUris: string[];

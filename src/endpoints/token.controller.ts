@@ -1,3 +1,4 @@
+import { toView } from '../clients/client.service';
 import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
@@ -37,7 +38,14 @@ export class TokenController {
     if (!client.grantTypes.includes(grantType)) {
       throw OAuthException.unauthorizedClient(`This client is not registered for ${grantType}.`);
     }
-    const tokens = await grant.handle({ grantType, params, client, authMethod: method, request });
+    const tokens = await grant.handle({
+      grantType,
+      params,
+      // Grants (a host's too) see the client without its hashes.
+      client: toView(client),
+      authMethod: method,
+      request,
+    });
     sendJson(response, 200, tokens, NO_STORE);
   }
 

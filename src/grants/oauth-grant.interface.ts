@@ -1,15 +1,18 @@
 import type { Request } from 'express';
-import type { OAuthClient } from '../storage/entities/oauth-client.entity';
+import type { ClientView } from '../clients/client.service';
 import type { TokenResponse } from '../tokens/token-response';
 
 /** One token request, after the client has been authenticated. */
 export interface TokenRequest {
+  /** The `grant_type` parameter. */
   grantType: string;
   /** The form parameters, each a single string (duplicates were refused). */
   params: Record<string, string>;
-  client: OAuthClient;
+  /** The authenticated client. */
+  client: ClientView;
   /** How the client authenticated; `none` for public clients. */
   authMethod: string;
+  /** The HTTP request, for headers a grant may need. */
   request: Request;
 }
 

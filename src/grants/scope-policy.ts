@@ -1,5 +1,5 @@
 import { parseScope, SCOPE_TOKEN } from '../common/scope';
-import type { OAuthClient } from '../storage/entities/oauth-client.entity';
+import type { ClientView } from '../clients/client.service';
 import { OAuthException } from '../errors/oauth.exception';
 import type { OAuthConfig } from '../options/oauth-config';
 
@@ -10,7 +10,7 @@ import type { OAuthConfig } from '../options/oauth-config';
  */
 export function grantableScopes(
   requested: string | undefined,
-  client: OAuthClient,
+  client: Pick<ClientView, 'scopes'>,
   config: OAuthConfig,
   forUser: boolean,
 ): string[] {
