@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtinModules } from 'node:module';
+import { execFileSync } from 'node:child_process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -48,6 +49,35 @@ describe('package manifest', () => {
       require: './dist/index.js',
       default: './dist/index.js',
     });
-    expect(manifest.files).toEqual(['dist']);
+    expect(manifest.files).toEqual(['dist', 'docs']);
+  });
+
+  it('packs what the README promises, built, and nothing from the source tree', () => {
+    // `npm pack` runs `prepack` (the build), so an unbuilt checkout still packs a full dist.
+    const [pack] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts=false'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as { files: { path: string }[] }[];
+    const files = pack.files.map((file) => file.path);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cli/main.js',
+        'docs/cli.md',
+        'docs/resource-servers.md',
+      ]),
+    );
+    // Every relative docs/ link of the README resolves inside the package.
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const [, link] of readme.matchAll(/\]\((docs\/[^)#]+)/g)) expect(files).toContain(link);
+    // Source maps would point at src/, which is not shipped; specs and sources stay out.
+    expect(files.filter((file) => /\.map$|^src\/|\.spec\./.test(file))).toEqual([]);
   });
 });
