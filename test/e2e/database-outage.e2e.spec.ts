@@ -15,6 +15,7 @@ import { freePort, TEST_SCOPES, testResourceOwner, TestApp } from '../support/te
 import {
   clientCredentials,
   postForm,
+  readCall,
   registerServiceClient,
   sleep,
   TestClient,
@@ -160,7 +161,8 @@ describe.each(SERVERS)('database outage on %s', (_, startServer) => {
 
     await server.stopServer();
 
-    // 50 requests during one outage: the token endpoint, the guard, introspection, revocation.
+    // 50 requests during one outage: the token endpoint, the guard, introspection, revocation
+    // (and two more below).
     const calls: TokenCall[] = [];
     for (let round = 0; round < 10; round++) {
       calls.push(
@@ -177,6 +179,27 @@ describe.each(SERVERS)('database outage on %s', (_, startServer) => {
     for (const call of calls) expectUnavailable(call);
     // The token endpoint's errors are never cached (RFC 6749 §5.2).
     expect(calls[0].headers.get('cache-control')).toBe('no-store');
+
+    // Userinfo (an RFC 6750 resource) answers the same JSON 503.
+    const userinfo = await fetch(`${testApp.url}${OAUTH_PATHS.userinfo}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expectUnavailable({ ...(await readCall(userinfo)) });
+    // The authorization endpoint cannot check the client, so it cannot redirect: a 503 page.
+    const authorize = await fetch(
+      `${testApp.url}${OAUTH_PATHS.authorize}?client_id=${client.clientId}&response_type=code`,
+      { redirect: 'manual' },
+    );
+    expect({
+      status: authorize.status,
+      retryAfter: authorize.headers.get('retry-after'),
+      type: authorize.headers.get('content-type'),
+    }).toEqual({
+      status: 503,
+      retryAfter: String(DATABASE_RETRY_AFTER_SECONDS),
+      type: 'text/html; charset=utf-8',
+    });
+    expect(await authorize.text()).toContain('Temporarily unavailable');
 
     const duringOutage = logger.outageLines();
     expect(duringOutage).toEqual([
