@@ -42,6 +42,7 @@ import { resolveOAuthConfig } from './options/oauth-config';
 import type { OAuthModuleOptions } from './options/oauth-module-options.interface';
 import { validateOAuthOptions } from './options/validate-options';
 import { dataSourceProvider, OwnedDataSourceCloser } from './storage/data-source.provider';
+import { DatabaseHealthLog } from './storage/database-health-log';
 
 const configProvider: Provider = {
   provide: OAUTH_CONFIG,
@@ -89,6 +90,7 @@ const EXPORTED_SERVICES = [
     OwnedDataSourceCloser,
     BodyErrorHandler,
     dataSourceProvider,
+    DatabaseHealthLog,
     KeyRing,
     JwtVerifier,
     ClientAuthenticator,

@@ -17,6 +17,11 @@ import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { formParams, queryParams } from './form-params';
 import { Public } from '../resource/decorators';
+import { DatabaseHealthLog } from '../storage/database-health-log';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  isDatabaseUnavailable,
+} from '../storage/database-unavailable';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): GET or form POST. client_id
@@ -33,6 +38,7 @@ export class AuthorizeController {
     private readonly clients: ClientStore,
     private readonly flow: AuthorizationFlow,
     private readonly decisions: AuthorizationService,
+    private readonly health: DatabaseHealthLog,
   ) {}
 
   @Get()
@@ -109,7 +115,19 @@ export class AuthorizeController {
           error.description,
         );
       }
-      return this.flow.proceed(request, response, authorization, client);
+      try {
+        return await this.flow.proceed(request, response, authorization, client);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || response.headersSent) throw error;
+        // RFC 6749 §4.1.2.1: the redirect URI is known good, so the client hears it.
+        this.health.reportUnavailable(error);
+        return errorRedirect(
+          this.config.issuer,
+          { redirectUri, state: params.state },
+          'temporarily_unavailable',
+          'The server is temporarily unavailable. Try again later.',
+        );
+      }
     });
   }
 
@@ -123,6 +141,17 @@ export class AuthorizeController {
         return this.showError(response, 'Cannot continue', error.message);
       if (error instanceof OAuthException && error.httpStatus < 500) {
         return this.showError(response, 'Invalid request', error.description);
+      }
+      if (isDatabaseUnavailable(error)) {
+        // Before the redirect URI is known (or during sign-in and consent): the user's page.
+        this.health.reportUnavailable(error);
+        response.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        return this.showError(
+          response,
+          'Temporarily unavailable',
+          'The server is temporarily unavailable. Try again in a moment.',
+          503,
+        );
       }
       // A bug: logged by name and message only (the request may hold secrets), shown as a page.
       this.logger.error(`Unexpected ${(error as Error)?.name}: ${(error as Error)?.message}`);

@@ -1,23 +1,45 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { NO_STORE, sendJson } from '../common/json-response';
+import { DatabaseHealthLog } from '../storage/database-health-log';
+import { isDatabaseUnavailable } from '../storage/database-unavailable';
 import { OAuthException } from './oauth.exception';
 import { InvalidClientMetadataError } from './oauth-server.error';
+import { temporarilyUnavailable } from './temporarily-unavailable';
+
+/** For a filter a host made itself (`new OAuthExceptionFilter()`): one per process. */
+let sharedHealthLog: DatabaseHealthLog | undefined;
 
 /**
  * Renders every error thrown inside the module's endpoints as an RFC 6749 §5.2 JSON error.
  * Nest's own HTTP errors (bad body, wrong method) become `invalid_request`; anything else is a
  * bug, logged by name only (never the request, which may hold secrets) and answered as
- * `server_error` without a stack trace.
+ * `server_error` without a stack trace. A database that cannot be reached is not a bug: 503
+ * `temporarily_unavailable` with Retry-After, logged once per outage (`DatabaseHealthLog`).
  */
 @Catch()
 export class OAuthExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('OAuth');
+  private readonly health: DatabaseHealthLog;
+
+  /** @internal Nest constructs it with the module's health log; `new` works too. */
+  constructor(@Optional() health?: DatabaseHealthLog) {
+    this.health = health ?? (sharedHealthLog ??= new DatabaseHealthLog());
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const error = toOAuthException(exception);
-    if (error.httpStatus >= 500) {
+    if (isDatabaseUnavailable(exception)) {
+      this.health.reportUnavailable(exception);
+    } else if (error.httpStatus >= 500 && error.error !== 'temporarily_unavailable') {
       this.logger.error(
         `Unexpected ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message}`,
       );
@@ -38,6 +60,7 @@ export function sendOAuthError(response: Response, error: OAuthException): void 
 
 export function toOAuthException(exception: unknown): OAuthException {
   if (exception instanceof OAuthException) return exception;
+  if (isDatabaseUnavailable(exception)) return temporarilyUnavailable();
   if (exception instanceof InvalidClientMetadataError)
     return new OAuthException(exception.code, exception.description, 400);
   if (exception instanceof HttpException) {

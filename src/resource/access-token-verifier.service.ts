@@ -4,11 +4,14 @@ import { sha256 } from '../common/crypto';
 import { parseScope } from '../common/scope';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
+import { temporarilyUnavailable } from '../errors/temporarily-unavailable';
 import { JwtFailure, JwtVerifier } from '../keys/jwt-verifier.service';
 import { KeyRing } from '../keys/key-ring.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
+import { DatabaseHealthLog } from '../storage/database-health-log';
+import { isDatabaseUnavailable } from '../storage/database-unavailable';
 import { TokenStore } from '../storage/stores/token.store';
 import type { VerifiedAccessToken } from './verified-access-token';
 
@@ -32,7 +35,8 @@ interface VerifiedEntry {
  * Verifies access tokens for the host's routes. JWTs (RFC 9068): signature by one of our keys,
  * allow-listed algorithm (never `none` or HMAC), `typ: at+jwt`, iss, aud, exp/nbf with leeway.
  * In `strict` mode the token's row must also exist and not be revoked. Opaque tokens are always
- * looked up.
+ * looked up. While the database cannot be reached, a token that needs it is neither accepted nor
+ * called invalid: 503 `temporarily_unavailable` with Retry-After.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -50,9 +54,20 @@ export class AccessTokenVerifier {
     private readonly jwts: JwtVerifier,
     private readonly ring: KeyRing,
     private readonly tokens: TokenStore,
+    private readonly health: DatabaseHealthLog,
   ) {}
 
   async verify(token: string): Promise<VerifiedAccessToken> {
+    try {
+      return await this.verifyToken(token);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.health.reportUnavailable(error);
+      throw temporarilyUnavailable();
+    }
+  }
+
+  private async verifyToken(token: string): Promise<VerifiedAccessToken> {
     if (this.config.accessTokenFormat === 'opaque' || !isCompactJws(token))
       return this.verifyOpaque(token);
     const verified = this.fromCache(token) ?? (await this.verifyAndRemember(token));

@@ -21,7 +21,15 @@ const execFileAsync = promisify(execFile);
 export interface ThrowawayMariadb {
   /** mysql://user:password@127.0.0.1:port/ (no database). */
   url: string;
+  /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /**
+   * Shuts the server down normally (SIGTERM), keeping its data; `startServer()` starts it again
+   * on the same port and data directory. Only for a server of our own (`{ dedicated: true }` or
+   * no TEST_MARIADB_URL).
+   */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
 }
 
 export interface TestDatabase {
@@ -98,11 +106,22 @@ async function waitUntilReady(
 
 /**
  * Starts a throwaway MariaDB server, or reuses TEST_MARIADB_URL when set (then stop() does
- * nothing). The server lives in a temp dir that stop() removes.
+ * nothing) unless `dedicated` asks for a server of its own (a spec that stops the server must
+ * not stop everyone's). The server lives in a temp dir that stop() removes.
  */
-export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
+export async function startThrowawayMariadb(
+  options: { dedicated?: boolean } = {},
+): Promise<ThrowawayMariadb> {
   const existing = process.env.TEST_MARIADB_URL;
-  if (existing) return { url: existing, stop: async () => undefined };
+  if (existing && !options.dedicated) {
+    const notOurs = () => Promise.reject(new Error('TEST_MARIADB_URL is not a server of ours'));
+    return {
+      url: existing,
+      stop: async () => undefined,
+      stopServer: notOurs,
+      startServer: notOurs,
+    };
+  }
 
   const installDb = findExecutable(['mariadb-install-db', 'mysql_install_db']);
   const mariadbd = findExecutable(['mariadbd', 'mysqld']);
@@ -150,32 +169,36 @@ export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
     }
 
     const port = await freePort();
-    server = spawn(
-      mariadbd,
-      [
-        '--no-defaults',
-        `--datadir=${dataDir}`,
-        ...userArgs,
-        `--port=${port}`,
-        '--bind-address=127.0.0.1',
-        `--socket=${socket}`,
-        `--pid-file=${path.join(root, 'mariadbd.pid')}`,
-        `--log-error=${logFile}`,
-        '--skip-name-resolve',
-        '--skip-log-bin',
-        '--sync-binlog=0',
-        '--innodb-flush-log-at-trx-commit=0',
-        '--innodb-flush-method=nosync',
-        '--innodb-doublewrite=0',
-        '--innodb-buffer-pool-size=128M',
-        '--innodb-log-file-size=64M',
-        '--character-set-server=utf8mb4',
-        '--max-connections=500',
-      ],
-      { cwd: root, stdio: 'ignore' },
-    );
-    // The Jest process must not wait for the server: stop() ends it.
-    server.unref();
+    const launch = () => {
+      const started = spawn(
+        mariadbd,
+        [
+          '--no-defaults',
+          `--datadir=${dataDir}`,
+          ...userArgs,
+          `--port=${port}`,
+          '--bind-address=127.0.0.1',
+          `--socket=${socket}`,
+          `--pid-file=${path.join(root, 'mariadbd.pid')}`,
+          `--log-error=${logFile}`,
+          '--skip-name-resolve',
+          '--skip-log-bin',
+          '--sync-binlog=0',
+          '--innodb-flush-log-at-trx-commit=0',
+          '--innodb-flush-method=nosync',
+          '--innodb-doublewrite=0',
+          '--innodb-buffer-pool-size=128M',
+          '--innodb-log-file-size=64M',
+          '--character-set-server=utf8mb4',
+          '--max-connections=500',
+        ],
+        { cwd: root, stdio: 'ignore' },
+      );
+      // The Jest process must not wait for the server: stop() ends it.
+      started.unref();
+      return started;
+    };
+    server = launch();
 
     try {
       // As root over the socket first: the install made root@localhost without a password.
@@ -196,7 +219,7 @@ export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
     }
 
     let stopped = false;
-    const running = server;
+    let running = server;
     return {
       url: `mysql://${USER}:${PASSWORD}@127.0.0.1:${port}/`,
       stop: async () => {
@@ -212,6 +235,17 @@ export async function startThrowawayMariadb(): Promise<ThrowawayMariadb> {
         }
         fs.rmSync(root, { recursive: true, force: true });
         process.removeListener('exit', stopSync);
+      },
+      stopServer: async () => {
+        if (running.exitCode !== null || running.signalCode !== null) return;
+        running.ref();
+        const exited = new Promise((resolve) => running.once('exit', resolve));
+        running.kill('SIGTERM');
+        await exited;
+      },
+      startServer: async () => {
+        running = server = launch();
+        await waitUntilReady({ socketPath: socket, user: 'root' }, running, 60_000);
       },
     };
   } catch (err) {

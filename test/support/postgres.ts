@@ -17,7 +17,15 @@ const execFileAsync = promisify(execFile);
 
 export interface ThrowawayPostgres {
   url: string;
+  /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /**
+   * Stops the server like an operator would (`pg_ctl stop -m fast`: sessions are terminated
+   * with 57P01), keeping its data; `startServer()` starts it again on the same port and data
+   * directory. Only for a cluster of our own (`{ dedicated: true }` or no TEST_POSTGRES_URL).
+   */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
 }
 
 export interface TestDatabase {
@@ -152,11 +160,22 @@ function readLog(file: string): string {
 
 /**
  * Starts a throwaway PostgreSQL cluster, or reuses TEST_POSTGRES_URL when set
- * (then stop() does nothing). The cluster lives in a temp dir that stop() removes.
+ * (then stop() does nothing) unless `dedicated` asks for a cluster of its own (a spec that stops
+ * the server must not stop everyone's). The cluster lives in a temp dir that stop() removes.
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(
+  options: { dedicated?: boolean } = {},
+): Promise<ThrowawayPostgres> {
   const existing = process.env.TEST_POSTGRES_URL;
-  if (existing) return { url: existing, stop: async () => undefined };
+  if (existing && !options.dedicated) {
+    const notOurs = () => Promise.reject(new Error('TEST_POSTGRES_URL is not a server of ours'));
+    return {
+      url: existing,
+      stop: async () => undefined,
+      stopServer: notOurs,
+      startServer: notOurs,
+    };
+  }
 
   const { initdb, pgCtl } = findPgBinaries();
   const runAs = resolveRunAs();
@@ -217,26 +236,29 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       '-c listen_addresses=127.0.0.1',
       '-c max_connections=200',
     ].join(' ');
-    try {
-      await run(pgCtl, [
-        '-w',
-        '-t',
-        '60',
-        '-D',
-        dataDir,
-        '-l',
-        logFile,
-        '-o',
-        serverOptions,
-        'start',
-      ]);
-    } catch (err) {
-      const log = readLog(logFile);
-      console.error(`PostgreSQL failed to start; server log:\n${log}`);
-      throw new Error(`pg_ctl start failed:\n${errorText(err)}\n--- server log ---\n${log}`, {
-        cause: err,
-      });
-    }
+    const startServer = async () => {
+      try {
+        await run(pgCtl, [
+          '-w',
+          '-t',
+          '60',
+          '-D',
+          dataDir,
+          '-l',
+          logFile,
+          '-o',
+          serverOptions,
+          'start',
+        ]);
+      } catch (err) {
+        const log = readLog(logFile);
+        console.error(`PostgreSQL failed to start; server log:\n${log}`);
+        throw new Error(`pg_ctl start failed:\n${errorText(err)}\n--- server log ---\n${log}`, {
+          cause: err,
+        });
+      }
+    };
+    await startServer();
 
     let stopped = false;
     return {
@@ -252,6 +274,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
         }
         fs.rmSync(root, { recursive: true, force: true });
       },
+      stopServer: async () => {
+        await run(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      },
+      startServer,
     };
   } catch (err) {
     process.removeListener('exit', stopSync);
