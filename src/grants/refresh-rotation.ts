@@ -14,9 +14,7 @@ import { TokenStore } from '../storage/stores/token.store';
  * The store decides the race (the spend is conditional); this is the decision before it.
  */
 export type RefreshSpend =
-  | { kind: 'rotate'; row: OAuthToken }
-  | { kind: 'retry'; row: OAuthToken }
-  | { kind: 'reuse' };
+  { kind: 'rotate'; row: OAuthToken } | { kind: 'retry'; row: OAuthToken } | { kind: 'reuse' };
 
 /**
  * The rotation rules of the refresh grant, in one place. Today: always rotate, and the retry
@@ -43,10 +41,7 @@ export class RefreshRotation {
   }
 
   /** The unused successor of a used token presented again within the window, else null. */
-  private async retryableSuccessor(
-    presented: OAuthToken,
-    now: number,
-  ): Promise<OAuthToken | null> {
+  private async retryableSuccessor(presented: OAuthToken, now: number): Promise<OAuthToken | null> {
     const window = secondsToMs(this.config.refreshTokenReuseInterval);
     if (presented.revokedAt !== null || presented.refreshConsumedAt === null) return null;
     if (now >= presented.refreshConsumedAt + window) return null;
