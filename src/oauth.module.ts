@@ -23,6 +23,7 @@ import { AuthorizationCodeService } from './codes/authorization-code.service';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GrantRegistry } from './grants/grant-registry.service';
+import { RefreshRotation } from './grants/refresh-rotation';
 import { RefreshTokenGrant } from './grants/refresh-token.grant';
 import { TokenRequestPolicy } from './grants/token-request-policy.service';
 import { IdTokenService } from './tokens/id-token.service';
@@ -104,6 +105,7 @@ const EXPORTED_SERVICES = [
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
     RefreshTokenGrant,
+    RefreshRotation,
     GrantRegistry,
     TokenLookup,
     ...EXPORTED_SERVICES,

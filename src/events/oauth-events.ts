@@ -37,6 +37,19 @@ export type OAuthEvent =
       subject: string | null;
       familyId: string;
     }
+  | {
+      /**
+       * A used refresh token was presented again within `refreshTokenReuseInterval` while the
+       * token its rotation issued (`supersededTokenId`) was unused: taken as a retry after a lost
+       * response. The new pair is `tokenId`; the superseded row is revoked.
+       */
+      type: 'refresh_token.retried';
+      clientId: string;
+      subject: string | null;
+      familyId: string;
+      tokenId: string;
+      supersededTokenId: string;
+    }
   | { type: 'authorization_code.replayed'; clientId: string; subject: string; codeId: string }
   | { type: 'client.authentication_failed'; clientId?: string; method: string; endpoint: string }
   | { type: 'consent.granted'; clientId: string; subject: string; scopes: string[] }
@@ -45,6 +58,7 @@ export type OAuthEvent =
 export type TokenRevocationReason =
   | 'revocation_endpoint'
   | 'refresh_token_reuse'
+  | 'refresh_token_retry'
   | 'authorization_code_replay'
   | 'user'
   | 'client'

@@ -5,19 +5,22 @@ import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { sha256 } from '../common/crypto';
+import type { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { TokenStore } from '../storage/stores/token.store';
 import { TokenFactory } from '../tokens/token-factory.service';
 import type { TokenResponse } from '../tokens/token-response';
 import { TokenRevoker } from '../tokens/token-revoker.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
+import { RefreshRotation } from './refresh-rotation';
 import { TokenRequestPolicy } from './token-request-policy.service';
 import { OAuthEvents } from '../events/oauth-events';
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh token and
  * kills the old one. A second use of a rotated token is taken as theft: the whole family is
- * revoked. The family's lifetime is absolute: rotation never extends it.
+ * revoked, unless it is a retry within `refreshTokenReuseInterval` (see RefreshRotation). The
+ * family's lifetime is absolute: rotation never extends it.
  */
 @Injectable()
 export class RefreshTokenGrant implements OAuthGrantHandler {
@@ -30,6 +33,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     private readonly policy: TokenRequestPolicy,
     private readonly events: OAuthEvents,
     private readonly revoker: TokenRevoker,
+    private readonly rotation: RefreshRotation,
   ) {}
 
   async handle(request: TokenRequest): Promise<TokenResponse> {
@@ -40,7 +44,11 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     if (!row || row.clientId !== request.client.clientId) {
       throw OAuthException.invalidGrant('The refresh token is invalid.');
     }
-    if (row.revokedAt !== null) throw OAuthException.invalidGrant('The refresh token was revoked.');
+    // A used token whose row was revoked since (its family, or superseded by a retry) is still
+    // reuse below: someone else holds the family.
+    if (row.revokedAt !== null && row.refreshConsumedAt === null) {
+      throw OAuthException.invalidGrant('The refresh token was revoked.');
+    }
     if (row.refreshExpiresAt === null || row.refreshExpiresAt <= nowMs()) {
       throw OAuthException.invalidGrant('The refresh token has expired.');
     }
@@ -50,6 +58,8 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     await this.policy.check(request, scopes, row.subject);
 
+    const spend = await this.rotation.spendFor(row, nowMs());
+    if (spend.kind === 'reuse') return this.reuseDetected(row);
     const prepared = await this.factory.prepare({
       clientId: row.clientId,
       subject: row.subject,
@@ -58,29 +68,57 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       grantType: 'refresh_token',
       audience,
       withRefreshToken: true,
+      // A retry's row comes after the superseded successor: a family is a chain.
       family: {
         id: row.familyId,
-        refreshCount: row.refreshCount,
+        refreshCount: spend.row.refreshCount,
         refreshExpiresAt: row.refreshExpiresAt,
       },
       originCodeId: row.originCodeId,
       authTime: row.authTime,
     });
-    const outcome = await this.factory.storeIfRefreshSpent(prepared, row.id);
-    if (!outcome) {
-      this.events.emit({
-        type: 'refresh_token.reuse_detected',
-        clientId: row.clientId,
-        subject: row.subject,
-        familyId: row.familyId,
-      });
-      // Runs after the winning rotation committed, so its new tokens are revoked too.
-      await this.revoker.revokeFamily(row, 'refresh_token_reuse');
-      throw OAuthException.invalidGrant(
-        'The refresh token was already used; its authorization is revoked.',
-      );
-    }
+    const outcome =
+      spend.kind === 'retry'
+        ? await this.factory.storeIfRefreshSuperseded(prepared, spend.row.id)
+        : await this.factory.storeIfRefreshSpent(prepared, row.id);
+    // Lost the race: the token (or, for a retry, its successor) was spent by someone else.
+    if (!outcome) return this.reuseDetected(row);
+    if (spend.kind === 'retry') this.announceRetry(row, spend.row, outcome.row);
     return outcome.response;
+  }
+
+  private async reuseDetected(row: OAuthToken): Promise<never> {
+    this.events.emit({
+      type: 'refresh_token.reuse_detected',
+      clientId: row.clientId,
+      subject: row.subject,
+      familyId: row.familyId,
+    });
+    // Runs after the winning rotation committed, so its new tokens are revoked too.
+    await this.revoker.revokeFamily(row, 'refresh_token_reuse');
+    throw OAuthException.invalidGrant(
+      'The refresh token was already used; its authorization is revoked.',
+    );
+  }
+
+  /** The successor was revoked by the store together with the spend; said here. */
+  private announceRetry(presented: OAuthToken, superseded: OAuthToken, issued: OAuthToken): void {
+    this.events.emit({
+      type: 'refresh_token.retried',
+      clientId: presented.clientId,
+      subject: presented.subject,
+      familyId: presented.familyId,
+      tokenId: issued.id,
+      supersededTokenId: superseded.id,
+    });
+    this.events.emit({
+      type: 'token.revoked',
+      clientId: superseded.clientId,
+      subject: superseded.subject,
+      tokenId: superseded.id,
+      reason: 'refresh_token_retry',
+      count: 1,
+    });
   }
 
   /** RFC 6749 §6: the scope may narrow, never widen. */

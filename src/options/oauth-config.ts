@@ -21,6 +21,7 @@ export interface OAuthConfig {
   accessTokenAudience: string;
   resources: string[];
   refreshTokenTtl: number;
+  refreshTokenReuseInterval: number;
   authorizationCodeTtl: number;
   idTokenTtl: number;
   keys: { algorithms: SigningAlgorithm[]; jwks?: JWK[] };
@@ -46,6 +47,7 @@ export const OAUTH_DEFAULTS = {
   accessTokenFormat: 'jwt',
   resources: [],
   refreshTokenTtl: 30 * 24 * 3600,
+  refreshTokenReuseInterval: 5,
   authorizationCodeTtl: 60,
   idTokenTtl: 3600,
   keys: { algorithms: ['RS256'] },
@@ -73,6 +75,7 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     accessTokenAudience: options.accessTokenAudience ?? issuer,
     resources: options.resources ?? [...d.resources],
     refreshTokenTtl: options.refreshTokenTtl ?? d.refreshTokenTtl,
+    refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? d.refreshTokenReuseInterval,
     authorizationCodeTtl: options.authorizationCodeTtl ?? d.authorizationCodeTtl,
     idTokenTtl: options.idTokenTtl ?? d.idTokenTtl,
     keys: {

@@ -97,6 +97,18 @@ export interface OAuthModuleOptions {
    */
   refreshTokenTtl?: number;
 
+  /**
+   * Retry window for a lost refresh response, in seconds. Refresh tokens rotate: a used one
+   * presented again is taken as theft and revokes the whole authorization. When the response of
+   * a rotation is lost (instance killed after storing it, dropped connection, load-balancer
+   * timeout), the client's retry with the same token would log the user out. Within this many
+   * seconds of the rotation, the same client may present the token once more, as long as the
+   * token issued by that rotation has not been used: it gets a fresh pair, and the unused one it
+   * never received is revoked. Anything else stays reuse. Whole seconds, 0 to 300; `0` turns the
+   * window off (strict reuse detection). Default: 5.
+   */
+  refreshTokenReuseInterval?: number;
+
   /** Authorization code lifetime in seconds. Default: 60. */
   authorizationCodeTtl?: number;
 

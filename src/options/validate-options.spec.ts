@@ -206,6 +206,21 @@ describe('validateOAuthOptions', () => {
       });
     });
 
+    it.each([-1, 1.5, 301, Number.NaN, '5'])(
+      'rejects the refreshTokenReuseInterval %p',
+      (value) => {
+        expectRejected(
+          valid({ refreshTokenReuseInterval: value }),
+          'refreshTokenReuseInterval',
+          /whole number of seconds from 0 \(off\) to 300/,
+        );
+      },
+    );
+
+    it.each([0, 5, 300])('accepts the refreshTokenReuseInterval %p', (value) => {
+      expect(() => validateOAuthOptions(valid({ refreshTokenReuseInterval: value }))).not.toThrow();
+    });
+
     it('rejects a negative clock tolerance but accepts 0', () => {
       expectRejected(
         valid({ resourceServer: { clockTolerance: -1 } }),
@@ -347,6 +362,7 @@ describe('resolveOAuthConfig', () => {
       accessTokenAudience: 'https://auth.example.com',
       resources: [],
       refreshTokenTtl: 30 * 24 * 3600,
+      refreshTokenReuseInterval: 5,
       authorizationCodeTtl: 60,
       idTokenTtl: 3600,
       keys: { algorithms: ['RS256'] },

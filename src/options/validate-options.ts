@@ -38,6 +38,16 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     positiveSeconds(name, o[name]);
   }
   positiveSeconds('interaction.ttl', o.interaction?.ttl);
+  const reuse = o.refreshTokenReuseInterval;
+  if (
+    reuse !== undefined &&
+    (typeof reuse !== 'number' || !Number.isInteger(reuse) || reuse < 0 || reuse > 300)
+  ) {
+    fail(
+      'refreshTokenReuseInterval',
+      `must be a whole number of seconds from 0 (off) to 300, not ${JSON.stringify(reuse)}.`,
+    );
+  }
   positiveSeconds('cleanup.interval', o.cleanup?.interval);
   if (o.resourceServer?.clockTolerance !== undefined && !(o.resourceServer.clockTolerance >= 0)) {
     fail('resourceServer.clockTolerance', 'must be 0 or more seconds.');

@@ -110,6 +110,20 @@ export class TokenFactory {
     return this.announce(prepared);
   }
 
+  /**
+   * Stores tokens in place of the unused successor `successorId` (a retry after a lost response):
+   * the successor is spent and revoked. Null when it was used or revoked before.
+   */
+  async storeIfRefreshSuperseded(
+    prepared: PreparedTokens,
+    successorId: string,
+  ): Promise<PreparedTokens | null> {
+    if (!(await this.tokens.insertIfRefreshSuperseded(successorId, prepared.row, nowMs()))) {
+      return null;
+    }
+    return this.announce(prepared);
+  }
+
   private announce(prepared: PreparedTokens): PreparedTokens {
     const { row, refreshed } = prepared;
     this.events.emit(

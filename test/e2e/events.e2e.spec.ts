@@ -190,6 +190,9 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
     const issued = await userTokens(client);
     const rotated = await refresh(server, client, issued.refresh_token);
     remember(rotated.body.access_token, rotated.body.refresh_token);
+    // The successor is used, so a replay of the first token is no retry (refreshTokenReuseInterval).
+    const again = await refresh(server, client, rotated.body.refresh_token);
+    remember(again.body.access_token, again.body.refresh_token);
     log.clear();
 
     const replay = await refresh(server, client, issued.refresh_token);
@@ -208,7 +211,48 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
         subject: 'user-alice',
         familyId,
         reason: 'refresh_token_reuse',
-        count: 2,
+        count: 3,
+      },
+    ]);
+  });
+
+  it('refresh_token.retried, token.refreshed and token.revoked (refresh_token_retry) when a rotated refresh token is retried within the window', async () => {
+    const client = await codeClient();
+    const issued = await userTokens(client);
+    const lost = await refresh(server, client, issued.refresh_token);
+    remember(lost.body.access_token, lost.body.refresh_token);
+    log.clear();
+
+    const retry = await refresh(server, client, issued.refresh_token);
+    expect(retry.status).toBe(200);
+    remember(retry.body.access_token, retry.body.refresh_token);
+    const familyId = decodeJwt(issued.access_token).jti;
+    const tokenId = decodeJwt(retry.body.access_token).jti;
+    const supersededTokenId = decodeJwt(lost.body.access_token).jti;
+    expect(log.events).toEqual([
+      {
+        type: 'token.refreshed',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        tokenId,
+        familyId,
+        refreshCount: 2,
+      },
+      {
+        type: 'refresh_token.retried',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        familyId,
+        tokenId,
+        supersededTokenId,
+      },
+      {
+        type: 'token.revoked',
+        clientId: client.clientId,
+        subject: 'user-alice',
+        tokenId: supersededTokenId,
+        reason: 'refresh_token_retry',
+        count: 1,
       },
     ]);
   });
@@ -444,6 +488,7 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
         'token.refreshed',
         'token.revoked',
         'refresh_token.reuse_detected',
+        'refresh_token.retried',
         'authorization_code.replayed',
         'client.authentication_failed',
         'consent.granted',

@@ -4,6 +4,7 @@
 // also forgets remembered consent and unused codes.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { IsNull, Not } from 'typeorm';
 import { CleanupService, ClientService, ConsentService, TokenRevocationService } from '../../src';
 import { OAuthAuthorizationCode, OAuthInteraction, OAuthToken } from '../support/entities';
 import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
@@ -210,10 +211,17 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       const issued = await seedCodeAndExchange(app, web);
       const rotated = await refresh(app, web, issued.refresh_token);
       expect(rotated.status).toBe(200);
-      // Every access token of the family has expired; the family has not.
+      // Every access token of the family has expired; the family has not. The rotation is as
+      // old, so far past the retry window (refreshTokenReuseInterval).
       await dataSourceOf(app)
         .getRepository(OAuthToken)
         .update({ clientId: web.clientId }, { expiresAt: Date.now() - MINUTE });
+      await dataSourceOf(app)
+        .getRepository(OAuthToken)
+        .update(
+          { clientId: web.clientId, refreshConsumedAt: Not(IsNull()) },
+          { refreshConsumedAt: Date.now() - HOUR },
+        );
 
       expect((await app.app.get(CleanupService).run()).tokens).toBe(0);
       expect(await countRows(app, OAuthToken)).toBe(2);

@@ -266,10 +266,16 @@ describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => 
       const { response } = await exchange(['accounts:read'], null);
       const first = await oauth.processAuthorizationCodeResponse(as, client, response);
       const auth = oauth.ClientSecretBasic(web.clientSecret!);
-      await oauth.processRefreshTokenResponse(
+      const second = await oauth.processRefreshTokenResponse(
         as,
         client,
         await oauth.refreshTokenGrantRequest(as, client, auth, first.refresh_token!, INSECURE),
+      );
+      // The successor is used: a replay of the first token is no retry within the window.
+      await oauth.processRefreshTokenResponse(
+        as,
+        client,
+        await oauth.refreshTokenGrantRequest(as, client, auth, second.refresh_token!, INSECURE),
       );
       const error = await oauth
         .processRefreshTokenResponse(

@@ -1,7 +1,9 @@
 // The refresh_token grant (RFC 6749 §6, RFC 9700 §4.14.2): rotation, reuse detection that
-// revokes the family, single use under concurrency, absolute lifetime, scope narrowing.
+// revokes the family, the retry window for a lost response, single use under concurrency,
+// absolute lifetime, scope narrowing.
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { OAUTH_PATHS } from '../../src';
+import { OAUTH_PATHS, OAuthGuard, Scopes } from '../../src';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
@@ -23,6 +25,24 @@ function expectRefreshed(call: TokenCall): void {
     status: 200,
     error: undefined,
   });
+}
+
+@Controller('api')
+class AccountsController {
+  @Get('accounts')
+  @UseGuards(OAuthGuard)
+  @Scopes('accounts:read')
+  accounts() {
+    return { ok: true };
+  }
+}
+
+/** The status of a protected call with `accessToken` (strict revocation check: the default). */
+async function apiStatus(server: TestApp, accessToken: string): Promise<number> {
+  const response = await fetch(`${server.url}/api/accounts`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  return response.status;
 }
 
 /** The rows of the family a refresh token belongs to. */
@@ -78,20 +98,22 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
     });
   });
 
-  it('rotates: a new refresh token each time, the old one then fails and revokes the whole family', async () => {
+  it('rotates: a new refresh token each time, an old one then fails and revokes the whole family', async () => {
     const first = await seedCodeAndExchange(server, client);
     const second = await refresh(server, client, first.refresh_token);
     expectRefreshed(second);
     expect(second.body.refresh_token).not.toBe(first.refresh_token);
     expect(second.body.access_token).not.toBe(first.access_token);
+    const third = await refresh(server, client, second.body.refresh_token);
+    expectRefreshed(third);
 
-    // Replaying the rotated token: refused, and taken as theft.
+    // Replaying a rotated token whose successor was used: refused, and taken as theft.
     expectTokenError(await refresh(server, client, first.refresh_token), 'invalid_grant');
     // The legitimate (newest) token of the family is dead too.
-    expectTokenError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, client, third.body.refresh_token), 'invalid_grant');
 
     const rows = await familyRows(server, first.refresh_token);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     for (const row of rows) expect(row.revoked_at).not.toBeNull();
   });
 
@@ -185,24 +207,23 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
     expectRefreshed(await refresh(server, client, other.refresh_token));
   });
 
-  it('gives exactly one success to 20 concurrent refreshes with one token', async () => {
+  it('20 concurrent refreshes of a fresh token: at most the rotation and one retry succeed, the rest are reuse', async () => {
+    // A presentation that reads the token after the winner's rotation committed is a retry
+    // within the window; it supersedes the winner's pair. The successor is spent once, so at most
+    // one retry wins; the others are reuse and revoke the family.
     const first = await seedCodeAndExchange(server, client);
     const calls = await Promise.all(
       Array.from({ length: 20 }, () => refresh(server, client, first.refresh_token)),
     );
-    const statuses = calls.map((call) => call.status);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
-    const failures = calls.filter((call) => call.status !== 200);
-    expect(failures).toHaveLength(19);
-    for (const failure of failures) {
-      expect({ status: failure.status, error: failure.body?.error }).toEqual({
-        status: 400,
-        error: 'invalid_grant',
-      });
+    const successes = calls.filter((call) => call.status === 200);
+    expect(successes.length).toBeGreaterThanOrEqual(1);
+    expect(successes.length).toBeLessThanOrEqual(2);
+    for (const failure of calls.filter((call) => call.status !== 200)) {
+      expectTokenError(failure, 'invalid_grant');
     }
-    // Exactly one new row was issued from the token.
     const rows = await familyRows(server, first.refresh_token);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(1 + successes.length);
+    for (const row of rows) expect(row.revoked_at).not.toBeNull();
   });
 });
 
@@ -231,5 +252,188 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token absolute lifetime (%s)', (kind
 
     await sleep(Math.max(0, exchangedAt + 3100 - Date.now()));
     expectTokenError(await refresh(server, client, second.body.refresh_token), 'invalid_grant');
+  });
+});
+
+describe.each(TEST_DATABASE_KINDS)('refresh_token retry window (%s)', (kind) => {
+  // The default window (refreshTokenReuseInterval: 5 s): a client whose refresh response was lost
+  // presents the token it just rotated again.
+  let server: TestApp;
+  let client: TestClient;
+  beforeAll(async () => {
+    server = await startTestApp(kind, {}, { controllers: [AccountsController] });
+    client = await registerCodeClient(server);
+  });
+  afterAll(() => server.close());
+
+  /** A family rotated once: `first` is used, `lost` is the pair whose response the client lost. */
+  async function rotatedOnce(): Promise<{ first: any; lost: any }> {
+    const first = await seedCodeAndExchange(server, client);
+    const lost = await refresh(server, client, first.refresh_token);
+    expectRefreshed(lost);
+    return { first, lost: lost.body };
+  }
+
+  it('gives a retry within the window a working fresh pair; the unused pair it supersedes stops working', async () => {
+    const { first, lost } = await rotatedOnce();
+    const retry = await refresh(server, client, first.refresh_token);
+    expectRefreshed(retry);
+    expect(retry.body.refresh_token).not.toBe(lost.refresh_token);
+    expect(retry.body.access_token).not.toBe(lost.access_token);
+    // The family is a chain: the retry's row follows the superseded one.
+    expect(retry.body.refresh_count).toBe(2);
+
+    // The fresh access token works; the superseded one is refused at once (strict check).
+    expect(await apiStatus(server, retry.body.access_token)).toBe(200);
+    expect(await apiStatus(server, lost.access_token)).toBe(401);
+
+    const rows = await familyRows(server, first.refresh_token);
+    expect(rows.map((row) => [Number(row.refresh_count), row.revoked_at !== null])).toEqual([
+      [0, false],
+      [1, true],
+      [2, false],
+    ]);
+    // And the fresh refresh token rotates as usual.
+    const next = await refresh(server, client, retry.body.refresh_token);
+    expectRefreshed(next);
+    expect(await apiStatus(server, next.body.access_token)).toBe(200);
+  });
+
+  it('takes the superseded refresh token, presented later, as reuse: the family is revoked', async () => {
+    const { first, lost } = await rotatedOnce();
+    const retry = await refresh(server, client, first.refresh_token);
+    expectRefreshed(retry);
+    // Someone else held the pair the client never received.
+    expectTokenError(await refresh(server, client, lost.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, client, retry.body.refresh_token), 'invalid_grant');
+    expect(await apiStatus(server, retry.body.access_token)).toBe(401);
+    for (const row of await familyRows(server, first.refresh_token)) {
+      expect(row.revoked_at).not.toBeNull();
+    }
+  });
+
+  it('takes a retry after the successor was used as reuse: the family is revoked', async () => {
+    const { first, lost } = await rotatedOnce();
+    const used = await refresh(server, client, lost.refresh_token);
+    expectRefreshed(used);
+    expectTokenError(await refresh(server, client, first.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, client, used.body.refresh_token), 'invalid_grant');
+    expect(await apiStatus(server, used.body.access_token)).toBe(401);
+    const rows = await familyRows(server, first.refresh_token);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row.revoked_at).not.toBeNull();
+  });
+
+  it('grants one retry per rotation: a second retry is reuse', async () => {
+    const { first } = await rotatedOnce();
+    const retry = await refresh(server, client, first.refresh_token);
+    expectRefreshed(retry);
+    expectTokenError(await refresh(server, client, first.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(server, client, retry.body.refresh_token), 'invalid_grant');
+    for (const row of await familyRows(server, first.refresh_token)) {
+      expect(row.revoked_at).not.toBeNull();
+    }
+  });
+
+  it("treats another client's presentation within the window as an unknown token, leaving the family alone", async () => {
+    const { first, lost } = await rotatedOnce();
+    const other = await registerCodeClient(server);
+    expectTokenError(await refresh(server, other, first.refresh_token), 'invalid_grant');
+    for (const row of await familyRows(server, first.refresh_token)) {
+      expect(row.revoked_at).toBeNull();
+    }
+    expectRefreshed(await refresh(server, client, lost.refresh_token));
+  });
+
+  it('gives exactly one success to 20 concurrent retries of a just-rotated token; the rest are reuse', async () => {
+    const { first } = await rotatedOnce();
+    const calls = await Promise.all(
+      Array.from({ length: 20 }, () => refresh(server, client, first.refresh_token)),
+    );
+    expect(calls.filter((call) => call.status === 200)).toHaveLength(1);
+    const failures = calls.filter((call) => call.status !== 200);
+    expect(failures).toHaveLength(19);
+    for (const failure of failures) expectTokenError(failure, 'invalid_grant');
+    // One row was issued by the retries, and the losers revoked the family after it committed.
+    const rows = await familyRows(server, first.refresh_token);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row.revoked_at).not.toBeNull();
+  });
+
+  it("gives exactly one success to a retry racing the successor's own refresh; the family ends revoked", async () => {
+    for (let round = 0; round < 6; round++) {
+      const { first, lost } = await rotatedOnce();
+      // Sent in both orders (on SQLite the first sent tends to win).
+      const tokens = [first.refresh_token, lost.refresh_token];
+      if (round % 2 === 1) tokens.reverse();
+      const calls = await Promise.all(tokens.map((token) => refresh(server, client, token)));
+      expect(calls.filter((call) => call.status === 200)).toHaveLength(1);
+      for (const failure of calls.filter((call) => call.status !== 200)) {
+        expectTokenError(failure, 'invalid_grant');
+      }
+      const rows = await familyRows(server, first.refresh_token);
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect(row.revoked_at).not.toBeNull();
+    }
+  });
+});
+
+describe.each(TEST_DATABASE_KINDS)('refresh_token retry window bounds (%s)', (kind) => {
+  let short: TestApp;
+  let shortClient: TestClient;
+  let strict: TestApp;
+  let strictClient: TestClient;
+  beforeAll(async () => {
+    short = await startTestApp(kind, { refreshTokenReuseInterval: 1 });
+    shortClient = await registerCodeClient(short);
+    strict = await startTestApp(kind, { refreshTokenReuseInterval: 0 });
+    strictClient = await registerCodeClient(strict);
+  });
+  afterAll(async () => {
+    await short?.close();
+    await strict?.close();
+  });
+
+  it('takes a retry after the window as reuse: the family is revoked', async () => {
+    const first = await seedCodeAndExchange(short, shortClient);
+    const lost = await refresh(short, shortClient, first.refresh_token);
+    expectRefreshed(lost);
+    await sleep(1100);
+    expectTokenError(await refresh(short, shortClient, first.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(short, shortClient, lost.body.refresh_token), 'invalid_grant');
+    for (const row of await familyRows(short, first.refresh_token)) {
+      expect(row.revoked_at).not.toBeNull();
+    }
+  });
+
+  it('with a window of 0, takes an immediate retry as reuse (strict detection)', async () => {
+    const first = await seedCodeAndExchange(strict, strictClient);
+    const lost = await refresh(strict, strictClient, first.refresh_token);
+    expectRefreshed(lost);
+    expectTokenError(await refresh(strict, strictClient, first.refresh_token), 'invalid_grant');
+    expectTokenError(await refresh(strict, strictClient, lost.body.refresh_token), 'invalid_grant');
+    const rows = await familyRows(strict, first.refresh_token);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.revoked_at).not.toBeNull();
+  });
+
+  it('gives exactly one success to 20 concurrent refreshes of a fresh token', async () => {
+    const first = await seedCodeAndExchange(strict, strictClient);
+    const calls = await Promise.all(
+      Array.from({ length: 20 }, () => refresh(strict, strictClient, first.refresh_token)),
+    );
+    const statuses = calls.map((call) => call.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    const failures = calls.filter((call) => call.status !== 200);
+    expect(failures).toHaveLength(19);
+    for (const failure of failures) {
+      expect({ status: failure.status, error: failure.body?.error }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
+    }
+    // Exactly one new row was issued from the token.
+    const rows = await familyRows(strict, first.refresh_token);
+    expect(rows).toHaveLength(2);
   });
 });

@@ -61,6 +61,20 @@ export class SqlTokenStore extends TypeOrmTokenStore {
     );
   }
 
+  /** Rare (a retry after a lost response), but one statement on PostgreSQL all the same. */
+  override insertIfRefreshSuperseded(
+    successorId: string,
+    row: OAuthToken,
+    at: number,
+  ): Promise<boolean> {
+    return this.insertIfSpent(
+      this.tokens,
+      { id: successorId, refreshConsumedAt: null, revokedAt: null },
+      { refreshConsumedAt: at, revokedAt: at },
+      row,
+    );
+  }
+
   override insertIfCodeSpent(codeId: string, row: OAuthToken, at: number): Promise<boolean> {
     return this.insertIfSpent(
       this.sql.table(OAuthAuthorizationCode),

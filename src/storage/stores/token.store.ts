@@ -35,6 +35,27 @@ export abstract class TokenStore {
   abstract insertIfRefreshSpent(previousId: string, row: OAuthToken, at: number): Promise<boolean>;
 
   /**
+   * The row whose refresh token was issued by rotating `row`'s: the next of its family. Every
+   * row is spent at most once and each spend inserts the next row (`refreshCount + 1`), so a
+   * family is a chain with at most one row per count. Null when there is none.
+   */
+  abstract findRefreshSuccessor(
+    row: Pick<OAuthToken, 'familyId' | 'refreshCount'>,
+  ): Promise<OAuthToken | null>;
+
+  /**
+   * For a retry after a lost refresh response: marks the refresh token of row `successorId` used
+   * and revokes the row (only if it was unused and not revoked), and stores `row` (the next of
+   * the family), all or nothing. False, with nothing stored, when the successor was used or
+   * revoked before: reuse.
+   */
+  abstract insertIfRefreshSuperseded(
+    successorId: string,
+    row: OAuthToken,
+    at: number,
+  ): Promise<boolean>;
+
+  /**
    * Marks authorization code `codeId` used (only if it was unused) and stores `row`, both or
    * neither. False, with nothing stored, when it was used before: a replay.
    */

@@ -43,11 +43,33 @@ export class TypeOrmTokenStore extends TokenStore {
   }
 
   insertIfRefreshSpent(previousId: string, row: OAuthToken, at: number): Promise<boolean> {
+    return this.insertIfRefreshUnused(previousId, { refreshConsumedAt: at }, row);
+  }
+
+  findRefreshSuccessor(
+    row: Pick<OAuthToken, 'familyId' | 'refreshCount'>,
+  ): Promise<OAuthToken | null> {
+    return this.repository.findOneBy({
+      familyId: row.familyId,
+      refreshCount: row.refreshCount + 1,
+    });
+  }
+
+  insertIfRefreshSuperseded(successorId: string, row: OAuthToken, at: number): Promise<boolean> {
+    return this.insertIfRefreshUnused(successorId, { refreshConsumedAt: at, revokedAt: at }, row);
+  }
+
+  /** Sets `values` on row `id` if its refresh token is unused and unrevoked; then stores `row`. */
+  private insertIfRefreshUnused(
+    id: string,
+    values: Partial<OAuthToken>,
+    row: OAuthToken,
+  ): Promise<boolean> {
     return inTransaction(this.dataSource, async (manager) => {
       const spent = await manager.update(
         OAuthToken,
-        { id: previousId, refreshConsumedAt: IsNull(), revokedAt: IsNull() },
-        { refreshConsumedAt: at },
+        { id, refreshConsumedAt: IsNull(), revokedAt: IsNull() },
+        values,
       );
       if (spent.affected !== 1) return false;
       await manager.insert(OAuthToken, row);
