@@ -8,6 +8,7 @@ export type {
 export { OAUTH_CONFIG, OAUTH_DATA_SOURCE, OAUTH_PATHS, InjectOAuthConfig } from './oauth.constants';
 export type {
   OAuthModuleOptions,
+  GrantType,
   ScopeDefinition,
   SigningAlgorithm,
   TokenEndpointAuthMethod,

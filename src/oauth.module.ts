@@ -34,6 +34,7 @@ import { STORE_PROVIDERS } from './storage/store.providers';
 import { AccessTokenVerifier } from './resource/access-token-verifier.service';
 import { OAuthBearerStrategy } from './resource/bearer.strategy';
 import { OAuthGuard } from './resource/oauth.guard';
+import { ScopeUsageCheck } from './resource/scope-usage.check';
 import { JwtVerifier } from './keys/jwt-verifier.service';
 import { KeyRing } from './keys/key-ring.service';
 import { SigningKeyService } from './keys/signing-key.service';
@@ -107,6 +108,7 @@ const EXPORTED_SERVICES = [
     RefreshTokenGrant,
     RefreshRotation,
     GrantRegistry,
+    ScopeUsageCheck,
     TokenLookup,
     ...EXPORTED_SERVICES,
   ],

@@ -42,6 +42,14 @@ export type TokenEndpointAuthMethod =
  * Options of `OAuthModule.forRoot` / `forRootAsync`. Every duration is in seconds.
  * Only `issuer`, `dataSource` and `scopes` are required; everything else has a strict default.
  */
+/**
+ * A grant type: one of the built-in ones, or a host grant's absolute URI (RFC 6749 §4.5), e.g.
+ * `urn:ietf:params:oauth:grant-type:device_code`. Typed so that a misspelt built-in does not
+ * compile.
+ */
+export type GrantType =
+  'authorization_code' | 'client_credentials' | 'refresh_token' | `${string}:${string}`;
+
 export interface OAuthModuleOptions {
   /**
    * Issuer identifier (RFC 8414 §2): an absolute https URL without query or fragment
@@ -61,9 +69,10 @@ export interface OAuthModuleOptions {
 
   /**
    * Grant types the token endpoint accepts. Custom grants registered with `@OAuthGrant`
-   * must be listed here too. Default: `['authorization_code', 'client_credentials', 'refresh_token']`.
+   * must be listed here too, by their absolute URI. Default:
+   * `['authorization_code', 'client_credentials', 'refresh_token']`.
    */
-  grantTypes?: string[];
+  grantTypes?: GrantType[];
 
   /** The host's users: who is signed in, claims for id_token and userinfo. Needed for user grants. */
   resourceOwner?: ResourceOwnerProvider;

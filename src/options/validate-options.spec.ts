@@ -446,3 +446,44 @@ describe('resolveOAuthConfig', () => {
     expect(OAUTH_DEFAULTS.keys.algorithms).toEqual(['RS256']);
   });
 });
+
+describe('unknown options', () => {
+  it.each([
+    [{ acessTokenTtl: 60 }, 'acessTokenTtl', 'did you mean "accessTokenTtl"?'],
+    [
+      { resourceServer: { revocationChek: 'strict' } },
+      'resourceServer.revocationChek',
+      'did you mean "resourceServer.revocationCheck"?',
+    ],
+    [
+      { interaction: { loginUrl: '/login', loginURL: '/x' } },
+      'interaction.loginURL',
+      'did you mean "interaction.loginUrl"?',
+    ],
+    [
+      { refreshTokenReuseIntervall: 5 },
+      'refreshTokenReuseIntervall',
+      'did you mean "refreshTokenReuseInterval"?',
+    ],
+    [{ somethingElse: true }, 'somethingElse', 'is not an option.'],
+  ])('stops start-up on %j, naming the key and the option meant', (overrides, option, hint) => {
+    const error = errorOf(valid(overrides as Partial<Record<keyof OAuthModuleOptions, unknown>>));
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(hint);
+  });
+
+  it('accepts every documented option, nested ones included', () => {
+    expect(() =>
+      validateOAuthOptions(
+        valid({
+          keys: { algorithms: ['RS256'] },
+          pkce: { requiredForConfidentialClients: true, allowPlain: false },
+          registration: { enabled: false },
+          resourceServer: { revocationCheck: 'strict', allowQueryToken: false, clockTolerance: 5 },
+          cleanup: { enabled: true, interval: 60 },
+          refreshTokenReuseInterval: 0,
+        }),
+      ),
+    ).not.toThrow();
+  });
+});

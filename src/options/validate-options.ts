@@ -2,6 +2,7 @@ import { SCOPE_TOKEN } from '../common/scope';
 import { isAbsoluteUri } from '../common/uri';
 import { SIGNING_ALGORITHMS } from '../keys/jws';
 import { isResourceIndicator } from '../grants/resource-indicator';
+import { findUnknownOption } from './known-options';
 import { OAuthConfigurationError } from './oauth-configuration.error';
 import type { OAuthModuleOptions, TokenEndpointAuthMethod } from './oauth-module-options.interface';
 
@@ -23,6 +24,13 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     fail('options', 'is missing: pass { issuer, dataSource, scopes } to OAuthModule.forRoot().');
   }
   const o = options as OAuthModuleOptions;
+  const unknown = findUnknownOption(o);
+  if (unknown) {
+    fail(
+      unknown.path,
+      `is not an option${unknown.suggestion ? `: did you mean "${unknown.suggestion}"?` : '.'}`,
+    );
+  }
   validateIssuer(o.issuer);
   if (!o.dataSource || typeof o.dataSource !== 'object') {
     fail('dataSource', 'is missing: pass your TypeORM DataSource or DataSourceOptions.');

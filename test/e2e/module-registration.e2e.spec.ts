@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication } from '@nestjs/common';
+import { Controller, DynamicModule, Get, INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import {
@@ -8,6 +8,8 @@ import {
   OAUTH_MIGRATIONS,
   OAUTH_PATHS,
   OAuthConfigurationError,
+  AnyScope,
+  Scopes,
   SigningKeyService,
 } from '../../src';
 import { OAuthClient } from '../support/entities';
@@ -137,10 +139,65 @@ describe('OAuthModule registration styles (sqlite)', () => {
   it('an invalid option in forRoot fails start-up naming the option', async () => {
     await expect(
       boot((settings) => ForRootAppModule.register(settings), await sqliteOptions(), {
+        // @ts-expect-error a misspelt or unknown grant does not compile; JavaScript hosts get this check
         grantTypes: ['client_credentials', 'password'],
       }),
     ).rejects.toThrow(/OAuthModule option "grantTypes" has an unknown grant "password"/);
   });
+});
+
+describe('scopes named by host routes', () => {
+  @Controller('api')
+  class MisspeltScopeController {
+    @Get('accounts')
+    @Scopes('acounts:read')
+    list() {
+      return [];
+    }
+  }
+
+  @Controller('api')
+  @AnyScope('account:read')
+  class MisspeltClassScopeController {}
+
+  it.each([
+    [
+      MisspeltScopeController,
+      '@Scopes on MisspeltScopeController.list',
+      'accounts:read',
+      'acounts:read',
+    ],
+    [
+      MisspeltClassScopeController,
+      '@AnyScope on MisspeltClassScopeController',
+      'accounts:read',
+      'account:read',
+    ],
+  ])(
+    'a route naming an undefined scope stops start-up (%p)',
+    async (controller, route, meant, typo) => {
+      @Module({ controllers: [controller] })
+      class HostRoutes {}
+      const attempt = Test.createTestingModule({
+        imports: [
+          ForRootAppModule.register({
+            issuer: 'http://127.0.0.1:1',
+            dataSource: await sqliteOptions(),
+          }),
+          HostRoutes,
+        ],
+      })
+        .compile()
+        .then((moduleRef) => {
+          const app = moduleRef.createNestApplication({ logger: false });
+          started.push(app);
+          return app.init();
+        });
+      await expect(attempt).rejects.toThrow(
+        `OAuthModule option "scopes" has no scope "${typo}", required by ${route}: did you mean "${meant}"?`,
+      );
+    },
+  );
 });
 
 describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
