@@ -1,7 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiModule } from './api/api.module';
+import { ClientErrorsFilter } from './client-errors.filter';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { typeOrmOptions } from './database';
 import { OAuthModule } from './oauth-server';
@@ -79,6 +81,8 @@ export class AppModule {
         PortalModule,
       ],
       controllers: [PagesController],
+      // Malformed request bodies are client errors: a 4xx and one DEBUG line, not an ERROR.
+      providers: [{ provide: APP_FILTER, useClass: ClientErrorsFilter }],
     };
   }
 }

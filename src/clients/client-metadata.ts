@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
-import { hasControlCharacters } from '../common/text';
+import { excerpt, hasControlCharacters } from '../common/text';
 import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { ClientType } from '../storage/entities/oauth-client.entity';
@@ -89,7 +89,7 @@ export function validateClientMetadata(
   for (const grant of grantTypes) {
     if (!config.grantTypes.includes(grant)) {
       throw bad(
-        `grant_types: "${grant}" is not enabled on this server (${config.grantTypes.join(', ')})`,
+        `grant_types: ${excerpt(grant)} is not enabled on this server (${config.grantTypes.join(', ')})`,
       );
     }
   }
@@ -116,7 +116,7 @@ export function validateClientMetadata(
   const scopes = stringList(input.scopes ?? Object.keys(config.scopes), 'scope');
   for (const scope of scopes) {
     if (!Object.hasOwn(config.scopes, scope))
-      throw bad(`scope "${scope}" is not offered by this server`);
+      throw bad(`scope ${excerpt(scope)} is not offered by this server`);
   }
 
   const jwks = input.jwks ?? null;

@@ -1,4 +1,4 @@
-import { hasControlCharacters } from '../common/text';
+import { excerpt, hasControlCharacters } from '../common/text';
 import type { ClientType } from '../storage/entities/oauth-client.entity';
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
@@ -16,26 +16,28 @@ export function redirectUriProblem(uri: unknown, clientType: ClientType): string
     return 'a redirect URI must be a non-empty string';
   if (uri.length > 2048) return 'a redirect URI may not be longer than 2048 characters';
   if (hasControlCharacters(uri)) return 'a redirect URI may not contain control characters';
+  // Messages quote a bounded, sanitised excerpt: the URI is the client's input.
+  const quoted = excerpt(uri, 80);
   let url: URL;
   try {
     url = new URL(uri);
   } catch {
-    return `"${uri}" is not an absolute URI`;
+    return `${quoted} is not an absolute URI`;
   }
-  if (uri.includes('#')) return `"${uri}" has a fragment, which redirect URIs may not have`;
-  if (FORBIDDEN_SCHEMES.includes(url.protocol)) return `"${uri}" uses a forbidden scheme`;
-  if (url.protocol === 'https:') return url.hostname ? null : `"${uri}" has no host`;
+  if (uri.includes('#')) return `${quoted} has a fragment, which redirect URIs may not have`;
+  if (FORBIDDEN_SCHEMES.includes(url.protocol)) return `${quoted} uses a forbidden scheme`;
+  if (url.protocol === 'https:') return url.hostname ? null : `${quoted} has no host`;
   if (url.protocol === 'http:') {
     return isLoopbackHost(url.hostname)
       ? null
-      : `"${uri}" uses http: only loopback addresses (127.0.0.1, [::1], localhost) may use http, others need https`;
+      : `${quoted} uses http: only loopback addresses (127.0.0.1, [::1], localhost) may use http, others need https`;
   }
   // A private-use scheme (RFC 8252 §7.1): reverse domain name, for native apps.
   if (clientType !== 'public') {
-    return `"${uri}" uses a custom scheme, which only public (native app) clients may register`;
+    return `${quoted} uses a custom scheme, which only public (native app) clients may register`;
   }
   if (!url.protocol.slice(0, -1).includes('.')) {
-    return `"${uri}" uses a custom scheme that is not a reverse domain name (e.g. com.example.app:/callback)`;
+    return `${quoted} uses a custom scheme that is not a reverse domain name (e.g. com.example.app:/callback)`;
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { NOSNIFF } from '../common/json-response';
 import { ClientStore } from '../storage/stores/client.store';
 import { OAuthException } from '../errors/oauth.exception';
 import {
@@ -165,7 +166,7 @@ export class AuthorizeController {
     if (!next || response.headersSent) return;
     if (next.kind === 'redirect') {
       response
-        .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+        .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...NOSNIFF })
         .redirect(303, next.url);
       return;
     }

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { excerpt } from '../common/text';
 import { OAuthException } from '../errors/oauth.exception';
 
 /**
@@ -29,7 +30,7 @@ function singleValued(source: object): Record<string, string> {
     if (typeof value !== 'string') {
       // Arrays come from repeated parameters, objects from `a[b]=` syntax: neither is allowed.
       throw OAuthException.invalidRequest(
-        `The parameter "${name.slice(0, 64)}" is repeated or malformed.`,
+        `The parameter ${excerpt(name)} is repeated or malformed.`,
       );
     }
     if (value !== '') params[name] = value; // RFC 6749 §3.1: empty values count as omitted

@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  HttpCode,
   Param,
   Post,
   Put,
@@ -12,7 +11,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { NO_STORE, sendJson } from '../common/json-response';
+import { NO_STORE, NOSNIFF, sendJson } from '../common/json-response';
 import { bearerTokenFrom } from '../common/authorization-header';
 import { constantTimeEqual, matchesHash, randomToken } from '../common/crypto';
 import { ClientService, ClientView, toView } from '../clients/client.service';
@@ -121,10 +120,17 @@ export class RegistrationController {
   }
 
   @Delete(':clientId')
-  @HttpCode(204)
-  async remove(@Req() request: Request, @Param('clientId') clientId: string): Promise<void> {
+  async remove(
+    @Req() request: Request,
+    @Param('clientId') clientId: string,
+    @Res() response: Response,
+  ): Promise<void> {
     await this.authorizedClient(request, clientId);
     await this.clients.delete(clientId);
+    response
+      .status(204)
+      .set({ ...NO_STORE, ...NOSNIFF })
+      .end();
   }
 
   private configurationResponse(client: ClientView) {

@@ -1,3 +1,4 @@
+import { NOSNIFF } from '../common/json-response';
 import { Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
@@ -43,7 +44,7 @@ export class RevocationController {
         'Only access and refresh tokens can be revoked.',
       );
     }
-    response.setHeader('Cache-Control', 'no-store');
+    response.set({ 'Cache-Control': 'no-store', ...NOSNIFF });
     const found = await this.lookup.find(params.token, hint);
     if (
       !found ||

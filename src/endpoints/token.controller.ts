@@ -1,4 +1,5 @@
 import { toView } from '../clients/client.service';
+import { excerpt } from '../common/text';
 import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
@@ -28,7 +29,7 @@ export class TokenController {
     const grant = this.grants.find(grantType);
     if (!grant)
       throw OAuthException.unsupportedGrantType(
-        `The grant type "${grantType.slice(0, 64)}" is not supported.`,
+        `The grant type ${excerpt(grantType)} is not supported.`,
       );
 
     const { client, method } = await this.clients.authenticate(request, params);

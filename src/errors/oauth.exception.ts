@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { safeDescription } from '../common/text';
 
 /** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591 and OIDC Core. */
 export type OAuthErrorCode =
@@ -28,15 +29,25 @@ export type OAuthErrorCode =
  * The one exception type for protocol errors. `OAuthExceptionFilter` renders it as
  * `{ error, error_description }` with its status and headers (e.g. `WWW-Authenticate`).
  * It is an HttpException, so a host's own filters render the same body and status.
+ *
+ * The description always keeps RFC 6749 §5.2's character set (printable ASCII without `"` and
+ * `\`) and is bounded: the constructor passes it through `safeDescription`, so no message (a
+ * host's included) can carry control characters, CR LF or quotes into a body, a challenge or a
+ * redirect. Messages name the parameter; where a value helps they quote an `excerpt` of it.
  */
 export class OAuthException extends HttpException {
+  /** The error description, already within the RFC's character set and length bound. */
+  readonly description: string;
+
   constructor(
     readonly error: OAuthErrorCode,
-    readonly description: string,
+    description: string,
     status = 400,
     readonly headers: Record<string, string> = {},
   ) {
-    super({ error, error_description: description }, status);
+    const safe = safeDescription(description);
+    super({ error, error_description: safe }, status);
+    this.description = safe;
     this.name = 'OAuthException';
   }
 
@@ -96,9 +107,11 @@ export class OAuthException extends HttpException {
     realm: string,
     scope?: string,
   ): OAuthException {
-    const challenge = `Bearer realm="${realm}", error="${code}", error_description="${description}"`;
-    return new OAuthException(code, description, status, {
-      'WWW-Authenticate': scope === undefined ? challenge : `${challenge}, scope="${scope}"`,
+    const safe = safeDescription(description);
+    const challenge = `Bearer realm="${quotable(realm)}", error="${quotable(code)}", error_description="${safe}"`;
+    return new OAuthException(code, safe, status, {
+      'WWW-Authenticate':
+        scope === undefined ? challenge : `${challenge}, scope="${quotable(scope)}"`,
     });
   }
 
@@ -111,11 +124,19 @@ export class OAuthException extends HttpException {
     description = 'An access token is required.',
   ): OAuthException {
     return new OAuthException('invalid_token', description, 401, {
-      'WWW-Authenticate': `Bearer realm="${realm}"`,
+      'WWW-Authenticate': `Bearer realm="${quotable(realm)}"`,
     });
   }
 
   static notFound(description = 'This endpoint is not enabled.'): OAuthException {
     return new OAuthException('not_found', description, 404);
   }
+}
+
+/**
+ * A value for a quoted-string of a challenge (RFC 6750 §3: realm, scope, error): the
+ * description character set, so no `"` or CR LF can end the string or the header.
+ */
+function quotable(value: string): string {
+  return value.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/gu, '?');
 }

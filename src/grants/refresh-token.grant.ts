@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { excerpt } from '../common/text';
 import { parseScope } from '../common/scope';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
@@ -129,7 +130,10 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     const extra = scopes.filter((scope) => !granted.includes(scope));
     if (extra.length > 0) {
       throw OAuthException.invalidScope(
-        `The refresh token was not granted ${extra.map((s) => `"${s.slice(0, 64)}"`).join(', ')}.`,
+        `The refresh token was not granted ${extra
+          .slice(0, 3)
+          .map((scope) => excerpt(scope))
+          .join(', ')}${extra.length > 3 ? ' and more' : ''}.`,
       );
     }
     return scopes;

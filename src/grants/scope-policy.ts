@@ -1,4 +1,5 @@
 import { parseScope, SCOPE_TOKEN } from '../common/scope';
+import { excerpt } from '../common/text';
 import type { ClientView } from '../clients/client.service';
 import { OAuthException } from '../errors/oauth.exception';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -27,14 +28,14 @@ export function grantableScopes(
   if (scopes.length === 0) throw OAuthException.invalidScope('The scope parameter is empty.');
   for (const scope of scopes) {
     if (!SCOPE_TOKEN.test(scope) || !known(scope)) {
-      throw OAuthException.invalidScope(`Unknown scope "${scope.slice(0, 64)}".`);
+      throw OAuthException.invalidScope(`Unknown scope ${excerpt(scope)}.`);
     }
     if (!client.scopes.includes(scope)) {
-      throw OAuthException.invalidScope(`This client may not request "${scope}".`);
+      throw OAuthException.invalidScope(`This client may not request ${excerpt(scope)}.`);
     }
     if (!usable(scope)) {
       throw OAuthException.invalidScope(
-        `"${scope}" needs a signed-in user and cannot be granted to the client itself.`,
+        `${excerpt(scope)} needs a signed-in user and cannot be granted to the client itself.`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { safeDescription } from '../common/text';
 import { OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { AuthorizationRequest } from './authorization-request';
@@ -24,7 +25,10 @@ export function clientRedirectUrl(
   return url.href;
 }
 
-/** An error sent to the client's redirect URI (RFC 6749 §4.1.2.1). */
+/**
+ * An error sent to the client's redirect URI (RFC 6749 §4.1.2.1): error and error_description
+ * keep the §5.2 character set, like every other error the module sends.
+ */
 export function errorRedirect(
   issuer: string,
   callback: ClientCallback,
@@ -33,7 +37,10 @@ export function errorRedirect(
 ): RedirectStep {
   return {
     kind: 'redirect',
-    url: clientRedirectUrl(issuer, callback, { error, error_description: description }),
+    url: clientRedirectUrl(issuer, callback, {
+      error: safeDescription(error),
+      error_description: safeDescription(description),
+    }),
   };
 }
 

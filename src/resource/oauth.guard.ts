@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { NOSNIFF } from '../common/json-response';
 import { OAuthErrorCode, OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -44,9 +45,11 @@ export class OAuthGuard implements CanActivate {
       Object.assign(request, { [ACCESS_TOKEN_REQUEST_KEY]: token });
       return true;
     } catch (error) {
-      // The host's exception filter renders the body; the challenge header is set here.
+      // The host's exception filter renders the body; the challenge header (and nosniff, on
+      // this error response only: a host's successful answers are its own) is set here.
       if (error instanceof OAuthException) {
-        for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+        for (const [name, value] of Object.entries({ ...error.headers, ...NOSNIFF }))
+          response.setHeader(name, value);
       }
       throw error;
     }

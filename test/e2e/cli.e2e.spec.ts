@@ -464,7 +464,7 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     [
       'http on a public host',
       'http://example.com/cb',
-      /invalid_redirect_uri: "http:\/\/example\.com\/cb" uses http/,
+      /invalid_redirect_uri: 'http:\/\/example\.com\/cb' uses http/,
     ],
     ['a fragment', 'https://app.example.com/cb#x', /invalid_redirect_uri: .*fragment/],
     ['a relative URI', '/cb', /invalid_redirect_uri: .*not an absolute URI/],
@@ -501,7 +501,7 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
       'admin',
     );
     expect(scope.code).toBe(1);
-    expect(scope.stderr).toMatch(/^error: invalid_client_metadata: scope "admin" is not offered/);
+    expect(scope.stderr).toMatch(/^error: invalid_client_metadata: scope 'admin' is not offered/);
     const grant = await run(
       'clients',
       'create',
@@ -742,6 +742,6 @@ export default options;
       { env: { OAUTH_CONFIG: config } },
     );
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/grant_types: "authorization_code" is not enabled/);
+    expect(refused.stderr).toMatch(/grant_types: 'authorization_code' is not enabled/);
   });
 });

@@ -343,7 +343,7 @@ describe('sample app: developer portal', () => {
       [
         'an http redirect URI that is not loopback',
         { redirect_uris: 'http://app.example/callback' },
-        /Redirect URI not accepted: &quot;http:\/\/app\.example\/callback&quot; uses http/,
+        /Redirect URI not accepted: &#39;http:\/\/app\.example\/callback&#39; uses http/,
         'app-redirect-uris',
       ],
       [

@@ -1,6 +1,6 @@
 // Starting the sample app in-process for tests, on a free port and a fresh database.
 import type { INestApplication } from '@nestjs/common';
-import { startSampleApp } from '../../sample-app/bootstrap';
+import { startSampleApp, type SampleAppOptions } from '../../sample-app/bootstrap';
 import type { TestDatabaseKind } from './databases';
 import { createTestMariadbDatabase, testMariadbUrl } from './mariadb';
 import { createTestDatabase } from './postgres';
@@ -8,9 +8,12 @@ import { freePort, TestApp } from './test-app';
 
 /**
  * Starts the sample with `env` (DATABASE_URL defaults to in-memory SQLite). The issuer is fixed
- * before listening, so the port is reserved first.
+ * before listening, so the port is reserved first. Silent unless `options.logger` says otherwise.
  */
-export async function startSample(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startSample(
+  env: Record<string, string> = {},
+  options: SampleAppOptions = {},
+): Promise<TestApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { app } = await startSampleApp(
@@ -21,7 +24,7 @@ export async function startSample(env: Record<string, string> = {}): Promise<Tes
       DATABASE_URL: 'sqlite::memory:',
       ...env,
     },
-    { logger: false },
+    { logger: false, ...options },
   );
   return { app: app as INestApplication, url, close: () => app.close() };
 }
