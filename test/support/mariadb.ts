@@ -140,6 +140,11 @@ export async function startThrowawayMariadb(
   const dataDir = path.join(root, 'data');
   const socket = path.join(root, 'mariadbd.sock');
   const logFile = path.join(root, 'server.log');
+  // A temporary folder of its own: servers started at once (parallel test runs) must not share
+  // /tmp for their internal temporary tables.
+  const tmpDir = path.join(root, 'tmp');
+  fs.mkdirSync(tmpDir);
+  const env = { ...process.env, TMPDIR: tmpDir };
 
   let server: ChildProcess | undefined;
   const stopSync = () => {
@@ -162,7 +167,7 @@ export async function startThrowawayMariadb(
           '--skip-test-db',
           '--skip-name-resolve',
         ],
-        { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+        { cwd: root, env, maxBuffer: 16 * 1024 * 1024 },
       );
     } catch (err) {
       throw new Error(`mariadb-install-db failed:\n${errorText(err)}`, { cause: err });
@@ -191,8 +196,9 @@ export async function startThrowawayMariadb(
           '--innodb-log-file-size=64M',
           '--character-set-server=utf8mb4',
           '--max-connections=500',
+          `--tmpdir=${tmpDir}`,
         ],
-        { cwd: root, stdio: 'ignore' },
+        { cwd: root, env, stdio: 'ignore' },
       );
       // The Jest process must not wait for the server: stop() ends it.
       started.unref();
