@@ -18,6 +18,27 @@ const execFileAsync = promisify(execFile);
 export interface ThrowawayPostgres {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Stops the same cluster with `pg_ctl stop -m <mode>` (default `fast`: every session ends,
+   * clients see "terminating connection due to administrator command"; `immediate` crashes it,
+   * to recover from the WAL), keeps it down for `downMs` (default 0), then starts it again with
+   * the same data directory and port. Resolves once it accepts connections again. Throws on a
+   * server reused from TEST_POSTGRES_URL.
+   */
+  restart(options?: PostgresRestartOptions): Promise<void>;
+}
+
+export interface PostgresRestartOptions {
+  mode?: 'smart' | 'fast' | 'immediate';
+  downMs?: number;
+}
+
+export interface ThrowawayPostgresOptions {
+  /**
+   * Always start a cluster of our own, even when TEST_POSTGRES_URL is set (the fault test
+   * restarts its server, which must not be the one the other suites share).
+   */
+  dedicated?: boolean;
 }
 
 export interface TestDatabase {
@@ -151,12 +172,22 @@ function readLog(file: string): string {
 }
 
 /**
- * Starts a throwaway PostgreSQL cluster, or reuses TEST_POSTGRES_URL when set
- * (then stop() does nothing). The cluster lives in a temp dir that stop() removes.
+ * Starts a throwaway PostgreSQL cluster, or reuses TEST_POSTGRES_URL when set and `dedicated`
+ * is not (then stop() does nothing). The cluster lives in a temp dir that stop() removes.
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
-  const existing = process.env.TEST_POSTGRES_URL;
-  if (existing) return { url: existing, stop: async () => undefined };
+export async function startThrowawayPostgres(
+  options: ThrowawayPostgresOptions = {},
+): Promise<ThrowawayPostgres> {
+  const existing = options.dedicated ? undefined : process.env.TEST_POSTGRES_URL;
+  if (existing) {
+    return {
+      url: existing,
+      stop: async () => undefined,
+      restart: async () => {
+        throw new Error('cannot restart the PostgreSQL server of TEST_POSTGRES_URL');
+      },
+    };
+  }
 
   const { initdb, pgCtl } = findPgBinaries();
   const runAs = resolveRunAs();
@@ -217,26 +248,29 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       '-c listen_addresses=127.0.0.1',
       '-c max_connections=200',
     ].join(' ');
-    try {
-      await run(pgCtl, [
-        '-w',
-        '-t',
-        '60',
-        '-D',
-        dataDir,
-        '-l',
-        logFile,
-        '-o',
-        serverOptions,
-        'start',
-      ]);
-    } catch (err) {
-      const log = readLog(logFile);
-      console.error(`PostgreSQL failed to start; server log:\n${log}`);
-      throw new Error(`pg_ctl start failed:\n${errorText(err)}\n--- server log ---\n${log}`, {
-        cause: err,
-      });
-    }
+    const startServer = async () => {
+      try {
+        await run(pgCtl, [
+          '-w',
+          '-t',
+          '60',
+          '-D',
+          dataDir,
+          '-l',
+          logFile,
+          '-o',
+          serverOptions,
+          'start',
+        ]);
+      } catch (err) {
+        const log = readLog(logFile);
+        console.error(`PostgreSQL failed to start; server log:\n${log}`);
+        throw new Error(`pg_ctl start failed:\n${errorText(err)}\n--- server log ---\n${log}`, {
+          cause: err,
+        });
+      }
+    };
+    await startServer();
 
     let stopped = false;
     return {
@@ -251,6 +285,19 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
           // already gone
         }
         fs.rmSync(root, { recursive: true, force: true });
+      },
+      restart: async ({ mode = 'fast', downMs = 0 }: PostgresRestartOptions = {}) => {
+        if (stopped) throw new Error('this PostgreSQL cluster was stopped');
+        try {
+          await run(pgCtl, ['-D', dataDir, '-m', mode, '-w', '-t', '60', 'stop']);
+        } catch (err) {
+          throw new Error(
+            `pg_ctl stop failed:\n${errorText(err)}\n--- server log ---\n${readLog(logFile)}`,
+            { cause: err },
+          );
+        }
+        if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+        await startServer();
       },
     };
   } catch (err) {
