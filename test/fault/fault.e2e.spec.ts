@@ -23,6 +23,7 @@ import {
   OUTAGE,
   PHASES,
   type Phase,
+  type RequestKind,
   type RequestRecord,
   type Target,
 } from './fault-traffic';
@@ -36,6 +37,8 @@ const POSTGRES_DOWN_MS = 1500;
 const RECOVERED_MS = 5000;
 
 interface FaultReport {
+  /** From the start of PostgreSQL to the end of the checks. */
+  runMs: number;
   trafficMs: number;
   timeline: string;
   records: RequestRecord[];
@@ -71,6 +74,7 @@ describe('fault: two instances on one PostgreSQL, one killed, PostgreSQL restart
   let report: FaultReport | undefined;
 
   beforeAll(async () => {
+    const started = Date.now();
     postgres = await startThrowawayPostgres({ dedicated: true });
     const ports = [await freePort(), await freePort()];
     const targets: Target[] = ports.map((port, i) => ({
@@ -132,8 +136,10 @@ describe('fault: two instances on one PostgreSQL, one killed, PostgreSQL restart
     timeline.push(`traffic stopped ${at()}`);
 
     const final = await traffic.finalRefreshes();
+    const checked = await checkTokens(postgres.url, traffic);
     report = {
-      ...(await checkTokens(postgres.url, traffic)),
+      ...checked,
+      runMs: Date.now() - started,
       trafficMs,
       timeline: timeline.join(', '),
       records: traffic.records,
@@ -283,7 +289,8 @@ function formatReport(r: FaultReport): string {
   const lines: string[] = [];
   lines.push('');
   lines.push(
-    `fault test: ${CLIENTS} clients, 2 instances, ${(r.trafficMs / 1000).toFixed(1)} s of traffic`,
+    `fault test: ${CLIENTS} clients, 2 instances, ${(r.trafficMs / 1000).toFixed(1)} s of traffic ` +
+      `(${(r.runMs / 1000).toFixed(1)} s in all)`,
   );
   lines.push(`  ${r.timeline}`);
   lines.push(
@@ -310,13 +317,18 @@ function formatReport(r: FaultReport): string {
     }
     return [...counts].map(([label, n]) => `${n} x ${label}`).join('; ') || 'none';
   };
+  const ok = (kind: RequestKind) =>
+    r.records.filter((x) => x.kind === kind && x.status === 200).length;
+  lines.push(
+    `  answered 200: client_credentials ${ok('client_credentials')}, refresh ${ok('refresh')}, ` +
+      `final refresh ${ok('final_refresh')}/${r.final.length}`,
+  );
   lines.push(`  4xx: ${tally(r.records.filter((x) => x.status >= 400 && x.status < 500))}`);
   lines.push(`  5xx: ${tally(r.records.filter((x) => x.status >= 500))}`);
   lines.push(`  network errors: ${tally(r.records.filter((x) => x.status === 0))}`);
   lines.push(
     `  refresh tokens: delivered ${r.tokens.delivered}, spent ${r.tokens.spent}, ` +
-      `usable ${r.tokens.usable}, lost ${r.tokens.lost.length}; ` +
-      `final refresh ok ${r.final.filter((x) => x.status === 200).length}/${r.final.length}`,
+      `usable ${r.tokens.usable}, lost ${r.tokens.lost.length}`,
   );
   lines.push(
     `  families: ${r.families.total}, revoked ${r.families.revokedInDatabase} ` +
