@@ -26,6 +26,27 @@ export interface ThrowawayPostgres {
    */
   stopServer(): Promise<void>;
   startServer(): Promise<void>;
+  /**
+   * Stops the same cluster with `pg_ctl stop -m <mode>` (default `fast`: every session ends,
+   * clients see "terminating connection due to administrator command"; `immediate` crashes it,
+   * to recover from the WAL), keeps it down for `downMs` (default 0), then starts it again with
+   * the same data directory and port. Resolves once it accepts connections again. Throws on a
+   * server reused from TEST_POSTGRES_URL.
+   */
+  restart(options?: PostgresRestartOptions): Promise<void>;
+}
+
+export interface PostgresRestartOptions {
+  mode?: 'smart' | 'fast' | 'immediate';
+  downMs?: number;
+}
+
+export interface ThrowawayPostgresOptions {
+  /**
+   * Always start a cluster of our own, even when TEST_POSTGRES_URL is set (the fault test
+   * restarts its server, which must not be the one the other suites share).
+   */
+  dedicated?: boolean;
 }
 
 export interface TestDatabase {
@@ -159,21 +180,22 @@ function readLog(file: string): string {
 }
 
 /**
- * Starts a throwaway PostgreSQL cluster, or reuses TEST_POSTGRES_URL when set
- * (then stop() does nothing) unless `dedicated` asks for a cluster of its own (a spec that stops
- * the server must not stop everyone's). The cluster lives in a temp dir that stop() removes.
+ * Starts a throwaway PostgreSQL cluster, or reuses TEST_POSTGRES_URL when set and `dedicated`
+ * is not (then stop() does nothing; a spec that stops the server must not stop everyone's). The
+ * cluster lives in a temp dir that stop() removes.
  */
 export async function startThrowawayPostgres(
-  options: { dedicated?: boolean } = {},
+  options: ThrowawayPostgresOptions = {},
 ): Promise<ThrowawayPostgres> {
-  const existing = process.env.TEST_POSTGRES_URL;
-  if (existing && !options.dedicated) {
+  const existing = options.dedicated ? undefined : process.env.TEST_POSTGRES_URL;
+  if (existing) {
     const notOurs = () => Promise.reject(new Error('TEST_POSTGRES_URL is not a server of ours'));
     return {
       url: existing,
       stop: async () => undefined,
       stopServer: notOurs,
       startServer: notOurs,
+      restart: notOurs,
     };
   }
 
@@ -278,6 +300,19 @@ export async function startThrowawayPostgres(
         await run(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
       },
       startServer,
+      restart: async ({ mode = 'fast', downMs = 0 }: PostgresRestartOptions = {}) => {
+        if (stopped) throw new Error('this PostgreSQL cluster was stopped');
+        try {
+          await run(pgCtl, ['-D', dataDir, '-m', mode, '-w', '-t', '60', 'stop']);
+        } catch (err) {
+          throw new Error(
+            `pg_ctl stop failed:\n${errorText(err)}\n--- server log ---\n${readLog(logFile)}`,
+            { cause: err },
+          );
+        }
+        if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+        await startServer();
+      },
     };
   } catch (err) {
     process.removeListener('exit', stopSync);
