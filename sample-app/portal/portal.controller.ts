@@ -106,7 +106,9 @@ export class PortalController {
       const problem: FormError =
         error.code === 'invalid_redirect_uri'
           ? { message: `Redirect URI not accepted: ${error.description}.`, field: 'redirectUris' }
-          : { message: `The application could not be registered: ${error.description}.` };
+          : error.description.startsWith('client_uri ')
+            ? { message: `Website not accepted: ${error.description}.`, field: 'website' }
+            : { message: `The application could not be registered: ${error.description}.` };
       return this.formError(response, user, form.values, problem);
     }
   }

@@ -63,7 +63,8 @@ const MAX_TEXT_LENGTH = 8192;
 /**
  * Reads the registration form (application/x-www-form-urlencoded) into the values to show again
  * and, when they are complete, the registration for ClientService.register. Checks what the
- * portal can explain best itself; the service checks the rest (redirect URI rules, scopes).
+ * portal can explain best itself; the service checks the rest (the website and redirect URI rules
+ * of DCR and the CLI, scopes).
  */
 export function readRegistrationForm(
   body: Record<string, unknown> | undefined,
@@ -90,9 +91,6 @@ export function readRegistrationForm(
   if (!values.name) return fail('Enter a name for the application.', 'name');
   if (values.name.length > MAX_NAME_LENGTH) {
     return fail(`The name can be at most ${MAX_NAME_LENGTH} characters long.`, 'name');
-  }
-  if (values.website && !isHttpUrl(values.website)) {
-    return fail('The website must be an http:// or https:// address.', 'website');
   }
   const redirectUris = values.redirectUris
     .split(/\r\n|\r|\n/)
@@ -126,13 +124,4 @@ export function readRegistrationForm(
       owner,
     },
   };
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@ import { excerpt, hasControlCharacters } from '../common/text';
 import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { ClientType } from '../storage/entities/oauth-client.entity';
-import { redirectUriProblem } from './redirect-uri';
+import { clientUriProblem, redirectUriProblem } from './redirect-uri';
 import { ID_LENGTH, URL_LENGTH } from '../storage/columns';
 
 /** What an application registers with: our product's "name, website, redirect URIs, which APIs". */
@@ -62,11 +62,14 @@ export function validateClientMetadata(
     throw bad('client_name is required (1 to 200 characters, no control characters)');
   }
   const website = input.website ?? null;
-  if (website !== null && (!isHttpUrl(website) || hasControlCharacters(website as string)))
-    throw bad('client_uri must be an http(s) URL');
-  // Column sizes: refuse here rather than fail in the database (PostgreSQL enforces them).
-  if (website !== null && website.length > URL_LENGTH) {
-    throw bad(`client_uri may not be longer than ${URL_LENGTH} characters`);
+  if (website !== null) {
+    if (typeof website !== 'string') throw bad('client_uri must be an http(s) URL');
+    // Column sizes: refuse here rather than fail in the database (PostgreSQL enforces them).
+    if (website.length > URL_LENGTH) {
+      throw bad(`client_uri may not be longer than ${URL_LENGTH} characters`);
+    }
+    const problem = clientUriProblem(website);
+    if (problem) throw bad(problem);
   }
   const owner = input.owner ?? null;
   if (
@@ -156,16 +159,6 @@ function stringList(value: unknown, field: string): string[] {
     throw invalidMetadata(`${field} must be a list of strings`);
   }
   return value;
-}
-
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && !!url.hostname;
-  } catch {
-    return false;
-  }
 }
 
 const invalidMetadata = (description: string) => new InvalidClientMetadataError(description);

@@ -1,4 +1,9 @@
-import { redirectUriProblem } from './redirect-uri';
+import {
+  BAD_CLIENT_URIS,
+  BAD_REDIRECT_URIS,
+  GOOD_REDIRECT_URIS,
+} from '../../test/support/client-uri-cases';
+import { clientUriProblem, redirectUriProblem } from './redirect-uri';
 
 describe('redirectUriProblem (registration rules)', () => {
   it.each([
@@ -37,5 +42,27 @@ describe('redirectUriProblem (registration rules)', () => {
       '2048',
     );
     expect(redirectUriProblem(42, 'public')).toContain('non-empty string');
+  });
+
+  it.each(BAD_REDIRECT_URIS)('refuses %s: %p', (_label, uri, reason) => {
+    expect(redirectUriProblem(uri, 'public')).toMatch(reason);
+  });
+
+  it.each(GOOD_REDIRECT_URIS)('accepts %p (punycode host, port, percent-encoded path)', (uri) => {
+    expect(redirectUriProblem(uri, 'confidential')).toBeNull();
+  });
+});
+
+describe('clientUriProblem (client_uri / website)', () => {
+  it.each([
+    'https://app.example',
+    'http://app.example/about?x=1',
+    'https://xn--bcher-kva.example/',
+  ])('accepts %p', (uri) => {
+    expect(clientUriProblem(uri)).toBeNull();
+  });
+
+  it.each(BAD_CLIENT_URIS)('refuses %s: %p', (_label, uri, reason) => {
+    expect(clientUriProblem(uri)).toMatch(reason);
   });
 });

@@ -15,7 +15,8 @@ export function redirectUriProblem(uri: unknown, clientType: ClientType): string
   if (typeof uri !== 'string' || uri.length === 0)
     return 'a redirect URI must be a non-empty string';
   if (uri.length > 2048) return 'a redirect URI may not be longer than 2048 characters';
-  if (hasControlCharacters(uri)) return 'a redirect URI may not contain control characters';
+  const text = uriTextProblem(uri, 'a redirect URI');
+  if (text) return text;
   // Messages quote a bounded, sanitised excerpt: the URI is the client's input.
   const quoted = excerpt(uri, 80);
   let url: URL;
@@ -25,6 +26,8 @@ export function redirectUriProblem(uri: unknown, clientType: ClientType): string
     return `${quoted} is not an absolute URI`;
   }
   if (uri.includes('#')) return `${quoted} has a fragment, which redirect URIs may not have`;
+  const parts = uriPartsProblem(uri, url);
+  if (parts) return `${quoted} ${parts}`;
   if (FORBIDDEN_SCHEMES.includes(url.protocol)) return `${quoted} uses a forbidden scheme`;
   if (url.protocol === 'https:') return url.hostname ? null : `${quoted} has no host`;
   if (url.protocol === 'http:') {
@@ -38,6 +41,72 @@ export function redirectUriProblem(uri: unknown, clientType: ClientType): string
   }
   if (!url.protocol.slice(0, -1).includes('.')) {
     return `${quoted} uses a custom scheme that is not a reverse domain name (e.g. com.example.app:/callback)`;
+  }
+  return null;
+}
+
+/**
+ * Why a `client_uri` (a client's website) cannot be registered, or null: an absolute http(s) URL
+ * under the same character and authority rules as redirect URIs (it is shown to users).
+ */
+export function clientUriProblem(uri: string): string | null {
+  const text = uriTextProblem(uri, 'client_uri');
+  if (text) return text;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'client_uri must be an http(s) URL';
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
+    return 'client_uri must be an http(s) URL';
+  }
+  const parts = uriPartsProblem(uri, url);
+  return parts ? `client_uri ${parts}` : null;
+}
+
+/**
+ * Characters a registered URI may not hold, checked on the text as sent (before a URL parser
+ * quietly fixes it): control characters, whitespace, anything outside ASCII (an international
+ * host is registered in its punycode `xn--` form, the rest percent-encoded), backslashes (which
+ * parsers read as `/`), characters RFC 3986 does not allow or that end an HTML attribute
+ * (`<>"'\`{}|^`), wildcards (`*`, also as `%2A`) and malformed or control percent-encodings.
+ */
+function uriTextProblem(uri: string, what: string): string | null {
+  if (hasControlCharacters(uri)) return `${what} may not contain control characters`;
+  if (/\s/.test(uri)) return `${what} may not contain whitespace`;
+  if (/[^\x21-\x7e]/.test(uri)) {
+    return `${what} must be ASCII: write an international host in punycode (xn--...) and percent-encode the rest`;
+  }
+  if (uri.includes('\\')) return `${what} may not contain backslashes`;
+  if (/[<>"'`{}|^]/.test(uri)) return `${what} may not contain < > " ' \` { } | or ^`;
+  if (/\*|%2a/i.test(uri)) return `${what} may not contain wildcards (*)`;
+  if (/%(?![0-9a-f]{2})/i.test(uri)) return `${what} has a malformed percent-encoding`;
+  if (/%(?:[01][0-9a-f]|7f)/i.test(uri)) {
+    return `${what} may not contain percent-encoded control characters`;
+  }
+  return null;
+}
+
+/**
+ * The parts of a parsed URI: no user info (`https://user:pw@host`, `https://app.example@evil`),
+ * a host written as the parser reads it (no percent-encoded or numeric-trick hosts such as
+ * `0x7f.1`), no dot segments in the path (`/cb/../admin`, also percent-encoded).
+ */
+function uriPartsProblem(uri: string, url: URL): string | null {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri)?.[1];
+  if (url.username || url.password || authority?.includes('@')) {
+    return 'contains user info (user:password@), which registered URIs may not have';
+  }
+  if (authority !== undefined && /^(https?|wss?|ftp):$/.test(url.protocol)) {
+    const host = /^(\[[^\]]*\]|[^:]*)(?::[0-9]*)?$/.exec(authority)?.[1]?.toLowerCase();
+    if (host !== url.hostname) {
+      return `has a host that is not in plain form (the parser reads it as "${url.hostname}")`;
+    }
+  }
+  const path = uri.replace(/^[a-z][a-z0-9+.-]*:(\/\/[^/?#]*)?/i, '').split(/[?#]/)[0];
+  if (path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment))) {
+    return 'has a dot segment (. or ..) in its path';
   }
   return null;
 }

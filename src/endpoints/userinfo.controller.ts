@@ -1,13 +1,13 @@
 import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { sendJson } from '../common/json-response';
-import { bearerTokenFrom } from '../common/authorization-header';
 import { claimsForScopes } from '../consent/scope-claims';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AccessTokenVerifier } from '../resource/access-token-verifier.service';
+import { bearerTokenOf } from '../resource/bearer-token';
 import { Public } from '../resource/decorators';
 
 /** OIDC Core §5.3: claims about the user of an `openid` access token, limited by its scopes. */
@@ -27,7 +27,8 @@ export class UserinfoController {
       throw new OAuthException('invalid_request', 'Use GET or POST.', 405);
     }
     const realm = this.config.resourceServer.realm;
-    const token = bearerTokenFrom(request.headers.authorization);
+    // The guard's placement rule (RFC 6750 §2; OIDC Core §5.3.1): header only by default.
+    const token = bearerTokenOf(request, this.config.resourceServer);
     if (!token) throw OAuthException.tokenRequired(realm);
     const verified = await this.verifier.verify(token);
     if (!verified.userId || !verified.scopes.includes('openid')) {

@@ -21,8 +21,11 @@ import {
   loginUrl,
   RedirectStep,
 } from './authorization-redirects';
-import { bindingOf, ensureBinding } from './browser-binding';
+import { bindingOf, ensureBinding, newBindingValue, setBinding } from './browser-binding';
 import { describeDecision, InteractionDetails, PendingDecision } from './interaction-details';
+
+const FOREIGN_INTERACTION =
+  'This sign-in request has expired or belongs to another browser. Start again from the application.';
 
 /** Where the browser goes next: a redirect, or the module's default consent page. */
 export type NextStep = RedirectStep | { kind: 'consent'; details: InteractionDetails };
@@ -84,10 +87,17 @@ export class AuthorizationFlow {
     return { kind: 'consent', details };
   }
 
-  /** Continues interaction `id` of this browser, on the way back from the sign-in page. */
+  /**
+   * Continues interaction `id` of this browser, on the way back from the sign-in page. A user
+   * who is signed in now gets a fresh binding cookie and the interaction is moved to it, so a
+   * binding value seen before the sign-in (session fixation) cannot continue it afterwards.
+   */
   async resume(id: string, request: Request, response: Response): Promise<NextStep> {
     const interaction = await this.loadInteraction(id, request);
     const client = await this.findClient(interaction);
+    if (await this.config.resourceOwner!.getSignedInUser(request)) {
+      await this.renewBinding(interaction, request, response);
+    }
     return this.proceed(request, response, interaction.request, client, interaction);
   }
 
@@ -135,11 +145,31 @@ export class AuthorizationFlow {
       : null;
     const binding = bindingOf(request);
     if (!interaction || !binding || !matchesHash(binding, interaction.browserBindingHash)) {
-      throw new InteractionError(
-        'This sign-in request has expired or belongs to another browser. Start again from the application.',
-      );
+      throw new InteractionError(FOREIGN_INTERACTION);
     }
     return interaction;
+  }
+
+  /**
+   * Re-binds the interaction to a new random value, atomically and only while it is still bound
+   * to this request's value; the cookie is sent only when the move succeeded (a concurrent resume
+   * that moved it first wins, this one is refused like any other browser's).
+   */
+  private async renewBinding(
+    interaction: OAuthInteraction,
+    request: Request,
+    response: Response,
+  ): Promise<void> {
+    const fresh = newBindingValue();
+    const moved = await this.interactions.rebind(
+      interaction.id,
+      sha256(bindingOf(request)!),
+      sha256(fresh),
+      nowMs(),
+    );
+    if (!moved) throw new InteractionError(FOREIGN_INTERACTION);
+    setBinding(request, response, fresh, this.config.issuer.startsWith('https:'));
+    interaction.browserBindingHash = sha256(fresh);
   }
 
   /** An error sent to the request's redirect URI, with state and iss (RFC 9207). */

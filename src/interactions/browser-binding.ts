@@ -21,12 +21,28 @@ export function ensureBinding(request: Request, response: Response, secure: bool
   const existing = bindingOf(request);
   if (existing && BINDING_FORMAT.test(existing)) return existing;
   const binding = randomToken();
+  setBinding(request, response, binding, secure);
+  return binding;
+}
+
+/** A fresh random binding value, not yet sent: see `setBinding`. */
+export const newBindingValue = (): string => randomToken();
+
+/**
+ * Sends `binding` as the browser's binding cookie (replacing any it had) and makes it the value
+ * `bindingOf` sees for the rest of this request, so a CSRF token derived now uses it.
+ */
+export function setBinding(
+  request: Request,
+  response: Response,
+  binding: string,
+  secure: boolean,
+): void {
   newBindings.set(request, binding);
   response.append(
     'Set-Cookie',
     `${BINDING_COOKIE}=${binding}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
   );
-  return binding;
 }
 
 /** The consent form's CSRF token: only the browser holding the binding cookie can know it. */

@@ -24,6 +24,7 @@ const KNOWN_OPTIONS: OptionShape = {
   resourceServer: {
     revocationCheck: true,
     allowQueryToken: true,
+    allowBodyToken: true,
     realm: true,
     clockTolerance: true,
   },

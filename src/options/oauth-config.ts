@@ -32,6 +32,7 @@ export interface OAuthConfig {
   resourceServer: {
     revocationCheck: 'strict' | 'stateless';
     allowQueryToken: boolean;
+    allowBodyToken: boolean;
     realm: string;
     clockTolerance: number;
   };
@@ -54,7 +55,12 @@ export const OAUTH_DEFAULTS = {
   tokenEndpointAuthMethods: TOKEN_ENDPOINT_AUTH_METHODS,
   pkce: { requiredForConfidentialClients: true, allowPlain: false },
   registration: { enabled: false },
-  resourceServer: { revocationCheck: 'strict', allowQueryToken: false, clockTolerance: 5 },
+  resourceServer: {
+    revocationCheck: 'strict',
+    allowQueryToken: false,
+    allowBodyToken: false,
+    clockTolerance: 5,
+  },
   introspectionResourceServers: [],
   interaction: { ttl: 600 },
   cleanup: { enabled: true, interval: 3600 },

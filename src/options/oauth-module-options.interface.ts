@@ -177,8 +177,17 @@ export interface OAuthModuleOptions {
      * Default: `strict`.
      */
     revocationCheck?: 'strict' | 'stateless';
-    /** Accept `?access_token=` (RFC 6750 §2.3, discouraged). Default: false. */
+    /**
+     * Accept `?access_token=` (RFC 6750 §2.3, discouraged), on every bearer-protected route
+     * (`OAuthGuard`, `AuthGuard('oauth-bearer')`, userinfo). Default: false.
+     */
     allowQueryToken?: boolean;
+    /**
+     * Accept `access_token` in a form-encoded body of a non-GET request (RFC 6750 §2.2), on every
+     * bearer-protected route. Default: false: the `Authorization: Bearer` header only; a token
+     * elsewhere is 400 `invalid_request`.
+     */
+    allowBodyToken?: boolean;
     /** `realm` of the `WWW-Authenticate` challenge. Default: the issuer. */
     realm?: string;
     /** Clock tolerance for exp/nbf in seconds. Default: 5. */

@@ -260,6 +260,17 @@ describe('validateOAuthOptions', () => {
     );
   });
 
+  it.each(['allowQueryToken', 'allowBodyToken'])(
+    'rejects a non-boolean resourceServer.%s',
+    (name) => {
+      expectRejected(
+        valid({ resourceServer: { [name]: 'yes' } }),
+        `resourceServer.${name}`,
+        /true or false/,
+      );
+    },
+  );
+
   describe('keys', () => {
     it('rejects an unknown algorithm', () => {
       expectRejected(

@@ -60,6 +60,12 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
   if (o.resourceServer?.clockTolerance !== undefined && !(o.resourceServer.clockTolerance >= 0)) {
     fail('resourceServer.clockTolerance', 'must be 0 or more seconds.');
   }
+  for (const name of ['allowQueryToken', 'allowBodyToken'] as const) {
+    const value = o.resourceServer?.[name];
+    if (value !== undefined && typeof value !== 'boolean') {
+      fail(`resourceServer.${name}`, 'must be true or false.');
+    }
+  }
   oneOf('accessTokenFormat', o.accessTokenFormat, ['jwt', 'opaque']);
   oneOf('resourceServer.revocationCheck', o.resourceServer?.revocationCheck, [
     'strict',

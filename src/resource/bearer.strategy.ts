@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { Strategy } from 'passport-http-bearer';
+import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AccessTokenVerifier } from './access-token-verifier.service';
+import { bearerTokenOf } from './bearer-token';
 import type { VerifiedAccessToken } from './verified-access-token';
 
 /** The passport strategy name: `AuthGuard(OAUTH_BEARER_STRATEGY)` works with @nestjs/passport. */
@@ -11,15 +14,38 @@ export const OAUTH_BEARER_STRATEGY = 'oauth-bearer';
 
 /**
  * passport-http-bearer backed by our verifier. `OAuthGuard` runs it and adds RFC 6750 errors,
- * scopes and token placement rules; a plain `AuthGuard('oauth-bearer')` gets authentication only.
+ * scopes and token placement rules; a plain `AuthGuard('oauth-bearer')` gets authentication only,
+ * under the same placement rule (`bearerTokenOf`): passport-http-bearer would read `access_token`
+ * from any body and the query by itself.
  */
 @Injectable()
 export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER_STRATEGY) {
   constructor(
     private readonly verifier: AccessTokenVerifier,
-    @InjectOAuthConfig() config: OAuthConfig,
+    @InjectOAuthConfig() private readonly config: OAuthConfig,
   ) {
     super({ realm: config.resourceServer.realm });
+  }
+
+  /**
+   * Passport calls this on a copy of the strategy that has `error`/`fail`/`success`. A token in a
+   * place the options do not allow is passed on as the OAuthException (400 invalid_request, its
+   * challenge set here: @nestjs/passport's AuthGuard rethrows it to the host's filters); an
+   * allowed token is extracted by passport-http-bearer as before, the same one.
+   */
+  override authenticate(request: Request, options?: object): void {
+    try {
+      bearerTokenOf(request, this.config.resourceServer);
+    } catch (error) {
+      if (error instanceof OAuthException) {
+        for (const [name, value] of Object.entries(error.headers)) {
+          request.res?.setHeader(name, value);
+        }
+      }
+      // passport.Strategy's `error`, which @types/passport-http-bearer does not declare.
+      return (this as unknown as { error(error: unknown): void }).error(error);
+    }
+    super.authenticate(request, options);
   }
 
   validate(token: string): Promise<VerifiedAccessToken> {

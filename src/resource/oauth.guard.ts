@@ -5,6 +5,7 @@ import { NOSNIFF } from '../common/json-response';
 import { OAuthErrorCode, OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import { bearerTokenOf } from './bearer-token';
 import { OAuthBearerStrategy } from './bearer.strategy';
 import {
   ACCESS_TOKEN_REQUEST_KEY,
@@ -81,43 +82,23 @@ export class OAuthGuard implements CanActivate {
 
   private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
 
-  /** RFC 6750 §2: header; form body only for urlencoded non-GET requests; query only by option; one method. */
+  /**
+   * RFC 6750 §2 through the one placement rule shared with userinfo and the `oauth-bearer`
+   * strategy (`bearerTokenOf`): the header; a form body or the query only when
+   * `resourceServer.allowBodyToken` / `allowQueryToken` say so; one place only.
+   */
   protected checkTokenPlacement(request: Request): void {
-    const inHeader = request.headers.authorization !== undefined;
-    const inQuery = queryTokenOf(request) !== undefined;
-    const inBody =
-      (request.body as Record<string, unknown> | undefined)?.access_token !== undefined;
-    if (inQuery && !this.config.resourceServer.allowQueryToken) {
-      throw this.error(
-        'invalid_request',
-        'Send the access token in the Authorization header, not the query string.',
-        400,
-      );
-    }
-    if (inBody && (request.method === 'GET' || !request.is('application/x-www-form-urlencoded'))) {
-      throw this.error(
-        'invalid_request',
-        'A body access token is only accepted in a form-encoded request body.',
-        400,
-      );
-    }
-    if ([inHeader, inQuery, inBody].filter(Boolean).length > 1) {
-      throw this.error('invalid_request', 'Send the access token in one place only.', 400);
-    }
+    bearerTokenOf(request, this.config.resourceServer);
   }
 
   /**
-   * Runs this app's `oauth-bearer` strategy: passport-http-bearer's token extraction rules
-   * (reproduced in `bearerTokenOf`), then the strategy's `validate`. The strategy is injected
-   * rather than looked up in passport's process-wide registry, so two apps in one process
-   * never verify with each other's keys; a plain `AuthGuard('oauth-bearer')` goes through
-   * passport. No token -> 401 without an error code (RFC 6750 §3.1).
+   * Runs this app's `oauth-bearer` strategy on the token `bearerTokenOf` found. The strategy is
+   * injected rather than looked up in passport's process-wide registry, so two apps in one
+   * process never verify with each other's keys; a plain `AuthGuard('oauth-bearer')` goes
+   * through passport (same placement rule). No token -> 401 without an error code (RFC 6750 §3.1).
    */
   protected authenticate(request: Request): Promise<VerifiedAccessToken> {
-    const token = bearerTokenOf(request);
-    if (token === MALFORMED) {
-      throw this.error('invalid_request', 'The Authorization header is malformed.', 400);
-    }
+    const token = bearerTokenOf(request, this.config.resourceServer);
     if (token === undefined) {
       throw OAuthException.tokenRequired(this.config.resourceServer.realm);
     }
@@ -170,40 +151,4 @@ interface RouteRules {
   requiresUser: boolean | undefined;
   allOf: string[] | undefined;
   anyOf: string[] | undefined;
-}
-
-const MALFORMED = Symbol('malformed');
-
-/**
- * The query string's access_token. Express 5 parses the query string again on every read of
- * `request.query`, so a URL without a query string is not parsed at all.
- */
-function queryTokenOf(request: Request): unknown {
-  return request.url.includes('?') ? request.query?.access_token : undefined;
-}
-
-/**
- * passport-http-bearer's token extraction: the Authorization header split on one space
- * (anything else is malformed), then `access_token` in the body or the query (a second token is
- * malformed too). checkTokenPlacement has already refused what the options do not allow.
- */
-function bearerTokenOf(request: Request): string | typeof MALFORMED | undefined {
-  let token: string | undefined;
-  const header = request.headers?.authorization;
-  if (header) {
-    const parts = header.split(' ');
-    if (parts.length !== 2) return MALFORMED;
-    if (/^Bearer$/i.test(parts[0])) token = parts[1];
-  }
-  // Extended form and query parsers turn `access_token[a]=1` or a repeated parameter into an
-  // object or array: malformed, not a token.
-  for (const other of [
-    (request.body as Record<string, unknown> | undefined)?.access_token,
-    queryTokenOf(request),
-  ]) {
-    if (!other) continue;
-    if (token || typeof other !== 'string') return MALFORMED;
-    token = other;
-  }
-  return token || undefined;
 }

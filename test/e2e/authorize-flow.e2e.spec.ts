@@ -414,6 +414,76 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     });
   });
 
+  describe('session fixation: the binding is renewed at sign-in', () => {
+    /** Starts a request signed out and comes back signed in, as after the host's login page. */
+    async function signInMidway() {
+      // A client of its own: no consent remembered from other tests.
+      const app = await freshClient();
+      const browser = new TestBrowser(server);
+      const { params, verifier } = codeRequest({ client: app, scope: 'openid accounts:read' });
+      const returnTo = expectLoginRedirect(await browser.authorize(params), server);
+      const before = browser.bindingCookie!;
+      browser.user = 'user-alice';
+      const page = await browser.get(returnTo);
+      return { app, browser, before, page, returnTo, verifier };
+    }
+
+    it('sets a new binding cookie when the user comes back signed in', async () => {
+      const { browser, before, page } = await signInMidway();
+      expect(isConsentPage(page)).toBe(true);
+      const renewed = page.headers.getSetCookie().find((c) => c.startsWith('oauth_binding='));
+      expect(renewed).toMatch(/^oauth_binding=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+      expect(browser.bindingCookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(browser.bindingCookie).not.toBe(before);
+      // The interaction row now keeps the hash of the new value only.
+      const id = /interaction\/([A-Za-z0-9_-]+)/.exec(consentForm(page).action)![1];
+      const [row] = await queryRows(
+        server,
+        'SELECT browser_binding_hash AS hash FROM oauth_interactions WHERE id = ?',
+        [id],
+      );
+      expect(row.hash).toBe(sha256(browser.bindingCookie!));
+    });
+
+    it('the value seen before sign-in no longer continues the interaction or decides it', async () => {
+      const { page, before, returnTo } = await signInMidway();
+      const form = consentForm(page);
+      const fixated = new TestBrowser(server, 'user-alice');
+      fixated.cookies.set('oauth_binding', before);
+      expectErrorPage(await fixated.get(returnTo));
+      // Nor does a CSRF token derived from the old value (or the page's own) work with it.
+      const decision = await decide(fixated, form, 'allow');
+      expect(decision.location ?? '').not.toMatch(/[?&]code=/);
+      expect(decision.status).toBeGreaterThanOrEqual(400);
+    });
+
+    it('the browser holding the new value completes the code flow', async () => {
+      const { app, browser, page, verifier } = await signInMidway();
+      const form = consentForm(page);
+      // The CSRF token derives from the new binding.
+      const id = /interaction\/([A-Za-z0-9_-]+)/.exec(form.action)![1];
+      expect(form.csrfToken).toBe(
+        createHash('sha256').update(`csrf:${browser.bindingCookie}:${id}`).digest('base64url'),
+      );
+      const callback = callbackParams(await decide(browser, form, 'allow'));
+      expectTokens(
+        await exchangeCode(server, app, {
+          code: callback.get('code')!,
+          code_verifier: verifier,
+          redirect_uri: REDIRECT_URI,
+        }),
+      );
+    });
+
+    it('a second visit of the same return_to after sign-in renews again and still works', async () => {
+      const { browser, returnTo } = await signInMidway();
+      const first = browser.bindingCookie;
+      const again = await browser.get(returnTo);
+      expect(isConsentPage(again)).toBe(true);
+      expect(browser.bindingCookie).not.toBe(first);
+    });
+  });
+
   describe('code exchange', () => {
     it('codes are stored hashed, with a 60 s lifetime', async () => {
       const { code } = await obtainCode(server, { client });
@@ -820,3 +890,32 @@ describe.each(TEST_DATABASE_KINDS)(
     });
   },
 );
+
+describe.each(TEST_DATABASE_KINDS)('binding cookie Secure attribute (%s)', (kind) => {
+  const bindingCookies = (page: { headers: Headers }) =>
+    page.headers.getSetCookie().filter((c) => c.startsWith('oauth_binding='));
+
+  it.each([
+    ['https://auth.example', true],
+    ['http://localhost', false],
+  ])('issuer %s: Secure is %s, on the first cookie and the renewed one', async (issuer, secure) => {
+    const server = await startTestApp(kind, { issuer });
+    try {
+      const client = await registerCodeClient(server);
+      const browser = new TestBrowser(server);
+      const first = await browser.authorize(codeRequest({ client }).params);
+      expect(first.status).toBe(303);
+      const returnTo = new URL(first.location!, server.url).searchParams.get('return_to')!;
+      browser.user = 'user-alice';
+      const renewed = await browser.get(new URL(returnTo, server.url).pathname);
+      const cookies = [...bindingCookies(first), ...bindingCookies(renewed)];
+      expect(cookies).toHaveLength(2);
+      for (const cookie of cookies) {
+        expect(cookie.endsWith('; Secure')).toBe(secure);
+        expect(cookie).toMatch(/; HttpOnly; SameSite=Lax/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

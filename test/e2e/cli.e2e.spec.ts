@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { BAD_CLIENT_URIS, BAD_REDIRECT_URIS } from '../support/client-uri-cases';
 import { openTestDatabase, TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 
 jest.setTimeout(120_000);
@@ -488,6 +489,39 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
       expect(JSON.parse((await run('clients', 'list', '--json')).stdout)).toHaveLength(before);
     },
   );
+
+  // A sample of the shared table (each run is a child process): the same rules as DCR.
+  it.each([
+    ...BAD_REDIRECT_URIS.filter(([label]) =>
+      [
+        'a wildcard host',
+        'user info',
+        'a non-ASCII (IDN) host',
+        'a backslash in the path',
+      ].includes(label),
+    ).map(([label, uri, why]): [string, string[], string, RegExp] => [
+      `a redirect URI with ${label}`,
+      ['--redirect-uri', uri],
+      'invalid_redirect_uri',
+      why,
+    ]),
+    ...BAD_CLIENT_URIS.filter(([label]) => ['markup', 'user info'].includes(label)).map(
+      ([label, uri, why]): [string, string[], string, RegExp] => [
+        `a website with ${label}`,
+        ['--redirect-uri', 'https://app.example.com/cb', '--website', uri],
+        'invalid_client_metadata',
+        why,
+      ],
+    ),
+  ])('refuses %s: exit 1, the RFC 7591 error, nothing stored', async (_label, args, code, why) => {
+    const before = JSON.parse((await run('clients', 'list', '--json')).stdout).length;
+    const result = await run('clients', 'create', '--name', 'Loose metadata', ...args);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^error: ${code}: .*${why.source}`));
+    expectNoStackTrace(result);
+    expect(JSON.parse((await run('clients', 'list', '--json')).stdout)).toHaveLength(before);
+  });
 
   it('refuses an unknown scope and a public client_credentials client with exit 1', async () => {
     const scope = await run(

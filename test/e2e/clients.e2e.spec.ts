@@ -7,6 +7,7 @@ import {
   OAUTH_DATA_SOURCE,
   InvalidClientMetadataError,
 } from '../../src';
+import { BAD_CLIENT_URIS, BAD_REDIRECT_URIS } from '../support/client-uri-cases';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TEST_SCOPES, TestApp } from '../support/test-app';
 
@@ -275,6 +276,31 @@ describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
       ['data:', 'data:text/html,hi', /forbidden scheme/],
     ])('refuses %s', async (_label, uri, why) => {
       await expectRefused({ ...WEB_APP, redirectUris: [uri] }, 'invalid_redirect_uri', why);
+    });
+
+    it.each(BAD_REDIRECT_URIS)('refuses %s (%p)', async (_label, uri, why) => {
+      await expectRefused({ ...WEB_APP, redirectUris: [uri] }, 'invalid_redirect_uri', why);
+      await expectRefused(
+        { ...WEB_APP, tokenEndpointAuthMethod: 'none', redirectUris: [uri] },
+        'invalid_redirect_uri',
+        why,
+      );
+    });
+
+    it.each(BAD_CLIENT_URIS)('refuses a website with %s (%p)', async (_label, uri, why) => {
+      await expectRefused({ ...WEB_APP, website: uri }, 'invalid_client_metadata', why);
+    });
+
+    it('refuses the same URIs on update', async () => {
+      const { client } = await clients.register(WEB_APP);
+      for (const [, uri, why] of BAD_REDIRECT_URIS.slice(0, 3)) {
+        const attempt = clients.update(client.clientId, { ...WEB_APP, redirectUris: [uri] });
+        await expect(attempt).rejects.toMatchObject({
+          code: 'invalid_redirect_uri',
+          description: expect.stringMatching(why),
+        });
+      }
+      expect((await clients.get(client.clientId)).redirectUris).toEqual(WEB_APP.redirectUris);
     });
 
     it('refuses javascript: even for a public client', async () => {

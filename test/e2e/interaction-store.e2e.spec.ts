@@ -74,6 +74,24 @@ describe.each(TEST_DATABASE_KINDS)('TypeOrmInteractionStore (%s)', (kind) => {
     expect(await store.findPending(used.id, NOW)).toBeNull();
   });
 
+  it('rebinds only from the current hash, once, and never a used or expired interaction', async () => {
+    const row = interaction();
+    const [used, expired] = [interaction({ consumedAt: NOW - 1 }), interaction({ expiresAt: NOW })];
+    for (const each of [row, used, expired]) await store.insert(each);
+    const [from, to, other] = ['h'.repeat(43), 'n'.repeat(43), 'o'.repeat(43)];
+    expect(await store.rebind(row.id, other, to, NOW)).toBe(false);
+    const racing = await Promise.all([
+      store.rebind(row.id, from, to, NOW),
+      store.rebind(row.id, from, other, NOW),
+    ]);
+    expect(racing.filter(Boolean)).toHaveLength(1);
+    const winner = racing[0] ? to : other;
+    expect((await store.findPending(row.id, NOW))?.browserBindingHash).toBe(winner);
+    expect(await store.rebind(used.id, from, to, NOW)).toBe(false);
+    expect(await store.rebind(expired.id, from, to, NOW)).toBe(false);
+    expect(await store.rebind('no-such-id', from, to, NOW)).toBe(false);
+  });
+
   it('consumes once: true, then false, and the interaction is no longer pending', async () => {
     const row = interaction();
     await store.insert(row);

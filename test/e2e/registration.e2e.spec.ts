@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ClientNotFoundError, ClientService, OAUTH_PATHS } from '../../src';
 import { ClientStore } from '../../src/storage/stores/client.store';
+import {
+  BAD_CLIENT_URIS,
+  BAD_REDIRECT_URIS,
+  GOOD_REDIRECT_URIS,
+} from '../support/client-uri-cases';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -187,6 +192,45 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
           error_description: expect.any(String),
         });
       });
+    });
+
+    it.each(BAD_REDIRECT_URIS)(
+      'answers 400 invalid_redirect_uri for %s (%p), for a public client too',
+      async (_label, uri, why) => {
+        await expectNothingStored(async () => {
+          for (const method of ['client_secret_basic', 'none']) {
+            const response = await register({
+              ...WEB_APP,
+              token_endpoint_auth_method: method,
+              redirect_uris: ['https://planner.example.com/callback', uri],
+            });
+            expect(response.status).toBe(400);
+            expect(response.body).toEqual({
+              error: 'invalid_redirect_uri',
+              error_description: expect.stringMatching(why),
+            });
+          }
+        });
+      },
+    );
+
+    it.each(BAD_CLIENT_URIS)(
+      'answers 400 invalid_client_metadata for a client_uri with %s (%p)',
+      async (_label, uri, why) => {
+        await expectNothingStored(async () => {
+          const response = await register({ ...WEB_APP, client_uri: uri });
+          expect(response.status).toBe(400);
+          expect(response.body).toEqual({
+            error: 'invalid_client_metadata',
+            error_description: expect.stringMatching(why),
+          });
+        });
+      },
+    );
+
+    it('accepts a punycode host, a port and percent-encoded paths', async () => {
+      const body = await registered({ ...WEB_APP, redirect_uris: GOOD_REDIRECT_URIS });
+      expect((await clients.get(body.client_id)).redirectUris).toEqual(GOOD_REDIRECT_URIS);
     });
 
     it.each<[string, unknown, RegExp]>([

@@ -12,6 +12,7 @@ import {
   OAUTH_BEARER_STRATEGY,
   OAuthGuard,
   OAuthModuleOptions,
+  OAUTH_PATHS,
   OAuthUser,
   Public,
   RequireUser,
@@ -103,6 +104,13 @@ class PassportController {
   @Get()
   @UseGuards(AuthGuard(OAUTH_BEARER_STRATEGY))
   who(@Req() request: { user: VerifiedAccessToken }) {
+    return { user: request.user };
+  }
+
+  @Post()
+  @HttpCode(200)
+  @UseGuards(AuthGuard(OAUTH_BEARER_STRATEGY))
+  post(@Req() request: { user: VerifiedAccessToken }) {
     return { user: request.user };
   }
 }
@@ -248,6 +256,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
     let server: TestApp;
     let service: TestClient;
     let readToken: string;
+    let openidToken: string;
 
     beforeAll(async () => {
       server = await start(kind);
@@ -255,6 +264,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
         scopes: ['accounts:read', 'profile', 'payments:write'],
       });
       readToken = await clientToken(server, service);
+      openidToken = await userToken(server, ['openid']);
     });
     afterAll(() => server.close());
 
@@ -582,16 +592,37 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
         await expectRefused(response, server, 400, 'invalid_request');
       });
 
-      it('accepts a form-body token on a form-encoded POST', async () => {
-        const response = await rawRequest(
-          server,
-          'POST',
-          '/api/form',
-          { 'content-type': 'application/x-www-form-urlencoded' },
-          new URLSearchParams({ access_token: readToken }).toString(),
-        );
-        expect(response.status).toBe(200);
-        expect(JSON.parse(response.text).token.clientId).toBe(service.clientId);
+      it.each(['/api/form', '/api/payments', '/passport', OAUTH_PATHS.userinfo])(
+        'refuses a form-body token by default (RFC 6750 §2.2 is opt-in): POST %s -> 400 invalid_request',
+        async (path) => {
+          const token = path === OAUTH_PATHS.userinfo ? openidToken : readToken;
+          const response = await rawRequest(
+            server,
+            'POST',
+            path,
+            { 'content-type': 'application/x-www-form-urlencoded' },
+            new URLSearchParams({ access_token: token }).toString(),
+          );
+          expect(response.status).toBe(400);
+          expect(JSON.parse(response.text)).toMatchObject({ error: 'invalid_request' });
+          expect(response.headers['www-authenticate']).toMatch(
+            challenge(server, 'invalid_request'),
+          );
+        },
+      );
+
+      it.each(['/api/accounts', '/passport', OAUTH_PATHS.userinfo])(
+        'refuses a query-string token by default: GET %s -> 400 invalid_request',
+        async (path) => {
+          const token = path === OAUTH_PATHS.userinfo ? openidToken : readToken;
+          const response = await fetch(`${server.url}${path}?access_token=${token}`);
+          await expectRefused(response, server, 400, 'invalid_request');
+        },
+      );
+
+      it('userinfo and the passport route still accept the header', async () => {
+        expect((await call(server, OAUTH_PATHS.userinfo, openidToken)).status).toBe(200);
+        expect((await call(server, '/passport', readToken, { method: 'POST' })).status).toBe(200);
       });
 
       it('refuses a structured form-body token as malformed, not with a server error', async () => {
@@ -721,6 +752,70 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
         `/api/accounts?access_token=${encodeURIComponent(token)}`,
         token,
       );
+      await expectRefused(response, server, 400, 'invalid_request');
+    });
+  });
+
+  describe('resourceServer: { allowBodyToken: true }', () => {
+    let server: TestApp;
+    let token: string;
+    let openidToken: string;
+    beforeAll(async () => {
+      server = await start(kind, { resourceServer: { allowBodyToken: true } });
+      token = await clientToken(
+        server,
+        await registerServiceClient(server, { scopes: ['accounts:read', 'payments:write'] }),
+      );
+      openidToken = await userToken(server, ['openid']);
+    });
+    afterAll(() => server.close());
+
+    const form = (path: string, body: string, headers: Record<string, string> = {}) =>
+      rawRequest(
+        server,
+        'POST',
+        path,
+        { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      );
+
+    it.each(['/api/form', '/passport', OAUTH_PATHS.userinfo])(
+      'accepts a form-body token on a form-encoded POST %s',
+      async (path) => {
+        const value = path === OAUTH_PATHS.userinfo ? openidToken : token;
+        const response = await form(path, new URLSearchParams({ access_token: value }).toString());
+        expect(response.status).toBe(200);
+      },
+    );
+
+    it.each(['/api/form', '/passport', OAUTH_PATHS.userinfo])(
+      'still refuses a token in the body and the header at once: %s',
+      async (path) => {
+        const response = await form(path, new URLSearchParams({ access_token: token }).toString(), {
+          authorization: `Bearer ${token}`,
+        });
+        expect(response.status).toBe(400);
+        expect(response.headers['www-authenticate']).toMatch(challenge(server, 'invalid_request'));
+      },
+    );
+
+    it.each([
+      ['a GET', 'GET', '/api/accounts', 'application/x-www-form-urlencoded'],
+      ['a JSON body', 'POST', '/api/form', 'application/json'],
+      ['a JSON body (passport)', 'POST', '/passport', 'application/json'],
+      ['a JSON body (userinfo)', 'POST', OAUTH_PATHS.userinfo, 'application/json'],
+    ])('still refuses a body token in %s', async (_, method, path, type) => {
+      const body =
+        type === 'application/json'
+          ? JSON.stringify({ access_token: token })
+          : new URLSearchParams({ access_token: token }).toString();
+      const response = await rawRequest(server, method, path, { 'content-type': type }, body);
+      expect(response.status).toBe(400);
+      expect(response.headers['www-authenticate']).toMatch(challenge(server, 'invalid_request'));
+    });
+
+    it('still refuses a query-string token', async () => {
+      const response = await fetch(`${server.url}/api/accounts?access_token=${token}`);
       await expectRefused(response, server, 400, 'invalid_request');
     });
   });

@@ -211,6 +211,20 @@ describe.each(TEST_DATABASE_KINDS)('sample app APIs (%s)', (kind) => {
       expect(await response.json()).toMatchObject({ statusCode: 400 });
     });
 
+    it('refuses an access token in a form body (header only by default): 400 invalid_request, no payment', async () => {
+      const token = await userToken(alice, ['accounts:read', 'payments:write']);
+      const response = await fetch(`${sample.url}/api/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...PAYMENT, access_token: token }).toString(),
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('www-authenticate')).toMatch(
+        new RegExp(`^Bearer realm="${sample.url}", error="invalid_request"`),
+      );
+      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    });
+
     it('checks the token before the body', async () => {
       const response = await pay(sample, undefined, { amount: 'nonsense' });
       expect(response.status).toBe(401);

@@ -5,6 +5,7 @@ import { UsersService } from '../../sample-app/users/users.service';
 import { TEST_DATABASE_KINDS } from '../support/databases';
 import { freshSampleDatabase as freshDatabase, startSample } from '../support/sample-app';
 import type { TestApp } from '../support/test-app';
+import { pkcePair, REDIRECT_URI, registerCodeClient } from '../support/token-helpers';
 
 type RunningSample = TestApp;
 
@@ -320,5 +321,54 @@ describe('sample app with OAUTH_REGISTRATION_TOKEN', () => {
       client_id: expect.any(String),
       client_name: 'Test client',
     });
+  });
+});
+
+describe.each([
+  ['https://bank.example', true],
+  ['http://localhost:3000', false],
+])('sample app cookies with OAUTH_ISSUER=%s', (issuer, secure) => {
+  let sample: RunningSample;
+  beforeAll(async () => {
+    sample = await startSample({ DATABASE_URL: 'sqlite::memory:', OAUTH_ISSUER: issuer });
+  });
+  afterAll(() => sample?.close());
+
+  const attributes = (cookie: string | undefined) => cookie?.split('; ').slice(1) ?? [];
+
+  it(`${secure ? 'sets' : 'does not set'} Secure on the session cookie (sign-in and sign-out)`, async () => {
+    const signedIn = await fetch(
+      `${sample.url}/login`,
+      form({ username: 'alice', password: 'alice-password', return_to: '/' }),
+    );
+    expect(signedIn.status).toBe(303);
+    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('sid='));
+    expect(attributes(session).includes('Secure')).toBe(secure);
+    expect(attributes(session)).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Lax']));
+    const signedOut = await fetch(`${sample.url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: session!.split(';')[0] },
+    });
+    const cleared = signedOut.headers.getSetCookie().find((c) => c.startsWith('sid='));
+    if (cleared) expect(attributes(cleared).includes('Secure')).toBe(secure);
+  });
+
+  it(`${secure ? 'sets' : 'does not set'} Secure on the module's binding cookie`, async () => {
+    const client = await registerCodeClient(sample);
+    const params = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: 'accounts:read',
+      state: 's',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    });
+    const response = await fetch(`${sample.url}/oauth/authorize?${params}`, { redirect: 'manual' });
+    expect(response.status).toBe(303);
+    const binding = response.headers.getSetCookie().find((c) => c.startsWith('oauth_binding='));
+    expect(binding).toBeDefined();
+    expect(attributes(binding).includes('Secure')).toBe(secure);
   });
 });

@@ -4,6 +4,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { ClientService } from '../../src';
+import { BAD_CLIENT_URIS, BAD_REDIRECT_URIS } from '../support/client-uri-cases';
 import { startSample } from '../support/sample-app';
 
 const REDIRECT_URI = 'https://app.example/callback';
@@ -368,7 +369,7 @@ describe('sample app: developer portal', () => {
       [
         'a website that is not http(s)',
         { website: 'javascript:alert(1)' },
-        /The website must be/,
+        /Website not accepted: client_uri must be an http\(s\) URL/,
         'app-website',
       ],
       ['no API', { scope: [] }, /Select at least one API/, 'api-0'],
@@ -400,6 +401,40 @@ describe('sample app: developer portal', () => {
       if (!('name' in fields)) expect(page.text).toContain('value="Budget Buddy"');
       expect(await clients.list()).toHaveLength(before);
     });
+
+    // The shared table of DCR and the CLI (less what the form's trimming of each line removes).
+    it.each([
+      ...BAD_REDIRECT_URIS.filter(([, uri]) => uri.trim() === uri).map(
+        ([label, uri]): [string, Record<string, string>, RegExp, string] => [
+          `a redirect URI with ${label}`,
+          { redirect_uris: uri },
+          /Redirect URI not accepted: /,
+          'app-redirect-uris',
+        ],
+      ),
+      ...BAD_CLIENT_URIS.filter(([, uri]) => uri.trim() === uri).map(
+        ([label, uri]): [string, Record<string, string>, RegExp, string] => [
+          `a website with ${label}`,
+          { website: uri },
+          /Website not accepted: client_uri /,
+          'app-website',
+        ],
+      ),
+    ])(
+      'refuses %s with the rules of DCR (400, the field marked)',
+      async (_, fields, message, fieldId) => {
+        const browser = await signedIn('bob');
+        const before = (await clients.list()).length;
+        const page = await browser.register(fields);
+        expect(page.status).toBe(400);
+        expect(page.text).toMatch(message);
+        expect(page.text).toMatch(
+          new RegExp(`id="${fieldId}"[^>]*aria-invalid="true"[^>]*aria-describedby="form-error`),
+        );
+        expect(page.text).not.toMatch(/<script>|"onmouseover=|'onclick=/);
+        expect(await clients.list()).toHaveLength(before);
+      },
+    );
 
     it('escapes what the user typed, on the form and in the list', async () => {
       const browser = await signedIn('bob');

@@ -16,6 +16,12 @@ export abstract class InteractionStore {
   abstract setSubject(id: string, subject: string): Promise<void>;
 
   /**
+   * Moves a pending interaction to a new browser-binding hash, in one atomic statement, only if
+   * it is still bound to `fromHash`, not used up and not expired at `now`: true when it moved.
+   */
+  abstract rebind(id: string, fromHash: string, toHash: string, now: number): Promise<boolean>;
+
+  /**
    * Uses the interaction up at `at`, in one atomic statement: true only for the call that
    * changed it, so two decisions racing on one interaction cannot both succeed.
    */

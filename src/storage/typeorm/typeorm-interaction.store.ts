@@ -27,6 +27,15 @@ export class TypeOrmInteractionStore extends InteractionStore {
     await this.repository.update({ id }, { subject });
   }
 
+  /** UPDATE ... WHERE id = ? AND browser_binding_hash = ? AND consumed_at IS NULL AND expires_at > ?. */
+  async rebind(id: string, fromHash: string, toHash: string, now: number): Promise<boolean> {
+    const result = await this.repository.update(
+      { id, browserBindingHash: fromHash, consumedAt: IsNull(), expiresAt: MoreThan(now) },
+      { browserBindingHash: toHash },
+    );
+    return result.affected === 1;
+  }
+
   /** UPDATE ... WHERE id = ? AND consumed_at IS NULL: the database picks the one winner. */
   async consume(id: string, at: number): Promise<boolean> {
     const result = await this.repository.update({ id, consumedAt: IsNull() }, { consumedAt: at });
