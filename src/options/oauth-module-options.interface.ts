@@ -42,7 +42,9 @@ export interface KeyEncryptionKey {
 
 /** A key held by an `ExternalSigner`: its public half, as published at the JWKS endpoint. */
 export interface ExternalSignerKey {
+  /** The key's id in the signer, put in the JWS header and the JWKS (e.g. a KMS key id or alias). */
   kid: string;
+  /** The JWS algorithm the key signs with. */
   alg: SigningAlgorithm;
   /** Public JWK (private members are dropped if present). */
   publicJwk: JWK;
