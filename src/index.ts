@@ -7,6 +7,9 @@ export type {
 } from './oauth.module-definition';
 export { OAUTH_CONFIG, OAUTH_DATA_SOURCE, OAUTH_PATHS, InjectOAuthConfig } from './oauth.constants';
 export type {
+  ExternalSigner,
+  ExternalSignerKey,
+  KeyEncryptionKey,
   OAuthModuleOptions,
   GrantType,
   ScopeDefinition,
@@ -40,7 +43,7 @@ export type { ClientView, RegisteredClient } from './clients/client.service';
 export type { ClientType } from './storage/entities/oauth-client.entity';
 export type { ClientRegistration } from './clients/client-metadata';
 export { SigningKeyService } from './keys/signing-key.service';
-export type { SigningKeyView } from './keys/signing-key.service';
+export type { ReencryptReport, SigningKeyView } from './keys/signing-key.service';
 export type { SigningKeyStatus } from './storage/entities/oauth-signing-key.entity';
 export { ServerMetadataService } from './discovery/server-metadata.service';
 export { OAuthGrant } from './grants/oauth-grant.decorator';

@@ -13,6 +13,7 @@ Commands:
   clients rotate-secret <client_id>       Issue a new secret (shown once); the old one stops working at once
   clients delete <client_id>              Delete a client and revoke its tokens
   keys rotate [--alg <alg>]               New active signing key(s); the previous ones keep verifying (retiring)
+  keys reencrypt                          Encrypt every stored private key with the first of keys.encryptionKeys
   cleanup                                 Delete expired codes, tokens and pending sign-ins now
 
 Options of clients create:
@@ -74,6 +75,7 @@ const COMMANDS = {
   'clients rotate-secret': { args: ['client_id'], options: [] },
   'clients delete': { args: ['client_id'], options: [] },
   'keys rotate': { args: [], options: ['alg'] },
+  'keys reencrypt': { args: [], options: [] },
   cleanup: { args: [], options: [] },
 } as const satisfies Record<string, { args: readonly string[]; options: readonly OptionName[] }>;
 

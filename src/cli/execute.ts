@@ -13,7 +13,7 @@ import {
   listClients,
   rotateClientSecret,
 } from './commands/clients';
-import { rotateKeys } from './commands/keys';
+import { reencryptKeys, rotateKeys } from './commands/keys';
 import { runCleanup } from './commands/cleanup';
 import { CleanupService } from '../lifecycle/cleanup.service';
 import { withOAuthContext } from './context';
@@ -53,6 +53,8 @@ function execute(
         context.get<string, OAuthConfig>(OAUTH_CONFIG),
         command.alg,
       );
+    case 'keys reencrypt':
+      return reencryptKeys(context.get(SigningKeyService));
     case 'cleanup':
       return runCleanup(context.get(CleanupService));
     default: {

@@ -1,5 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
+import {
+  Observable,
+  Observer,
+  Operator,
+  Subject,
+  Subscriber,
+  Subscription,
+  TeardownLogic,
+} from 'rxjs';
 
 /**
  * Audit events. They name clients, users, token ids and scopes, never a secret, token or code.
@@ -68,15 +76,65 @@ export type TokenRevocationReason =
 export type OAuthEventType = OAuthEvent['type'];
 
 /**
- * Where the module publishes audit events. Use `on(type, listener)`: a listener that throws is
- * logged and never breaks a request. `events$` is the raw RxJS stream for piping; a subscriber
- * of it must not throw (RxJS reports such errors asynchronously, as uncaught exceptions).
+ * An Observable whose subscribers' callbacks are contained: an error thrown by one is handed to
+ * `report` instead of RxJS's unhandled-error path (a rethrow from a timer, which ends a Node
+ * process). Operators applied to it (`pipe`) make observables of the same kind, so the callbacks
+ * given to the final `subscribe()` of a pipe are contained too.
+ */
+class ContainedObservable<T> extends Observable<T> {
+  constructor(
+    private readonly report: (error: unknown) => void,
+    subscribe?: (this: Observable<T>, subscriber: Subscriber<T>) => TeardownLogic,
+  ) {
+    super(subscribe);
+  }
+
+  override lift<R>(operator?: Operator<T, R>): Observable<R> {
+    const observable = new ContainedObservable<R>(this.report);
+    observable.source = this;
+    observable.operator = operator;
+    return observable;
+  }
+
+  override subscribe(
+    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
+  ): Subscription {
+    // Subscribers made by operators or RxJS itself already handle their errors: pass them on.
+    if (observerOrNext instanceof Subscriber || !observerOrNext) {
+      return super.subscribe(observerOrNext ?? undefined);
+    }
+    const observer =
+      typeof observerOrNext === 'function' ? { next: observerOrNext } : observerOrNext;
+    const contain =
+      <A extends unknown[]>(callback: ((...args: A) => void) | undefined) =>
+      (...args: A) => {
+        try {
+          callback?.(...args);
+        } catch (error) {
+          this.report(error);
+        }
+      };
+    return super.subscribe({
+      next: observer.next && contain(observer.next.bind(observer)),
+      error: observer.error && contain(observer.error.bind(observer)),
+      complete: observer.complete && contain(observer.complete.bind(observer)),
+    });
+  }
+}
+
+/**
+ * Where the module publishes audit events. Use `on(type, listener)`, or `events$` (an RxJS
+ * stream) to pipe them; a listener or subscriber that throws is logged and never breaks a
+ * request or reaches the others.
  */
 @Injectable()
 export class OAuthEvents {
   private readonly logger = new Logger('OAuthEvents');
   private readonly subject = new Subject<OAuthEvent>();
-  readonly events$: Observable<OAuthEvent> = this.subject.asObservable();
+  readonly events$: Observable<OAuthEvent> = new ContainedObservable<OAuthEvent>(
+    (error) => this.logger.error(`An events$ subscriber failed: ${errorMessage(error)}`),
+    (subscriber) => this.subject.subscribe(subscriber),
+  );
 
   emit(event: OAuthEvent): void {
     this.subject.next({ ...event });
@@ -87,14 +145,18 @@ export class OAuthEvents {
     type: T,
     listener: (event: Extract<OAuthEvent, { type: T }>) => void,
   ): () => void {
-    const subscription = this.events$.subscribe((event) => {
+    const subscription = this.subject.subscribe((event) => {
       if (event.type !== type) return;
       try {
         listener(event as Extract<OAuthEvent, { type: T }>);
       } catch (error) {
-        this.logger.error(`A listener of ${type} failed: ${(error as Error).message}`);
+        this.logger.error(`A listener of ${type} failed: ${errorMessage(error)}`);
       }
     });
     return () => subscription.unsubscribe();
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

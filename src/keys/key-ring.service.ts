@@ -10,18 +10,21 @@ import type {
   SigningKeyStatus,
 } from '../storage/entities/oauth-signing-key.entity';
 import { SigningKeyStore } from '../storage/stores/signing-key.store';
+import type { ExternalSigner } from '../options/oauth-module-options.interface';
+import type { JwsSigningKey } from './jws';
+import { isSealed, KeyEncryption } from './key-encryption';
 import { generateSigningKey, publicJwkOf } from './signing-key-material';
 
 /**
  * A key ready for use: node:crypto key objects (which jose accepts too) plus its public JWK.
- * Carries the private key, so it never leaves the module: hosts see `SigningKeyView`.
+ * Carries the private key, so it never leaves the module: hosts see `SigningKeyView`. A key
+ * held by `keys.signer` has no private key here but `remoteSign`, which asks the signer.
  */
-export interface LoadedKey {
+export interface LoadedKey extends JwsSigningKey {
   kid: string;
   alg: string;
   status: SigningKeyStatus;
   createdAt: number;
-  privateKey: KeyObject;
   publicKey: KeyObject;
   publicJwk: JWK;
 }
@@ -33,9 +36,10 @@ const PERIODIC_RELOAD_MS = 60_000;
 
 /**
  * The keys this instance signs and verifies with, in memory: the stored keys (generated on
- * first start) or the host's `keys.jwks`. Active keys sign; active and retiring keys verify
- * and are published. Stored keys are re-read every minute and when an unknown `kid` shows up,
- * so a rotation on one instance reaches the others.
+ * first start, decrypted with `keys.encryptionKeys` when set), the host's `keys.jwks`, or the
+ * public keys of `keys.signer`. Active keys sign; active and retiring keys verify and are
+ * published. Stored and signer keys are re-read every minute and when an unknown `kid` shows
+ * up, so a rotation on one instance (or in the signer) reaches the others.
  */
 @Injectable()
 export class KeyRing implements OnModuleInit, OnApplicationShutdown {
@@ -43,11 +47,14 @@ export class KeyRing implements OnModuleInit, OnApplicationShutdown {
   private keys = new Map<string, LoadedKey>();
   private lastReloadAt = 0;
   private reloadTimer?: NodeJS.Timeout;
+  private readonly encryption: KeyEncryption;
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly store: SigningKeyStore,
-  ) {}
+  ) {
+    this.encryption = new KeyEncryption(config.keys.encryptionKeys);
+  }
 
   /** Host-supplied keys (`keys.jwks`) are neither stored nor reloaded. */
   private get hostSupplied(): boolean {
@@ -59,14 +66,20 @@ export class KeyRing implements OnModuleInit, OnApplicationShutdown {
       this.loadHostKeys(this.config.keys.jwks!);
       return;
     }
+    // A key that does not decrypt fails the start (never replaced by a new key).
     await this.reload();
+    const signer = this.config.keys.signer;
     for (const alg of this.config.keys.algorithms) {
-      if (!this.findActive(alg)) await this.generateFirstKey(alg);
+      if (this.findActive(alg)) continue;
+      if (signer) {
+        throw new SigningKeyError(
+          `keys.signer has no active ${alg} key, but keys.algorithms lists ${alg}: list the algorithms of the signer's keys.`,
+        );
+      }
+      await this.generateFirstKey(alg);
     }
-    this.reloadTimer = setInterval(
-      () => void this.reload().catch(() => undefined),
-      PERIODIC_RELOAD_MS,
-    );
+    if (!signer) await this.warnAboutClearKeys();
+    this.reloadTimer = setInterval(() => void this.reloadLogged(), PERIODIC_RELOAD_MS);
     this.reloadTimer.unref();
   }
 
@@ -89,7 +102,7 @@ export class KeyRing implements OnModuleInit, OnApplicationShutdown {
       !this.hostSupplied &&
       nowMs() - this.lastReloadAt > UNKNOWN_KID_RELOAD_INTERVAL_MS
     ) {
-      await this.reload();
+      await this.reloadLogged();
       key = this.keys.get(kid);
     }
     return key && key.status !== 'retired' ? key : undefined;
@@ -121,18 +134,77 @@ export class KeyRing implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  /** Re-reads the stored keys (picks up rotations done by other instances). */
+  /**
+   * Re-reads the stored keys (picks up rotations done by other instances), or the signer's.
+   * Throws `SigningKeyError` when a stored key does not decrypt with the configured KEKs.
+   */
   async reload(): Promise<void> {
     if (this.hostSupplied) return;
     this.lastReloadAt = nowMs();
+    if (this.config.keys.signer) return this.reloadSignerKeys(this.config.keys.signer);
     const rows = await this.store.listUsable();
     const keys = new Map<string, LoadedKey>();
     for (const row of rows) {
-      // Key objects are parsed once per key and status, not on every reload.
+      // Key objects are parsed (and decrypted) once per key and status, not on every reload.
       const cached = this.keys.get(row.kid);
-      keys.set(row.kid, cached?.status === row.status ? cached : toLoadedKey(row));
+      keys.set(
+        row.kid,
+        cached?.status === row.status
+          ? cached
+          : toLoadedKey(row, this.encryption.open(row.kid, row.privateJwk)),
+      );
     }
     this.keys = keys;
+  }
+
+  /** A reload in the background: a failure is logged, the keys in memory stay in use. */
+  private async reloadLogged(): Promise<void> {
+    try {
+      await this.reload();
+    } catch (error) {
+      this.logger.error(`Reloading the signing keys failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async reloadSignerKeys(signer: ExternalSigner): Promise<void> {
+    const listed = await signer.keys();
+    const keys = new Map<string, LoadedKey>();
+    for (const [index, key] of listed.entries()) {
+      const status = key.status ?? 'active';
+      const cached = this.keys.get(key.kid);
+      if (cached?.status === status && cached.alg === key.alg) {
+        keys.set(key.kid, cached);
+        continue;
+      }
+      const publicJwk = publicJwkOf(key.publicJwk, key.kid, key.alg);
+      keys.set(key.kid, {
+        kid: key.kid,
+        alg: key.alg,
+        status,
+        createdAt: -index, // the first listed active key of an algorithm signs
+        publicKey: createPublicKey({ key: publicJwk as Record<string, unknown>, format: 'jwk' }),
+        publicJwk,
+        remoteSign: (signingInput) => signer.sign(key.kid, key.alg, signingInput),
+      });
+    }
+    this.keys = keys;
+  }
+
+  /** Without KEKs, says that private keys are stored in clear; with them, which are still clear. */
+  private async warnAboutClearKeys(): Promise<void> {
+    if (!this.encryption.enabled) {
+      this.logger.warn(
+        'Private signing keys are stored unencrypted in oauth_signing_keys: anyone who can read the database can sign tokens. ' +
+          'Set keys.encryptionKeys (then run keys reencrypt) or keys.signer; see docs/keys.md.',
+      );
+      return;
+    }
+    const clear = (await this.store.list()).filter((row) => !isSealed(row.privateJwk));
+    if (clear.length > 0) {
+      this.logger.warn(
+        `${clear.length} stored signing key(s) are not encrypted yet: run SigningKeyService.reencrypt() (CLI: keys reencrypt).`,
+      );
+    }
   }
 
   private findActive(alg: string): LoadedKey | undefined {
@@ -148,11 +220,20 @@ export class KeyRing implements OnModuleInit, OnApplicationShutdown {
     return newest;
   }
 
+  /**
+   * Generates the first key for `alg` and stores it (encrypted when KEKs are configured) unless
+   * another instance starting at the same time stored one first: then that one is used.
+   */
   private async generateFirstKey(alg: string): Promise<void> {
     const row = await generateSigningKey(alg, nowMs());
-    await this.store.insert(row);
-    this.logger.log(`Generated ${alg} signing key ${row.kid}`);
-    this.keys.set(row.kid, toLoadedKey(row));
+    const stored = { ...row, privateJwk: this.encryption.seal(row.kid, row.privateJwk) };
+    if (await this.store.insertFirstActive(stored)) {
+      this.logger.log(`Generated ${alg} signing key ${row.kid}`);
+      this.keys.set(row.kid, toLoadedKey(row, row.privateJwk));
+      return;
+    }
+    await this.reload();
+    if (!this.findActive(alg)) throw new SigningKeyError(`No active signing key for ${alg}.`);
   }
 
   private loadHostKeys(jwks: JWK[]): void {
@@ -165,20 +246,22 @@ export class KeyRing implements OnModuleInit, OnApplicationShutdown {
         status: 'active' as const,
         createdAt: -index, // the first listed key signs
       };
-      this.keys.set(row.kid, toLoadedKey(row));
+      this.keys.set(row.kid, toLoadedKey(row, jwk));
     }
   }
 }
 
+/** `privateJwk` is the row's private key in clear. */
 function toLoadedKey(
-  row: Pick<OAuthSigningKey, 'kid' | 'alg' | 'privateJwk' | 'publicJwk' | 'status' | 'createdAt'>,
+  row: Pick<OAuthSigningKey, 'kid' | 'alg' | 'publicJwk' | 'status' | 'createdAt'>,
+  privateJwk: JWK,
 ): LoadedKey {
   return {
     kid: row.kid,
     alg: row.alg,
     status: row.status,
     createdAt: row.createdAt,
-    privateKey: createPrivateKey({ key: row.privateJwk as Record<string, unknown>, format: 'jwk' }),
+    privateKey: createPrivateKey({ key: privateJwk as Record<string, unknown>, format: 'jwk' }),
     publicKey: createPublicKey({ key: row.publicJwk as Record<string, unknown>, format: 'jwk' }),
     publicJwk: row.publicJwk,
   };

@@ -4,8 +4,11 @@ import type { OAuthSigningKey } from '../storage/entities/oauth-signing-key.enti
 /** JWK members that carry private key material (RFC 7518 §6): never published or listed. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
+/** A row to store, its private key still in clear (seal it with `KeyEncryption` before storing). */
+export type GeneratedSigningKey = OAuthSigningKey & { privateJwk: JWK };
+
 /** A new `active` key for `alg`, as the row to store; its kid is its JWK thumbprint (RFC 7638). */
-export async function generateSigningKey(alg: string, now: number): Promise<OAuthSigningKey> {
+export async function generateSigningKey(alg: string, now: number): Promise<GeneratedSigningKey> {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(privateJwk);

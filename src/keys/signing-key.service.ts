@@ -4,12 +4,16 @@ import { nowMs } from '../common/time';
 import { SigningKeyError } from '../errors/oauth-server.error';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import type { SigningAlgorithm } from '../options/oauth-module-options.interface';
+import type {
+  ExternalSignerKey,
+  SigningAlgorithm,
+} from '../options/oauth-module-options.interface';
 import type {
   OAuthSigningKey,
   SigningKeyStatus,
 } from '../storage/entities/oauth-signing-key.entity';
 import { SigningKeyStore } from '../storage/stores/signing-key.store';
+import { KeyEncryption } from './key-encryption';
 import { KeyRing } from './key-ring.service';
 import { generateSigningKey, publicJwkOf } from './signing-key-material';
 
@@ -18,7 +22,7 @@ export interface SigningKeyView {
   kid: string;
   alg: string;
   status: SigningKeyStatus;
-  /** Epoch ms; null for host-supplied keys (`keys.jwks`), which the server did not create. */
+  /** Epoch ms; null for host-supplied and signer keys, which the server did not create. */
   createdAt: number | null;
   /** When a rotation made it `retiring`, epoch ms. */
   rotatedAt: number | null;
@@ -28,21 +32,35 @@ export interface SigningKeyView {
   publicJwk: JWK;
 }
 
+/** What `SigningKeyService.reencrypt()` did. */
+export interface ReencryptReport {
+  /** Id of the key-encryption key every stored key is now encrypted with. */
+  kek: string;
+  /** Kids of the keys re-encrypted now (they were in clear or under another KEK). */
+  reencrypted: string[];
+  /** How many were already encrypted with that KEK. */
+  unchanged: number;
+}
+
 /**
- * What a host or the CLI does with the signing keys: rotate, retire, list. Changes apply to
- * this instance at once; other instances pick them up within a minute (or on the first token
- * with an unknown `kid`). Host-supplied keys (`keys.jwks`) are listed but never changed here.
+ * What a host or the CLI does with the signing keys: rotate, retire, list, re-encrypt. Changes
+ * apply to this instance at once; other instances pick them up within a minute (or on the first
+ * token with an unknown `kid`). Host-supplied keys (`keys.jwks`) and the keys of `keys.signer`
+ * are listed but never changed here.
  */
 @Injectable()
 export class SigningKeyService {
   private readonly logger = new Logger('OAuthSigningKeys');
+  private readonly encryption: KeyEncryption;
 
   /** @internal Nest constructs it with internal services: inject it instead. */
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly store: SigningKeyStore,
     private readonly ring: KeyRing,
-  ) {}
+  ) {
+    this.encryption = new KeyEncryption(config.keys.encryptionKeys);
+  }
 
   /**
    * Makes a new active key for each configured algorithm (or just `alg`) and returns their kids;
@@ -55,7 +73,10 @@ export class SigningKeyService {
     for (const algorithm of alg ? [alg] : this.config.keys.algorithms) {
       const previous = this.ring.activeKids(algorithm);
       const row = await generateSigningKey(algorithm, nowMs());
-      await this.store.insert(row);
+      await this.store.insert({
+        ...row,
+        privateJwk: this.encryption.seal(row.kid, row.privateJwk),
+      });
       await this.store.markRetiring(previous, nowMs());
       this.logger.log(`Rotated ${algorithm}: new signing key ${row.kid}`);
       created.push(row.kid);
@@ -80,9 +101,43 @@ export class SigningKeyService {
     await this.ring.reload();
   }
 
-  /** Every key, retired ones included, oldest first; host-supplied keys in the order given. */
+  /**
+   * Encrypts every stored private key (retired ones too) with the first of
+   * `keys.encryptionKeys`: keys stored in clear before encryption was configured, and keys under
+   * an older KEK. This is how a KEK is rotated: list the new KEK first (keeping the old one),
+   * restart, run this once, then remove the old KEK. Running it again changes nothing.
+   */
+  async reencrypt(): Promise<ReencryptReport> {
+    this.refuseForHostKeys('re-encrypt');
+    const kek = this.encryption.primaryId;
+    if (!kek) {
+      throw new SigningKeyError(
+        'Cannot re-encrypt: keys.encryptionKeys is not set (add a key-encryption key first).',
+      );
+    }
+    const report: ReencryptReport = { kek, reencrypted: [], unchanged: 0 };
+    for (const row of await this.store.list()) {
+      if (this.encryption.isCurrent(row.privateJwk)) {
+        report.unchanged++;
+        continue;
+      }
+      // Decrypting first: a key no configured KEK opens fails here, before anything changes.
+      const sealed = this.encryption.seal(row.kid, this.encryption.open(row.kid, row.privateJwk));
+      if (await this.store.updatePrivateKey(row.kid, sealed)) report.reencrypted.push(row.kid);
+    }
+    this.logger.log(
+      `Re-encrypted ${report.reencrypted.length} signing key(s) with key-encryption key "${kek}"`,
+    );
+    return report;
+  }
+
+  /**
+   * Every key, retired ones included, oldest first; host-supplied keys in the order given, the
+   * signer's keys as it lists them.
+   */
   async list(): Promise<SigningKeyView[]> {
     if (this.config.keys.jwks !== undefined) return this.config.keys.jwks.map(hostKeyView);
+    if (this.config.keys.signer) return (await this.config.keys.signer.keys()).map(signerKeyView);
     return (await this.store.list()).map(storedKeyView);
   }
 
@@ -90,6 +145,11 @@ export class SigningKeyService {
     if (this.config.keys.jwks !== undefined) {
       throw new SigningKeyError(
         `Cannot ${action} host-supplied keys (keys.jwks): change the keys you pass instead.`,
+      );
+    }
+    if (this.config.keys.signer) {
+      throw new SigningKeyError(
+        `Cannot ${action} the keys of keys.signer: the signer (KMS/HSM) holds them, manage them there.`,
       );
     }
   }
@@ -105,6 +165,18 @@ function storedKeyView(row: OAuthSigningKey): SigningKeyView {
     rotatedAt: row.rotatedAt,
     retiredAt: row.retiredAt,
     publicJwk: publicJwkOf(row.publicJwk, row.kid, row.alg),
+  };
+}
+
+function signerKeyView(key: ExternalSignerKey): SigningKeyView {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    status: key.status ?? 'active',
+    createdAt: null,
+    rotatedAt: null,
+    retiredAt: null,
+    publicJwk: publicJwkOf(key.publicJwk, key.kid, key.alg),
   };
 }
 

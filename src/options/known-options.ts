@@ -16,7 +16,7 @@ const KNOWN_OPTIONS: OptionShape = {
   refreshTokenReuseInterval: true,
   authorizationCodeTtl: true,
   idTokenTtl: true,
-  keys: { algorithms: true, jwks: true },
+  keys: { algorithms: true, jwks: true, encryptionKeys: true, signer: true },
   validateTokenRequest: true,
   tokenEndpointAuthMethods: true,
   pkce: { requiredForConfidentialClients: true, allowPlain: true },

@@ -1,5 +1,7 @@
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type {
+  ExternalSigner,
+  KeyEncryptionKey,
   OAuthModuleOptions,
   ScopeDefinition,
   SigningAlgorithm,
@@ -24,7 +26,12 @@ export interface OAuthConfig {
   refreshTokenReuseInterval: number;
   authorizationCodeTtl: number;
   idTokenTtl: number;
-  keys: { algorithms: SigningAlgorithm[]; jwks?: JWK[] };
+  keys: {
+    algorithms: SigningAlgorithm[];
+    jwks?: JWK[];
+    encryptionKeys?: KeyEncryptionKey[];
+    signer?: ExternalSigner;
+  };
   tokenEndpointAuthMethods: TokenEndpointAuthMethod[];
   validateTokenRequest?: OAuthModuleOptions['validateTokenRequest'];
   pkce: { requiredForConfidentialClients: boolean; allowPlain: boolean };

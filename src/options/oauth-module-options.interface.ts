@@ -32,6 +32,44 @@ export interface TokenRequestCheck {
 /** Signing algorithms the key store can generate and use. */
 export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
 
+/** A key-encryption key for `keys.encryptionKeys`. */
+export interface KeyEncryptionKey {
+  /** Names the KEK in every envelope it makes, e.g. `"2025-06"`. Unique; never secret. */
+  id: string;
+  /** 32 random bytes, base64 (or base64url) encoded: 44 characters with the `=`. Secret. */
+  key: string;
+}
+
+/** A key held by an `ExternalSigner`: its public half, as published at the JWKS endpoint. */
+export interface ExternalSignerKey {
+  /** The key's id in the signer, put in the JWS header and the JWKS (e.g. a KMS key id or alias). */
+  kid: string;
+  /** The JWS algorithm the key signs with. */
+  alg: SigningAlgorithm;
+  /** Public JWK (private members are dropped if present). */
+  publicJwk: JWK;
+  /**
+   * `active` keys sign (the first active one per algorithm); `retiring` keys are only published
+   * and accepted, for tokens signed before a rotation. Default: `active`.
+   */
+  status?: 'active' | 'retiring';
+}
+
+/**
+ * Signs for the module with keys it never sees (`keys.signer`), e.g. a cloud KMS or an HSM.
+ * `keys()` is read at start-up, every minute and when a token names an unknown kid.
+ */
+export interface ExternalSigner {
+  /** The keys the signer holds. */
+  keys(): Promise<ExternalSignerKey[]>;
+  /**
+   * The JWS signature of `signingInput` (the ASCII bytes of `header.payload`, RFC 7515 §5.1) with
+   * key `kid`: for RS256 and PS256 the RSA signature, for ES256 the 64-byte R||S form (not
+   * DER), for EdDSA the 64-byte Ed25519 signature.
+   */
+  sign(kid: string, alg: SigningAlgorithm, signingInput: Uint8Array): Promise<Uint8Array>;
+}
+
 /** The grants built into the module. Hosts may add their own (see `@OAuthGrant`). */
 export type BuiltInGrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
 
@@ -136,6 +174,22 @@ export interface OAuthModuleOptions {
      * and never generates or stores keys itself. Default: none.
      */
     jwks?: JWK[];
+    /**
+     * Key-encryption keys (KEKs) for the private keys the module stores: each `{ id, key }`
+     * with `key` 32 random bytes in base64 (`openssl rand -base64 32`). Stored keys are then
+     * encrypted with AES-256-GCM under the first KEK; every listed KEK decrypts, so a KEK is
+     * rotated by listing a new one first, running `SigningKeyService.reencrypt()` (or the CLI's
+     * `keys reencrypt`), then dropping the old one. Keep them out of the database (environment,
+     * secret manager). Default: none: private keys are stored in clear, with a start-up warning.
+     */
+    encryptionKeys?: KeyEncryptionKey[];
+    /**
+     * An external signer (a KMS or HSM) that holds the private keys and signs for the module,
+     * which then stores no keys and never sees a private key; rotation happens in the signer.
+     * `keys.algorithms` must name the algorithms it has active keys for. See docs/keys.md.
+     * Default: none.
+     */
+    signer?: ExternalSigner;
   };
 
   /**

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { OAUTH_DEFAULTS, resolveOAuthConfig } from './oauth-config';
 import { OAuthConfigurationError } from './oauth-configuration.error';
@@ -28,6 +28,11 @@ const valid = (
 const privateJwk = (): JWK => {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: 'host-key-1', alg: 'ES256' };
+};
+
+const signer = {
+  keys: () => Promise.resolve([]),
+  sign: () => Promise.resolve(new Uint8Array(64)),
 };
 
 /** Runs the validation and returns the configuration error it threw. */
@@ -323,6 +328,86 @@ describe('validateOAuthOptions', () => {
 
     it('rejects an empty jwks list', () => {
       expectRejected(valid({ keys: { jwks: [] } }), 'keys.jwks', /non-empty array/);
+    });
+  });
+
+  describe('keys.encryptionKeys', () => {
+    const kek = (id: string) => ({ id, key: randomBytes(32).toString('base64') });
+
+    it('accepts KEKs of 32 bytes in base64 or base64url', () => {
+      const url = { id: 'url', key: randomBytes(32).toString('base64url') };
+      expect(() =>
+        validateOAuthOptions(valid({ keys: { encryptionKeys: [kek('2025-06'), url] } })),
+      ).not.toThrow();
+    });
+
+    it('rejects an empty list', () => {
+      expectRejected(
+        valid({ keys: { encryptionKeys: [] } }),
+        'keys.encryptionKeys',
+        /non-empty array of \{ id, key \}/,
+      );
+    });
+
+    it.each([
+      ['16 bytes', randomBytes(16).toString('base64')],
+      ['33 bytes', randomBytes(33).toString('base64')],
+      ['not base64', '!'.repeat(44)],
+      ['hex', randomBytes(32).toString('hex')],
+      ['a number', 42],
+    ])('rejects a key of %s', (_label, key) => {
+      expectRejected(
+        valid({ keys: { encryptionKeys: [kek('a'), { id: 'b', key }] } }),
+        'keys.encryptionKeys[1].key',
+        /\(id "b"\) must be exactly 32 bytes in base64/,
+      );
+    });
+
+    it('rejects a repeated or missing id', () => {
+      expectRejected(
+        valid({ keys: { encryptionKeys: [kek('a'), kek('a')] } }),
+        'keys.encryptionKeys[1].id',
+        /repeats the id "a"/,
+      );
+      expectRejected(
+        valid({ keys: { encryptionKeys: [{ key: kek('x').key }] } }),
+        'keys.encryptionKeys[0].id',
+        /printable characters/,
+      );
+    });
+
+    it('rejects encryption keys next to host-supplied keys or a signer', () => {
+      expectRejected(
+        valid({ keys: { encryptionKeys: [kek('a')], jwks: [privateJwk()] } }),
+        'keys.encryptionKeys',
+        /never stored/,
+      );
+      expectRejected(
+        valid({ keys: { encryptionKeys: [kek('a')], signer } }),
+        'keys.encryptionKeys',
+        /the signer holds the private keys/,
+      );
+    });
+  });
+
+  describe('keys.signer', () => {
+    it('accepts an object with keys() and sign()', () => {
+      expect(() =>
+        validateOAuthOptions(valid({ keys: { signer, algorithms: ['ES256'] } })),
+      ).not.toThrow();
+    });
+
+    it('rejects a signer without its methods, or next to keys.jwks', () => {
+      expectRejected(
+        valid({ keys: { signer: { keys: signer.keys } } }),
+        'keys.signer',
+        /keys\(\) and sign\(kid, alg, signingInput\)/,
+      );
+      expectRejected(
+        valid({ keys: { signer, jwks: [privateJwk()] } }),
+        'keys.signer',
+        /exclude each other/,
+      );
     });
   });
 

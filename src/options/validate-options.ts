@@ -1,6 +1,7 @@
 import { SCOPE_TOKEN } from '../common/scope';
 import { isAbsoluteUri } from '../common/uri';
 import { SIGNING_ALGORITHMS } from '../keys/jws';
+import { decodeKek } from '../keys/key-encryption';
 import { isResourceIndicator } from '../grants/resource-indicator';
 import { findUnknownOption } from './known-options';
 import { OAuthConfigurationError } from './oauth-configuration.error';
@@ -183,6 +184,8 @@ function validateKeys(o: OAuthModuleOptions): void {
   listOf('keys.algorithms', algorithms, SIGNING_ALGORITHMS);
   if (algorithms && algorithms.length === 0)
     fail('keys.algorithms', 'must list at least one algorithm.');
+  validateEncryptionKeys(o);
+  validateSigner(o);
   const jwks = o.keys?.jwks;
   if (jwks === undefined) return;
   if (!Array.isArray(jwks) || jwks.length === 0)
@@ -207,6 +210,65 @@ function validateKeys(o: OAuthModuleOptions): void {
         `lists ${alg}, but keys.jwks has no ${alg} key: add one or leave keys.algorithms unset.`,
       );
     }
+  }
+}
+
+function validateEncryptionKeys(o: OAuthModuleOptions): void {
+  const keks = o.keys?.encryptionKeys;
+  if (keks === undefined) return;
+  if (!Array.isArray(keks) || keks.length === 0) {
+    fail(
+      'keys.encryptionKeys',
+      'must be a non-empty array of { id, key }, key being 32 random bytes in base64 (openssl rand -base64 32).',
+    );
+  }
+  const ids = new Set<string>();
+  for (const [index, kek] of keks.entries()) {
+    const id: unknown = kek?.id;
+    if (typeof id !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(id)) {
+      fail(
+        `keys.encryptionKeys[${index}].id`,
+        'must be 1 to 64 printable characters without spaces, e.g. "2025-06".',
+      );
+    }
+    if (ids.has(id as string)) {
+      fail(`keys.encryptionKeys[${index}].id`, `repeats the id "${id}": ids must be unique.`);
+    }
+    ids.add(id as string);
+    if (!decodeKek(kek.key)) {
+      fail(
+        `keys.encryptionKeys[${index}].key`,
+        `(id "${id}") must be exactly 32 bytes in base64 (44 characters), e.g. from openssl rand -base64 32.`,
+      );
+    }
+  }
+  if (o.keys?.jwks !== undefined) {
+    fail(
+      'keys.encryptionKeys',
+      'has nothing to encrypt with keys.jwks: host-supplied keys are never stored. Remove one of them.',
+    );
+  }
+}
+
+function validateSigner(o: OAuthModuleOptions): void {
+  const signer = o.keys?.signer;
+  if (signer === undefined) return;
+  if (
+    !signer ||
+    typeof signer !== 'object' ||
+    typeof signer.keys !== 'function' ||
+    typeof signer.sign !== 'function'
+  ) {
+    fail('keys.signer', 'must be an object with keys() and sign(kid, alg, signingInput) methods.');
+  }
+  if (o.keys?.jwks !== undefined) {
+    fail('keys.signer', 'and keys.jwks exclude each other: the signer holds the keys.');
+  }
+  if (o.keys?.encryptionKeys !== undefined) {
+    fail(
+      'keys.encryptionKeys',
+      'has nothing to encrypt with keys.signer: the signer holds the private keys. Remove it.',
+    );
   }
 }
 

@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { DataSource, DataSourceOptions, QueryRunner } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthConfigurationError } from '../options/oauth-configuration.error';
+import { DatabaseLockName, withDatabaseLock } from './database-lock';
 import { OAUTH_ENTITIES } from './entities';
 import { OAUTH_MIGRATIONS } from './migrations';
 
@@ -45,47 +46,8 @@ export const dataSourceProvider: Provider = {
   },
 };
 
-/** Arbitrary constant naming the module's PostgreSQL advisory lock. */
-const MIGRATION_LOCK_ID = 7_462_829_101;
-/**
- * The module's MySQL/MariaDB user lock. User locks are server-wide, so its name includes the
- * database's (hashed: lock names are limited to 64 characters).
- */
-const MYSQL_MIGRATION_LOCK = `CONCAT('nest-oauth-server:', SHA1(COALESCE(DATABASE(), '')))`;
-/** Seconds one GET_LOCK waits before asking again (MariaDB takes no "forever"). */
-const MYSQL_LOCK_WAIT_SECONDS = 10;
-
-interface MigrationLock {
-  acquire(holder: QueryRunner): Promise<void>;
-  release(holder: QueryRunner): Promise<void>;
-}
-
-/** The lock that serializes migrations on this database, if the driver has one. */
-function migrationLock(type: DataSourceOptions['type']): MigrationLock | undefined {
-  if (type === 'postgres') {
-    return {
-      acquire: (holder) => holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]),
-      release: (holder) => holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]),
-    };
-  }
-  if (type === 'mysql' || type === 'mariadb') {
-    return {
-      acquire: async (holder) => {
-        for (;;) {
-          const [row] = await holder.query(
-            `SELECT GET_LOCK(${MYSQL_MIGRATION_LOCK}, ${MYSQL_LOCK_WAIT_SECONDS}) AS locked`,
-          );
-          // 1: taken; 0: still held by another instance, wait again; NULL: an error.
-          if (Number(row?.locked) === 1) return;
-          if (row?.locked === null || row?.locked === undefined)
-            throw new Error('GET_LOCK failed to take the migration lock');
-        }
-      },
-      release: (holder) => holder.query(`SELECT RELEASE_LOCK(${MYSQL_MIGRATION_LOCK})`),
-    };
-  }
-  return undefined;
-}
+/** The lock that serializes migrations (its MySQL name was `nest-oauth-server:` + hash before). */
+const MIGRATION_LOCK: DatabaseLockName = { postgres: 7_462_829_101, mysql: 'nest-oauth-server:' };
 
 /**
  * Runs the module's migrations. On PostgreSQL and MySQL/MariaDB several app instances may start
@@ -93,19 +55,9 @@ function migrationLock(type: DataSourceOptions['type']): MigrationLock | undefin
  * after another (the later ones then find nothing to do) instead of racing on CREATE TABLE.
  */
 async function runMigrationsOneAtATime(dataSource: DataSource): Promise<void> {
-  const lock = migrationLock(dataSource.options.type);
-  if (!lock) {
-    await dataSource.runMigrations({ transaction: 'all' });
-    return;
-  }
-  const lockHolder = dataSource.createQueryRunner();
-  try {
-    await lock.acquire(lockHolder);
-    await dataSource.runMigrations({ transaction: 'all' });
-  } finally {
-    await lock.release(lockHolder).catch(() => undefined);
-    await lockHolder.release();
-  }
+  await withDatabaseLock(dataSource, MIGRATION_LOCK, () =>
+    dataSource.runMigrations({ transaction: 'all' }),
+  );
 }
 
 async function assertSchemaExists(dataSource: DataSource): Promise<void> {

@@ -52,7 +52,7 @@ export class IdTokenService {
         iat: now,
         exp: now + this.config.idTokenTtl,
       },
-      key.privateKey,
+      key,
     );
   }
 }

@@ -172,7 +172,7 @@ export class TokenFactory {
         iat: Math.floor(now / 1000),
         exp: Math.floor(expiresAt / 1000),
       },
-      key.privateKey,
+      key,
     );
   }
 }

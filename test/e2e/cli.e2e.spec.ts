@@ -1,7 +1,7 @@
 // Runs the `nest-oauth-server` command line as a child process, the way an operator would,
 // against a config file pointing at a fresh SQLite file or PostgreSQL database.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,11 +70,11 @@ function writeConfig(dir: string, name: string, text: string): string {
 }
 
 /** A CommonJS config exporting an async function, as a host would write one. */
-const jsConfig = (dataSource: DataSourceOptions) => `
+const jsConfig = (dataSource: DataSourceOptions, keys?: object) => `
 module.exports = async () => ({
   issuer: 'http://localhost:3000',
   dataSource: ${JSON.stringify(dataSource)},
-  scopes: ${JSON.stringify(SCOPES)},
+  scopes: ${JSON.stringify(SCOPES)},${keys ? `\n  keys: ${JSON.stringify(keys)},` : ''}
 });
 `;
 
@@ -601,6 +601,48 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     const wrongAlg = await run('keys', 'rotate', '--alg', 'ES256');
     expect(wrongAlg.code).toBe(1);
     expect(wrongAlg.stderr).toMatch(/--alg must be one of .*RS256/);
+  });
+
+  // Last of this suite: afterwards the stored keys need the key-encryption key.
+  it('re-encrypts the stored keys with the first of keys.encryptionKeys (keys reencrypt)', async () => {
+    const refused = await run('keys', 'reencrypt');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Cannot re-encrypt: keys.encryptionKeys is not set/);
+    expectNoStackTrace(refused);
+
+    const encryptionKeys = [{ id: 'cli-1', key: randomBytes(32).toString('base64') }];
+    const kekConfig = writeConfig(
+      dir,
+      'oauth-kek.config.js',
+      jsConfig(dataSourceOptions, { encryptionKeys }),
+    );
+    const stored = async () =>
+      (
+        await db
+          .createQueryBuilder()
+          .select(['k.kid AS kid', 'k.private_jwk AS private_jwk'])
+          .from('oauth_signing_keys', 'k')
+          .getRawMany<{ kid: string; private_jwk: string }>()
+      ).map((row) => ({ kid: row.kid, privateJwk: JSON.parse(row.private_jwk) }));
+    const before = await stored();
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    for (const row of before) expect(row.privateJwk).toHaveProperty('d');
+
+    const result = await cli(['keys', 'reencrypt', '--json', '--config', kekConfig]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ kek: 'cli-1', unchanged: 0 });
+    expect([...report.reencrypted].sort()).toEqual(before.map((row) => row.kid).sort());
+    for (const row of await stored()) {
+      expect(row.privateJwk).toMatchObject({ v: 1, enc: 'A256GCM', kek: 'cli-1' });
+      expect(row.privateJwk).not.toHaveProperty('d');
+    }
+
+    const again = await cli(['keys', 'reencrypt', '--config', kekConfig]);
+    expect(again).toMatchObject({ code: 0 });
+    expect(again.stdout).toContain(
+      'Re-encrypted 0 signing key(s) with key-encryption key "cli-1".',
+    );
   });
 });
 

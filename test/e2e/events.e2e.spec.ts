@@ -3,7 +3,7 @@
 // event's content, that no event ever carries a secret, token or code, and that a throwing
 // listener does not break the request.
 import { decodeJwt } from 'jose';
-import { config as rxjsConfig } from 'rxjs';
+import { config as rxjsConfig, filter } from 'rxjs';
 import { ClientService, OAuthEvents, TokenRevocationService } from '../../src';
 import type { OAuthEvent } from '../../src';
 import { TEST_DATABASE_KINDS } from '../support/databases';
@@ -476,6 +476,46 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
       stopThrowing();
       stopRevokedThrowing();
       stopCounting();
+    }
+  });
+
+  it('an events$ subscriber that throws, directly or at the end of a pipe, does not break the request, nor other subscribers', async () => {
+    const events = server.app.get(OAuthEvents);
+    const seen: string[] = [];
+    const throwing = events.events$.subscribe(() => {
+      throw new Error('subscriber failure');
+    });
+    const throwingPiped = events.events$
+      .pipe(filter((event) => event.type === 'token.issued'))
+      .subscribe({
+        next: () => {
+          throw new Error('piped subscriber failure');
+        },
+      });
+    const counting = events.events$
+      .pipe(filter((event) => event.type === 'token.issued'))
+      .subscribe((event) => seen.push((event as { tokenId: string }).tokenId));
+    const escaped: unknown[] = [];
+    const previousHandler = rxjsConfig.onUnhandledError;
+    rxjsConfig.onUnhandledError = (error) => escaped.push(error);
+    try {
+      const client = await serviceClient();
+      const call = await clientCredentials(server, client, { scope: 'accounts:read' });
+      expect(call.status).toBe(200);
+      remember(call.body.access_token);
+      expect(seen).toEqual([decodeJwt(call.body.access_token).jti]);
+      remember(await serviceToken(server, client));
+      // Still subscribed: a throw neither ends the subscription nor the stream.
+      expect(seen).toHaveLength(2);
+      expect(throwing.closed).toBe(false);
+      expect(throwingPiped.closed).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(escaped).toEqual([]);
+    } finally {
+      rxjsConfig.onUnhandledError = previousHandler;
+      throwing.unsubscribe();
+      throwingPiped.unsubscribe();
+      counting.unsubscribe();
     }
   });
 

@@ -435,7 +435,7 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
         client_id: intruder.clientId,
       })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-        .sign(key.privateKey);
+        .sign(key.privateKey!);
 
       // The intruder named itself as client_id, but the row says the token is the owner's.
       expectInactive(await introspect(server, intruder, tampered));

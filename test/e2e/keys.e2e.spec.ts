@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,8 @@ import {
   SigningKeyService,
 } from '../../src';
 import { KeyRing } from '../../src/keys/key-ring.service';
+import { FakeSigner } from '../support/fake-signer';
+import { OAuthSigningKey } from '../support/entities';
 import { openTestDatabase, TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
 import { freePort, TEST_SCOPES } from '../support/test-app';
 
@@ -65,7 +69,13 @@ async function startInstance(
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(port, '127.0.0.1');
+  try {
+    await app.listen(port, '127.0.0.1');
+  } catch (error) {
+    // A start that fails (e.g. a key that does not decrypt) still closes its DataSource.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return {
     app,
     url,
@@ -94,7 +104,7 @@ async function signWith(ring: KeyRing, kid?: string): Promise<string> {
     .setProtectedHeader({ alg: key.alg, kid: key.kid })
     .setIssuedAt()
     .setExpirationTime('5m')
-    .sign(key.privateKey);
+    .sign(key.privateKey!);
 }
 
 async function countStoredKeys(instance: Instance): Promise<number> {
@@ -102,6 +112,27 @@ async function countStoredKeys(instance: Instance): Promise<number> {
   const [{ n }] = await dataSource.query('SELECT count(*) AS n FROM oauth_signing_keys');
   return Number(n);
 }
+
+interface StoredRow {
+  kid: string;
+  alg: string;
+  status: string;
+  /** private_jwk as stored (text). */
+  stored: string;
+}
+
+async function storedRows(instance: Instance): Promise<StoredRow[]> {
+  const dataSource = instance.app.get<DataSource>(OAUTH_DATA_SOURCE);
+  const rows = await dataSource.getRepository(OAuthSigningKey).find({ order: { kid: 'ASC' } });
+  return rows.map((row) => ({
+    kid: row.kid,
+    alg: row.alg,
+    status: row.status,
+    stored: JSON.stringify(row.privateJwk),
+  }));
+}
+
+const kek = (id: string) => ({ id, key: randomBytes(32).toString('base64') });
 
 /** Moves the clock past the unknown-kid reload throttle (5 s) for the duration of `fn`. */
 async function later<T>(fn: () => Promise<T>): Promise<T> {
@@ -386,4 +417,234 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
     ).resolves.toBeDefined();
     expect(await countStoredKeys(instance)).toBe(0);
   });
+
+  describe('keys at rest (keys.encryptionKeys)', () => {
+    it('stores generated and rotated keys only encrypted, and signs with them after a restart', async () => {
+      const keys = { encryptionKeys: [kek('2025-06')] };
+      const first = await start({ keys: { ...keys, algorithms: ['ES256', 'RS256'] } });
+      const token = await signWith(first.ring);
+      await first.keys.rotate('ES256');
+      const rows = await storedRows(first);
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        const stored = JSON.parse(row.stored);
+        expect(Object.keys(stored).sort()).toEqual(['ct', 'enc', 'iv', 'kek', 'tag', 'v']);
+        expect(stored).toMatchObject({ v: 1, enc: 'A256GCM', kek: '2025-06' });
+        // Nothing of the JWK shows: not even its kty or public members.
+        expect(row.stored).not.toMatch(/"(d|kty|n|x|p|q)"/);
+      }
+      const signingKid = first.ring.signingKey().kid;
+      await stop(first);
+
+      const second = await start({ keys: { ...keys, algorithms: ['ES256', 'RS256'] } });
+      expect(second.ring.signingKey().kid).toBe(signingKid);
+      expect(await countStoredKeys(second)).toBe(3);
+      const jwks = await fetchJwks(second);
+      await expect(jwtVerify(token, createLocalJWKSet(jwks))).resolves.toBeDefined();
+      await expect(
+        jwtVerify(await signWith(second.ring), createLocalJWKSet(jwks)),
+      ).resolves.toBeDefined();
+    });
+
+    it('refuses to start when a stored key does not decrypt, and never makes a replacement key', async () => {
+      const original = kek('a');
+      const first = await start({ keys: { encryptionKeys: [original] } });
+      const [before] = await storedRows(first);
+      await stop(first);
+
+      // Same id, other key material: the tag does not check out.
+      await expect(
+        startInstance(database, { keys: { encryptionKeys: [kek('a')] } }),
+      ).rejects.toThrow(
+        new SigningKeyError(
+          `Signing key ${before.kid} does not decrypt with key-encryption key "a": the key under that id in keys.encryptionKeys is not the one it was encrypted with (or the row was tampered with).`,
+        ),
+      );
+      // The KEK it names is not listed.
+      await expect(
+        startInstance(database, { keys: { encryptionKeys: [kek('b')] } }),
+      ).rejects.toThrow(
+        /encrypted with key-encryption key "a", which keys.encryptionKeys does not list: add it back \(ids: "b"\)/,
+      );
+      // No KEK at all.
+      await expect(startInstance(database)).rejects.toBeInstanceOf(SigningKeyError);
+
+      // Nothing was generated or rewritten by the failed starts; the right KEK still opens it.
+      const again = await start({ keys: { encryptionKeys: [original] } });
+      expect(await storedRows(again)).toEqual([before]);
+      expect(again.ring.signingKey().kid).toBe(before.kid);
+    });
+
+    it('binds each envelope to its kid: one moved to another row does not decrypt', async () => {
+      const keys = { encryptionKeys: [kek('a')], algorithms: ['ES256', 'RS256'] as const };
+      const first = await start({ keys: { ...keys, algorithms: [...keys.algorithms] } });
+      const [one, other] = await storedRows(first);
+      const repository = first.app
+        .get<DataSource>(OAUTH_DATA_SOURCE)
+        .getRepository(OAuthSigningKey);
+      await repository.update({ kid: one.kid }, { privateJwk: JSON.parse(other.stored) });
+      await stop(first);
+
+      await expect(
+        startInstance(database, { keys: { ...keys, algorithms: [...keys.algorithms] } }),
+      ).rejects.toThrow(`Signing key ${one.kid} does not decrypt with key-encryption key "a"`);
+    });
+
+    it('rotates the KEK: list the new one first, reencrypt(), then drop the old one; clear keys get encrypted too', async () => {
+      // Keys stored in clear, as before encryption was configured.
+      const clear = await start();
+      const clearKid = clear.ring.signingKey().kid;
+      const token = await signWith(clear.ring);
+      expect(JSON.parse((await storedRows(clear))[0].stored)).toHaveProperty('d');
+      await expect(clear.keys.reencrypt()).rejects.toThrow(
+        'Cannot re-encrypt: keys.encryptionKeys is not set',
+      );
+      await stop(clear);
+
+      // Encryption configured: the clear key keeps working, new keys are encrypted.
+      const oldKek = kek('old');
+      const withOld = await start({ keys: { encryptionKeys: [oldKek] } });
+      expect(withOld.ring.signingKey().kid).toBe(clearKid);
+      const [rotatedKid] = await withOld.keys.rotate();
+      await withOld.keys.retire(clearKid);
+      expect(await withOld.keys.reencrypt()).toEqual({
+        kek: 'old',
+        reencrypted: [clearKid],
+        unchanged: 1,
+      });
+      for (const row of await storedRows(withOld)) expect(JSON.parse(row.stored).kek).toBe('old');
+      await stop(withOld);
+
+      // New KEK first, old one still listed: everything is re-encrypted under the new one.
+      const newKek = kek('new');
+      const withBoth = await start({ keys: { encryptionKeys: [newKek, oldKek] } });
+      expect(withBoth.ring.signingKey().kid).toBe(rotatedKid);
+      const report = await withBoth.keys.reencrypt();
+      expect(report).toEqual({ kek: 'new', reencrypted: expect.any(Array), unchanged: 0 });
+      expect(report.reencrypted.sort()).toEqual([clearKid, rotatedKid].sort());
+      expect(await withBoth.keys.reencrypt()).toEqual({
+        kek: 'new',
+        reencrypted: [],
+        unchanged: 2,
+      });
+      await stop(withBoth);
+
+      // The old KEK dropped: the keys (retired ones too) open with the new one alone.
+      const withNew = await start({ keys: { encryptionKeys: [newKek] } });
+      expect(withNew.ring.signingKey().kid).toBe(rotatedKid);
+      for (const row of await storedRows(withNew)) {
+        expect(JSON.parse(row.stored)).toMatchObject({ kek: 'new' });
+        expect(row.stored).not.toContain('"d"');
+      }
+      expect(await withNew.keys.reencrypt()).toMatchObject({ reencrypted: [], unchanged: 2 });
+      const jwks = await fetchJwks(withNew);
+      await expect(
+        jwtVerify(await signWith(withNew.ring), createLocalJWKSet(jwks)),
+      ).resolves.toBeDefined();
+      // The retired clear-era key is gone from the JWKS, so its token no longer verifies.
+      await expect(jwtVerify(token, createLocalJWKSet(jwks))).rejects.toThrow();
+      expect(await countStoredKeys(withNew)).toBe(2);
+    });
+
+    it('warns at start-up when private keys are stored in clear, and says how to fix it', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        await start();
+        expect(warn).toHaveBeenCalledWith(
+          expect.stringContaining(
+            'Private signing keys are stored unencrypted in oauth_signing_keys: anyone who can read the database can sign tokens. Set keys.encryptionKeys',
+          ),
+        );
+        warn.mockClear();
+        await start({ keys: { encryptionKeys: [kek('a')] } });
+        expect(warn).toHaveBeenCalledWith(
+          '1 stored signing key(s) are not encrypted yet: run SigningKeyService.reencrypt() (CLI: keys reencrypt).',
+        );
+      } finally {
+        warn.mockRestore();
+      }
+    });
+  });
+
+  it('keys.signer: signs through the signer, stores nothing, leaves rotation to the signer', async () => {
+    const signer = new FakeSigner(['ES256', 'RS256']);
+    const instance = await start({ keys: { algorithms: ['ES256', 'RS256'], signer } });
+    const listed = await signer.keys();
+    const ecKid = listed.find((key) => key.alg === 'ES256')!.kid;
+    const rsaKid = listed.find((key) => key.alg === 'RS256')!.kid;
+    expect(instance.ring.signingKey().kid).toBe(ecKid);
+    expect(instance.ring.signingKey('RS256').kid).toBe(rsaKid);
+    expect(instance.ring.signingKey().privateKey).toBeUndefined();
+    expect(kids(await fetchJwks(instance))).toEqual([ecKid, rsaKid].sort());
+    expect((await instance.keys.list()).map((key) => [key.kid, key.status]).sort()).toEqual(
+      [
+        [ecKid, 'active'],
+        [rsaKid, 'active'],
+      ].sort(),
+    );
+    await expect(instance.keys.rotate()).rejects.toThrow(
+      'Cannot rotate the keys of keys.signer: the signer (KMS/HSM) holds them, manage them there.',
+    );
+    await expect(instance.keys.retire(ecKid)).rejects.toBeInstanceOf(SigningKeyError);
+    await expect(instance.keys.reencrypt()).rejects.toBeInstanceOf(SigningKeyError);
+    expect(await countStoredKeys(instance)).toBe(0);
+
+    // A rotation in the signer: picked up on reload; the old key still verifies.
+    const newKid = signer.addKey('ES256');
+    await instance.ring.reload();
+    expect(instance.ring.signingKey().kid).toBe(newKid);
+    expect(kids(await fetchJwks(instance))).toEqual([ecKid, newKid, rsaKid].sort());
+    expect((await instance.ring.verificationKey(ecKid))?.status).toBe('retiring');
+
+    // An algorithm the signer has no key for stops the start.
+    await expect(
+      startInstance(database, { keys: { algorithms: ['PS256'], signer } }),
+    ).rejects.toThrow('keys.signer has no active PS256 key, but keys.algorithms lists PS256');
+  });
 });
+
+describe.each(TEST_DATABASE_KINDS.filter((kind) => kind !== 'sqlite'))(
+  'instances starting together on a fresh database (%s)',
+  (kind) => {
+    it('generate exactly one key per algorithm, which they all sign with and publish', async () => {
+      const database = await openTestDatabase(kind);
+      const instances: Instance[] = [];
+      try {
+        const started = await Promise.allSettled(
+          [1, 2, 3].map(() =>
+            startInstance(database, { keys: { algorithms: ['ES256', 'RS256'] } }),
+          ),
+        );
+        for (const result of started)
+          if (result.status === 'fulfilled') instances.push(result.value);
+        expect(started.map((result) => result.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+        ]);
+
+        const rows = await storedRows(instances[0]);
+        expect(rows.map((row) => [row.alg, row.status]).sort()).toEqual([
+          ['ES256', 'active'],
+          ['RS256', 'active'],
+        ]);
+        const byKid = (a: JWK, b: JWK) => a.kid!.localeCompare(b.kid!);
+        const jwks = (await Promise.all(instances.map(fetchJwks))).map((set) =>
+          set.keys.sort(byKid),
+        );
+        for (const [index, instance] of instances.entries()) {
+          expect(jwks[index]).toEqual(jwks[0]);
+          expect(instance.ring.signingKey('ES256').kid).toBe(
+            rows.find((row) => row.alg === 'ES256')!.kid,
+          );
+          expect(instance.ring.signingKey('RS256').kid).toBe(
+            rows.find((row) => row.alg === 'RS256')!.kid,
+          );
+        }
+      } finally {
+        for (const instance of instances) await instance.close();
+        await database.dispose();
+      }
+    });
+  },
+);

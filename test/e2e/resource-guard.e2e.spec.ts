@@ -238,7 +238,7 @@ async function resign(
   const key = server.app.get(KeyRing).signingKey();
   return new SignJWT({ ...decodeJwt(token), ...claims })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header })
-    .sign(key.privateKey);
+    .sign(key.privateKey!);
 }
 
 async function start(

@@ -25,3 +25,21 @@ export async function rotateKeys(
     ].join('\n'),
   };
 }
+
+/**
+ * Every stored private key encrypted with the first of `keys.encryptionKeys`: keys stored in
+ * clear, and keys under an older key-encryption key (the step between adding a new KEK and
+ * dropping the old one).
+ */
+export async function reencryptKeys(keys: SigningKeyService): Promise<CommandOutput> {
+  const report = await keys.reencrypt();
+  return {
+    json: report,
+    text: [
+      `Re-encrypted ${report.reencrypted.length} signing key(s) with key-encryption key "${report.kek}"` +
+        (report.reencrypted.length ? `: ${report.reencrypted.join(', ')}.` : '.'),
+      `${report.unchanged} were encrypted with it already.`,
+      'Once every instance runs with this key-encryption key first, the older ones can be removed from keys.encryptionKeys.',
+    ].join('\n'),
+  };
+}

@@ -1,5 +1,6 @@
 import { Entity, PrimaryColumn } from 'typeorm';
 import type { JWK } from 'jose';
+import type { StoredPrivateKey } from '../../keys/key-encryption';
 import { EpochMsColumn, JsonColumn, StringColumn } from '../columns';
 
 /**
@@ -16,8 +17,9 @@ export class OAuthSigningKey {
   @StringColumn('alg', 16)
   alg: string;
 
+  /** The private JWK, sealed under a key-encryption key when `keys.encryptionKeys` is set. */
   @JsonColumn('private_jwk')
-  privateJwk: JWK;
+  privateJwk: StoredPrivateKey;
 
   @JsonColumn('public_jwk')
   publicJwk: JWK;

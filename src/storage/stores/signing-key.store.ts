@@ -1,3 +1,4 @@
+import type { StoredPrivateKey } from '../../keys/key-encryption';
 import type { OAuthSigningKey } from '../entities/oauth-signing-key.entity';
 
 /** What `SigningKeyStore.retire` found: the decision is taken on the stored status. */
@@ -13,6 +14,14 @@ export abstract class SigningKeyStore {
   /** Every key, retired ones included, oldest first. */
   abstract list(): Promise<OAuthSigningKey[]>;
   abstract insert(row: OAuthSigningKey): Promise<void>;
+  /**
+   * Inserts `row`, an instance's first key for its algorithm, unless an active key of that
+   * algorithm is stored already; false when one was. Several instances starting together on a
+   * fresh database call it at once: exactly one of them may insert.
+   */
+  abstract insertFirstActive(row: OAuthSigningKey): Promise<boolean>;
+  /** Replaces the stored private key of `kid` (re-encrypted); false when there is no such key. */
+  abstract updatePrivateKey(kid: string, privateJwk: StoredPrivateKey): Promise<boolean>;
   /**
    * Makes these keys stop signing (after a rotation made their successors). Only keys still
    * `active` in storage change: a key another instance retired meanwhile stays retired.
