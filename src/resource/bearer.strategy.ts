@@ -20,6 +20,9 @@ export const OAUTH_BEARER_STRATEGY = 'oauth-bearer';
  */
 @Injectable()
 export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER_STRATEGY) {
+  /** passport.Strategy's, set on the copy passport authenticates with (@types do not declare it). */
+  declare error: (error: unknown) => void;
+
   constructor(
     private readonly verifier: AccessTokenVerifier,
     @InjectOAuthConfig() private readonly config: OAuthConfig,
@@ -42,8 +45,7 @@ export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER
           request.res?.setHeader(name, value);
         }
       }
-      // passport.Strategy's `error`, which @types/passport-http-bearer does not declare.
-      return (this as unknown as { error(error: unknown): void }).error(error);
+      return this.error(error);
     }
     super.authenticate(request, options);
   }

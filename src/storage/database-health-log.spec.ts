@@ -17,7 +17,7 @@ describe('DatabaseHealthLog', () => {
       if (!reachable) throw refused();
       return [{ 1: 1 }];
     }),
-  } as unknown as DataSource;
+  } as Partial<DataSource> as DataSource;
 
   beforeEach(() => {
     jest.useFakeTimers();
