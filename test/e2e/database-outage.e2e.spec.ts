@@ -3,6 +3,7 @@
 // mode, so every request reads the token's row) answer 503 temporarily_unavailable with
 // Retry-After, one warning is logged for the whole outage, and once the server is back both
 // answer 200 again without restarting the app, with one "database reachable again" line.
+import { randomBytes } from 'node:crypto';
 import { Controller, Get, INestApplication, LoggerService, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { DataSourceOptions } from 'typeorm';
@@ -116,6 +117,8 @@ describe.each(SERVERS)('database outage on %s', (_, startServer) => {
           resourceOwner: testResourceOwner,
           interaction: { loginUrl: '/login' },
           resourceServer: { revocationCheck: 'strict' },
+          // Keys sealed, as in production: the log then holds no start-up warning about them.
+          keys: { encryptionKeys: [{ id: 'kek-1', key: randomBytes(32).toString('base64') }] },
         }),
       ],
       controllers: [AccountsController],
