@@ -22,50 +22,62 @@ export function bearerTokenOf(
   request: Request,
   placement: BearerTokenPlacement,
 ): string | undefined {
-  const refuse = (description: string) =>
-    OAuthException.bearer('invalid_request', description, 400, placement.realm);
   const header = request.headers?.authorization;
   const query = queryTokenOf(request);
   const body = (request.body as Record<string, unknown> | undefined)?.access_token;
   if (query !== undefined && !placement.allowQueryToken) {
-    throw refuse('Send the access token in the Authorization header, not the query string.');
+    throw refuse(
+      placement,
+      'Send the access token in the Authorization header, not the query string.',
+    );
   }
   if (body !== undefined) {
     if (!placement.allowBodyToken) {
-      throw refuse('Send the access token in the Authorization header, not the request body.');
+      throw refuse(
+        placement,
+        'Send the access token in the Authorization header, not the request body.',
+      );
     }
     if (request.method === 'GET' || !request.is('application/x-www-form-urlencoded')) {
-      throw refuse('A body access token is only accepted in a form-encoded request body.');
+      throw refuse(
+        placement,
+        'A body access token is only accepted in a form-encoded request body.',
+      );
     }
-  }
-  if ([header, query, body].filter((place) => place !== undefined).length > 1) {
-    throw refuse('Send the access token in one place only.');
+    if (header !== undefined || query !== undefined)
+      throw refuse(placement, 'Send the access token in one place only.');
+  } else if (header !== undefined && query !== undefined) {
+    throw refuse(placement, 'Send the access token in one place only.');
   }
   if (header !== undefined) {
     // passport-http-bearer's rule: the scheme and the token separated by one space; another
     // scheme is no bearer token at all.
-    const parts = header.split(' ');
-    if (parts.length !== 2) throw refuse('The Authorization header is malformed.');
-    if (!/^Bearer$/i.test(parts[0])) return undefined;
-    return checked(parts[1], refuse);
+    const space = header.indexOf(' ');
+    if (space < 0 || header.indexOf(' ', space + 1) >= 0)
+      throw refuse(placement, 'The Authorization header is malformed.');
+    if (!/^Bearer$/i.test(header.slice(0, space))) return undefined;
+    return checked(header.slice(space + 1), placement);
   }
   // Extended form and query parsers turn `access_token[a]=1` or a repeated parameter into an
   // object or array: malformed, not a token.
   const other = query ?? body;
-  return other === undefined ? undefined : checked(other, refuse);
+  return other === undefined ? undefined : checked(other, placement);
+}
+
+function refuse(placement: BearerTokenPlacement, description: string): OAuthException {
+  return OAuthException.bearer('invalid_request', description, 400, placement.realm);
 }
 
 /** RFC 6750 §2.1 b64token; an empty token is no token. */
-function checked(
-  token: unknown,
-  refuse: (description: string) => OAuthException,
-): string | undefined {
+function checked(token: unknown, placement: BearerTokenPlacement): string | undefined {
   if (token === '') return undefined;
-  if (typeof token !== 'string' || !/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
-    throw refuse('The access token is malformed.');
+  if (typeof token !== 'string' || !B64TOKEN.test(token)) {
+    throw refuse(placement, 'The access token is malformed.');
   }
   return token;
 }
+
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /**
  * The query string's access_token. Express 5 parses the query string again on every read of

@@ -39,7 +39,6 @@ export class OAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     try {
-      this.checkTokenPlacement(request);
       const token = await this.authenticate(request);
       this.checkUser(token, rules.requiresUser);
       this.checkScopes(token, rules.allOf, rules.anyOf);
@@ -84,15 +83,9 @@ export class OAuthGuard implements CanActivate {
 
   /**
    * RFC 6750 §2 through the one placement rule shared with userinfo and the `oauth-bearer`
-   * strategy (`bearerTokenOf`): the header; a form body or the query only when
-   * `resourceServer.allowBodyToken` / `allowQueryToken` say so; one place only.
-   */
-  protected checkTokenPlacement(request: Request): void {
-    bearerTokenOf(request, this.config.resourceServer);
-  }
-
-  /**
-   * Runs this app's `oauth-bearer` strategy on the token `bearerTokenOf` found. The strategy is
+   * strategy (`bearerTokenOf`: the header; a form body or the query only when
+   * `resourceServer.allowBodyToken` / `allowQueryToken` say so; one place only), checked once
+   * per request, then this app's `oauth-bearer` strategy on the token found. The strategy is
    * injected rather than looked up in passport's process-wide registry, so two apps in one
    * process never verify with each other's keys; a plain `AuthGuard('oauth-bearer')` goes
    * through passport (same placement rule). No token -> 401 without an error code (RFC 6750 §3.1).
