@@ -41,7 +41,7 @@ export {
 } from './errors/oauth-server.error';
 export type { ClientView, RegisteredClient } from './clients/client.service';
 export type { ClientType } from './storage/entities/oauth-client.entity';
-export type { ClientRegistration } from './clients/client-metadata';
+export type { ClientRegistration, ValidClientMetadata } from './clients/client-metadata';
 export { SigningKeyService } from './keys/signing-key.service';
 export type { ReencryptReport, SigningKeyView } from './keys/signing-key.service';
 export type { SigningKeyStatus } from './storage/entities/oauth-signing-key.entity';

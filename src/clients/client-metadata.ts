@@ -36,9 +36,13 @@ export interface ValidClientMetadata {
   grantTypes: string[];
   scopes: string[];
   tokenEndpointAuthMethod: string;
+  /** `public` clients (token_endpoint_auth_method `none`) hold no secret. */
   clientType: ClientType;
+  /** Public keys for `private_key_jwt` (RFC 7523). */
   jwks: JSONWebKeySet | null;
+  /** Trusted first-party apps may skip consent. */
   firstParty: boolean;
+  /** Who manages the client (e.g. the developer portal user); free-form. */
   owner: string | null;
 }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { JSONWebKeySet } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
@@ -7,27 +6,13 @@ import { ClientNotFoundError, InvalidClientMetadataError } from '../errors/oauth
 import { OAuthEvents } from '../events/oauth-events';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import type { ClientType, OAuthClient } from '../storage/entities/oauth-client.entity';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { ClientStore } from '../storage/stores/client.store';
-import { ClientRegistration, validateClientMetadata } from './client-metadata';
+import { ClientRegistration, ValidClientMetadata, validateClientMetadata } from './client-metadata';
 
 /** A registered client as callers see it: never its secret or any hash. */
-export interface ClientView {
+export interface ClientView extends ValidClientMetadata {
   clientId: string;
-  /** `public` clients (token_endpoint_auth_method `none`) hold no secret. */
-  clientType: ClientType;
-  name: string;
-  website: string | null;
-  redirectUris: string[];
-  grantTypes: string[];
-  scopes: string[];
-  tokenEndpointAuthMethod: string;
-  /** Public keys for `private_key_jwt` (RFC 7523). */
-  jwks: JSONWebKeySet | null;
-  /** Trusted first-party apps may skip consent. */
-  firstParty: boolean;
-  /** Who manages the client (e.g. the developer portal user); free-form. */
-  owner: string | null;
   /** Epoch milliseconds. */
   createdAt: number;
   /** Epoch milliseconds. */
