@@ -36,15 +36,18 @@ export class RefreshRotation {
   /** What presenting `presented` (the client's own, unexpired row) spends at `now` (epoch ms). */
   async spendFor(presented: OAuthToken, now: number): Promise<RefreshSpend> {
     if (presented.refreshConsumedAt === null) return { kind: 'rotate', row: presented };
-    const successor = await this.retryableSuccessor(presented, now);
+    const successor = await this.retryableSuccessor(presented, presented.refreshConsumedAt, now);
     return successor ? { kind: 'retry', row: successor } : { kind: 'reuse' };
   }
 
   /** The unused successor of a used token presented again within the window, else null. */
-  private async retryableSuccessor(presented: OAuthToken, now: number): Promise<OAuthToken | null> {
-    const window = secondsToMs(this.config.refreshTokenReuseInterval);
-    if (presented.revokedAt !== null || presented.refreshConsumedAt === null) return null;
-    if (now >= presented.refreshConsumedAt + window) return null;
+  private async retryableSuccessor(
+    presented: OAuthToken,
+    consumedAt: number,
+    now: number,
+  ): Promise<OAuthToken | null> {
+    if (presented.revokedAt !== null) return null;
+    if (now >= consumedAt + secondsToMs(this.config.refreshTokenReuseInterval)) return null;
     const successor = await this.tokens.findRefreshSuccessor(presented);
     if (!successor || successor.clientId !== presented.clientId) return null;
     if (successor.refreshConsumedAt !== null || successor.revokedAt !== null) return null;

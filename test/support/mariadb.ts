@@ -15,6 +15,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import { freePort } from './free-port';
+import { errorText, isExecutable, readLog, TestDatabase, withDatabase } from './server-process';
 
 const execFileAsync = promisify(execFile);
 
@@ -32,12 +33,6 @@ export interface ThrowawayMariadb {
   startServer(): Promise<void>;
 }
 
-export interface TestDatabase {
-  /** The server URL with this database. */
-  url: string;
-  drop(): Promise<void>;
-}
-
 const USER = 'oauth_test';
 const PASSWORD = 'oauth_test';
 
@@ -52,28 +47,10 @@ function findExecutable(names: string[]): string | undefined {
   for (const name of names) {
     for (const dir of dirs) {
       const file = path.join(dir, name);
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-        if (fs.statSync(file).isFile()) return file;
-      } catch {
-        // not here
-      }
+      if (isExecutable(file)) return file;
     }
   }
   return undefined;
-}
-
-function readLog(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '(no server log)';
-  }
-}
-
-function errorText(err: unknown): string {
-  const e = err as { message?: string; stdout?: string; stderr?: string };
-  return [e?.message, e?.stdout, e?.stderr].filter(Boolean).join('\n');
 }
 
 /** Polls until the server answers a ping over `options`, the process dies, or the time is up. */
@@ -259,12 +236,6 @@ export async function startThrowawayMariadb(
     stopSync();
     throw err;
   }
-}
-
-function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
 }
 
 /** mysql2 connection options for a mysql:// URL. */

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { Client } from 'pg';
 import { freePort } from './free-port';
+import { errorText, isExecutable, readLog, TestDatabase, withDatabase } from './server-process';
 
 const execFileAsync = promisify(execFile);
 
@@ -49,23 +50,9 @@ export interface ThrowawayPostgresOptions {
   dedicated?: boolean;
 }
 
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
 interface PgBinaries {
   initdb: string;
   pgCtl: string;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** Finds initdb and pg_ctl: PATH first, then /usr/local/bin, then the newest /usr/lib/postgresql/N/bin. */
@@ -164,19 +151,6 @@ function resolveRunAs(): RunAs {
   throw new Error(
     'running as root, but neither runuser nor setpriv is available to drop privileges for PostgreSQL',
   );
-}
-
-function errorText(err: unknown): string {
-  const e = err as { message?: string; stdout?: string; stderr?: string };
-  return [e?.message, e?.stdout, e?.stderr].filter(Boolean).join('\n');
-}
-
-function readLog(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '(no server log)';
-  }
 }
 
 /**
@@ -323,12 +297,6 @@ export async function startThrowawayPostgres(
 
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
-}
-
-function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
 }
 
 async function withClient<T>(serverUrl: string, fn: (client: Client) => Promise<T>): Promise<T> {
