@@ -44,69 +44,47 @@ describe('test databases', () => {
     });
   });
 
-  it('gives each postgres database its own namespace and drops it on dispose', async () => {
-    const a = await openTestDatabase('postgres');
-    const b = await openTestDatabase('postgres');
-    const dsA = new DataSource({ ...a.options });
-    const dsB = new DataSource({ ...b.options });
-    try {
-      await dsA.initialize();
-      await dsB.initialize();
-      await dsA.query('CREATE TABLE only_in_a (id INTEGER)');
-      const [{ n }] = await dsB.query(
-        `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'only_in_a'`,
-      );
-      expect(Number(n)).toBe(0);
-    } finally {
-      await dsA.destroy();
-      await dsB.destroy();
-    }
-    const name = new URL((a.options as { url: string }).url).pathname.slice(1);
-    await a.dispose();
-    await b.dispose();
-    const check = new DataSource({ type: 'postgres', url: process.env.TEST_POSTGRES_URL });
-    await check.initialize();
-    try {
-      const [{ n }] = await check.query(
-        'SELECT count(*) AS n FROM pg_database WHERE datname = $1',
-        [name],
-      );
-      expect(Number(n)).toBe(0);
-    } finally {
-      await check.destroy();
-    }
-  });
-
-  it('gives each mariadb database its own namespace and drops it on dispose', async () => {
-    const a = await openTestDatabase('mariadb');
-    const b = await openTestDatabase('mariadb');
-    const dsA = new DataSource({ ...a.options });
-    const dsB = new DataSource({ ...b.options });
-    try {
-      await dsA.initialize();
-      await dsB.initialize();
-      await dsA.query('CREATE TABLE only_in_a (id INTEGER)');
-      const [{ n }] = await dsB.query(
-        `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'only_in_a'`,
-      );
-      expect(Number(n)).toBe(0);
-    } finally {
-      await dsA.destroy();
-      await dsB.destroy();
-    }
-    const name = new URL((a.options as { url: string }).url).pathname.slice(1);
-    await a.dispose();
-    await b.dispose();
-    const check = new DataSource({ type: 'mariadb', url: process.env.TEST_MARIADB_URL });
-    await check.initialize();
-    try {
-      const [{ n }] = await check.query(
-        'SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = ?',
-        [name],
-      );
-      expect(Number(n)).toBe(0);
-    } finally {
-      await check.destroy();
-    }
-  });
+  it.each([
+    {
+      kind: 'postgres' as const,
+      server: () => ({ type: 'postgres' as const, url: process.env.TEST_POSTGRES_URL }),
+      tableIn: `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'only_in_a'`,
+      databaseNamed: 'SELECT count(*) AS n FROM pg_database WHERE datname = $1',
+    },
+    {
+      kind: 'mariadb' as const,
+      server: () => ({ type: 'mariadb' as const, url: process.env.TEST_MARIADB_URL }),
+      tableIn: `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'only_in_a'`,
+      databaseNamed: 'SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = ?',
+    },
+  ])(
+    'gives each $kind database its own namespace and drops it on dispose',
+    async ({ kind, server, tableIn, databaseNamed }) => {
+      const a = await openTestDatabase(kind);
+      const b = await openTestDatabase(kind);
+      const dsA = new DataSource({ ...a.options });
+      const dsB = new DataSource({ ...b.options });
+      try {
+        await dsA.initialize();
+        await dsB.initialize();
+        await dsA.query('CREATE TABLE only_in_a (id INTEGER)');
+        const [{ n }] = await dsB.query(tableIn);
+        expect(Number(n)).toBe(0);
+      } finally {
+        await dsA.destroy();
+        await dsB.destroy();
+      }
+      const name = new URL((a.options as { url: string }).url).pathname.slice(1);
+      await a.dispose();
+      await b.dispose();
+      const check = new DataSource(server());
+      await check.initialize();
+      try {
+        const [{ n }] = await check.query(databaseNamed, [name]);
+        expect(Number(n)).toBe(0);
+      } finally {
+        await check.destroy();
+      }
+    },
+  );
 });
