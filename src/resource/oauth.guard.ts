@@ -42,7 +42,7 @@ export class OAuthGuard implements CanActivate {
       const token = await this.authenticate(request);
       this.checkUser(token, rules.requiresUser);
       this.checkScopes(token, rules.allOf, rules.anyOf);
-      Object.assign(request, { [ACCESS_TOKEN_REQUEST_KEY]: token });
+      Reflect.set(request, ACCESS_TOKEN_REQUEST_KEY, token);
       return true;
     } catch (error) {
       // The host's exception filter renders the body; the challenge header (and nosniff, on
