@@ -222,9 +222,7 @@ describe('OAuthTesting (nest-oauth-server/testing)', () => {
     });
   });
 
-  // Skipped until OAuthModule's own endpoints boot on Fastify (work in progress: today Fastify
-  // refuses the ALL route of /oauth/token). OAuthTesting itself never touches the HTTP layer.
-  describe.skip('on a Fastify app', () => {
+  describe('on a Fastify app', () => {
     let app: NestFastifyApplication;
 
     beforeAll(async () => {
