@@ -62,15 +62,18 @@ function isRequireEsmError(error: unknown): boolean {
 function loadError(file: string, error: unknown): CliError {
   const code = (error as { code?: string } | null)?.code;
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(file)) {
+    const loader =
+      'run the command with a TypeScript loader (NODE_OPTIONS="--import tsx" or "--import @swc-node/register/esm-register")';
     return new CliError(
-      `${file} is TypeScript: install @swc-node/register (npm i -D @swc-node/register), ` +
-        'run the command with a TypeScript loader (NODE_OPTIONS="--import tsx"), or use a .js/.mjs config file.',
+      REQUIRABLE_TYPESCRIPT.test(file)
+        ? `${file} is TypeScript: install @swc-node/register (npm i -D @swc-node/register), ${loader}, or use a .js/.mjs config file.`
+        : `${file} is an ES module in TypeScript: ${loader}, or use a .mjs config file.`,
     );
   }
   const message = firstLine(error);
   const hint =
     /^(require|module|exports|__dirname|__filename) is not defined in ES module scope/.test(message)
-      ? ' (this file is an ES module, as its package.json says "type": "module": use import and export default, or rename it to .cjs)'
+      ? ' (this file is an ES module, .mjs or .js under "type": "module": use import and export default, or rename it to .cjs)'
       : '';
   return new CliError(`could not load config file ${file}: ${message}${hint}`);
 }
