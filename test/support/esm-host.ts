@@ -37,7 +37,7 @@ export const dataSourceOptions = {
   migrationsRun: true,
 };
 
-export default new DataSource(dataSourceOptions);
+export const AppDataSource = new DataSource(dataSourceOptions);
 `,
 
   'oauth-options.js': `// One source for the options that shape client validation, for the app and the CLI.
@@ -48,10 +48,10 @@ export const oauthOptions = {
 };
 `,
 
-  'oauth.config.js': `import dataSource from './db.js';
+  'oauth.config.js': `import { AppDataSource } from './db.js';
 import { oauthOptions } from './oauth-options.js';
 
-export default { ...oauthOptions, dataSource };
+export default { ...oauthOptions, dataSource: AppDataSource };
 `,
 
   'connection.config.mjs': `import { oauthOptions } from './oauth-options.js';
