@@ -321,6 +321,18 @@ describe('config files of an ES module host', () => {
     expect(withLoader).toMatchObject({ code: 0, stdout: 'No clients.\n' });
   });
 
+  it('migrate names a missing dataSource', async () => {
+    const config = write(
+      'no-database.config.mjs',
+      `export default { issuer: 'http://localhost:3000', scopes: {} };`,
+    );
+    expect(await cli(dir, ['migrate', '--config', config])).toMatchObject({
+      code: 1,
+      stderr:
+        'error: the config gives no "dataSource": export the DataSource your app uses, or its DataSourceOptions.\n',
+    });
+  });
+
   it('explains a CommonJS config in an ES module package', async () => {
     const config = write('common.config.js', `module.exports = ${options()};`);
     const result = await cli(dir, ['clients', 'list', '--config', config]);

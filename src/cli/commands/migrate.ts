@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ownDataSourceOptions } from '../../storage/own-data-source-options';
 import { migrationsTableOf, runMigrationsOneAtATime } from '../../storage/run-migrations';
+import { CliError } from '../errors';
 import type { CommandOutput } from './clients';
 
 /**
@@ -10,7 +11,15 @@ import type { CommandOutput } from './clients';
  * - DataSourceOptions: the DataSource the module builds from them, with the module's
  *   migrations in `oauth_migrations`, as the app does on start.
  */
-export async function migrate(configured: DataSource | DataSourceOptions): Promise<CommandOutput> {
+export async function migrate(
+  configured: DataSource | DataSourceOptions | undefined,
+): Promise<CommandOutput> {
+  // The other commands get this check from the module's options validation, which migrate skips.
+  if (typeof configured !== 'object' || configured === null) {
+    throw new CliError(
+      'the config gives no "dataSource": export the DataSource your app uses, or its DataSourceOptions.',
+    );
+  }
   const { dataSource, transaction } = migrationDataSource(configured);
   if (!dataSource.isInitialized) await dataSource.initialize();
   try {
