@@ -1,6 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { OpenAPIObject, SecurityRequirementObject, SwaggerDocumentOptions } from '@nestjs/swagger';
+import type {
+  OpenAPIObject,
+  SecurityRequirementObject,
+  SwaggerDocumentOptions,
+} from '@nestjs/swagger';
 import { OAUTH_CONFIG } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAUTH_ERROR_SCHEMA, oauthErrorSchema } from './oauth-error-schema';
@@ -84,7 +88,8 @@ function addProtocolEndpoints(document: OpenAPIObject, config: OAuthConfig): voi
     [CLIENT_AUTH_SCHEME]: {
       type: 'http',
       scheme: 'basic',
-      description: 'client_secret_basic: the client id and secret, form-urlencoded (RFC 6749 §2.3.1).',
+      description:
+        'client_secret_basic: the client id and secret, form-urlencoded (RFC 6749 §2.3.1).',
     },
     ...(config.registration.enabled
       ? {

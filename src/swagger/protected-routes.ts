@@ -51,8 +51,7 @@ export function protectedRoutes(app: INestApplication): ProtectedRoute[] {
       const targets = [handler, metatype as Type];
       if (reflector.getAllAndOverride<boolean>(IS_PUBLIC_ROUTE, targets)) continue;
       const guarded =
-        guardedEverywhere ||
-        targets.some((target) => guardsOf(target).some(isOAuthGuard));
+        guardedEverywhere || targets.some((target) => guardsOf(target).some(isOAuthGuard));
       if (!guarded) continue;
       routes.push({
         handler,
