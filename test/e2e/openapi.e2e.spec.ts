@@ -3,7 +3,14 @@
 // public protocol endpoints. Real apps, the real SwaggerModule.createDocument, the sample app.
 import { Controller, Get, INestApplication, Post, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { DECORATORS, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import {
+  ApiExtension,
+  DECORATORS,
+  DocumentBuilder,
+  OpenAPIObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import {
   AnyScope,
@@ -34,6 +41,7 @@ class BankController {
   @Post('payments')
   @Scopes('payments:write')
   @RequireUser()
+  @ApiExtension('x-team', 'payments')
   pay() {
     return {};
   }
@@ -76,7 +84,7 @@ const dataSource = { type: 'better-sqlite3', database: ':memory:' } as const;
 
 async function buildApp(
   options: Partial<OAuthModuleOptions> = {},
-  extra: { providers?: unknown[]; controllers?: unknown[] } = {},
+  extra: { providers?: unknown[]; controllers?: unknown[]; fastify?: boolean } = {},
 ): Promise<Built> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -92,7 +100,9 @@ async function buildApp(
     controllers: (extra.controllers ?? [BankController, MiscController]) as never[],
     providers: (extra.providers ?? []) as never[],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = extra.fastify
+    ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+    : moduleRef.createNestApplication({ logger: false });
   await app.init();
   return { app, close: () => app.close() };
 }
@@ -189,6 +199,9 @@ describe('OAuthSwagger.createDocument', () => {
     expect(JSON.stringify(plain)).not.toContain('x-nest-oauth-server');
     expect(plain.paths['/bank/accounts'].get!.security).toBeUndefined();
     expect(JSON.stringify(document)).not.toContain('x-nest-oauth-server');
+    // The host's own extension survives, in both.
+    expect((document.paths['/bank/payments'].post as any)['x-team']).toBe('payments');
+    expect((plain.paths['/bank/payments'].post as any)['x-team']).toBe('payments');
   });
 
   it('keeps the module’s endpoints out', () => {
@@ -224,6 +237,19 @@ describe('OAuthSwagger.createDocument with OAuthGuard as APP_GUARD', () => {
       ]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('OAuthSwagger.createDocument on Fastify', () => {
+  it('describes the same security', async () => {
+    const { app, close } = await buildApp({}, { fastify: true });
+    try {
+      const { paths } = OAuthSwagger.createDocument(app, CONFIG);
+      expect(paths['/bank/accounts'].get!.security).toEqual([{ oauth2: ['accounts:read'] }]);
+      expect(Object.keys(paths).filter(isModulePath)).toEqual([]);
+    } finally {
+      await close();
     }
   });
 });
