@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { loadSampleConfig, SampleConfig } from './config';
+import { setupSwagger } from './swagger';
 
 export interface SampleAppOptions {
   /** Nest's logger option: `false` for silence (tests). Default: Nest's console logger. */
@@ -25,6 +26,7 @@ export async function createSampleApp(
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  setupSwagger(app);
   await app.init();
   return { app, config };
 }
