@@ -2,9 +2,7 @@
 // fastify). Fastify's adapter is loaded only when asked for, so an Express run never needs it.
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-
-export const BENCH_ADAPTERS = ['express', 'fastify'] as const;
-export type BenchAdapter = (typeof BENCH_ADAPTERS)[number];
+import { BENCH_ADAPTERS, BenchAdapter } from './common';
 
 export function adapterFromEnv(): BenchAdapter {
   const value = process.env.BENCH_ADAPTER ?? 'express';
