@@ -105,13 +105,16 @@ function clientCredentials(target: Target): Subject {
 function refresh(target: Target): Subject {
   const { setup, server } = target;
   let rate = 300;
+  let tokens: string[] = [];
   return {
     key: target.key,
     pid: server.pid,
     compareTo: target.key === 'oidc-provider' ? [] : toOidcProvider,
-    measure: async (seconds) => {
+    prepare: async (seconds) => {
       const count = Math.max(200, Math.round(rate * seconds)) + options.connections * 2;
-      const tokens = await server.call<string[]>('refreshTokens', count);
+      tokens = await server.call<string[]>('refreshTokens', count);
+    },
+    measure: async () => {
       const measurement = await cannon(
         {
           url: `${server.url}${setup.paths.token}`,

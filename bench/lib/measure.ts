@@ -20,6 +20,8 @@ export interface Subject {
   /** The server process the load goes to: its peak RSS during this subject's runs is reported. */
   pid: number;
   compareTo?: Comparison[];
+  /** Set-up before each run that is not part of it (and not of its peak RSS), e.g. a token pool. */
+  prepare?(seconds: number): Promise<void>;
   measure(seconds: number): Promise<Measurement>;
 }
 
@@ -56,6 +58,7 @@ export async function measureAll(
   const peaks = new Map<string, number>();
   // The peak RSS of the server during one measurement, kept per subject as the highest seen.
   const measure = async (subject: Subject, seconds: number) => {
+    await subject.prepare?.(seconds);
     rss.reset(subject.pid);
     const measurement = await subject.measure(seconds);
     const peak = rss.read(subject.pid);

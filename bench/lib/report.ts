@@ -60,16 +60,17 @@ const COLUMNS: { title: string; of: (row: Row) => string; right?: boolean }[] = 
   { title: 'runs /s', of: (row) => row.runs },
 ];
 
-/** A Markdown table padded to align, readable as it is on a terminal. */
+/** A Markdown table padded to align, readable as it is on a terminal; empty columns are left out. */
 export function table(rows: Row[]): string {
-  const cells = rows.map((row) => COLUMNS.map((column) => column.of(row)));
-  const widths = COLUMNS.map((column, i) =>
+  const columns = COLUMNS.filter((column) => rows.some((row) => column.of(row) !== ''));
+  const cells = rows.map((row) => columns.map((column) => column.of(row)));
+  const widths = columns.map((column, i) =>
     Math.max(column.title.length, 3, ...cells.map((line) => line[i].length)),
   );
   const line = (values: string[]) =>
-    `| ${values.map((value, i) => (COLUMNS[i].right ? value.padStart(widths[i]) : value.padEnd(widths[i]))).join(' | ')} |`;
-  const rule = `| ${COLUMNS.map((column, i) => (column.right ? `${'-'.repeat(widths[i] - 1)}:` : '-'.repeat(widths[i]))).join(' | ')} |`;
-  return [line(COLUMNS.map((column) => column.title)), rule, ...cells.map(line)].join('\n');
+    `| ${values.map((value, i) => (columns[i].right ? value.padStart(widths[i]) : value.padEnd(widths[i]))).join(' | ')} |`;
+  const rule = `| ${columns.map((column, i) => (column.right ? `${'-'.repeat(widths[i] - 1)}:` : '-'.repeat(widths[i]))).join(' | ')} |`;
+  return [line(columns.map((column) => column.title)), rule, ...cells.map(line)].join('\n');
 }
 
 export interface TargetCheck {
