@@ -314,8 +314,12 @@ async function main(): Promise<void> {
     // --- workloads -----------------------------------------------------------------------
     const run = (workload: string, subjects: Subject[]) =>
       measureAll(workload, subjects, options, rss, log);
-    if (options.workloads.includes('a'))
+    if (options.workloads.includes('a')) {
       results.a = await run('a client_credentials', all.map(clientCredentials));
+      if (limit)
+        for (const result of Object.values(results.a))
+          result.signingLimitShare = result.median / limit.perSecond;
+    }
     if (options.workloads.includes('b')) results.b = await run('b refresh_token', all.map(refresh));
     if (options.workloads.includes('c'))
       results.c = await run(
@@ -348,7 +352,7 @@ async function main(): Promise<void> {
     );
 
   // --- report --------------------------------------------------------------------------
-  const rowsOfRun = rows(results, limit, options.runs);
+  const rowsOfRun = rows(results, options.runs);
   const heading = [
     `Median of ${options.runs} runs of ${options.runSeconds} s after ${options.warmupSeconds} s of warm-up, ${options.connections} connections (flows: ${options.flowConcurrency} at a time); (d) in flows/s, the rest in requests/s.`,
     `Ratios: median of the per-round ratios (min-max over the rounds); for (c) to the unprotected route and the jose guard of the same platform.`,

@@ -39,6 +39,8 @@ export interface SubjectResult {
   /** The server's peak RSS over this subject's warm-up and runs (see PeakRss.resettable). */
   peakRssMiB?: number;
   ratios: Ratio[];
+  /** (a) only: the median over the machine's signatures/s (one signature per token). */
+  signingLimitShare?: number;
 }
 
 export interface RoundOptions {

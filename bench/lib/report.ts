@@ -1,7 +1,6 @@
 // The bench's results as a table (console and Markdown, the same aligned text) and the checks
 // against issue targets. Ratios print as "median (min-max)" of the per-round ratios.
 import type { Ratio, SubjectResult } from './measure';
-import type { SignatureLimit } from './sign-limit';
 
 export type Results = Record<string, Record<string, SubjectResult>>;
 
@@ -33,7 +32,7 @@ export function formatRatio(ratio: Ratio, withSpread: boolean): string {
   return withSpread ? `${head} (${value(ratio.min)}-${value(ratio.max)})` : head;
 }
 
-export function rows(results: Results, limit: SignatureLimit | undefined, runs: number): Row[] {
+export function rows(results: Results, runs: number): Row[] {
   return Object.entries(results).flatMap(([workload, subjects]) =>
     Object.entries(subjects).map(([subject, result]) => ({
       workload: WORKLOADS[workload],
@@ -41,9 +40,9 @@ export function rows(results: Results, limit: SignatureLimit | undefined, runs: 
       rate: Math.round(result.median),
       ratio: result.ratios.map((ratio) => formatRatio(ratio, runs > 1)).join(', '),
       signingLimit:
-        workload === 'a' && limit
-          ? `${((result.median / limit.perSecond) * 100).toFixed(0)} %`
-          : '',
+        result.signingLimitShare === undefined
+          ? ''
+          : `${(result.signingLimitShare * 100).toFixed(0)} %`,
       peakRss: result.peakRssMiB === undefined ? '' : String(Math.round(result.peakRssMiB)),
       runs: result.runs.join(' / '),
     })),
