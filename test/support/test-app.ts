@@ -84,7 +84,14 @@ export async function startTestApp(
     logger: process.env.TEST_LOGS ? undefined : false,
   });
   app.enableShutdownHooks();
-  await app.listen(port, '127.0.0.1');
+  try {
+    await app.listen(port, '127.0.0.1');
+  } catch (error) {
+    // A start that fails (a route the adapter refuses, a bad option) leaves no pool or server open.
+    await app.close().catch(() => undefined);
+    await database.dispose();
+    throw error;
+  }
   return {
     app,
     url,
