@@ -3,6 +3,7 @@ import { OAUTH_DATA_SOURCE, OAUTH_ENTITIES, OAUTH_MIGRATIONS } from '../../src';
 import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
 import { isUniqueViolation } from '../../src/storage/unique-violation';
 import { openTestDatabase, OpenTestDatabase, TEST_DATABASE_KINDS } from '../support/databases';
+import { describeOn, TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** The tables of OAUTH_ENTITIES, read from TypeORM's metadata. */
@@ -123,10 +124,10 @@ describe.each(TEST_DATABASE_KINDS)('OAUTH_MIGRATIONS (%s)', (kind) => {
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)('a DataSource the module builds from options (%s)', (kind) => {
+describe.each(TEST_TARGETS)('a DataSource the module builds from options (%s)', (target) => {
   let server: TestApp;
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
   });
   afterAll(() => server.close());
 
@@ -147,13 +148,13 @@ describe.each(TEST_DATABASE_KINDS)('a DataSource the module builds from options 
 });
 
 // SQLite needs no lock: one file, one writer at a time.
-describe.each(['postgres', 'mariadb'] as const)(
+describeOn('postgres', 'mariadb')(
   'several instances starting together on a fresh %s database',
-  (kind) => {
+  (target) => {
     let database: OpenTestDatabase;
     const apps: TestApp[] = [];
     beforeAll(async () => {
-      database = await openTestDatabase(kind);
+      database = await openTestDatabase(target);
     });
     afterAll(async () => {
       for (const app of apps) await app.close();
@@ -162,7 +163,7 @@ describe.each(['postgres', 'mariadb'] as const)(
 
     it('migrate one at a time: every instance starts and the schema is created once', async () => {
       const starts = await Promise.allSettled(
-        [1, 2, 3].map(() => startTestApp('sqlite', { dataSource: database.options })),
+        [1, 2, 3].map(() => startTestApp(target, { dataSource: database.options })),
       );
       for (const start of starts) if (start.status === 'fulfilled') apps.push(start.value);
       expect(starts.map((start) => start.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
