@@ -1,6 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { OAuthInitialSchema1764100000000 } from './1764100000000-oauth-initial-schema';
-import { OAuthRevocationNotify1764200000000 } from './1764200000000-oauth-revocation-notify';
+import { OAuthRevocationNotify1764300000000 } from './1764300000000-oauth-revocation-notify';
 
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
@@ -17,7 +17,7 @@ export type MigrationClass = new () => MigrationInterface;
  */
 export const OAUTH_MIGRATIONS: MigrationClass[] = [
   OAuthInitialSchema1764100000000,
-  OAuthRevocationNotify1764200000000,
+  OAuthRevocationNotify1764300000000,
 ];
 
 /** Where a DataSource the module builds from DataSourceOptions records the migrations it ran. */

@@ -4,7 +4,7 @@ import { OAuthEvents } from '../../events/oauth-events';
 import {
   REVOCATION_CHANNEL,
   REVOCATION_TRIGGER,
-} from '../migrations/1764200000000-oauth-revocation-notify';
+} from '../migrations/1764300000000-oauth-revocation-notify';
 import { RevocationFeed } from '../revocation-feed';
 
 /** How often the listening connection proves it is alive. */
@@ -91,7 +91,7 @@ export class PostgresRevocationFeed
         listener.release();
         this.stopped = true;
         this.logger.warn(
-          'The revocation trigger is missing (migration OAuthRevocationNotify1764200000000 not run): every strict revocation check reads the database.',
+          'The revocation trigger is missing (migration OAuthRevocationNotify1764300000000 not run): every strict revocation check reads the database.',
         );
         return;
       }

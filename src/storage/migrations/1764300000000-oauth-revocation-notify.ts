@@ -12,8 +12,8 @@ export const REVOCATION_TRIGGER = 'oauth_tokens_revocation_notify';
  * (PostgresRevocationFeed) forget them on every notification. Idempotent, so the CLI and the app
  * may both run it.
  */
-export class OAuthRevocationNotify1764200000000 implements MigrationInterface {
-  name = 'OAuthRevocationNotify1764200000000';
+export class OAuthRevocationNotify1764300000000 implements MigrationInterface {
+  name = 'OAuthRevocationNotify1764300000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     if (queryRunner.connection.options.type !== 'postgres') return;
