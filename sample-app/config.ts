@@ -20,7 +20,13 @@ export interface SampleConfig {
   sessionSecret: Buffer;
   /** Send cookies with `Secure`: true when the issuer is https. */
   secureCookies: boolean;
+  /** `HTTP_ADAPTER`: the Nest HTTP adapter the app runs on. Default `express`. */
+  httpAdapter: SampleHttpAdapter;
 }
+
+/** The HTTP adapters the sample runs on (`HTTP_ADAPTER`). */
+export const SAMPLE_HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type SampleHttpAdapter = (typeof SAMPLE_HTTP_ADAPTERS)[number];
 
 export type SampleDatabase =
   | { type: 'sqlite-file'; file: string }
@@ -45,7 +51,16 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     registrationToken: env.OAUTH_REGISTRATION_TOKEN || undefined,
     sessionSecret: env.SESSION_SECRET ? Buffer.from(env.SESSION_SECRET, 'utf8') : randomBytes(32),
     secureCookies: issuer.startsWith('https:'),
+    httpAdapter: parseHttpAdapter(env.HTTP_ADAPTER),
   };
+}
+
+/** `HTTP_ADAPTER`: unset or `express` -> Express (Nest's default); `fastify` -> Fastify. */
+export function parseHttpAdapter(value: string | undefined): SampleHttpAdapter {
+  if (!value) return 'express';
+  const known = SAMPLE_HTTP_ADAPTERS.find((adapter) => adapter === value);
+  if (known) return known;
+  throw new Error(`HTTP_ADAPTER must be unset, "express" or "fastify"; got "${value}".`);
 }
 
 /**
