@@ -37,10 +37,15 @@ export type SampleDatabase =
 /** Where the SQLite file lives when DATABASE_URL is unset (git-ignored). */
 export const DEFAULT_SQLITE_FILE = path.join(__dirname, 'data', 'sample.sqlite');
 
+/** A variable of the environment the sample cannot run with; the message says how to fix it. */
+export class SampleConfigError extends Error {
+  override readonly name = 'SampleConfigError';
+}
+
 export function loadSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const port = env.PORT ? Number(env.PORT) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a port number, not "${env.PORT}".`);
+    throw new SampleConfigError(`PORT must be a port number, not "${env.PORT}".`);
   }
   const issuer = env.OAUTH_ISSUER || `http://localhost:${port}`;
   return {
@@ -60,7 +65,9 @@ export function parseHttpAdapter(value: string | undefined): SampleHttpAdapter {
   if (!value) return 'express';
   const known = SAMPLE_HTTP_ADAPTERS.find((adapter) => adapter === value);
   if (known) return known;
-  throw new Error(`HTTP_ADAPTER must be unset, "express" or "fastify"; got "${value}".`);
+  throw new SampleConfigError(
+    `HTTP_ADAPTER must be unset, "express" or "fastify"; got "${value}".`,
+  );
 }
 
 /**
@@ -74,7 +81,7 @@ export function parseDatabaseUrl(url: string | undefined): SampleDatabase {
   if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url };
   if (/^(mysql|mariadb):\/\//.test(url))
     return { type: 'mariadb', url: url.replace(/^mariadb:/, 'mysql:') };
-  throw new Error(
+  throw new SampleConfigError(
     'DATABASE_URL must be unset (SQLite file), "sqlite::memory:", "postgres://user:pass@host:port/db" ' +
       'or "mysql://user:pass@host:port/db"; ' +
       `got "${url.replace(/\/\/[^@/]*@/, '//***@')}".`,

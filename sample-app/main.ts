@@ -1,6 +1,7 @@
 // The sample app: `npm run sample` (see sample-app/README.md for the environment variables).
 import { Logger } from '@nestjs/common';
 import { startSampleApp } from './bootstrap';
+import { SampleConfigError } from './config';
 
 async function main(): Promise<void> {
   const { app, url } = await startSampleApp(process.env);
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A bad variable needs only its message (which says how to fix it), not a stack trace.
+  console.error(err instanceof SampleConfigError ? `Sample app not started: ${err.message}` : err);
   process.exit(1);
 });
