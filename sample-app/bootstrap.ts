@@ -13,7 +13,8 @@ export interface SampleAppOptions {
 /**
  * Builds and initializes the sample app from an environment (see config.ts: PORT, OAUTH_ISSUER,
  * DATABASE_URL, OAUTH_REGISTRATION_TOKEN, SESSION_SECRET, HOST, HTTP_ADAPTER) on the Express or
- * Fastify adapter; the schema is migrated and the users seeded. It does not listen yet: call `app.listen(config.port)`, or use `startSampleApp`.
+ * Fastify adapter; the schema is migrated and the users seeded. It does not listen yet: call
+ * `app.listen(config.port)`, or use `startSampleApp`.
  */
 export async function createSampleApp(
   env: NodeJS.ProcessEnv = process.env,

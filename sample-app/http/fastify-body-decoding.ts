@@ -35,7 +35,7 @@ function hasBody(request: FastifyRequest): boolean {
 
 /**
  * A JSON or form body in a charset other than UTF-8: 415. (body-parser also decodes UTF-16 JSON
- * and Latin-1 forms; no browser or OAuth client sends those.)
+ * and Latin-1 forms; the sample's UTF-8 pages and OAuth clients send neither.)
  */
 function refuseUnreadableCharset(request: FastifyRequest): void {
   const [type, ...parameters] = (request.headers['content-type'] ?? '').toLowerCase().split(';');
