@@ -1,5 +1,6 @@
 // The sample's HTTP_ADAPTER: how it is read, and that the sample answers alike on Express and
 // Fastify where the two platforms differ by default (headers, redirects, body limit).
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { loadSampleConfig, SampleConfigError } from '../../sample-app/config';
 import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
 import type { TestApp } from '../support/test-app';
@@ -84,6 +85,26 @@ describe('the sample on Express and on Fastify', () => {
       expect(response.headers.get('location')).toBe(
         '/developers?note=caf%C3%A9%20%22tea%22%2050%25',
       );
+    }
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+  ])('reads a %s sign-in form on both', async (encoding, compress) => {
+    const form = new URLSearchParams({ username: 'alice', password: 'alice-password' });
+    const responses = await onEach('/login', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-encoding': encoding,
+      },
+      body: new Uint8Array(compress(form.toString())),
+    });
+    for (const response of responses) {
+      expect(response.status).toBe(303);
+      expect(response.headers.getSetCookie().some((c) => c.startsWith('sid='))).toBe(true);
     }
   });
 
