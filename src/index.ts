@@ -48,6 +48,7 @@ export type { SigningKeyStatus } from './storage/entities/oauth-signing-key.enti
 export { ServerMetadataService } from './discovery/server-metadata.service';
 export { OAuthGrant } from './grants/oauth-grant.decorator';
 export type { OAuthGrantHandler, TokenRequest } from './grants/oauth-grant.interface';
+export type { AdapterRequest, OAuthHttpRequest } from './http/http-request';
 export type { TokenRequestCheck } from './options/oauth-module-options.interface';
 export { TokenIssuer } from './tokens/token-issuer.service';
 export type { IssuedTokens } from './tokens/token-issuer.service';

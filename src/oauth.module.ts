@@ -1,7 +1,7 @@
 import { Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ClientService } from './clients/client.service';
-import { BodyErrorHandler } from './errors/body-error-handler';
+import { AdapterIntegration } from './http/adapter-integration';
 import { ServerMetadataService } from './discovery/server-metadata.service';
 import { DiscoveryController } from './endpoints/discovery.controller';
 import { JwksController } from './endpoints/jwks.controller';
@@ -90,7 +90,7 @@ const EXPORTED_SERVICES = [
   providers: [
     configProvider,
     OwnedDataSourceCloser,
-    BodyErrorHandler,
+    AdapterIntegration,
     dataSourceProvider,
     DatabaseHealthLog,
     KeyRing,

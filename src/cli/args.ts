@@ -7,6 +7,7 @@ Manages the clients and signing keys stored by nest-oauth-server, through the sa
 ClientService and SigningKeyService as your app (same validation, same database).
 
 Commands:
+  migrate                                 Run the pending migrations of the app's DataSource (see docs/cli.md)
   clients create --name <name> [options]  Register a client; prints its client_id and secret (shown once)
   clients list [--owner <owner>]          List clients, oldest first
   clients get <client_id>                 Show one client (never its secret)
@@ -29,7 +30,8 @@ Options of clients create:
   --owner <owner>          Who manages the client (free-form, e.g. a developer portal user id)
 
 Global options:
-  --config <path>          File exporting the OAuthModule options (default: $OAUTH_CONFIG, else ./oauth.config.js)
+  --config <path>          File exporting the OAuthModule options (default: $OAUTH_CONFIG, else
+                           ./oauth.config.js, .mjs, .cjs, .ts, .mts or .cts)
   --json                   Print JSON instead of text
   -h, --help               Show this help
 
@@ -77,6 +79,7 @@ const COMMANDS = {
   'keys rotate': { args: [], options: ['alg'] },
   'keys reencrypt': { args: [], options: [] },
   cleanup: { args: [], options: [] },
+  migrate: { args: [], options: [] },
 } as const satisfies Record<string, { args: readonly string[]; options: readonly OptionName[] }>;
 
 export type CommandName = keyof typeof COMMANDS;

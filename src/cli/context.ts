@@ -55,7 +55,8 @@ export async function withOAuthContext<T>(
   }
 }
 
-async function destroyHostDataSource(options: OAuthModuleOptions): Promise<void> {
+/** Closes a DataSource the config handed in, if it is open: the CLI's run is over. */
+export async function destroyHostDataSource(options: OAuthModuleOptions): Promise<void> {
   if (options.dataSource instanceof DataSource && options.dataSource.isInitialized) {
     await options.dataSource.destroy();
   }

@@ -15,18 +15,27 @@ import {
 } from './commands/clients';
 import { reencryptKeys, rotateKeys } from './commands/keys';
 import { runCleanup } from './commands/cleanup';
+import { migrate } from './commands/migrate';
 import { CleanupService } from '../lifecycle/cleanup.service';
-import { withOAuthContext } from './context';
+import { destroyHostDataSource, withOAuthContext } from './context';
 import { UsageError } from './errors';
 
 export type RunnableCommand = Exclude<ParsedCommand, { command: 'help' }>;
 
 /** Boots the module with `options`, runs the command against its services, shuts down. */
-export function executeCommand(
+export async function executeCommand(
   command: RunnableCommand,
   options: OAuthModuleOptions,
   cwd: string,
 ): Promise<CommandOutput> {
+  if (command.command === 'migrate') {
+    // Only the database: the module would refuse to start on a host DataSource not migrated yet.
+    try {
+      return await migrate(options.dataSource);
+    } finally {
+      await destroyHostDataSource(options);
+    }
+  }
   return withOAuthContext(options, (context) => execute(command, context, cwd));
 }
 
@@ -57,6 +66,8 @@ function execute(
       return reencryptKeys(context.get(SigningKeyService));
     case 'cleanup':
       return runCleanup(context.get(CleanupService));
+    case 'migrate':
+      throw new Error('migrate runs without the module: see executeCommand');
     default: {
       const unknown: never = command.command;
       throw new UsageError(`unknown command ${String(unknown)}`);

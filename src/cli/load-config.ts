@@ -2,22 +2,36 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OAuthModuleOptions } from '../options/oauth-module-options.interface';
 import { CliError } from './errors';
+import { importConfigFile } from './import-config-file';
 
 export const DEFAULT_CONFIG_FILE = './oauth.config.js';
 
-/** Where the config file is: `--config`, else `$OAUTH_CONFIG`, else `./oauth.config.js`, from `cwd`. */
+/** Looked for in the working directory, in this order, when neither --config nor $OAUTH_CONFIG is given. */
+const DEFAULT_CONFIG_FILES = ['js', 'mjs', 'cjs', 'ts', 'mts', 'cts'].map(
+  (extension) => `oauth.config.${extension}`,
+);
+
+/**
+ * Where the config file is: `--config`, else `$OAUTH_CONFIG`, else the first of
+ * `./oauth.config.{js,mjs,cjs,ts,mts,cts}` that exists (`./oauth.config.js` if none), from `cwd`.
+ */
 export function resolveConfigPath(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): string {
-  return path.resolve(cwd, flag ?? (env.OAUTH_CONFIG || DEFAULT_CONFIG_FILE));
+  const given = flag ?? env.OAUTH_CONFIG;
+  if (given) return path.resolve(cwd, given);
+  const found = DEFAULT_CONFIG_FILES.map((name) => path.join(cwd, name)).find((file) =>
+    fs.existsSync(file),
+  );
+  return found ?? path.resolve(cwd, DEFAULT_CONFIG_FILE);
 }
 
 /**
- * Loads the OAuthModule options from a CommonJS file (or TypeScript, when `@swc-node/register`
- * is installed). The file exports the options (`module.exports = {...}` or `export default {...}`)
- * or a function, possibly async, returning them.
+ * Loads the OAuthModule options from a config file: JavaScript (CommonJS or ES module) or
+ * TypeScript (see importConfigFile). The file exports the options (`module.exports = {...}` or
+ * `export default {...}`) or a function, possibly async, returning them.
  */
 export async function loadOAuthOptions(file: string): Promise<OAuthModuleOptions> {
   if (!fs.existsSync(file)) {
@@ -26,16 +40,7 @@ export async function loadOAuthOptions(file: string): Promise<OAuthModuleOptions
         `Pass --config <path> or set OAUTH_CONFIG to a file exporting your OAuthModule options (default ${DEFAULT_CONFIG_FILE}).`,
     );
   }
-  if (/\.[cm]?tsx?$/.test(file)) registerTypeScript(file);
-
-  let exported: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    exported = require(file);
-  } catch (error) {
-    throw new CliError(`could not load config file ${file}: ${describe(error)}`);
-  }
-  if (isObject(exported) && 'default' in exported) exported = exported.default;
+  let exported = defaultExport(await importConfigFile(file));
   if (typeof exported === 'function') {
     try {
       exported = await exported();
@@ -45,35 +50,28 @@ export async function loadOAuthOptions(file: string): Promise<OAuthModuleOptions
   }
   if (typeof exported !== 'object' || exported === null || Array.isArray(exported)) {
     throw new CliError(
-      `${file} must export the OAuthModule options: module.exports = { issuer, dataSource, scopes, ... }, ` +
-        'export default {...}, or a function (possibly async) returning them.',
+      `${file} must export the OAuthModule options: export default { issuer, dataSource, scopes, ... }, ` +
+        'module.exports = {...}, or a function (possibly async) returning them.',
     );
   }
   return exported as OAuthModuleOptions;
 }
 
-/** Makes `require` understand TypeScript, unless something (e.g. `node -r @swc-node/register`) already did. */
-function registerTypeScript(file: string): void {
-  if (require.extensions['.ts']) return;
-  let register: string;
-  try {
-    register = require.resolve('@swc-node/register', {
-      paths: [path.dirname(file), process.cwd(), __dirname],
-    });
-  } catch {
-    throw new CliError(
-      `${file} is TypeScript: install @swc-node/register (npm i -D @swc-node/register) or use a .js config file.`,
-    );
+/**
+ * The default export. import() of CommonJS gives `{ default: module.exports }`, and compiled
+ * TypeScript puts `export default` on `module.exports.default`: hence up to two levels.
+ */
+function defaultExport(exported: unknown): unknown {
+  for (let level = 0; level < 2 && isObject(exported) && 'default' in exported; level++) {
+    exported = exported.default;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(register);
+  return exported;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
 
-/** The first line of an error message (Node appends a "Require stack" to module errors). */
 function describe(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }

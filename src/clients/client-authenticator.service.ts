@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { OAuthHttpRequest } from '../http/http-request';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHMS } from '../keys/jws';
 import { basicCredentialsFrom } from '../common/authorization-header';
@@ -68,11 +68,11 @@ export class ClientAuthenticator {
 
   /** Authenticates the client of a request to `endpoint` (token, revocation, introspection). */
   async authenticate(
-    request: Request,
+    request: OAuthHttpRequest,
     params: Record<string, string>,
     endpoint = 'token',
   ): Promise<AuthenticatedClient> {
-    const attempt = authenticationAttempt(request.headers.authorization, params);
+    const attempt = authenticationAttempt(request.header('authorization'), params);
     try {
       return await this.verify(attempt, params);
     } catch (error) {

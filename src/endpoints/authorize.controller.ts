@@ -1,6 +1,6 @@
 import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { NOSNIFF } from '../common/json-response';
+import { AdapterRequest, httpRequestOf } from '../http/http-request';
+import { AdapterResponse, HttpReply, httpReplyOf } from '../http/http-reply';
 import { ClientStore } from '../storage/stores/client.store';
 import { OAuthException } from '../errors/oauth.exception';
 import {
@@ -12,7 +12,7 @@ import { AuthorizationFlow, NextStep } from '../interactions/authorization-flow.
 import { errorRedirect } from '../interactions/authorization-redirects';
 import { AuthorizationService } from '../interactions/authorization.service';
 import { InteractionError } from '../errors/oauth-server.error';
-import { consentPage, errorPage, sendPage } from '../interactions/pages';
+import { consentPage, errorPage, sendPage, sendRedirect } from '../interactions/pages';
 import { matchRedirectUri } from '../interactions/redirect-uri-match';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -43,34 +43,35 @@ export class AuthorizeController {
   ) {}
 
   @Get()
-  authorizeGet(@Req() request: Request, @Res() response: Response): Promise<void> {
-    return this.handle(request, response, () => queryParams(request));
+  authorizeGet(@Req() request: AdapterRequest, @Res() response: AdapterResponse): Promise<void> {
+    return this.handle(request, httpReplyOf(response), () => queryParams(httpRequestOf(request)));
   }
 
   @Post()
-  authorizePost(@Req() request: Request, @Res() response: Response): Promise<void> {
-    return this.handle(request, response, () => formParams(request));
+  authorizePost(@Req() request: AdapterRequest, @Res() response: AdapterResponse): Promise<void> {
+    return this.handle(request, httpReplyOf(response), () => formParams(httpRequestOf(request)));
   }
 
   /** Where sign-in returns to, and where the default consent page lives. */
   @Get('interaction/:id')
   async resume(
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: AdapterRequest,
+    @Res() response: AdapterResponse,
     @Param('id') id: string,
   ): Promise<void> {
-    await this.guard(response, () => this.flow.resume(id, request, response));
+    const reply = httpReplyOf(response);
+    await this.guard(reply, () => this.flow.resume(id, request, reply));
   }
 
   /** The default consent page's form: Allow or Deny. */
   @Post('interaction/:id')
   async decide(
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: AdapterRequest,
+    @Res() response: AdapterResponse,
     @Param('id') id: string,
   ): Promise<void> {
-    await this.guard(response, async () => {
-      const params = formParams(request);
+    await this.guard(httpReplyOf(response), async () => {
+      const params = formParams(httpRequestOf(request));
       if (!this.decisions.checkCsrfToken(id, request, params.csrf_token)) {
         throw new InteractionError('The form has expired. Start again from the application.');
       }
@@ -83,23 +84,23 @@ export class AuthorizeController {
   }
 
   private async handle(
-    request: Request,
-    response: Response,
+    request: AdapterRequest,
+    reply: HttpReply,
     readParams: () => Record<string, string>,
   ): Promise<void> {
-    await this.guard(response, async () => {
+    await this.guard(reply, async () => {
       const params = readParams();
       const client = await this.clients.find(params.client_id);
       if (!client)
         return this.showError(
-          response,
+          reply,
           'Unknown application',
           'The application that sent you here is not registered.',
         );
       const redirectUri = matchRedirectUri(params.redirect_uri, client.redirectUris);
       if (!redirectUri) {
         return this.showError(
-          response,
+          reply,
           'Invalid redirect URI',
           'The application sent a redirect URI it has not registered.',
         );
@@ -117,9 +118,9 @@ export class AuthorizeController {
         );
       }
       try {
-        return await this.flow.proceed(request, response, authorization, client);
+        return await this.flow.proceed(request, reply, authorization, client);
       } catch (error) {
-        if (!isDatabaseUnavailable(error) || response.headersSent) throw error;
+        if (!isDatabaseUnavailable(error) || reply.sent) throw error;
         // RFC 6749 §4.1.2.1: the redirect URI is known good, so the client hears it.
         this.health.reportUnavailable(error);
         return errorRedirect(
@@ -133,22 +134,22 @@ export class AuthorizeController {
   }
 
   /** Runs a step and renders its outcome; anything unexpected becomes an error page, never a stack trace. */
-  private async guard(response: Response, step: () => Promise<NextStep | void>): Promise<void> {
+  private async guard(reply: HttpReply, step: () => Promise<NextStep | void>): Promise<void> {
     let next: NextStep | void;
     try {
       next = await step();
     } catch (error) {
       if (error instanceof InteractionError)
-        return this.showError(response, 'Cannot continue', error.message);
+        return this.showError(reply, 'Cannot continue', error.message);
       if (error instanceof OAuthException && error.httpStatus < 500) {
-        return this.showError(response, 'Invalid request', error.description);
+        return this.showError(reply, 'Invalid request', error.description);
       }
       if (isDatabaseUnavailable(error)) {
         // Before the redirect URI is known (or during sign-in and consent): the user's page.
         this.health.reportUnavailable(error);
-        response.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+        reply.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
         return this.showError(
-          response,
+          reply,
           'Temporarily unavailable',
           'The server is temporarily unavailable. Try again in a moment.',
           503,
@@ -157,22 +158,17 @@ export class AuthorizeController {
       // A bug: logged by name and message only (the request may hold secrets), shown as a page.
       this.logger.error(`Unexpected ${(error as Error)?.name}: ${(error as Error)?.message}`);
       return this.showError(
-        response,
+        reply,
         'Something went wrong',
         'The server could not complete the request.',
         500,
       );
     }
-    if (!next || response.headersSent) return;
-    if (next.kind === 'redirect') {
-      response
-        .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', ...NOSNIFF })
-        .redirect(303, next.url);
-      return;
-    }
+    if (!next || reply.sent) return;
+    if (next.kind === 'redirect') return sendRedirect(reply, next.url);
     const { details } = next;
     sendPage(
-      response,
+      reply,
       200,
       consentPage({
         action: `${OAUTH_PATHS.authorize}/interaction/${details.id}`,
@@ -185,7 +181,7 @@ export class AuthorizeController {
     );
   }
 
-  private showError(response: Response, title: string, message: string, status = 400): void {
-    sendPage(response, status, errorPage(title, message));
+  private showError(reply: HttpReply, title: string, message: string, status = 400): void {
+    sendPage(reply, status, errorPage(title, message));
   }
 }

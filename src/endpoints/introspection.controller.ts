@@ -1,11 +1,12 @@
 import { Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
 import { sendJson } from '../common/json-response';
 import { formatScope } from '../common/scope';
 import { nowMs } from '../common/time';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
+import { AdapterRequest, httpRequestOf, OAuthHttpRequest } from '../http/http-request';
+import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { expiresAtOf, FoundToken, TokenLookup } from '../tokens/token-lookup.service';
@@ -30,11 +31,15 @@ export class IntrospectionController {
   ) {}
 
   @Post()
-  async introspect(@Req() request: Request, @Res() response: Response): Promise<void> {
-    sendJson(response, 200, await this.answer(request), { 'Cache-Control': 'no-store' });
+  async introspect(
+    @Req() request: AdapterRequest,
+    @Res() response: AdapterResponse,
+  ): Promise<void> {
+    const answer = await this.answer(httpRequestOf(request));
+    sendJson(httpReplyOf(response), 200, answer, { 'Cache-Control': 'no-store' });
   }
 
-  private async answer(request: Request): Promise<object> {
+  private async answer(request: OAuthHttpRequest): Promise<object> {
     const params = formParams(request);
     const { client, method } = await this.clients.authenticate(request, params, 'introspection');
     if (method === 'none')

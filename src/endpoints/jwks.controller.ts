@@ -1,5 +1,5 @@
 import { Controller, Get, Res, UseFilters } from '@nestjs/common';
-import type { Response } from 'express';
+import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { PUBLIC_FOR_5_MINUTES, sendJson } from '../common/json-response';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { KeyRing } from '../keys/key-ring.service';
@@ -14,8 +14,8 @@ export class JwksController {
   constructor(private readonly ring: KeyRing) {}
 
   @Get(OAUTH_PATHS.jwks)
-  jwks(@Res() response: Response): void {
-    sendJson(response, 200, this.ring.publicJwks(), {
+  jwks(@Res() response: AdapterResponse): void {
+    sendJson(httpReplyOf(response), 200, this.ring.publicJwks(), {
       ...PUBLIC_FOR_5_MINUTES,
       'Content-Type': 'application/jwk-set+json; charset=utf-8',
     });

@@ -10,7 +10,6 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { NO_STORE, NOSNIFF, sendJson } from '../common/json-response';
 import { bearerTokenFrom } from '../common/authorization-header';
 import { constantTimeEqual, matchesHash, randomToken } from '../common/crypto';
@@ -20,9 +19,12 @@ import { fromDcrMetadata, toDcrMetadata } from '../clients/dcr-metadata';
 import { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
+import { AdapterRequest, httpRequestOf, OAuthHttpRequest } from '../http/http-request';
+import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { Public } from '../resource/decorators';
+import { checkBodyEncoding } from './form-params';
 
 /**
  * Dynamic Client Registration (RFC 7591) guarded by the initial access token, and client
@@ -41,22 +43,22 @@ export class RegistrationController {
 
   @Post()
   async register(
-    @Req() request: Request,
+    @Req() raw: AdapterRequest,
     @Body() body: unknown,
-    @Res() response: Response,
+    @Res() response: AdapterResponse,
   ): Promise<void> {
     this.assertEnabled();
-    const token = this.bearer(request);
+    const token = this.bearer(httpRequestOf(raw));
     if (!constantTimeEqual(token, this.config.registration.initialAccessToken!)) {
       throw this.invalidToken('The initial access token is not valid.');
     }
     const registrationAccessToken = randomToken();
     const { client, clientSecret } = await this.clients.register(
-      fromDcrMetadata(this.jsonBody(request, body)),
+      fromDcrMetadata(this.jsonBody(httpRequestOf(raw), body)),
       { registrationAccessToken },
     );
     sendJson(
-      response,
+      httpReplyOf(response),
       201,
       {
         ...toDcrMetadata(client),
@@ -70,23 +72,23 @@ export class RegistrationController {
 
   @Get(':clientId')
   async read(
-    @Req() request: Request,
+    @Req() raw: AdapterRequest,
     @Param('clientId') clientId: string,
-    @Res() response: Response,
+    @Res() response: AdapterResponse,
   ): Promise<void> {
-    const client = await this.authorizedClient(request, clientId);
-    sendJson(response, 200, this.configurationResponse(toView(client)), NO_STORE);
+    const client = await this.authorizedClient(httpRequestOf(raw), clientId);
+    sendJson(httpReplyOf(response), 200, this.configurationResponse(toView(client)), NO_STORE);
   }
 
   @Put(':clientId')
   async update(
-    @Req() request: Request,
+    @Req() raw: AdapterRequest,
     @Param('clientId') clientId: string,
     @Body() body: unknown,
-    @Res() response: Response,
+    @Res() response: AdapterResponse,
   ): Promise<void> {
-    const client = await this.authorizedClient(request, clientId);
-    const fields = (this.jsonBody(request, body) ?? {}) as Record<string, unknown>;
+    const client = await this.authorizedClient(httpRequestOf(raw), clientId);
+    const fields = (this.jsonBody(httpRequestOf(raw), body) ?? {}) as Record<string, unknown>;
     // RFC 7592 §2.2: the body carries client_id; it must not try to set server-issued values.
     if (fields.client_id !== clientId) {
       throw OAuthException.invalidRequest(
@@ -116,21 +118,18 @@ export class RegistrationController {
       tokenEndpointAuthMethod:
         registration.tokenEndpointAuthMethod ?? client.tokenEndpointAuthMethod,
     });
-    sendJson(response, 200, this.configurationResponse(updated), NO_STORE);
+    sendJson(httpReplyOf(response), 200, this.configurationResponse(updated), NO_STORE);
   }
 
   @Delete(':clientId')
   async remove(
-    @Req() request: Request,
+    @Req() raw: AdapterRequest,
     @Param('clientId') clientId: string,
-    @Res() response: Response,
+    @Res() response: AdapterResponse,
   ): Promise<void> {
-    await this.authorizedClient(request, clientId);
+    await this.authorizedClient(httpRequestOf(raw), clientId);
     await this.clients.delete(clientId);
-    response
-      .status(204)
-      .set({ ...NO_STORE, ...NOSNIFF })
-      .end();
+    httpReplyOf(response).send(204, { ...NO_STORE, ...NOSNIFF }, '');
   }
 
   private configurationResponse(client: ClientView) {
@@ -141,7 +140,10 @@ export class RegistrationController {
   }
 
   /** RFC 7592 §2: the registration access token must belong to this client; anything else is 401. */
-  private async authorizedClient(request: Request, clientId: string): Promise<OAuthClient> {
+  private async authorizedClient(
+    request: OAuthHttpRequest,
+    clientId: string,
+  ): Promise<OAuthClient> {
     this.assertEnabled();
     const token = this.bearer(request);
     const client = await this.clientStore.find(clientId);
@@ -155,17 +157,18 @@ export class RegistrationController {
   }
 
   /** RFC 7591 §3.1 / RFC 7592 §2.2: metadata is sent as JSON; a form body is not metadata. */
-  private jsonBody(request: Request, body: unknown): unknown {
-    if (!request.is('application/json')) {
+  private jsonBody(request: OAuthHttpRequest, body: unknown): unknown {
+    if (request.mediaType !== 'application/json') {
       throw OAuthException.invalidClientMetadata(
         'the request body must be a JSON object of client metadata (Content-Type: application/json)',
       );
     }
+    checkBodyEncoding(request);
     return body;
   }
 
-  private bearer(request: Request): string {
-    const token = bearerTokenFrom(request.headers.authorization);
+  private bearer(request: OAuthHttpRequest): string {
+    const token = bearerTokenFrom(request.header('authorization'));
     if (!token) {
       throw OAuthException.tokenRequired(
         this.config.resourceServer.realm,

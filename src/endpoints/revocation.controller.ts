@@ -1,10 +1,10 @@
-import { NOSNIFF } from '../common/json-response';
 import { Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
 import { nowMs } from '../common/time';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
+import { AdapterRequest, httpRequestOf } from '../http/http-request';
+import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { OAUTH_PATHS } from '../oauth.constants';
 import { expiresAtOf, FoundToken, TokenLookup } from '../tokens/token-lookup.service';
 import { TokenRevoker } from '../tokens/token-revoker.service';
@@ -31,9 +31,10 @@ export class RevocationController {
   @Post()
   @HttpCode(200)
   async revoke(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() raw: AdapterRequest,
+    @Res({ passthrough: true }) response: AdapterResponse,
   ): Promise<void> {
+    const request = httpRequestOf(raw);
     const params = formParams(request);
     const { client } = await this.clients.authenticate(request, params, 'revocation');
     if (!params.token) throw OAuthException.invalidRequest('token is required.');
@@ -44,7 +45,9 @@ export class RevocationController {
         'Only access and refresh tokens can be revoked.',
       );
     }
-    response.set({ 'Cache-Control': 'no-store', ...NOSNIFF });
+    const reply = httpReplyOf(response);
+    reply.setHeader('Cache-Control', 'no-store');
+    reply.setHeader('X-Content-Type-Options', 'nosniff');
     const found = await this.lookup.find(params.token, hint);
     if (
       !found ||

@@ -1,11 +1,12 @@
 import { toView } from '../clients/client.service';
 import { excerpt } from '../common/text';
-import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
 import { GrantRegistry } from '../grants/grant-registry.service';
+import { AdapterRequest, httpRequestOf } from '../http/http-request';
+import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { OAUTH_PATHS } from '../oauth.constants';
 import { formParams } from './form-params';
 import { NO_STORE, sendJson } from '../common/json-response';
@@ -21,8 +22,18 @@ export class TokenController {
     private readonly grants: GrantRegistry,
   ) {}
 
-  @Post()
-  async token(@Req() request: Request, @Res() response: Response): Promise<void> {
+  /**
+   * One route for every method (Fastify refuses a POST route beside an all-methods one): RFC
+   * 6749 §3.2 requires POST, anything else is 405.
+   */
+  @All()
+  async token(@Req() raw: AdapterRequest, @Res() response: AdapterResponse): Promise<void> {
+    const request = httpRequestOf(raw);
+    if (request.method !== 'POST') {
+      throw new OAuthException('invalid_request', 'The token endpoint accepts only POST.', 405, {
+        Allow: 'POST',
+      });
+    }
     const params = formParams(request);
     const grantType = params.grant_type;
     if (!grantType) throw OAuthException.invalidRequest('grant_type is required.');
@@ -47,13 +58,6 @@ export class TokenController {
       authMethod: method,
       request,
     });
-    sendJson(response, 200, tokens, NO_STORE);
-  }
-
-  /** Any other method: RFC 6749 §3.2 requires POST. */
-  @All()
-  wrongMethod(@Res({ passthrough: true }) response: Response): never {
-    response.setHeader('Allow', 'POST');
-    throw new OAuthException('invalid_request', 'The token endpoint accepts only POST.', 405);
+    sendJson(httpReplyOf(response), 200, tokens, NO_STORE);
   }
 }

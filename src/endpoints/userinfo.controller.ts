@@ -1,9 +1,10 @@
 import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { sendJson } from '../common/json-response';
 import { claimsForScopes } from '../consent/scope-claims';
 import { OAuthExceptionFilter } from '../errors/oauth-exception.filter';
 import { OAuthException } from '../errors/oauth.exception';
+import { AdapterRequest, httpRequestOf } from '../http/http-request';
+import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AccessTokenVerifier } from '../resource/access-token-verifier.service';
@@ -21,10 +22,12 @@ export class UserinfoController {
   ) {}
 
   @All()
-  async userinfo(@Req() request: Request, @Res() response: Response): Promise<void> {
+  async userinfo(@Req() raw: AdapterRequest, @Res() response: AdapterResponse): Promise<void> {
+    const request = httpRequestOf(raw);
     if (request.method !== 'GET' && request.method !== 'POST') {
-      response.setHeader('Allow', 'GET, POST');
-      throw new OAuthException('invalid_request', 'Use GET or POST.', 405);
+      throw new OAuthException('invalid_request', 'Use GET or POST.', 405, {
+        Allow: 'GET, POST',
+      });
     }
     const realm = this.config.resourceServer.realm;
     // The guard's placement rule (RFC 6750 §2; OIDC Core §5.3.1): header only by default.
@@ -46,7 +49,7 @@ export class UserinfoController {
     }
     const claims = await owner.getClaims(verified.userId, verified.scopes);
     sendJson(
-      response,
+      httpReplyOf(response),
       200,
       { ...claimsForScopes(claims, verified.scopes), sub: verified.userId },
       { 'Cache-Control': 'no-store' },

@@ -6,8 +6,8 @@ import {
   Logger,
   Optional,
 } from '@nestjs/common';
-import type { Response } from 'express';
 import { NO_STORE, sendJson } from '../common/json-response';
+import { AdapterResponse, HttpReply, httpReplyOf } from '../http/http-reply';
 import { DatabaseHealthLog } from '../storage/database-health-log';
 import { isDatabaseUnavailable } from '../storage/database-unavailable';
 import { OAuthException } from './oauth.exception';
@@ -35,7 +35,7 @@ export class OAuthExceptionFilter implements ExceptionFilter {
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = httpReplyOf(host.switchToHttp().getResponse<AdapterResponse>());
     const error = toOAuthException(exception);
     if (isDatabaseUnavailable(exception)) {
       this.health.reportUnavailable(exception);
@@ -44,14 +44,14 @@ export class OAuthExceptionFilter implements ExceptionFilter {
         `Unexpected ${(exception as Error)?.name ?? 'error'}: ${(exception as Error)?.message}`,
       );
     }
-    if (!response.headersSent) sendOAuthError(response, error);
+    if (!reply.sent) sendOAuthError(reply, error);
   }
 }
 
 /** Writes `{ error, error_description }` with the error's status and headers, never cached. */
-export function sendOAuthError(response: Response, error: OAuthException): void {
+export function sendOAuthError(reply: HttpReply, error: OAuthException): void {
   sendJson(
-    response,
+    reply,
     error.httpStatus,
     { error: error.error, error_description: error.description },
     { ...NO_STORE, ...error.headers },
@@ -69,8 +69,11 @@ export function toOAuthException(exception: unknown): OAuthException {
     if (status < 500)
       return new OAuthException('invalid_request', 'The request is malformed.', 400);
   }
-  const status = (exception as { status?: number; statusCode?: number })?.status;
-  // body-parser errors (malformed or oversized bodies) carry a 4xx status.
+  const status =
+    (exception as { status?: number })?.status ??
+    (exception as { statusCode?: number })?.statusCode;
+  // Body parser errors (malformed or oversized bodies; Fastify's unsupported media type) carry a
+  // 4xx status.
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new OAuthException('invalid_request', 'The request body could not be read.', 400);
   }

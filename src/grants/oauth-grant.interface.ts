@@ -1,5 +1,5 @@
-import type { Request } from 'express';
 import type { ClientView } from '../clients/client.service';
+import type { OAuthHttpRequest } from '../http/http-request';
 import type { TokenResponse } from '../tokens/token-response';
 
 /** One token request, after the client has been authenticated. */
@@ -12,8 +12,8 @@ export interface TokenRequest {
   client: ClientView;
   /** How the client authenticated; `none` for public clients. */
   authMethod: string;
-  /** The HTTP request, for headers a grant may need. */
-  request: Request;
+  /** The HTTP request, for headers a grant may need (`request.raw` is the adapter's own). */
+  request: OAuthHttpRequest;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { AdapterRequest } from '../http/http-request';
+import type { HttpReply } from '../http/http-reply';
 import { ClientStore } from '../storage/stores/client.store';
 import { AuthorizationCodeService } from '../codes/authorization-code.service';
 import { matchesHash, randomToken, sha256 } from '../common/crypto';
@@ -48,8 +49,8 @@ export class AuthorizationFlow {
 
   /** Decides the next step of a request: sign in, consent, or straight back with a code. */
   async proceed(
-    request: Request,
-    response: Response,
+    request: AdapterRequest,
+    reply: HttpReply,
     authorization: AuthorizationRequest,
     client: OAuthClient,
     interaction?: OAuthInteraction,
@@ -58,8 +59,7 @@ export class AuthorizationFlow {
     if (!user || this.needsFreshLogin(authorization, user, interaction)) {
       if (authorization.prompt.includes('none'))
         return this.errorRedirect(authorization, 'login_required', 'The user is not signed in.');
-      const pending =
-        interaction ?? (await this.createInteraction(request, response, authorization));
+      const pending = interaction ?? (await this.createInteraction(request, reply, authorization));
       return { kind: 'redirect', url: loginUrl(this.config, pending.id, authorization) };
     }
     const consentNeeded =
@@ -74,7 +74,7 @@ export class AuthorizationFlow {
     }
     if (authorization.prompt.includes('none'))
       return this.errorRedirect(authorization, 'consent_required', 'The user has not consented.');
-    const pending = interaction ?? (await this.createInteraction(request, response, authorization));
+    const pending = interaction ?? (await this.createInteraction(request, reply, authorization));
     if (pending.subject !== user.id) await this.interactions.setSubject(pending.id, user.id);
     pending.subject = user.id;
     if (this.config.interaction.consentUrl)
@@ -92,17 +92,17 @@ export class AuthorizationFlow {
    * who is signed in now gets a fresh binding cookie and the interaction is moved to it, so a
    * binding value seen before the sign-in (session fixation) cannot continue it afterwards.
    */
-  async resume(id: string, request: Request, response: Response): Promise<NextStep> {
+  async resume(id: string, request: AdapterRequest, reply: HttpReply): Promise<NextStep> {
     const interaction = await this.loadInteraction(id, request);
     const client = await this.findClient(interaction);
     if (await this.config.resourceOwner!.getSignedInUser(request)) {
-      await this.renewBinding(interaction, request, response);
+      await this.renewBinding(interaction, request, reply);
     }
-    return this.proceed(request, response, interaction.request, client, interaction);
+    return this.proceed(request, reply, interaction.request, client, interaction);
   }
 
   /** Interaction `id` of this browser, awaiting the decision of the user it was shown to. */
-  async loadForDecision(id: string, request: Request): Promise<PendingDecision> {
+  async loadForDecision(id: string, request: AdapterRequest): Promise<PendingDecision> {
     const interaction = await this.loadInteraction(id, request);
     const user = await this.config.resourceOwner!.getSignedInUser(request);
     if (!user || user.id !== interaction.subject)
@@ -139,7 +139,7 @@ export class AuthorizationFlow {
   }
 
   /** A pending interaction of this browser, or an InteractionError. */
-  private async loadInteraction(id: string, request: Request): Promise<OAuthInteraction> {
+  private async loadInteraction(id: string, request: AdapterRequest): Promise<OAuthInteraction> {
     const interaction = isStorableId(id, 64)
       ? await this.interactions.findPending(id, nowMs())
       : null;
@@ -157,8 +157,8 @@ export class AuthorizationFlow {
    */
   private async renewBinding(
     interaction: OAuthInteraction,
-    request: Request,
-    response: Response,
+    request: AdapterRequest,
+    reply: HttpReply,
   ): Promise<void> {
     const fresh = newBindingValue();
     const moved = await this.interactions.rebind(
@@ -168,7 +168,7 @@ export class AuthorizationFlow {
       nowMs(),
     );
     if (!moved) throw new InteractionError(FOREIGN_INTERACTION);
-    setBinding(request, response, fresh, this.config.issuer.startsWith('https:'));
+    setBinding(request, reply, fresh, this.config.issuer.startsWith('https:'));
     interaction.browserBindingHash = sha256(fresh);
   }
 
@@ -209,11 +209,11 @@ export class AuthorizationFlow {
 
   /** A new interaction bound to this browser (setting the binding cookie if it has none). */
   private async createInteraction(
-    request: Request,
-    response: Response,
+    request: AdapterRequest,
+    reply: HttpReply,
     authorization: AuthorizationRequest,
   ): Promise<OAuthInteraction> {
-    const binding = ensureBinding(request, response, this.config.issuer.startsWith('https:'));
+    const binding = ensureBinding(request, reply, this.config.issuer.startsWith('https:'));
     const now = nowMs();
     const interaction: OAuthInteraction = {
       id: randomToken(),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { ConsentService } from '../consent/consent.service';
 import { OAuthEvents } from '../events/oauth-events';
+import type { AdapterRequest } from '../http/http-request';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AuthorizationFlow } from './authorization-flow.service';
@@ -27,7 +27,7 @@ export class AuthorizationService {
   ) {}
 
   /** For a host consent page: who asks for what, for the signed-in user. */
-  async getInteraction(id: string, request: Request): Promise<InteractionDetails> {
+  async getInteraction(id: string, request: AdapterRequest): Promise<InteractionDetails> {
     return describeDecision(
       await this.flow.loadForDecision(id, request),
       request,
@@ -36,12 +36,12 @@ export class AuthorizationService {
   }
 
   /** True when `token` is the consent form token of this interaction in this browser. */
-  checkCsrfToken(id: string, request: Request, token: unknown): boolean {
+  checkCsrfToken(id: string, request: AdapterRequest, token: unknown): boolean {
     return isCsrfTokenValid(request, id, token);
   }
 
   /** The user allowed: remember the consent, issue a code; returns the client redirect URL. */
-  async approve(id: string, request: Request): Promise<string> {
+  async approve(id: string, request: AdapterRequest): Promise<string> {
     const { interaction, user } = await this.flow.loadForDecision(id, request);
     const authorization = interaction.request;
     await this.flow.consume(interaction.id);
@@ -56,7 +56,7 @@ export class AuthorizationService {
   }
 
   /** The user denied: the client hears `access_denied` (RFC 6749 §4.1.2.1). */
-  async deny(id: string, request: Request): Promise<string> {
+  async deny(id: string, request: AdapterRequest): Promise<string> {
     const { interaction, user } = await this.flow.loadForDecision(id, request);
     const authorization = interaction.request;
     await this.flow.consume(interaction.id);

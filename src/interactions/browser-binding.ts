@@ -1,27 +1,31 @@
-import type { Request, Response } from 'express';
+import type { AdapterRequest } from '../http/http-request';
+import type { HttpReply } from '../http/http-reply';
 import { constantTimeEqual, randomToken, sha256 } from '../common/crypto';
 
 /** The browser-binding cookie: ties an interaction to the browser that started it. */
 export const BINDING_COOKIE = 'oauth_binding';
 
 /** Bindings set on this very response, by request, since the request has no cookie yet. */
-const newBindings = new WeakMap<Request, string>();
+const newBindings = new WeakMap<AdapterRequest, string>();
 const BINDING_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 /** The browser-binding value: from the cookie, or the one set on this very response. */
-export function bindingOf(request: Request): string | undefined {
-  return newBindings.get(request) ?? readCookie(request.headers.cookie, BINDING_COOKIE);
+export function bindingOf(request: AdapterRequest): string | undefined {
+  return (
+    newBindings.get(request) ??
+    readCookie((request as { headers: { cookie?: string } }).headers.cookie, BINDING_COOKIE)
+  );
 }
 
 /**
  * The browser's binding value, creating it (HttpOnly, SameSite=Lax, Secure on https) when the
  * browser has none yet.
  */
-export function ensureBinding(request: Request, response: Response, secure: boolean): string {
+export function ensureBinding(request: AdapterRequest, reply: HttpReply, secure: boolean): string {
   const existing = bindingOf(request);
   if (existing && BINDING_FORMAT.test(existing)) return existing;
   const binding = randomToken();
-  setBinding(request, response, binding, secure);
+  setBinding(request, reply, binding, secure);
   return binding;
 }
 
@@ -33,14 +37,13 @@ export const newBindingValue = (): string => randomToken();
  * `bindingOf` sees for the rest of this request, so a CSRF token derived now uses it.
  */
 export function setBinding(
-  request: Request,
-  response: Response,
+  request: AdapterRequest,
+  reply: HttpReply,
   binding: string,
   secure: boolean,
 ): void {
   newBindings.set(request, binding);
-  response.append(
-    'Set-Cookie',
+  reply.addCookie(
     `${BINDING_COOKIE}=${binding}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
   );
 }
@@ -51,7 +54,11 @@ export function csrfToken(binding: string, interactionId: string): string {
 }
 
 /** True when `token` is the consent form token of this interaction in this request's browser. */
-export function isCsrfTokenValid(request: Request, interactionId: string, token: unknown): boolean {
+export function isCsrfTokenValid(
+  request: AdapterRequest,
+  interactionId: string,
+  token: unknown,
+): boolean {
   const binding = bindingOf(request);
   return (
     !!binding &&

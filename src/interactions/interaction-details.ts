@@ -1,8 +1,8 @@
-import type { Request } from 'express';
 import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import type { OAuthInteraction } from '../storage/entities/oauth-interaction.entity';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { SignedInUser } from '../options/resource-owner-provider.interface';
+import type { AdapterRequest } from '../http/http-request';
 import { bindingOf, csrfToken } from './browser-binding';
 
 /** What a consent page needs to show. */
@@ -28,7 +28,7 @@ export interface PendingDecision {
  */
 export function describeDecision(
   { interaction, client, user }: PendingDecision,
-  request: Request,
+  request: AdapterRequest,
   scopes: OAuthConfig['scopes'],
 ): InteractionDetails {
   return {

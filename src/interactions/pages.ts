@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Response } from 'express';
+import type { HttpReply } from '../http/http-reply';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -12,19 +12,36 @@ button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}ul{padding-left:1
 const STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /** Security headers of every page the module serves (no framing, no referrer, no caching). */
-export function sendPage(response: Response, status: number, html: string): void {
-  response
-    .status(status)
-    .set({
-      'Content-Type': 'text/html; charset=utf-8',
-      'X-Frame-Options': 'DENY',
-      'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_SOURCE}; frame-ancestors 'none'; base-uri 'none'`,
-      'Referrer-Policy': 'no-referrer',
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_SOURCE}; frame-ancestors 'none'; base-uri 'none'`,
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+export function sendPage(reply: HttpReply, status: number, html: string): void {
+  reply.send(status, PAGE_HEADERS, html);
+}
+
+/**
+ * A 303 to `location` (after a form POST the browser must GET it), never cached and without
+ * a Referer that would leak the code or interaction id.
+ */
+export function sendRedirect(reply: HttpReply, location: string): void {
+  reply.send(
+    303,
+    {
+      Location: location,
+      'Content-Type': 'text/plain; charset=utf-8',
       'Cache-Control': 'no-store',
-      Pragma: 'no-cache',
+      'Referrer-Policy': 'no-referrer',
       'X-Content-Type-Options': 'nosniff',
-    })
-    .send(html);
+    },
+    '',
+  );
 }
 
 function layout(title: string, body: string): string {

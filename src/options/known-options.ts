@@ -27,6 +27,7 @@ const KNOWN_OPTIONS: OptionShape = {
     allowBodyToken: true,
     realm: true,
     clockTolerance: true,
+    verifiedTokenCacheSize: true,
   },
   introspectionResourceServers: true,
   interaction: { loginUrl: true, consentUrl: true, ttl: true },

@@ -42,6 +42,7 @@ export interface OAuthConfig {
     allowBodyToken: boolean;
     realm: string;
     clockTolerance: number;
+    verifiedTokenCacheSize: number;
   };
   introspectionResourceServers: string[];
   interaction: { loginUrl?: string; consentUrl?: string; ttl: number };
@@ -67,6 +68,7 @@ export const OAUTH_DEFAULTS = {
     allowQueryToken: false,
     allowBodyToken: false,
     clockTolerance: 5,
+    verifiedTokenCacheSize: 10_000,
   },
   introspectionResourceServers: [],
   interaction: { ttl: 600 },

@@ -246,6 +246,13 @@ export interface OAuthModuleOptions {
     realm?: string;
     /** Clock tolerance for exp/nbf in seconds. Default: 5. */
     clockTolerance?: number;
+    /**
+     * How many verified JWT access tokens each app keeps in memory, so a token presented again
+     * skips its signature check (the revocation check in `strict` mode is never skipped). The
+     * oldest entry goes first; 0 turns the cache off. Bounds memory: about 1 KB per entry.
+     * Default: 10000.
+     */
+    verifiedTokenCacheSize?: number;
   };
 
   /** Client ids of resource servers allowed to introspect any client's tokens. Default: none. */

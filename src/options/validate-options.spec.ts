@@ -236,6 +236,14 @@ describe('validateOAuthOptions', () => {
         validateOAuthOptions(valid({ resourceServer: { clockTolerance: 0 } })),
       ).not.toThrow();
     });
+
+    it.each([-1, 1.5, '10'])('rejects the verifiedTokenCacheSize %p', (value) => {
+      expectRejected(
+        valid({ resourceServer: { verifiedTokenCacheSize: value as number } }),
+        'resourceServer.verifiedTokenCacheSize',
+        /whole number/,
+      );
+    });
   });
 
   it('rejects an unknown accessTokenFormat', () => {

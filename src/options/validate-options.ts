@@ -61,6 +61,10 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
   if (o.resourceServer?.clockTolerance !== undefined && !(o.resourceServer.clockTolerance >= 0)) {
     fail('resourceServer.clockTolerance', 'must be 0 or more seconds.');
   }
+  const cacheSize = o.resourceServer?.verifiedTokenCacheSize;
+  if (cacheSize !== undefined && !(Number.isInteger(cacheSize) && cacheSize >= 0)) {
+    fail('resourceServer.verifiedTokenCacheSize', 'must be a whole number, 0 or more.');
+  }
   for (const name of ['allowQueryToken', 'allowBodyToken'] as const) {
     const value = o.resourceServer?.[name];
     if (value !== undefined && typeof value !== 'boolean') {

@@ -21,9 +21,6 @@ const FAILURE_DESCRIPTIONS: Record<JwtFailure, string> = {
   invalid: 'The access token is invalid or expired.',
 };
 
-/** How many verified JWTs are remembered (the oldest is forgotten first). */
-const VERIFIED_CACHE_SIZE = 10_000;
-
 interface VerifiedEntry {
   token: VerifiedAccessToken;
   kid: string;
@@ -94,8 +91,9 @@ export class AccessTokenVerifier {
   private async verifyAndRemember(token: string): Promise<VerifiedAccessToken> {
     const { payload, kid } = await this.verifySignature(token);
     const verified = fromClaims(payload);
-    if (this.verified.size >= VERIFIED_CACHE_SIZE)
-      this.verified.delete(this.verified.keys().next().value!);
+    const capacity = this.config.resourceServer.verifiedTokenCacheSize;
+    if (capacity === 0) return verified;
+    if (this.verified.size >= capacity) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, {
       token: { ...verified, scopes: [...verified.scopes], audience: [...verified.audience] },
       kid,

@@ -1,5 +1,5 @@
-import type { Request } from 'express';
 import { OAuthException } from '../errors/oauth.exception';
+import type { OAuthHttpRequest } from '../http/http-request';
 
 /** Where a bearer token may be sent: the `resourceServer` options that decide it. */
 export interface BearerTokenPlacement {
@@ -14,17 +14,18 @@ export interface BearerTokenPlacement {
 /**
  * The one token placement rule (RFC 6750 §2), used by `OAuthGuard`, the `oauth-bearer` passport
  * strategy and userinfo alike: the `Authorization: Bearer` header (§2.1); a form-encoded body of
- * a non-GET request (§2.2) and the query string (§2.3) only when the options allow them; one
+ * a request other than GET or HEAD (§2.2) and the query string (§2.3) only when the options allow them; one
  * place only. A token anywhere else, or a malformed one, is 400 `invalid_request` with its
  * challenge (§3.1). Returns undefined when no bearer token was sent (401 without an error code).
  */
 export function bearerTokenOf(
-  request: Request,
+  request: OAuthHttpRequest,
   placement: BearerTokenPlacement,
 ): string | undefined {
-  const header = request.headers?.authorization;
-  const query = queryTokenOf(request);
-  const body = (request.body as Record<string, unknown> | undefined)?.access_token;
+  const header = request.header('authorization');
+  const query = accessTokenField(request.query);
+  // A GET or HEAD body has no meaning (RFC 9110 §9.3.1) and Fastify does not even parse it.
+  const body = BODYLESS.has(request.method) ? undefined : accessTokenField(request.body);
   if (query !== undefined && !placement.allowQueryToken) {
     throw refuse(
       placement,
@@ -38,7 +39,7 @@ export function bearerTokenOf(
         'Send the access token in the Authorization header, not the request body.',
       );
     }
-    if (request.method === 'GET' || !request.is('application/x-www-form-urlencoded')) {
+    if (request.mediaType !== 'application/x-www-form-urlencoded') {
       throw refuse(
         placement,
         'A body access token is only accepted in a form-encoded request body.',
@@ -68,6 +69,21 @@ function refuse(placement: BearerTokenPlacement, description: string): OAuthExce
   return OAuthException.bearer('invalid_request', description, 400, placement.realm);
 }
 
+const BODYLESS = new Set(['GET', 'HEAD']);
+
+/**
+ * The `access_token` field of a query or body. `access_token[a]=1` is malformed, not absent:
+ * Express's parsers make it an object, Fastify's keep the bracketed name; both end up here as
+ * a non-string, refused by `checked`.
+ */
+function accessTokenField(source: unknown): unknown {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const fields = source as Record<string, unknown>;
+  if (fields.access_token !== undefined) return fields.access_token;
+  for (const name in fields) if (name.startsWith('access_token[')) return fields;
+  return undefined;
+}
+
 /** RFC 6750 §2.1 b64token; an empty token is no token. */
 function checked(token: unknown, placement: BearerTokenPlacement): string | undefined {
   if (token === '') return undefined;
@@ -78,11 +94,3 @@ function checked(token: unknown, placement: BearerTokenPlacement): string | unde
 }
 
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-
-/**
- * The query string's access_token. Express 5 parses the query string again on every read of
- * `request.query`, so a URL without a query string is not parsed at all.
- */
-function queryTokenOf(request: Request): unknown {
-  return request.url.includes('?') ? request.query?.access_token : undefined;
-}

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
 import { Strategy } from 'passport-http-bearer';
 import { OAuthException } from '../errors/oauth.exception';
+import { AdapterRequest, httpRequestOf } from '../http/http-request';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AccessTokenVerifier } from './access-token-verifier.service';
@@ -36,18 +36,19 @@ export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER
    * challenge set here: @nestjs/passport's AuthGuard rethrows it to the host's filters); an
    * allowed token is extracted by passport-http-bearer as before, the same one.
    */
-  override authenticate(request: Request, options?: object): void {
+  override authenticate(request: AdapterRequest, options?: object): void {
     try {
-      bearerTokenOf(request, this.config.resourceServer);
+      bearerTokenOf(httpRequestOf(request), this.config.resourceServer);
     } catch (error) {
-      if (error instanceof OAuthException) {
-        for (const [name, value] of Object.entries(error.headers)) {
-          request.res?.setHeader(name, value);
-        }
+      // Express links the request to its response; Fastify's request has no way to its reply,
+      // so there the host's filter renders the 400 without the challenge header.
+      const response = (request as { res?: { setHeader(name: string, value: string): void } }).res;
+      if (error instanceof OAuthException && response) {
+        for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
       }
       return this.error(error);
     }
-    super.authenticate(request, options);
+    super.authenticate(request as never, options);
   }
 
   validate(token: string): Promise<VerifiedAccessToken> {

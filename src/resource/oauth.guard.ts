@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
 import { NOSNIFF } from '../common/json-response';
 import { OAuthErrorCode, OAuthException } from '../errors/oauth.exception';
+import { AdapterRequest, httpRequestOf, OAuthHttpRequest } from '../http/http-request';
+import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { bearerTokenOf } from './bearer-token';
@@ -36,10 +37,10 @@ export class OAuthGuard implements CanActivate {
       context.getClass(),
     );
     if (rules.isPublic) return true;
-    const request = context.switchToHttp().getRequest<Request>();
-    const response = context.switchToHttp().getResponse<Response>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<AdapterRequest>();
     try {
-      const token = await this.authenticate(request);
+      const token = await this.authenticate(httpRequestOf(request));
       this.checkUser(token, rules.requiresUser);
       this.checkScopes(token, rules.allOf, rules.anyOf);
       Reflect.set(request, ACCESS_TOKEN_REQUEST_KEY, token);
@@ -48,8 +49,9 @@ export class OAuthGuard implements CanActivate {
       // The host's exception filter renders the body; the challenge header (and nosniff, on
       // this error response only: a host's successful answers are its own) is set here.
       if (error instanceof OAuthException) {
+        const reply = httpReplyOf(http.getResponse<AdapterResponse>());
         for (const [name, value] of Object.entries({ ...error.headers, ...NOSNIFF }))
-          response.setHeader(name, value);
+          reply.setHeader(name, value);
       }
       throw error;
     }
@@ -90,7 +92,7 @@ export class OAuthGuard implements CanActivate {
    * process never verify with each other's keys; a plain `AuthGuard('oauth-bearer')` goes
    * through passport (same placement rule). No token -> 401 without an error code (RFC 6750 §3.1).
    */
-  protected authenticate(request: Request): Promise<VerifiedAccessToken> {
+  protected authenticate(request: OAuthHttpRequest): Promise<VerifiedAccessToken> {
     const token = bearerTokenOf(request, this.config.resourceServer);
     if (token === undefined) {
       throw OAuthException.tokenRequired(this.config.resourceServer.realm);

@@ -3,9 +3,9 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthConfigurationError } from '../options/oauth-configuration.error';
-import { DatabaseLockName, withDatabaseLock } from './database-lock';
 import { OAUTH_ENTITIES } from './entities';
-import { OAUTH_MIGRATIONS } from './migrations';
+import { ownDataSourceOptions } from './own-data-source-options';
+import { runMigrationsOneAtATime } from './run-migrations';
 
 /** Remembers a DataSource the module built itself, so it can close it on shutdown. */
 @Injectable()
@@ -31,34 +31,13 @@ export const dataSourceProvider: Provider = {
       await assertSchemaExists(dataSource);
       return dataSource;
     }
-    const dataSource = new DataSource({
-      ...(config.dataSource as DataSourceOptions),
-      entities: OAUTH_ENTITIES,
-      migrations: OAUTH_MIGRATIONS,
-      migrationsTableName: 'oauth_migrations',
-      migrationsRun: false,
-      synchronize: false,
-    } as DataSourceOptions);
+    const dataSource = new DataSource(ownDataSourceOptions(config.dataSource as DataSourceOptions));
     await dataSource.initialize();
     closer.dataSource = dataSource;
-    await runMigrationsOneAtATime(dataSource);
+    await runMigrationsOneAtATime(dataSource, 'all');
     return dataSource;
   },
 };
-
-/** The lock that serializes migrations (its MySQL name was `nest-oauth-server:` + hash before). */
-const MIGRATION_LOCK: DatabaseLockName = { postgres: 7_462_829_101, mysql: 'nest-oauth-server:' };
-
-/**
- * Runs the module's migrations. On PostgreSQL and MySQL/MariaDB several app instances may start
- * together on a fresh database; a lock held on a dedicated connection makes them migrate one
- * after another (the later ones then find nothing to do) instead of racing on CREATE TABLE.
- */
-async function runMigrationsOneAtATime(dataSource: DataSource): Promise<void> {
-  await withDatabaseLock(dataSource, MIGRATION_LOCK, () =>
-    dataSource.runMigrations({ transaction: 'all' }),
-  );
-}
 
 async function assertSchemaExists(dataSource: DataSource): Promise<void> {
   for (const entity of OAUTH_ENTITIES) {
@@ -74,7 +53,8 @@ async function assertSchemaExists(dataSource: DataSource): Promise<void> {
     if (!(await queryRunner.hasTable('oauth_clients'))) {
       throw new OAuthConfigurationError(
         'dataSource',
-        'has no oauth_* tables: add ...OAUTH_MIGRATIONS to its "migrations" and run them (migrationsRun: true).',
+        'has no oauth_* tables: add ...OAUTH_MIGRATIONS to its "migrations" and run them ' +
+          '(migrationsRun: true, typeorm migration:run, or npx nest-oauth-server migrate).',
       );
     }
   } finally {

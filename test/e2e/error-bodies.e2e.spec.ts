@@ -391,13 +391,17 @@ describe.each(TEST_DATABASE_KINDS)('error bodies under hostile input (%s)', (kin
   });
 
   it('GET, PUT and DELETE /oauth/register/:client_id', async () => {
+    // Fastify's router answers a path parameter over its `maxParamLength` (100 by default) with
+    // a 414 of its own, before any route of ours runs (docs/http-adapters.md): ids stay within it.
+    const fitsRouter = (id: string) =>
+      server.app.getHttpAdapter().getType() !== 'fastify' || percentEncode(id).length <= 100;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'PUT', 'PUT', 'DELETE'),
         // Not empty: /oauth/register/ with no id is no route of ours (the host's 404).
         fc.oneof(
           fc.constant(registered.clientId),
-          hostile.filter((id) => id.length > 0),
+          hostile.filter((id) => id.length > 0 && fitsRouter(id)),
         ),
         fc.oneof(
           fc.constant(`Bearer ${registered.token}`),

@@ -86,6 +86,32 @@ describe.each(TEST_DATABASE_KINDS)('OAUTH_MIGRATIONS (%s)', (kind) => {
     }
   });
 
+  it('run again through another migrations table, find their schema in place and only record themselves', async () => {
+    // The app's DataSource records them in its table, one the module builds (the CLI given
+    // connection options) in oauth_migrations: whichever runs second must not fail.
+    await dataSource.runMigrations();
+    dataSource.setOptions({ migrationsTableName: 'oauth_migrations' });
+    const again = await dataSource.runMigrations();
+    expect(again.map((migration) => migration.name)).toEqual(['OAuthInitialSchema1764100000000']);
+    expect(await tableNames(dataSource)).toEqual(
+      [...oauthTables(dataSource), 'migrations', 'oauth_migrations'].sort(),
+    );
+    expect(await dataSource.runMigrations()).toEqual([]);
+    const sql = await dataSource.driver.createSchemaBuilder().log();
+    expect(sql.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('refuse a schema an earlier run left half-made, naming what is missing', async () => {
+    await dataSource.runMigrations();
+    const runner = dataSource.createQueryRunner();
+    await runner.dropTable('oauth_tokens');
+    await runner.release();
+    dataSource.setOptions({ migrationsTableName: 'oauth_migrations' });
+    await expect(dataSource.runMigrations()).rejects.toThrow(
+      /OAuthInitialSchema1764100000000: the database has .*oauth_clients.* but not oauth_tokens; an earlier run stopped part-way/,
+    );
+  });
+
   it('undoLastMigration drops every oauth_ table', async () => {
     await dataSource.runMigrations();
     await dataSource.undoLastMigration();

@@ -256,7 +256,8 @@ describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
     const failure = boot((settings) => ForRootAppModule.register(settings), dataSource);
     await expect(failure).rejects.toBeInstanceOf(OAuthConfigurationError);
     await expect(failure).rejects.toThrow(
-      'OAuthModule option "dataSource" has no oauth_* tables: add ...OAUTH_MIGRATIONS to its "migrations" and run them (migrationsRun: true).',
+      'OAuthModule option "dataSource" has no oauth_* tables: add ...OAUTH_MIGRATIONS to its "migrations" and run them ' +
+        '(migrationsRun: true, typeorm migration:run, or npx nest-oauth-server migrate).',
     );
   });
 

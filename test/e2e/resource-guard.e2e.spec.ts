@@ -167,6 +167,24 @@ function challenge(server: TestApp, error: string, extra = ''): RegExp {
   );
 }
 
+/**
+ * The RFC 6750 challenge of a refusal. Behind a plain `AuthGuard('oauth-bearer')` on Fastify the
+ * strategy cannot reach the reply (Fastify's request has no link to it), so there the host's
+ * filter answers the status and body without the header: OAuthGuard is the full answer.
+ */
+function expectChallenge(
+  server: TestApp,
+  path: string,
+  header: string | undefined,
+  error: string,
+): void {
+  if (path === '/passport' && server.app.getHttpAdapter().getType() === 'fastify') {
+    expect(header).toBeUndefined();
+  } else {
+    expect(header).toMatch(challenge(server, error));
+  }
+}
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -605,8 +623,11 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
           );
           expect(response.status).toBe(400);
           expect(JSON.parse(response.text)).toMatchObject({ error: 'invalid_request' });
-          expect(response.headers['www-authenticate']).toMatch(
-            challenge(server, 'invalid_request'),
+          expectChallenge(
+            server,
+            path,
+            response.headers['www-authenticate'] as string,
+            'invalid_request',
           );
         },
       );
@@ -616,7 +637,14 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
         async (path) => {
           const token = path === OAUTH_PATHS.userinfo ? openidToken : readToken;
           const response = await fetch(`${server.url}${path}?access_token=${token}`);
-          await expectRefused(response, server, 400, 'invalid_request');
+          expect(response.status).toBe(400);
+          expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+          expectChallenge(
+            server,
+            path,
+            response.headers.get('www-authenticate') ?? undefined,
+            'invalid_request',
+          );
         },
       );
 
@@ -637,7 +665,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
         expect(response.headers['www-authenticate']).toMatch(challenge(server, 'invalid_request'));
       });
 
-      it('refuses a form-body token on a GET', async () => {
+      it('never reads a token from the body of a GET (no token: 401)', async () => {
         const response = await rawRequest(
           server,
           'GET',
@@ -645,8 +673,8 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
           { 'content-type': 'application/x-www-form-urlencoded' },
           new URLSearchParams({ access_token: readToken }).toString(),
         );
-        expect(response.status).toBe(400);
-        expect(response.headers['www-authenticate']).toMatch(challenge(server, 'invalid_request'));
+        expect(response.status).toBe(401);
+        expect(response.headers['www-authenticate']).toBe(`Bearer realm="${server.url}"`);
       });
 
       it('refuses a token in a JSON body', async () => {
@@ -795,12 +823,29 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
           authorization: `Bearer ${token}`,
         });
         expect(response.status).toBe(400);
-        expect(response.headers['www-authenticate']).toMatch(challenge(server, 'invalid_request'));
+        expectChallenge(
+          server,
+          path,
+          response.headers['www-authenticate'] as string,
+          'invalid_request',
+        );
       },
     );
 
+    it('still never reads a token from the body of a GET (no token: 401)', async () => {
+      const body = new URLSearchParams({ access_token: token }).toString();
+      const type = 'application/x-www-form-urlencoded';
+      const response = await rawRequest(
+        server,
+        'GET',
+        '/api/accounts',
+        { 'content-type': type },
+        body,
+      );
+      expect(response.status).toBe(401);
+    });
+
     it.each([
-      ['a GET', 'GET', '/api/accounts', 'application/x-www-form-urlencoded'],
       ['a JSON body', 'POST', '/api/form', 'application/json'],
       ['a JSON body (passport)', 'POST', '/passport', 'application/json'],
       ['a JSON body (userinfo)', 'POST', OAUTH_PATHS.userinfo, 'application/json'],
@@ -811,7 +856,12 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
           : new URLSearchParams({ access_token: token }).toString();
       const response = await rawRequest(server, method, path, { 'content-type': type }, body);
       expect(response.status).toBe(400);
-      expect(response.headers['www-authenticate']).toMatch(challenge(server, 'invalid_request'));
+      expectChallenge(
+        server,
+        path,
+        response.headers['www-authenticate'] as string,
+        'invalid_request',
+      );
     });
 
     it('still refuses a query-string token', async () => {

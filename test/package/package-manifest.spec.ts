@@ -52,6 +52,18 @@ describe('package manifest', () => {
     expect(manifest.files).toEqual(['dist', 'docs']);
   });
 
+  it('serves the testing helpers from their own entry point, never from the main one', () => {
+    expect(manifest.exports['./testing']).toEqual({
+      types: './dist/testing/index.d.ts',
+      require: './dist/testing/index.js',
+      default: './dist/testing/index.js',
+    });
+    // TypeScript's moduleResolution node10 ignores `exports`: typesVersions finds the types.
+    expect(manifest.typesVersions).toEqual({ '*': { testing: ['dist/testing/index.d.ts'] } });
+    const main = fs.readFileSync(path.join(ROOT, 'src/index.ts'), 'utf8');
+    expect(main).not.toMatch(/from '\.\/testing/);
+  });
+
   it('packs what the README promises, built, and nothing from the source tree', () => {
     // `npm pack` runs `prepack` (the build), so an unbuilt checkout still packs a full dist.
     const [pack] = JSON.parse(
@@ -70,6 +82,9 @@ describe('package manifest', () => {
         'dist/index.js',
         'dist/index.d.ts',
         'dist/cli/main.js',
+        'dist/testing/index.js',
+        'dist/testing/index.d.ts',
+        'docs/testing.md',
         'docs/cli.md',
         'docs/resource-servers.md',
       ]),

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { allTablesExist } from './existing-tables';
 
 /*
  * The schema of OAUTH_ENTITIES, for SQLite, PostgreSQL and MySQL/MariaDB. The SQL was generated
@@ -79,6 +80,11 @@ export class OAuthInitialSchema1764100000000 implements MigrationInterface {
   name = 'OAuthInitialSchema1764100000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // The schema may exist already, made by this same migration but recorded in another
+    // migrations table: the app's DataSource records it in its own table, a DataSource the
+    // module builds (e.g. for the CLI given connection options) in oauth_migrations. Then there
+    // is nothing to do, and TypeORM records the migration in this table too.
+    if (await allTablesExist(queryRunner, TABLES, this.name)) return;
     for (const sql of statementsFor(queryRunner.connection.options.type)) {
       await queryRunner.query(sql);
     }

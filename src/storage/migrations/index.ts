@@ -4,5 +4,17 @@ import { OAuthInitialSchema1764100000000 } from './1764100000000-oauth-initial-s
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
 
-/** Add these to your DataSource's `migrations` when you pass your own DataSource. */
+/**
+ * Add these to your DataSource's `migrations` when you pass your own DataSource.
+ *
+ * Rules for every migration here, because one database may see them from two migrations
+ * tables (the host's, and `oauth_migrations` of a DataSource the module builds itself):
+ * - a fixed `name` (class name plus timestamp), so it is recorded the same way by any copy or
+ *   build of the package, minified or not;
+ * - an `up` that does nothing when its change is already in the database (run through the
+ *   other table), so the second run is a no-op, not a "relation already exists" error.
+ */
 export const OAUTH_MIGRATIONS: MigrationClass[] = [OAuthInitialSchema1764100000000];
+
+/** Where a DataSource the module builds from DataSourceOptions records the migrations it ran. */
+export const OAUTH_MIGRATIONS_TABLE = 'oauth_migrations';
