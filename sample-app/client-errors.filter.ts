@@ -12,7 +12,7 @@ const REFUSALS: Record<number, string> = {
 /**
  * The sample's global filter: Nest's default handling, except for request bodies the body
  * parser refused (bad gzip, unknown charset, too large), on Express (body-parser) or Fastify (its
- * content parser and http/fastify-body-decoding.ts). Those errors are not HttpExceptions,
+ * content parser and http/fastify-bodies-like-express.ts). Those errors are not HttpExceptions,
  * so Nest's default filter logged each at ERROR with its stack trace, about a dozen lines per
  * request: but a malformed body is the client's mistake, not the server's. They are answered
  * with their 4xx status and a fixed message (the parser's own may quote the request, e.g. the

@@ -1,5 +1,6 @@
-// On Express, body-parser inflates a gzip, deflate or br body and refuses an encoding or charset it
-// cannot read. Fastify reads bodies as they come, so this hook does the same there: the sample
+// On Express, body-parser inflates a gzip, deflate or br body, refuses an encoding or charset it
+// cannot read, and takes only an object or array as JSON (its `strict` default). Fastify reads
+// bodies as they come and takes any JSON value, so these hooks do the same there: the sample
 // answers a body alike on both adapters.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable, Transform } from 'node:stream';
@@ -16,13 +17,14 @@ const DECOMPRESSORS: Record<string, () => Transform> = {
 /** Body types whose parsers (Nest's, on Fastify) decode UTF-8 only. */
 const UTF8_ONLY_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
 
-/** Adds the hook to every route of `fastify`. */
-export function decodeRequestBodies(fastify: FastifyInstance): void {
+/** Adds the hooks to every route of `fastify`. */
+export function readBodiesLikeExpress(fastify: FastifyInstance): void {
   fastify.addHook('preParsing', async (request, _reply, payload) => {
     if (!hasBody(request)) return payload;
     refuseUnreadableCharset(request);
     return inflate(request, payload);
   });
+  fastify.addHook('preValidation', async (request) => refuseJsonScalar(request));
 }
 
 /** RFC 9112 §6.3: a request has a body when it says how long it is. */
@@ -38,16 +40,25 @@ function hasBody(request: FastifyRequest): boolean {
  * and Latin-1 forms; the sample's UTF-8 pages and OAuth clients send neither.)
  */
 function refuseUnreadableCharset(request: FastifyRequest): void {
-  const [type, ...parameters] = (request.headers['content-type'] ?? '').toLowerCase().split(';');
-  if (!UTF8_ONLY_TYPES.includes(type.trim())) return;
-  const charset = parameters
-    .map((parameter) => parameter.trim())
+  if (!UTF8_ONLY_TYPES.includes(mediaType(request))) return;
+  const charset = contentTypeParameters(request)
     .find((parameter) => parameter.startsWith('charset='))
     ?.slice('charset='.length)
     .replace(/^"(.*)"$/, '$1');
   if (charset !== undefined && charset !== 'utf-8') {
     throw bodyRefusal(415, 'charset.unsupported', 'unsupported charset');
   }
+}
+
+/** `application/json` of `Application/JSON; charset=utf-8`. */
+function mediaType(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** `charset=utf-8` of `application/json; Charset=UTF-8`, lowercased. */
+function contentTypeParameters(request: FastifyRequest): string[] {
+  const [, ...parameters] = (request.headers['content-type'] ?? '').toLowerCase().split(';');
+  return parameters.map((parameter) => parameter.trim());
 }
 
 /** The body, inflated as its Content-Encoding says; an unknown encoding is refused (415). */
@@ -65,4 +76,15 @@ function inflate(request: FastifyRequest, payload: Readable): Readable {
   // Marked before Fastify sees it: a corrupt body is the client's mistake (400), as on Express.
   inflated.once('error', (error) => asBodyRefusal(error, 400, 'encoding.invalid'));
   return payload.pipe(inflated);
+}
+
+/**
+ * A JSON body that is a string, number, boolean or null: 400, as body-parser's `strict` mode
+ * answers it. Handlers that expect an object never see one.
+ */
+function refuseJsonScalar(request: FastifyRequest): void {
+  if (mediaType(request) !== 'application/json' || request.body === undefined) return;
+  if (typeof request.body !== 'object' || request.body === null) {
+    throw bodyRefusal(400, 'entity.parse.failed', 'JSON body is not an object or array');
+  }
 }
