@@ -4,10 +4,11 @@ import { startSampleApp } from './bootstrap';
 import { SampleConfigError } from './config';
 
 async function main(): Promise<void> {
-  const { app, url } = await startSampleApp(process.env);
+  const { app, url, config } = await startSampleApp(process.env);
   app.enableShutdownHooks();
   new Logger('Sample').log(
-    `Authorization server ready at ${url} (metadata: ${url}/.well-known/oauth-authorization-server)`,
+    `Authorization server ready at ${url} on ${config.httpAdapter} ` +
+      `(metadata: ${url}/.well-known/oauth-authorization-server)`,
   );
 }
 
