@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { loadSampleConfig, SampleConfig } from './config';
 import { createHttpAdapter } from './http/create-http-adapter';
+import { setupSwagger } from './swagger';
 
 export interface SampleAppOptions {
   /** Nest's logger option: `false` for silence (tests). Default: Nest's console logger. */
@@ -26,6 +27,7 @@ export async function createSampleApp(
     createHttpAdapter(config.httpAdapter),
     { logger: options.logger, abortOnError: false },
   );
+  setupSwagger(app);
   await app.init();
   return { app, config };
 }

@@ -15,6 +15,7 @@ export type {
   ScopeDefinition,
   SigningAlgorithm,
   TokenEndpointAuthMethod,
+  RefreshTokenRotation,
 } from './options/oauth-module-options.interface';
 export type {
   ResourceOwner,

@@ -45,6 +45,7 @@ import type { OAuthModuleOptions } from './options/oauth-module-options.interfac
 import { validateOAuthOptions } from './options/validate-options';
 import { dataSourceProvider, OwnedDataSourceCloser } from './storage/data-source.provider';
 import { DatabaseHealthLog } from './storage/database-health-log';
+import { hideFromOpenApi } from './openapi/hide-from-openapi';
 
 const configProvider: Provider = {
   provide: OAUTH_CONFIG,
@@ -71,22 +72,25 @@ const EXPORTED_SERVICES = [
   CleanupService,
 ];
 
+const CONTROLLERS = [
+  DiscoveryController,
+  JwksController,
+  RegistrationController,
+  TokenController,
+  AuthorizeController,
+  UserinfoController,
+  RevocationController,
+  IntrospectionController,
+];
+hideFromOpenApi(CONTROLLERS);
+
 /**
  * The authorization server: `OAuthModule.forRoot({...})` or `OAuthModule.forRootAsync({...})`.
  * Mounts the OAuth endpoints and exports the services a host uses.
  */
 @Module({
   imports: [DiscoveryModule],
-  controllers: [
-    DiscoveryController,
-    JwksController,
-    RegistrationController,
-    TokenController,
-    AuthorizeController,
-    UserinfoController,
-    RevocationController,
-    IntrospectionController,
-  ],
+  controllers: CONTROLLERS,
   providers: [
     configProvider,
     OwnedDataSourceCloser,

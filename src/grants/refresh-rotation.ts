@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ClientView } from '../clients/client.service';
 import { secondsToMs } from '../common/time';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -17,10 +18,10 @@ export type RefreshSpend =
   { kind: 'rotate'; row: OAuthToken } | { kind: 'retry'; row: OAuthToken } | { kind: 'reuse' };
 
 /**
- * The rotation rules of the refresh grant, in one place. Today: always rotate, and the retry
- * window (`refreshTokenReuseInterval`) for a response lost after the rotation was stored
- * (instance killed, dropped connection, load-balancer timeout). A rotation policy (e.g. FAPI 2.0:
- * no rotation for sender-constrained or confidential clients) belongs beside it, here.
+ * The rotation rules of the refresh grant, in one place: whose refresh tokens rotate
+ * (`refreshTokenRotation`), and the retry window (`refreshTokenReuseInterval`) for a response
+ * lost after the rotation was stored (instance killed, dropped connection, load-balancer
+ * timeout).
  *
  * The window is bounded three ways: it counts from the rotation, not from the retry; only the
  * immediate successor can be superseded, and only while unused (so an older token of the chain
@@ -32,6 +33,12 @@ export class RefreshRotation {
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly tokens: TokenStore,
   ) {}
+
+  /** Does a refresh by `client` rotate its refresh token? */
+  rotates(client: Pick<ClientView, 'clientType'>): boolean {
+    const policy = this.config.refreshTokenRotation;
+    return policy === 'always' || (policy === 'public-clients' && client.clientType === 'public');
+  }
 
   /** What presenting `presented` (the client's own, unexpired row) spends at `now` (epoch ms). */
   async spendFor(presented: OAuthToken, now: number): Promise<RefreshSpend> {

@@ -59,6 +59,10 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     await this.policy.check(request, scopes, row.subject);
 
+    // A token rotated before the policy changed is still spent: its reuse is still reuse.
+    if (row.refreshConsumedAt === null && !this.rotation.rotates(request.client)) {
+      return this.refreshWithoutRotation(row, scopes, granted, audience);
+    }
     const spend = await this.rotation.spendFor(row, nowMs());
     if (spend.kind === 'reuse') return this.reuseDetected(row);
     const prepared = await this.factory.prepare({
@@ -86,6 +90,42 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     if (!outcome) return this.reuseDetected(row);
     if (spend.kind === 'retry') this.announceRetry(row, spend.row, outcome.row);
     return outcome.response;
+  }
+
+  /**
+   * A new access token; the refresh token stays as it is (no `refresh_token` in the answer).
+   * Nothing is spent, so concurrent refreshes all succeed. The new row joins the family and is
+   * checked again after it is stored: a family revoked meanwhile takes it down too.
+   */
+  private async refreshWithoutRotation(
+    row: OAuthToken,
+    scopes: string[],
+    granted: string[],
+    audience: string[],
+  ): Promise<TokenResponse> {
+    const prepared = await this.factory.prepare({
+      clientId: row.clientId,
+      subject: row.subject,
+      scopes,
+      refreshScopes: granted,
+      grantType: 'refresh_token',
+      audience,
+      withRefreshToken: false,
+      family: {
+        id: row.familyId,
+        refreshCount: row.refreshCount,
+        refreshExpiresAt: row.refreshExpiresAt!,
+      },
+      originCodeId: row.originCodeId,
+      authTime: row.authTime,
+    });
+    const stored = await this.factory.store(prepared);
+    const current = await this.tokens.findById(row.id);
+    if (!current || current.revokedAt !== null) {
+      await this.revoker.revokeFamily(row, 'revocation_endpoint');
+      throw OAuthException.invalidGrant('The refresh token was revoked.');
+    }
+    return stored.response;
   }
 
   private async reuseDetected(row: OAuthToken): Promise<never> {

@@ -14,6 +14,7 @@ const KNOWN_OPTIONS: OptionShape = {
   resources: true,
   refreshTokenTtl: true,
   refreshTokenReuseInterval: true,
+  refreshTokenRotation: true,
   authorizationCodeTtl: true,
   idTokenTtl: true,
   keys: { algorithms: true, jwks: true, encryptionKeys: true, signer: true },

@@ -6,6 +6,7 @@ import type {
   ScopeDefinition,
   SigningAlgorithm,
   TokenEndpointAuthMethod,
+  RefreshTokenRotation,
 } from './oauth-module-options.interface';
 import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
 import type { JWK } from 'jose';
@@ -24,6 +25,7 @@ export interface OAuthConfig {
   resources: string[];
   refreshTokenTtl: number;
   refreshTokenReuseInterval: number;
+  refreshTokenRotation: RefreshTokenRotation;
   authorizationCodeTtl: number;
   idTokenTtl: number;
   keys: {
@@ -57,6 +59,7 @@ export const OAUTH_DEFAULTS = {
   resources: [],
   refreshTokenTtl: 30 * 24 * 3600,
   refreshTokenReuseInterval: 5,
+  refreshTokenRotation: 'always',
   authorizationCodeTtl: 60,
   idTokenTtl: 3600,
   keys: { algorithms: ['RS256'] },
@@ -91,6 +94,7 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     resources: options.resources ?? [...d.resources],
     refreshTokenTtl: options.refreshTokenTtl ?? d.refreshTokenTtl,
     refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? d.refreshTokenReuseInterval,
+    refreshTokenRotation: options.refreshTokenRotation ?? d.refreshTokenRotation,
     authorizationCodeTtl: options.authorizationCodeTtl ?? d.authorizationCodeTtl,
     idTokenTtl: options.idTokenTtl ?? d.idTokenTtl,
     keys: {

@@ -73,6 +73,9 @@ export interface ExternalSigner {
 /** The grants built into the module. Hosts may add their own (see `@OAuthGrant`). */
 export type BuiltInGrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
 
+/** Which refresh tokens rotate at every use (`refreshTokenRotation`). */
+export type RefreshTokenRotation = 'always' | 'public-clients' | 'never';
+
 export type TokenEndpointAuthMethod =
   'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
@@ -155,6 +158,15 @@ export interface OAuthModuleOptions {
    * window off (strict reuse detection). Default: 5.
    */
   refreshTokenReuseInterval?: number;
+
+  /**
+   * Which refresh tokens rotate (a new one at every use, reuse detected, RFC 9700 §4.14.2):
+   * `always`; `public-clients` (confidential clients keep their refresh token: it is bound to
+   * their authentication, and FAPI 2.0 forbids rotation outside extraordinary circumstances);
+   * `never`. A refresh that does not rotate answers without `refresh_token` (the client keeps
+   * its own) and never extends the family's lifetime. Default: `always`.
+   */
+  refreshTokenRotation?: RefreshTokenRotation;
 
   /** Authorization code lifetime in seconds. Default: 60. */
   authorizationCodeTtl?: number;

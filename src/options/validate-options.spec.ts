@@ -237,6 +237,14 @@ describe('validateOAuthOptions', () => {
       ).not.toThrow();
     });
 
+    it('rejects an unknown refreshTokenRotation', () => {
+      expectRejected(
+        valid({ refreshTokenRotation: 'sometimes' as never }),
+        'refreshTokenRotation',
+        /always/,
+      );
+    });
+
     it.each([-1, 1.5, '10'])('rejects the verifiedTokenCacheSize %p', (value) => {
       expectRejected(
         valid({ resourceServer: { verifiedTokenCacheSize: value as number } }),

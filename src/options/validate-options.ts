@@ -72,6 +72,7 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     }
   }
   oneOf('accessTokenFormat', o.accessTokenFormat, ['jwt', 'opaque']);
+  oneOf('refreshTokenRotation', o.refreshTokenRotation, ['always', 'public-clients', 'never']);
   oneOf('resourceServer.revocationCheck', o.resourceServer?.revocationCheck, [
     'strict',
     'stateless',

@@ -59,9 +59,37 @@ describe('package manifest', () => {
       default: './dist/testing/index.js',
     });
     // TypeScript's moduleResolution node10 ignores `exports`: typesVersions finds the types.
-    expect(manifest.typesVersions).toEqual({ '*': { testing: ['dist/testing/index.d.ts'] } });
+    expect(manifest.typesVersions['*'].testing).toEqual(['dist/testing/index.d.ts']);
     const main = fs.readFileSync(path.join(ROOT, 'src/index.ts'), 'utf8');
     expect(main).not.toMatch(/from '\.\/testing/);
+  });
+
+  it('serves the Swagger integration from its own entry point: only it loads @nestjs/swagger', () => {
+    expect(manifest.exports['./swagger']).toEqual({
+      types: './dist/swagger/index.d.ts',
+      require: './dist/swagger/index.js',
+      default: './dist/swagger/index.js',
+    });
+    expect(manifest.typesVersions['*'].swagger).toEqual(['dist/swagger/index.d.ts']);
+    // An optional peer: hosts without it must be able to load the main entry.
+    expect(manifest.peerDependenciesMeta['@nestjs/swagger']).toEqual({ optional: true });
+    const loaders = sourceFiles(path.join(ROOT, 'src'))
+      .filter((file) => runtimeImports(file).includes('@nestjs/swagger'))
+      .map((file) => path.relative(ROOT, file));
+    expect(loaders.length).toBeGreaterThan(0);
+    expect(loaders.filter((file) => !file.startsWith('src/swagger/'))).toEqual([]);
+    // Loading the main entry loads nothing of @nestjs/swagger, not even through a relative import.
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '-r',
+        '@swc-node/register',
+        '-e',
+        "require('./src'); console.log(Object.keys(require.cache).filter((f) => f.includes('swagger')).length)",
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(loaded.trim()).toBe('0');
   });
 
   it('packs what the README promises, built, and nothing from the source tree', () => {
@@ -84,7 +112,10 @@ describe('package manifest', () => {
         'dist/cli/main.js',
         'dist/testing/index.js',
         'dist/testing/index.d.ts',
+        'dist/swagger/index.js',
+        'dist/swagger/index.d.ts',
         'docs/testing.md',
+        'docs/openapi.md',
         'docs/cli.md',
         'docs/resource-servers.md',
       ]),

@@ -37,7 +37,8 @@ export abstract class TokenStore {
   /**
    * The row whose refresh token was issued by rotating `row`'s: the next of its family. Every
    * row is spent at most once and each spend inserts the next row (`refreshCount + 1`), so a
-   * family is a chain with at most one row per count. Null when there is none.
+   * family is a chain with at most one row per count (rows of refreshes that did not rotate
+   * carry no refresh token and are not part of the chain). Null when there is none.
    */
   abstract findRefreshSuccessor(
     row: Pick<OAuthToken, 'familyId' | 'refreshCount'>,

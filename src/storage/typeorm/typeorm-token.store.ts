@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThan } from 'typeorm';
+import { DataSource, IsNull, LessThan, Not } from 'typeorm';
 import { InjectOAuthDataSource } from '../../oauth.constants';
 import { OAuthAuthorizationCode } from '../entities/oauth-authorization-code.entity';
 import { OAuthToken } from '../entities/oauth-token.entity';
@@ -52,6 +52,7 @@ export class TypeOrmTokenStore extends TokenStore {
     return this.repository.findOneBy({
       familyId: row.familyId,
       refreshCount: row.refreshCount + 1,
+      refreshTokenHash: Not(IsNull()),
     });
   }
 
