@@ -44,7 +44,10 @@ describe.each(TEST_DATABASE_KINDS)('OAUTH_MIGRATIONS (%s)', (kind) => {
     expect(oauthTables(dataSource)).toHaveLength(OAUTH_ENTITIES.length);
     expect(oauthTables(dataSource).every((table) => table.startsWith('oauth_'))).toBe(true);
     const applied = await dataSource.runMigrations();
-    expect(applied.map((migration) => migration.name)).toEqual(['OAuthInitialSchema1764100000000']);
+    expect(applied.map((migration) => migration.name)).toEqual([
+      'OAuthInitialSchema1764100000000',
+      'OAuthDpop1764200000000',
+    ]);
     expect(await tableNames(dataSource)).toEqual([...oauthTables(dataSource), 'migrations'].sort());
     // Running them again does nothing.
     expect(await dataSource.runMigrations()).toEqual([]);
