@@ -179,6 +179,7 @@ function fromClaims(payload: JWTPayload): VerifiedAccessToken {
     issuedAt: payload.iat!,
     expiresAt: payload.exp!,
     ...(typeof payload.auth_time === 'number' ? { authTime: payload.auth_time } : {}),
+    ...dpopBindingOf(payload.cnf),
   };
 }
 
@@ -192,5 +193,12 @@ function fromRow(row: OAuthToken): VerifiedAccessToken {
     issuedAt: Math.floor(row.issuedAt / 1000),
     expiresAt: Math.floor(row.expiresAt / 1000),
     ...(row.authTime ? { authTime: row.authTime } : {}),
+    ...(row.dpopJkt ? { dpopJkt: row.dpopJkt } : {}),
   };
+}
+
+/** RFC 9449 §6.1 `cnf.jkt`, when the token has one. */
+function dpopBindingOf(cnf: unknown): { dpopJkt?: string } {
+  const jkt = (cnf as { jkt?: unknown } | undefined)?.jkt;
+  return typeof jkt === 'string' ? { dpopJkt: jkt } : {};
 }
