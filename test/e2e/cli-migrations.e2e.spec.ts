@@ -10,6 +10,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { startAppProcess, AppProcess } from '../support/app-process';
 import { BuiltPackage, buildPackage, linkHostModules } from '../support/built-package';
 import { openTestDatabase } from '../support/databases';
+import { OAUTH_MIGRATIONS } from '../../src';
 import {
   APP_READY_LINE,
   HOST_MIGRATION,
@@ -21,7 +22,8 @@ import { freePort } from '../support/free-port';
 
 jest.setTimeout(180_000);
 
-const OAUTH_MIGRATION = 'OAuthInitialSchema1764100000000';
+/** Every migration the package ships, in order. */
+const OAUTH_MIGRATION_NAMES = OAUTH_MIGRATIONS.map((migration) => new migration().name);
 const KINDS = ['sqlite', 'postgres'] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -179,14 +181,14 @@ describe.each(KINDS)("the CLI config exports the app's DataSource (%s)", (kind) 
     const migrated = await cliJson(host.dir, ['migrate']);
     expect(migrated).toEqual({
       migrationsTable: 'migrations',
-      ran: [OAUTH_MIGRATION, HOST_MIGRATION],
+      ran: [...OAUTH_MIGRATION_NAMES, HOST_MIGRATION],
     });
     const client = await createServiceClient(host);
 
     const url = await startApp(host);
     await expectServes(url, client);
     expect(await databaseState(host.connection)).toEqual({
-      recorded: { migrations: [OAUTH_MIGRATION, HOST_MIGRATION] },
+      recorded: { migrations: [...OAUTH_MIGRATION_NAMES, HOST_MIGRATION] },
       hasHostTable: true,
       hasOAuthTables: true,
     });
@@ -204,7 +206,7 @@ describe.each(KINDS)("the CLI config exports the app's DataSource (%s)", (kind) 
     });
     await expectServes(url, await createServiceClient(host));
     expect((await databaseState(host.connection)).recorded).toEqual({
-      migrations: [OAUTH_MIGRATION, HOST_MIGRATION],
+      migrations: [...OAUTH_MIGRATION_NAMES, HOST_MIGRATION],
     });
   });
 });
@@ -221,15 +223,15 @@ describe.each(KINDS)(
       const host = await freshHost(kind);
       const client = await createServiceClient(host, connectionConfig);
       expect((await databaseState(host.connection)).recorded).toEqual({
-        oauth_migrations: [OAUTH_MIGRATION],
+        oauth_migrations: OAUTH_MIGRATION_NAMES,
       });
 
       const url = await startApp(host);
       await expectServes(url, client);
       expect(await databaseState(host.connection)).toEqual({
         recorded: {
-          migrations: [OAUTH_MIGRATION, HOST_MIGRATION],
-          oauth_migrations: [OAUTH_MIGRATION],
+          migrations: [...OAUTH_MIGRATION_NAMES, HOST_MIGRATION],
+          oauth_migrations: OAUTH_MIGRATION_NAMES,
         },
         hasHostTable: true,
         hasOAuthTables: true,
@@ -243,7 +245,7 @@ describe.each(KINDS)(
       // The module's migration finds its tables in place: it only records itself.
       expect(await cliJson(host.dir, ['migrate', ...connectionConfig])).toEqual({
         migrationsTable: 'oauth_migrations',
-        ran: [OAUTH_MIGRATION],
+        ran: OAUTH_MIGRATION_NAMES,
       });
       await expectServes(url, await createServiceClient(host, connectionConfig));
       expect(await cliJson(host.dir, ['migrate', ...connectionConfig])).toEqual({

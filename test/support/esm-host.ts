@@ -9,7 +9,8 @@ import type { DataSourceOptions } from 'typeorm';
 import { BuiltPackage, linkHostModules } from './built-package';
 
 /** The host's own migration, beside the module's in its DataSource. */
-export const HOST_MIGRATION = 'CreateNotes1764200000000';
+// Dated after every migration the package ships, so TypeORM runs it last.
+export const HOST_MIGRATION = 'CreateNotes1799000000000';
 export const HOST_TABLE = 'host_notes';
 export const HOST_SCOPE = 'accounts:read';
 export const APP_READY_LINE = 'host app ready';
