@@ -85,6 +85,15 @@ describe.each(TEST_TARGETS)('token endpoint errors (%s)', (target) => {
     },
   );
 
+  it('answers a DELETE with a JSON content type and no body with 405 too', async () => {
+    const response = await rawRequest(server, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json', ...basicHeaders(client) },
+    });
+    expectRfcError(response, 'invalid_request', 405);
+    expect(response.headers.allow).toBe('POST');
+  });
+
   it('answers GET with query parameters with 405 too (no tokens over GET)', async () => {
     const response = await rawRequest(server, {
       method: 'GET',
