@@ -32,16 +32,19 @@ export class OAuthBearerStrategy extends Strategy<VerifyFunction> {
     @InjectOAuthConfig() private readonly config: OAuthConfig,
   ) {
     // passport-http-bearer calls the verify function as a method of the strategy (or its copy).
-    super({ realm: config.resourceServer.realm }, function verify(
-      this: OAuthBearerStrategy,
-      token: string,
-      done: (error: unknown, user?: VerifiedAccessToken) => void,
-    ) {
-      this.validate(token).then(
-        (verified) => done(null, verified),
-        (error: unknown) => done(error),
-      );
-    });
+    super(
+      { realm: config.resourceServer.realm },
+      function verify(
+        this: OAuthBearerStrategy,
+        token: string,
+        done: (error: unknown, user?: VerifiedAccessToken) => void,
+      ) {
+        this.validate(token).then(
+          (verified) => done(null, verified),
+          (error: unknown) => done(error),
+        );
+      },
+    );
     passport.use(OAUTH_BEARER_STRATEGY, this);
   }
 

@@ -8,11 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createClientWithCli } from './consumer/client-credentials';
-import { expectGuardedRouteToWork } from './consumer/guarded-route';
+import { expectReadmeClientToReachGuardedRoute } from './consumer/guarded-route';
 import { installApp, installedNestMajors } from './consumer/install-app';
 import { packLibrary, ROOT } from './consumer/pack-library';
-import { startApp } from './consumer/running-app';
 
 const HOST = path.join(ROOT, 'test/tmp/host-app');
 // The host's own Jest and TypeScript, as npm installed them.
@@ -112,17 +110,7 @@ describe('a Nest 11 host app, installed from npm with the packed package', () =>
 
     it.each(['express', 'fastify'])(
       "gives the README's CLI client a token for a guarded route on %s",
-      async (adapter) => {
-        const env = { DATABASE_FILE: database };
-        const app = await startApp(HOST, ['dist/main'], { ...env, HTTP_ADAPTER: adapter });
-        try {
-          await expectGuardedRouteToWork(app, createClientWithCli(HOST, env));
-        } catch (error) {
-          throw new Error(`${(error as Error).message}\n--- the app printed:\n${app.output()}`);
-        } finally {
-          await app.stop();
-        }
-      },
+      (adapter) => expectReadmeClientToReachGuardedRoute(HOST, 'dist/main', adapter, database),
       90_000,
     );
   });

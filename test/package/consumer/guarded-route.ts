@@ -1,5 +1,27 @@
-import { Client, clientCredentialsToken } from './client-credentials';
-import type { RunningApp } from './running-app';
+import { Client, clientCredentialsToken, createClientWithCli } from './client-credentials';
+import { RunningApp, startApp } from './running-app';
+
+/**
+ * Starts the built app (`node <entry>`) on the adapter, registers a client with the README's CLI
+ * line in the same database, and checks the guarded route with that client's token.
+ */
+export async function expectReadmeClientToReachGuardedRoute(
+  appDir: string,
+  entry: string,
+  adapter: string,
+  database: string,
+): Promise<void> {
+  const env = { DATABASE_FILE: database };
+  const app = await startApp(appDir, [entry], { ...env, HTTP_ADAPTER: adapter });
+  try {
+    await expectGuardedRouteToWork(app, createClientWithCli(appDir, env));
+  } catch (error) {
+    const message = `${(error as Error).message}\n--- the app printed:\n${app.output()}`;
+    throw new Error(message, { cause: error });
+  } finally {
+    await app.stop();
+  }
+}
 
 /**
  * The README's promise to a new host, over HTTP: a client_credentials token opens the

@@ -16,7 +16,8 @@ export function installApp(fixture: string, target: string, tarball: string): vo
   const manifestFile = path.join(target, 'package.json');
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   manifest.dependencies['nest-oauth-server'] = `file:${tarball}`;
-  manifest.dependencies['better-sqlite3'] = `file:${path.join(ROOT, 'node_modules/better-sqlite3')}`;
+  manifest.dependencies['better-sqlite3'] =
+    `file:${path.join(ROOT, 'node_modules/better-sqlite3')}`;
   fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
   const result = spawnSync(
     'npm',
