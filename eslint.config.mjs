@@ -11,6 +11,9 @@ export default tseslint.config(
       'test/tmp/**',
       '*.js',
       '*.mjs',
+      // The fixture apps' plain JavaScript (CLI and vitest configs) runs in the fixtures.
+      'test/host-app/*.js',
+      'test/nest12-app/*.js',
     ],
   },
   js.configs.recommended,

@@ -10,6 +10,8 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { ...swc, swcrc: false }] },
   transformIgnorePatterns: ['/node_modules/(?!(jose|oauth4webapi)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // Fixture apps installed by test/package specs: their package.json files are not ours.
+  modulePathIgnorePatterns: ['<rootDir>/test/tmp/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
+import passport from 'passport';
+import { Strategy, type VerifyFunction } from 'passport-http-bearer';
 import { OAuthException } from '../errors/oauth.exception';
 import { AdapterRequest, httpRequestOf } from '../http/http-request';
 import { InjectOAuthConfig } from '../oauth.constants';
@@ -18,9 +18,13 @@ export const OAUTH_BEARER_STRATEGY = 'oauth-bearer';
  * scopes and token placement rules; a plain `AuthGuard('oauth-bearer')` gets authentication only,
  * under the same placement rule (`bearerTokenOf`): passport-http-bearer would read `access_token`
  * from any body and the query by itself.
+ *
+ * It registers itself with passport as @nestjs/passport's `PassportStrategy` would, without
+ * importing @nestjs/passport: that package's major must match the host's Nest (12 is ESM-only),
+ * and npm would otherwise install 12 into a Nest 11 app to satisfy our peer range.
  */
 @Injectable()
-export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER_STRATEGY) {
+export class OAuthBearerStrategy extends Strategy<VerifyFunction> {
   /** passport.Strategy's, set on the copy passport authenticates with (@types do not declare it). */
   declare error: (error: unknown) => void;
 
@@ -28,7 +32,21 @@ export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER
     private readonly verifier: AccessTokenVerifier,
     @InjectOAuthConfig() private readonly config: OAuthConfig,
   ) {
-    super({ realm: config.resourceServer.realm });
+    // passport-http-bearer calls the verify function as a method of the strategy (or its copy).
+    super(
+      { realm: config.resourceServer.realm },
+      function verify(
+        this: OAuthBearerStrategy,
+        token: string,
+        done: (error: unknown, user?: VerifiedAccessToken) => void,
+      ) {
+        this.validate(token).then(
+          (verified) => done(null, verified),
+          (error: unknown) => done(error),
+        );
+      },
+    );
+    passport.use(OAUTH_BEARER_STRATEGY, this);
   }
 
   /**

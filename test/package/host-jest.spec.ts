@@ -1,15 +1,21 @@
-// A host's own tests, run as a host runs them: test/host-app is laid out like a `nest new` app
-// (Nest 11: Jest 30, ts-jest, the generated tsconfig.json), it installs the packed package, and
-// its e2e tests use `nest-oauth-server/testing`. Its test/jest-e2e.json is the one docs/testing.md
-// shows, so the documentation is what runs here.
+// A host's first day, as a host lives it: test/host-app is laid out like a `nest new` app (Nest
+// 11, CommonJS: Jest 30, ts-jest, the generated tsconfig.json) and follows the README (its
+// AppModule, UsersService, AccountsController, oauth.config.js for the CLI). It is installed with
+// npm from the registry, with the packed package, so npm's own choice of our peers is what runs.
+// Then: its e2e tests with `nest-oauth-server/testing` (its test/jest-e2e.json is the one
+// docs/testing.md shows), its type-check, and its build started as `node dist/main` on Express
+// and Fastify, where a client made with the README's CLI line gets a token for a guarded route.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { expectReadmeClientToReachGuardedRoute } from './consumer/guarded-route';
+import { installApp, installedNestMajors } from './consumer/install-app';
+import { packLibrary, ROOT } from './consumer/pack-library';
 
-const ROOT = path.resolve(__dirname, '../..');
 const HOST = path.join(ROOT, 'test/tmp/host-app');
-const JEST = path.join(ROOT, 'node_modules/jest/bin/jest.js');
-const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+// The host's own Jest and TypeScript, as npm installed them.
+const JEST = path.join(HOST, 'node_modules/jest/bin/jest.js');
+const TSC = path.join(HOST, 'node_modules/typescript/bin/tsc');
 const DOC_MARKER = '<!-- host-jest-e2e-config';
 
 /** The test/jest-e2e.json block of docs/testing.md, the first json block after its marker. */
@@ -24,41 +30,21 @@ function run(command: string, args: string[]): { status: number | null; output: 
   const result = spawnSync(process.execPath, [command, ...args], {
     cwd: HOST,
     encoding: 'utf8',
-    env: { ...process.env, NODE_ENV: 'test', FORCE_COLOR: '0' },
+    env: { ...process.env, NODE_ENV: 'test', FORCE_COLOR: '0', DATABASE_FILE: ':memory:' },
     timeout: 180_000,
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-/** `npm pack`s the repository (its prepack builds dist/) and unpacks it as the host's dependency. */
-function installPackedPackage(): void {
-  const packed = path.join(ROOT, 'test/tmp');
-  const [pack] = JSON.parse(
-    spawnSync('npm', ['pack', '--json', '--ignore-scripts=false', '--pack-destination', packed], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).stdout,
-  ) as { filename: string }[];
-  const target = path.join(HOST, 'node_modules/nest-oauth-server');
-  fs.mkdirSync(target, { recursive: true });
-  const tarball = path.join(packed, pack.filename);
-  const untar = spawnSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
-  fs.rmSync(tarball);
-  if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr}`);
-}
-
-describe('a Nest 11 host app testing with Jest', () => {
+describe('a Nest 11 host app, installed from npm with the packed package', () => {
   beforeAll(() => {
-    fs.rmSync(HOST, { recursive: true, force: true });
-    fs.cpSync(path.join(ROOT, 'test/host-app'), HOST, { recursive: true });
-    // Its other dependencies (Nest, ts-jest, TypeORM...) resolve from this repository's node_modules.
-    fs.writeFileSync(
-      path.join(HOST, 'package.json'),
-      JSON.stringify({ name: 'host-app', private: true }),
-    );
-    installPackedPackage();
-  }, 180_000);
+    const tarball = packLibrary(path.join(ROOT, 'test/tmp'));
+    try {
+      installApp(path.join(ROOT, 'test/host-app'), HOST, tarball);
+    } finally {
+      fs.rmSync(tarball);
+    }
+  }, 300_000);
 
   function writeJestConfig(name: string, config: Record<string, unknown>): string {
     const file = path.join(HOST, 'test', name);
@@ -104,5 +90,28 @@ describe('a Nest 11 host app testing with Jest', () => {
     const { status, output } = run(TSC, ['-p', 'tsconfig.json', '--noEmit', ...flags]);
     expect(output).toBe('');
     expect(status).toBe(0);
+  });
+
+  it('gets Nest packages of one major only (npm must not pick a Nest 12 peer)', () => {
+    const majors = installedNestMajors(HOST);
+    expect(majors['@nestjs/core']).toBe(11);
+    expect(Object.entries(majors).filter(([, major]) => major !== 11)).toEqual([]);
+  });
+
+  describe('started as `node dist/main`', () => {
+    const database = path.join(HOST, 'oauth.sqlite');
+
+    beforeAll(() => {
+      const { status, output } = run(TSC, ['-p', 'tsconfig.build.json']);
+      expect(output).toBe('');
+      expect(status).toBe(0);
+      fs.rmSync(database, { force: true });
+    }, 120_000);
+
+    it.each(['express', 'fastify'])(
+      "gives the README's CLI client a token for a guarded route on %s",
+      (adapter) => expectReadmeClientToReachGuardedRoute(HOST, 'dist/main', adapter, database),
+      90_000,
+    );
   });
 });

@@ -17,7 +17,7 @@ describe('AccountsController (e2e)', () => {
   afterAll(() => app.close());
 
   const getAccounts = (headers: Record<string, string> = {}) =>
-    fetch(`${url}/accounts`, { headers });
+    fetch(`${url}/api/accounts`, { headers });
 
   it("answers a user's token with the user's accounts", async () => {
     const headers = await OAuthTesting.authHeader(app, {

@@ -1,0 +1,13 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+
+// `nest new`'s bootstrap; HTTP_ADAPTER=fastify switches to the adapter the Nest docs show.
+async function bootstrap() {
+  const app =
+    process.env.HTTP_ADAPTER === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter())
+      : await NestFactory.create(AppModule);
+  await app.listen(process.env.PORT ?? 3000);
+}
+bootstrap();
