@@ -38,6 +38,9 @@ export function fromDcrMetadata(body: unknown): ClientRegistration {
     scopes: m.scope === undefined ? undefined : parseScope(m.scope as string),
     tokenEndpointAuthMethod: m.token_endpoint_auth_method as string | undefined,
     jwks: (m.jwks as ClientRegistration['jwks']) ?? null,
+    // RFC 9126 §6; checked (a boolean) with the rest of the metadata.
+    requirePushedAuthorizationRequests: m.require_pushed_authorization_requests as
+      boolean | undefined,
   };
 }
 
@@ -54,5 +57,9 @@ export function toDcrMetadata(client: ClientView): Record<string, unknown> {
     scope: formatScope(client.scopes),
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     ...(client.jwks ? { jwks: client.jwks } : {}),
+    // RFC 9126 §6: omitted means false.
+    ...(client.requirePushedAuthorizationRequests
+      ? { require_pushed_authorization_requests: true }
+      : {}),
   };
 }

@@ -51,6 +51,7 @@ export class ServerMetadataService {
       ],
       claims_parameter_supported: false,
       request_parameter_supported: false,
+      // OIDC's request_uri is one the server fetches; a PAR request_uri (RFC 9126) is another thing.
       request_uri_parameter_supported: false,
     };
   }
@@ -83,6 +84,15 @@ export class ServerMetadataService {
       introspection_endpoint_auth_methods_supported: confidentialMethods,
       code_challenge_methods_supported: this.config.pkce.allowPlain ? ['S256', 'plain'] : ['S256'],
       ...(codeFlow ? { authorization_response_iss_parameter_supported: true } : {}),
+      ...(codeFlow ? this.parFields() : {}),
+    };
+  }
+
+  /** RFC 9126 §5. Clients authenticate there as at the token endpoint. */
+  private parFields(): Record<string, unknown> {
+    return {
+      pushed_authorization_request_endpoint: `${this.config.issuer}${OAUTH_PATHS.par}`,
+      require_pushed_authorization_requests: this.config.pushedAuthorizationRequests.required,
     };
   }
 }

@@ -1,7 +1,10 @@
 import { HttpException } from '@nestjs/common';
 import { safeDescription } from '../common/text';
 
-/** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591 and OIDC Core. */
+/**
+ * Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591, RFC 9101 §6.2 and
+ * OIDC Core.
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -23,6 +26,8 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
+  | 'request_not_supported'
+  | 'invalid_request_uri'
   | 'not_found';
 
 /**

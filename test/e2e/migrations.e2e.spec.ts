@@ -1,9 +1,13 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { OAUTH_DATA_SOURCE, OAUTH_ENTITIES, OAUTH_MIGRATIONS } from '../../src';
 import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
+import { OAuthClient } from '../../src/storage/entities/oauth-client.entity';
 import { isUniqueViolation } from '../../src/storage/unique-violation';
 import { openTestDatabase, OpenTestDatabase, TEST_DATABASE_KINDS } from '../support/databases';
 import { startTestApp, TestApp } from '../support/test-app';
+
+/** The names OAUTH_MIGRATIONS record, in order. */
+const MIGRATION_NAMES = OAUTH_MIGRATIONS.map((migration) => new migration().name);
 
 /** The tables of OAUTH_ENTITIES, read from TypeORM's metadata. */
 const oauthTables = (dataSource: DataSource): string[] =>
@@ -44,7 +48,7 @@ describe.each(TEST_DATABASE_KINDS)('OAUTH_MIGRATIONS (%s)', (kind) => {
     expect(oauthTables(dataSource)).toHaveLength(OAUTH_ENTITIES.length);
     expect(oauthTables(dataSource).every((table) => table.startsWith('oauth_'))).toBe(true);
     const applied = await dataSource.runMigrations();
-    expect(applied.map((migration) => migration.name)).toEqual(['OAuthInitialSchema1764100000000']);
+    expect(applied.map((migration) => migration.name)).toEqual(MIGRATION_NAMES);
     expect(await tableNames(dataSource)).toEqual([...oauthTables(dataSource), 'migrations'].sort());
     // Running them again does nothing.
     expect(await dataSource.runMigrations()).toEqual([]);
@@ -86,9 +90,27 @@ describe.each(TEST_DATABASE_KINDS)('OAUTH_MIGRATIONS (%s)', (kind) => {
     }
   });
 
-  it('undoLastMigration drops every oauth_ table', async () => {
+  it('upgrade a database of an earlier version: its clients keep working, PAR not required', async () => {
+    // Back to the schema of the first migration, through the last one's down().
     await dataSource.runMigrations();
     await dataSource.undoLastMigration();
+    const escape = (name: string) => dataSource.driver.escape(name);
+    await dataSource.query(
+      `INSERT INTO ${escape('oauth_clients')} (${['client_id', 'client_type', 'name', 'redirect_uris', 'grant_types', 'scopes', 'token_endpoint_auth_method', 'created_at', 'updated_at'].map(escape).join(', ')}) VALUES ('old-client', 'public', 'Old', '[]', '[]', '[]', 'none', 1, 1)`,
+    );
+    const applied = await dataSource.runMigrations();
+    expect(applied.map((migration) => migration.name)).toEqual(MIGRATION_NAMES.slice(1));
+    const client = await dataSource
+      .getRepository(OAuthClient)
+      .findOneBy({ clientId: 'old-client' });
+    expect(client?.requirePushedAuthorizationRequests).toBe(false);
+    const sql = await dataSource.driver.createSchemaBuilder().log();
+    expect(sql.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('undoLastMigration, once per migration, drops every oauth_ table', async () => {
+    await dataSource.runMigrations();
+    for (const _ of OAUTH_MIGRATIONS) await dataSource.undoLastMigration();
     expect(await tableNames(dataSource)).toEqual(['migrations']);
     expect(await dataSource.query('SELECT * FROM migrations')).toEqual([]);
     // And the schema can be built again after the rollback.
@@ -110,7 +132,7 @@ describe.each(TEST_DATABASE_KINDS)('a DataSource the module builds from options 
       [...oauthTables(dataSource), 'oauth_migrations'].sort(),
     );
     const rows: { name: string }[] = await dataSource.query('SELECT name FROM oauth_migrations');
-    expect(rows.map((row) => row.name)).toEqual(['OAuthInitialSchema1764100000000']);
+    expect(rows.map((row) => row.name)).toEqual(MIGRATION_NAMES);
   });
 
   it('leaves nothing for the schema builder to change', async () => {
