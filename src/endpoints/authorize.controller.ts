@@ -11,7 +11,10 @@ import type { AuthorizationRequest } from '../interactions/authorization-request
 import { AuthorizationFlow, NextStep } from '../interactions/authorization-flow.service';
 import { errorRedirect } from '../interactions/authorization-redirects';
 import { AuthorizationService } from '../interactions/authorization.service';
-import { PushedAuthorizationService } from '../interactions/pushed-authorization.service';
+import {
+  isPushedRequestUri,
+  PushedAuthorizationService,
+} from '../interactions/pushed-authorization.service';
 import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { InteractionError } from '../errors/oauth-server.error';
 import { consentPage, errorPage, sendPage, sendRedirect } from '../interactions/pages';
@@ -102,7 +105,7 @@ export class AuthorizeController {
           'The application that sent you here is not registered.',
         );
       // RFC 9126 §4: a pushed request stands for the whole request; other parameters are ignored.
-      if (params.request_uri !== undefined) {
+      if (isPushedRequestUri(params.request_uri)) {
         const pushed = await this.pushed.redeem(params.request_uri, client);
         return this.proceed(request, reply, pushed, client);
       }

@@ -27,7 +27,6 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'interaction_required'
   | 'request_not_supported'
-  | 'invalid_request_uri'
   | 'not_found';
 
 /**

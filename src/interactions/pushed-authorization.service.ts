@@ -17,6 +17,14 @@ import { matchRedirectUri } from './redirect-uri-match';
 /** RFC 9126 §2.2: the form of every `request_uri` this server hands out. */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 
+/**
+ * Whether a request_uri at the authorization endpoint names a pushed request. Any other (OIDC's
+ * request object by reference, which the server would have to fetch) is not supported.
+ */
+export function isPushedRequestUri(value: string | undefined): value is string {
+  return value?.startsWith(REQUEST_URI_PREFIX) === true;
+}
+
 /** The PAR endpoint's answer (RFC 9126 §2.2). */
 export interface PushedRequestResponse {
   request_uri: string;
@@ -102,8 +110,6 @@ export class PushedAuthorizationService {
    * is not known to be good, so the user sees the error, the client is not sent there.
    */
   async redeem(requestUri: string, client: OAuthClient): Promise<AuthorizationRequest> {
-    if (!requestUri.startsWith(REQUEST_URI_PREFIX))
-      throw new InteractionError(UNUSABLE_REQUEST_URI);
     const row = await this.store.take(sha256(requestUri), client.clientId, nowMs());
     if (!row) throw new InteractionError(UNUSABLE_REQUEST_URI);
     // The client's registration may have changed since the push: the redirect URI must still hold.

@@ -342,13 +342,21 @@ describe.each(TEST_DATABASE_KINDS)('pushed authorization requests (%s)', (kind) 
 
     it.each([
       ['unknown', 'urn:ietf:params:oauth:request_uri:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
-      ['not ours', 'https://client.example/request.jwt'],
       ['huge', `urn:ietf:params:oauth:request_uri:${'A'.repeat(5000)}`],
     ])('refuses a request_uri that is %s with the error page', async (_, requestUri) => {
       const browser = new TestBrowser(server, 'user-alice');
       expectErrorPage(
         await browser.authorize({ client_id: web.clientId, request_uri: requestUri }),
       );
+    });
+
+    it('takes any other request_uri for a request object by reference, which is not supported', async () => {
+      const browser = new TestBrowser(server, 'user-alice');
+      const page = await browser.authorize({
+        client_id: web.clientId,
+        request_uri: 'https://client.example/request.jwt',
+      });
+      expectRedirectError(page, server, 'request_uri_not_supported', { state: null });
     });
 
     it('needs the client_id beside the request_uri (RFC 9126 §4)', async () => {
