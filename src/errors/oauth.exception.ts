@@ -27,6 +27,7 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'interaction_required'
   | 'request_not_supported'
+  | 'request_uri_not_supported'
   | 'not_found';
 
 /**

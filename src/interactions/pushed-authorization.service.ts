@@ -78,10 +78,7 @@ export class PushedAuthorizationService {
       return validateAuthorizationRequest(params, client, redirectUri, this.config);
     } catch (error) {
       if (!(error instanceof AuthorizationRedirectError)) throw error;
-      throw new OAuthException(
-        error.error === 'request_uri_not_supported' ? 'invalid_request' : error.error,
-        error.description,
-      );
+      throw new OAuthException(error.error, error.description);
     }
   }
 
