@@ -12,6 +12,8 @@ export const InjectOAuthDataSource = (): ParameterDecorator => Inject(OAUTH_DATA
 export const OAUTH_PATHS = {
   authorize: '/oauth/authorize',
   token: '/oauth/token',
+  /** Pushed authorization requests (RFC 9126). */
+  par: '/oauth/par',
   revocation: '/oauth/revoke',
   introspection: '/oauth/introspect',
   userinfo: '/oauth/userinfo',

@@ -7,6 +7,7 @@ import { DiscoveryController } from './endpoints/discovery.controller';
 import { JwksController } from './endpoints/jwks.controller';
 import { RegistrationController } from './endpoints/registration.controller';
 import { TokenController } from './endpoints/token.controller';
+import { ParController } from './endpoints/par.controller';
 import { AuthorizeController } from './endpoints/authorize.controller';
 import { UserinfoController } from './endpoints/userinfo.controller';
 import { RevocationController } from './endpoints/revocation.controller';
@@ -18,6 +19,7 @@ import { TokenRevocationService } from './tokens/token-revocation.service';
 import { ConsentService } from './consent/consent.service';
 import { AuthorizationFlow } from './interactions/authorization-flow.service';
 import { AuthorizationService } from './interactions/authorization.service';
+import { PushedAuthorizationService } from './interactions/pushed-authorization.service';
 import { ClientAuthenticator } from './clients/client-authenticator.service';
 import { AuthorizationCodeService } from './codes/authorization-code.service';
 import { AuthorizationCodeGrant } from './grants/authorization-code.grant';
@@ -80,6 +82,7 @@ const CONTROLLERS = [
   JwksController,
   RegistrationController,
   TokenController,
+  ParController,
   AuthorizeController,
   UserinfoController,
   RevocationController,
@@ -108,6 +111,7 @@ hideFromOpenApi(CONTROLLERS);
     TokenFactory,
     TokenRevoker,
     AuthorizationFlow,
+    PushedAuthorizationService,
     IdTokenService,
     TokenRequestPolicy,
     AuthorizationCodeGrant,

@@ -54,8 +54,9 @@ export interface AuthenticatedClient {
 }
 
 /**
- * Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3,
- * RFC 7523 §2.2). A client must use exactly one method, and the one it registered.
+ * Client authentication at the token, PAR, revocation and introspection endpoints (RFC 6749
+ * §2.3, RFC 7523 §2.2, RFC 9126 §2). A client must use exactly one method, and the one it
+ * registered.
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -66,7 +67,7 @@ export class ClientAuthenticator {
     private readonly events: OAuthEvents,
   ) {}
 
-  /** Authenticates the client of a request to `endpoint` (token, revocation, introspection). */
+  /** Authenticates the client of a request to `endpoint` (token, par, revocation, introspection). */
   async authenticate(
     request: OAuthHttpRequest,
     params: Record<string, string>,
@@ -74,7 +75,7 @@ export class ClientAuthenticator {
   ): Promise<AuthenticatedClient> {
     const attempt = authenticationAttempt(request.header('authorization'), params);
     try {
-      return await this.verify(attempt, params);
+      return await this.verify(attempt, params, endpoint);
     } catch (error) {
       if (error instanceof OAuthException && error.error === 'invalid_client') {
         this.events.emit({
@@ -91,6 +92,7 @@ export class ClientAuthenticator {
   private async verify(
     attempt: AuthenticationAttempt,
     params: Record<string, string>,
+    endpoint: string,
   ): Promise<AuthenticatedClient> {
     const triedBasic = attempt.method === 'client_secret_basic';
     if (triedBasic && !attempt.basic) {
@@ -105,7 +107,7 @@ export class ClientAuthenticator {
       case 'client_secret_post':
         return this.bySecret(attempt.method, attempt.clientId, params.client_secret, params, false);
       case 'private_key_jwt':
-        return this.byAssertion(params);
+        return this.byAssertion(params, endpoint);
       default:
         if (attempt.clientId) return this.asPublicClient(attempt.clientId);
         throw OAuthException.invalidClient('Client authentication is required.');
@@ -140,7 +142,10 @@ export class ClientAuthenticator {
   }
 
   /** RFC 7523 §3: a JWT signed with a key the client registered, for this server, used once. */
-  private async byAssertion(params: Record<string, string>): Promise<AuthenticatedClient> {
+  private async byAssertion(
+    params: Record<string, string>,
+    endpoint: string,
+  ): Promise<AuthenticatedClient> {
     if (params.client_assertion_type !== JWT_BEARER_ASSERTION || !params.client_assertion) {
       throw OAuthException.invalidRequest(
         `client_assertion_type must be ${JWT_BEARER_ASSERTION} with a client_assertion.`,
@@ -164,7 +169,7 @@ export class ClientAuthenticator {
         algorithms: SIGNING_ALGORITHMS,
         issuer: client.clientId,
         subject: client.clientId,
-        audience: [this.config.issuer, `${this.config.issuer}${OAUTH_PATHS.token}`],
+        audience: this.assertionAudiences(endpoint),
         requiredClaims: ['exp', 'jti'],
         clockTolerance: this.config.resourceServer.clockTolerance,
       }));
@@ -173,6 +178,17 @@ export class ClientAuthenticator {
     }
     await this.rememberAssertion(client.clientId, payload.jti!, payload.exp! * 1000);
     return { client, method: 'private_key_jwt' };
+  }
+
+  /**
+   * Who a client assertion may be for (RFC 7523 §3): the issuer or the token endpoint, and at
+   * the PAR endpoint also that endpoint's URL (RFC 9126 §2).
+   */
+  private assertionAudiences(endpoint: string): string[] {
+    const { issuer } = this.config;
+    const audiences = [issuer, `${issuer}${OAUTH_PATHS.token}`];
+    if (endpoint === 'par') audiences.push(`${issuer}${OAUTH_PATHS.par}`);
+    return audiences;
   }
 
   /** Stores the assertion's jti; a second use fails on the primary key. */

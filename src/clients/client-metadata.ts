@@ -24,6 +24,11 @@ export interface ClientRegistration {
   jwks?: JSONWebKeySet | null;
   /** Trusted first-party app (may skip consent when allowed). Default: false. */
   firstParty?: boolean;
+  /**
+   * Only pushed authorization requests (RFC 9126) are accepted for this client: a plain request
+   * to the authorization endpoint is refused. Default: false.
+   */
+  requirePushedAuthorizationRequests?: boolean;
   /** Who manages this client, e.g. a developer portal user id. */
   owner?: string | null;
   /**
@@ -47,6 +52,8 @@ export interface ValidClientMetadata {
   jwks: JSONWebKeySet | null;
   /** Trusted first-party apps may skip consent. */
   firstParty: boolean;
+  /** Authorization requests must be pushed (RFC 9126) first. */
+  requirePushedAuthorizationRequests: boolean;
   /** Who manages the client (e.g. the developer portal user); free-form. */
   owner: string | null;
   /** Token requests must carry a DPoP proof (RFC 9449 §5.2). */
@@ -133,6 +140,11 @@ export function validateClientMetadata(
       throw bad(`scope ${excerpt(scope)} is not offered by this server`);
   }
 
+  const requirePar = input.requirePushedAuthorizationRequests;
+  if (requirePar !== undefined && typeof requirePar !== 'boolean') {
+    throw bad('require_pushed_authorization_requests must be true or false');
+  }
+
   const jwks = input.jwks ?? null;
   if (
     jwks !== null &&
@@ -166,6 +178,7 @@ export function validateClientMetadata(
     clientType,
     jwks,
     firstParty: input.firstParty === true,
+    requirePushedAuthorizationRequests: requirePar === true,
     owner,
     dpopBoundAccessTokens: dpopBound,
   };

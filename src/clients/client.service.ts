@@ -138,6 +138,7 @@ function toRegistration(client: OAuthClient): ClientRegistration {
     tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
     jwks: client.jwks,
     firstParty: client.firstParty,
+    requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
     owner: client.owner,
     dpopBoundAccessTokens: client.dpopBoundAccessTokens,
   };

@@ -39,6 +39,9 @@ export function fromDcrMetadata(body: unknown): ClientRegistration {
     tokenEndpointAuthMethod: m.token_endpoint_auth_method as string | undefined,
     jwks: (m.jwks as ClientRegistration['jwks']) ?? null,
     dpopBoundAccessTokens: m.dpop_bound_access_tokens as boolean | undefined,
+    // RFC 9126 §6; checked (a boolean) with the rest of the metadata.
+    requirePushedAuthorizationRequests: m.require_pushed_authorization_requests as
+      boolean | undefined,
   };
 }
 
@@ -57,5 +60,9 @@ export function toDcrMetadata(client: ClientView): Record<string, unknown> {
     ...(client.jwks ? { jwks: client.jwks } : {}),
     // RFC 9449 §5.2: false when absent, so only `true` is said.
     ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
+    // RFC 9126 §6: omitted means false.
+    ...(client.requirePushedAuthorizationRequests
+      ? { require_pushed_authorization_requests: true }
+      : {}),
   };
 }

@@ -51,6 +51,7 @@ export class ServerMetadataService {
       ],
       claims_parameter_supported: false,
       request_parameter_supported: false,
+      // OIDC's request_uri is one the server fetches; a PAR request_uri (RFC 9126) is another thing.
       request_uri_parameter_supported: false,
     };
   }
@@ -86,6 +87,15 @@ export class ServerMetadataService {
       ...(this.config.dpop.enabled
         ? { dpop_signing_alg_values_supported: this.config.dpop.algorithms }
         : {}),
+      ...(codeFlow ? this.parFields() : {}),
+    };
+  }
+
+  /** RFC 9126 §5. Clients authenticate there as at the token endpoint. */
+  private parFields(): Record<string, unknown> {
+    return {
+      pushed_authorization_request_endpoint: `${this.config.issuer}${OAUTH_PATHS.par}`,
+      require_pushed_authorization_requests: this.config.pushedAuthorizationRequests.required,
     };
   }
 }

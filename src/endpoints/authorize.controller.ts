@@ -11,6 +11,11 @@ import type { AuthorizationRequest } from '../interactions/authorization-request
 import { AuthorizationFlow, NextStep } from '../interactions/authorization-flow.service';
 import { errorRedirect } from '../interactions/authorization-redirects';
 import { AuthorizationService } from '../interactions/authorization.service';
+import {
+  isPushedRequestUri,
+  PushedAuthorizationService,
+} from '../interactions/pushed-authorization.service';
+import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { InteractionError } from '../errors/oauth-server.error';
 import { consentPage, errorPage, sendPage, sendRedirect } from '../interactions/pages';
 import { matchRedirectUri } from '../interactions/redirect-uri-match';
@@ -27,7 +32,8 @@ import {
 /**
  * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): GET or form POST. client_id
  * and redirect_uri are checked first; when either is wrong the user sees an error page and is
- * never redirected. Other errors go to the client with state and iss (RFC 9207).
+ * never redirected. Other errors go to the client with state and iss (RFC 9207). A pushed
+ * request (RFC 9126) comes as client_id and request_uri alone.
  */
 @Public()
 @Controller(OAUTH_PATHS.authorize)
@@ -40,6 +46,7 @@ export class AuthorizeController {
     private readonly flow: AuthorizationFlow,
     private readonly decisions: AuthorizationService,
     private readonly health: DatabaseHealthLog,
+    private readonly pushed: PushedAuthorizationService,
   ) {}
 
   @Get()
@@ -97,6 +104,11 @@ export class AuthorizeController {
           'Unknown application',
           'The application that sent you here is not registered.',
         );
+      // RFC 9126 §4: a pushed request stands for the whole request; other parameters are ignored.
+      if (isPushedRequestUri(params.request_uri)) {
+        const pushed = await this.pushed.redeem(params.request_uri, client);
+        return this.proceed(request, reply, pushed, client);
+      }
       const redirectUri = matchRedirectUri(params.redirect_uri, client.redirectUris);
       if (!redirectUri) {
         return this.showError(
@@ -107,6 +119,12 @@ export class AuthorizeController {
       }
       let authorization: AuthorizationRequest;
       try {
+        if (this.pushed.isRequiredFor(client)) {
+          throw new AuthorizationRedirectError(
+            'invalid_request',
+            'This client must push its authorization requests to the PAR endpoint first.',
+          );
+        }
         authorization = validateAuthorizationRequest(params, client, redirectUri, this.config);
       } catch (error) {
         if (!(error instanceof AuthorizationRedirectError)) throw error;
@@ -117,20 +135,30 @@ export class AuthorizeController {
           error.description,
         );
       }
-      try {
-        return await this.flow.proceed(request, reply, authorization, client);
-      } catch (error) {
-        if (!isDatabaseUnavailable(error) || reply.sent) throw error;
-        // RFC 6749 §4.1.2.1: the redirect URI is known good, so the client hears it.
-        this.health.reportUnavailable(error);
-        return errorRedirect(
-          this.config.issuer,
-          { redirectUri, state: params.state },
-          'temporarily_unavailable',
-          'The server is temporarily unavailable. Try again later.',
-        );
-      }
+      return this.proceed(request, reply, authorization, client);
     });
+  }
+
+  /** Hands a valid request to the flow; the client hears when the database is down. */
+  private async proceed(
+    request: AdapterRequest,
+    reply: HttpReply,
+    authorization: AuthorizationRequest,
+    client: OAuthClient,
+  ): Promise<NextStep> {
+    try {
+      return await this.flow.proceed(request, reply, authorization, client);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || reply.sent) throw error;
+      // RFC 6749 §4.1.2.1: the redirect URI is known good, so the client hears it.
+      this.health.reportUnavailable(error);
+      return errorRedirect(
+        this.config.issuer,
+        authorization,
+        'temporarily_unavailable',
+        'The server is temporarily unavailable. Try again later.',
+      );
+    }
   }
 
   /** Runs a step and renders its outcome; anything unexpected becomes an error page, never a stack trace. */

@@ -1,7 +1,10 @@
 import { HttpException } from '@nestjs/common';
 import { safeDescription } from '../common/text';
 
-/** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591, RFC 9449 and OIDC Core. */
+/**
+ * Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591, RFC 9101 §6.2,
+ * RFC 9449 and OIDC Core.
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -25,6 +28,8 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
   | 'not_found';
 
 /**

@@ -31,7 +31,7 @@ export interface AuthorizationRequest {
 /** An error the client must hear about at its redirect URI (RFC 6749 §4.1.2.1). */
 export class AuthorizationRedirectError extends OAuthServerError {
   constructor(
-    readonly error: OAuthErrorCode | 'request_not_supported' | 'request_uri_not_supported',
+    readonly error: OAuthErrorCode,
     readonly description: string,
   ) {
     super(description);

@@ -5,6 +5,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { AuthorizationCodeStore } from '../storage/stores/authorization-code.store';
 import { ClientAssertionStore } from '../storage/stores/client-assertion.store';
 import { InteractionStore } from '../storage/stores/interaction.store';
+import { PushedRequestStore } from '../storage/stores/pushed-request.store';
 import { TokenStore } from '../storage/stores/token.store';
 
 export interface CleanupReport {
@@ -12,6 +13,7 @@ export interface CleanupReport {
   tokens: number;
   interactions: number;
   clientAssertions: number;
+  pushedRequests: number;
 }
 
 const BATCH_SIZE = 500;
@@ -20,9 +22,9 @@ const BATCH_SIZE = 500;
 type DeleteExpired = (now: number, batchSize: number) => Promise<number>;
 
 /**
- * Deletes what can no longer be used: expired codes, interactions and assertion records, and
- * token rows whose access token AND refresh family have expired (consumed refresh rows are kept
- * until then: they are how reuse is detected). Deletes in small batches by primary key, so it
+ * Deletes what can no longer be used: expired codes, interactions, pushed authorization
+ * requests and assertion records, and token rows whose access token AND refresh family have
+ * expired (consumed refresh rows are kept until then: they are how reuse is detected). Deletes in small batches by primary key, so it
  * never holds long locks, and is idempotent, so several instances may run it at once.
  */
 @Injectable()
@@ -37,6 +39,7 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
     private readonly interactions: InteractionStore,
     private readonly assertions: ClientAssertionStore,
     private readonly tokens: TokenStore,
+    private readonly pushedRequests: PushedRequestStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -64,6 +67,7 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
       codes: await inBatches((at, size) => this.codes.deleteExpired(at, size)),
       interactions: await inBatches((at, size) => this.interactions.deleteExpired(at, size)),
       clientAssertions: await inBatches((at, size) => this.assertions.deleteExpired(at, size)),
+      pushedRequests: await inBatches((at, size) => this.pushedRequests.deleteExpired(at, size)),
       // A token row goes when its access token and its refresh family have both expired.
       tokens: await inBatches((at, size) => this.tokens.deleteExpired(at, size)),
     };

@@ -22,6 +22,7 @@ const KNOWN_OPTIONS: OptionShape = {
   tokenEndpointAuthMethods: true,
   pkce: { requiredForConfidentialClients: true, allowPlain: true },
   registration: { enabled: true, initialAccessToken: true },
+  pushedAuthorizationRequests: { required: true, ttl: true },
   resourceServer: {
     revocationCheck: true,
     allowQueryToken: true,

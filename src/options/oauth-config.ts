@@ -39,6 +39,15 @@ export interface OAuthConfig {
   validateTokenRequest?: OAuthModuleOptions['validateTokenRequest'];
   pkce: { requiredForConfidentialClients: boolean; allowPlain: boolean };
   registration: { enabled: boolean; initialAccessToken?: string };
+  pushedAuthorizationRequests: {
+    required: boolean;
+    ttl: number;
+    /**
+     * Refuse a pushed request without `redirect_uri`, even when the client registered only one
+     * (FAPI 2.0 §5.3.2.2). Not an option: the FAPI 2.0 profile sets it.
+     */
+    redirectUriRequired: boolean;
+  };
   resourceServer: {
     revocationCheck: 'strict' | 'stateless';
     allowQueryToken: boolean;
@@ -74,6 +83,7 @@ export const OAUTH_DEFAULTS = {
   tokenEndpointAuthMethods: TOKEN_ENDPOINT_AUTH_METHODS,
   pkce: { requiredForConfidentialClients: true, allowPlain: false },
   registration: { enabled: false },
+  pushedAuthorizationRequests: { required: false, ttl: 60, redirectUriRequired: false },
   resourceServer: {
     revocationCheck: 'strict',
     allowQueryToken: false,
@@ -122,6 +132,10 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     validateTokenRequest: options.validateTokenRequest,
     pkce: { ...d.pkce, ...definedOnly(options.pkce) },
     registration: { ...d.registration, ...definedOnly(options.registration) },
+    pushedAuthorizationRequests: {
+      ...d.pushedAuthorizationRequests,
+      ...definedOnly(options.pushedAuthorizationRequests),
+    },
     resourceServer: { ...d.resourceServer, realm: issuer, ...definedOnly(options.resourceServer) },
     dpop: {
       ...d.dpop,

@@ -242,6 +242,25 @@ export interface OAuthModuleOptions {
     allowPlain?: boolean;
   };
 
+  /**
+   * Pushed authorization requests (RFC 9126): a client posts its authorization request to
+   * `/oauth/par` (authenticated, like at the token endpoint) and sends the browser to the
+   * authorization endpoint with only `client_id` and the `request_uri` it got back. The endpoint
+   * is served whenever the authorization code flow is on.
+   */
+  pushedAuthorizationRequests?: {
+    /**
+     * Refuse authorization requests that were not pushed, for every client. A client can also be
+     * registered to need them (`requirePushedAuthorizationRequests`). Default: false.
+     */
+    required?: boolean;
+    /**
+     * Lifetime of a `request_uri` in seconds: whole seconds, 1 to 599 (FAPI 2.0 wants less than
+     * 600). Each `request_uri` is used once. Default: 60.
+     */
+    ttl?: number;
+  };
+
   /** Dynamic Client Registration (RFC 7591 / 7592). Default: disabled. */
   registration?: {
     /** Serve the registration endpoint. Default: false. */

@@ -620,9 +620,50 @@ describe('unknown options', () => {
           registration: { enabled: false },
           resourceServer: { revocationCheck: 'strict', allowQueryToken: false, clockTolerance: 5 },
           cleanup: { enabled: true, interval: 60 },
+          pushedAuthorizationRequests: { required: false, ttl: 90 },
           refreshTokenReuseInterval: 0,
         }),
       ),
     ).not.toThrow();
+  });
+});
+
+describe('pushedAuthorizationRequests', () => {
+  it.each([0, 600, 1.5, -1, '60'])('rejects the ttl %p (whole seconds, under 600)', (ttl) => {
+    expectRejected(
+      valid({ pushedAuthorizationRequests: { ttl } }),
+      'pushedAuthorizationRequests.ttl',
+      /whole number of seconds from 1 to 599/,
+    );
+  });
+
+  it('rejects a required flag that is not a boolean', () => {
+    expectRejected(
+      valid({ pushedAuthorizationRequests: { required: 'yes' } }),
+      'pushedAuthorizationRequests.required',
+      /true or false/,
+    );
+  });
+
+  it('defaults to optional, 60 seconds, redirect_uri optional; keeps what the host set', () => {
+    expect(resolveOAuthConfig(valid()).pushedAuthorizationRequests).toEqual({
+      required: false,
+      ttl: 60,
+      redirectUriRequired: false,
+    });
+    const config = resolveOAuthConfig(
+      valid({ pushedAuthorizationRequests: { required: true, ttl: 599 } }),
+    );
+    expect(config.pushedAuthorizationRequests).toEqual({
+      required: true,
+      ttl: 599,
+      redirectUriRequired: false,
+    });
+  });
+
+  it('has no redirectUriRequired option: the FAPI 2.0 profile sets it', () => {
+    expect(
+      errorOf(valid({ pushedAuthorizationRequests: { redirectUriRequired: true } })).option,
+    ).toBe('pushedAuthorizationRequests.redirectUriRequired');
   });
 });

@@ -62,6 +62,7 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     );
   }
   positiveSeconds('cleanup.interval', o.cleanup?.interval);
+  validatePushedAuthorizationRequests(o);
   if (o.resourceServer?.clockTolerance !== undefined && !(o.resourceServer.clockTolerance >= 0)) {
     fail('resourceServer.clockTolerance', 'must be 0 or more seconds.');
   }
@@ -328,6 +329,24 @@ function validateSigner(o: OAuthModuleOptions): void {
     fail(
       'keys.encryptionKeys',
       'has nothing to encrypt with keys.signer: the signer holds the private keys. Remove it.',
+    );
+  }
+}
+
+function validatePushedAuthorizationRequests(o: OAuthModuleOptions): void {
+  const par = o.pushedAuthorizationRequests;
+  if (par?.required !== undefined && typeof par.required !== 'boolean') {
+    fail('pushedAuthorizationRequests.required', 'must be true or false.');
+  }
+  const ttl = par?.ttl;
+  // RFC 9126 §2.2 leaves it open; FAPI 2.0 §5.3.2.2 wants under 600 s, and nobody needs more.
+  if (
+    ttl !== undefined &&
+    (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 599)
+  ) {
+    fail(
+      'pushedAuthorizationRequests.ttl',
+      `must be a whole number of seconds from 1 to 599, not ${JSON.stringify(ttl)}.`,
     );
   }
 }

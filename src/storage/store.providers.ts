@@ -15,6 +15,7 @@ import { ClientAssertionStore } from './stores/client-assertion.store';
 import { ClientStore } from './stores/client.store';
 import { ConsentStore } from './stores/consent.store';
 import { InteractionStore } from './stores/interaction.store';
+import { PushedRequestStore } from './stores/pushed-request.store';
 import { SigningKeyStore } from './stores/signing-key.store';
 import { TokenStore } from './stores/token.store';
 import { TypeOrmAuthorizationCodeStore } from './typeorm/typeorm-authorization-code.store';
@@ -22,6 +23,7 @@ import { TypeOrmClientAssertionStore } from './typeorm/typeorm-client-assertion.
 import { TypeOrmClientStore } from './typeorm/typeorm-client.store';
 import { TypeOrmConsentStore } from './typeorm/typeorm-consent.store';
 import { TypeOrmInteractionStore } from './typeorm/typeorm-interaction.store';
+import { TypeOrmPushedRequestStore } from './typeorm/typeorm-pushed-request.store';
 import { TypeOrmSigningKeyStore } from './typeorm/typeorm-signing-key.store';
 import { TypeOrmTokenStore } from './typeorm/typeorm-token.store';
 
@@ -69,5 +71,6 @@ export const STORE_PROVIDERS: Provider[] = [
   { provide: ClientAssertionStore, useClass: TypeOrmClientAssertionStore },
   { provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore },
   { provide: InteractionStore, useClass: TypeOrmInteractionStore },
+  { provide: PushedRequestStore, useClass: TypeOrmPushedRequestStore },
   revocationFeedProvider,
 ];

@@ -8,6 +8,7 @@ import { IsNull, Not } from 'typeorm';
 import { CleanupService, ClientService, ConsentService, TokenRevocationService } from '../../src';
 import { OAuthAuthorizationCode, OAuthInteraction, OAuthToken } from '../support/entities';
 import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
+import { OAuthPushedRequest } from '../../src/storage/entities/oauth-pushed-request.entity';
 import { TEST_TARGETS, TestTarget } from '../support/targets';
 import {
   countRows,
@@ -54,7 +55,7 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
   }
 
   describe('CleanupService', () => {
-    it('deletes exactly the expired codes, interactions, assertions and fully expired tokens', async () => {
+    it('deletes exactly the expired codes, interactions, assertions, pushed requests and fully expired tokens', async () => {
       const app = await start();
       const now = Date.now();
       const clientId = 'lifecycle-client';
@@ -73,6 +74,19 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
       await assertions.insert([
         { id: 'assertion-expired', expiresAt: now - MINUTE },
         { id: 'assertion-live', expiresAt: now + MINUTE },
+      ]);
+      const pushedRequests = dataSourceOf(app).getRepository(OAuthPushedRequest);
+      const pushedRow = (id: string, expiresAt: number) => ({
+        id,
+        clientId,
+        request: { clientId, redirectUri: REDIRECT_URI, scopes: [], prompt: [] },
+        expiresAt,
+        consumedAt: null,
+        createdAt: now - MINUTE,
+      });
+      await pushedRequests.insert([
+        pushedRow('pushed-expired', now - 1),
+        pushedRow('pushed-live', now + MINUTE),
       ]);
       const user = { clientId, subject: 'user-alice', grantType: 'authorization_code' };
       const tokens = {
@@ -114,13 +128,20 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
       };
 
       const report = await app.app.get(CleanupService).run(now);
-      expect(report).toEqual({ codes: 2, interactions: 1, clientAssertions: 1, tokens: 3 });
+      expect(report).toEqual({
+        codes: 2,
+        interactions: 1,
+        clientAssertions: 1,
+        pushedRequests: 1,
+        tokens: 3,
+      });
 
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual(
         [codes.live, codes.expiresExactlyNow].sort(),
       );
       expect(await storedIds(app, OAuthInteraction)).toEqual([interactions.live]);
       expect(await storedIds(app, OAuthClientAssertion)).toEqual(['assertion-live']);
+      expect(await storedIds(app, OAuthPushedRequest)).toEqual(['pushed-live']);
       expect(await storedIds(app, OAuthToken)).toEqual(
         [
           tokens.liveAccessExpiredRefresh,
@@ -138,6 +159,7 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         codes: 0,
         interactions: 0,
         clientAssertions: 0,
+        pushedRequests: 0,
         tokens: 0,
       });
     });
@@ -162,6 +184,7 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         codes: 0,
         interactions: 0,
         clientAssertions: 0,
+        pushedRequests: 0,
         tokens: 0,
       });
 
@@ -171,6 +194,7 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         codes: 2,
         interactions: 1,
         clientAssertions: 0,
+        pushedRequests: 0,
         tokens: 1,
       });
       expect(await storedIds(app, OAuthToken)).toEqual([decodeJwt(issued.access_token).jti]);
@@ -200,6 +224,7 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         codes: 0,
         interactions: 0,
         clientAssertions: 0,
+        pushedRequests: 0,
         tokens: 2,
       });
       expect(await countRows(app, OAuthToken)).toBe(0);
@@ -300,6 +325,7 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         tokens: expiredTokens,
         interactions: 0,
         clientAssertions: 0,
+        pushedRequests: 0,
       });
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual([liveCode]);
       expect(await storedIds(app, OAuthToken)).toEqual([liveToken.id]);

@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { OAUTH_DATA_SOURCE, OAUTH_ENTITIES, OAUTH_MIGRATIONS } from '../../src';
 import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
+import { OAuthClient } from '../../src/storage/entities/oauth-client.entity';
 import { isUniqueViolation } from '../../src/storage/unique-violation';
 import { openTestDatabase, OpenTestDatabase, TEST_DATABASE_KINDS } from '../support/databases';
 import { describeOn, TEST_TARGETS } from '../support/targets';
@@ -101,6 +102,24 @@ describe.each(TEST_DATABASE_KINDS)('OAUTH_MIGRATIONS (%s)', (kind) => {
       [...oauthTables(dataSource), 'migrations', 'oauth_migrations'].sort(),
     );
     expect(await dataSource.runMigrations()).toEqual([]);
+    const sql = await dataSource.driver.createSchemaBuilder().log();
+    expect(sql.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('upgrade a database of an earlier version: its clients keep working, PAR not required', async () => {
+    // Back to the schema of the first migration, through the later ones' down().
+    await dataSource.runMigrations();
+    for (const _ of OAUTH_MIGRATIONS.slice(1)) await dataSource.undoLastMigration();
+    const escape = (name: string) => dataSource.driver.escape(name);
+    await dataSource.query(
+      `INSERT INTO ${escape('oauth_clients')} (${['client_id', 'client_type', 'name', 'redirect_uris', 'grant_types', 'scopes', 'token_endpoint_auth_method', 'created_at', 'updated_at'].map(escape).join(', ')}) VALUES ('old-client', 'public', 'Old', '[]', '[]', '[]', 'none', 1, 1)`,
+    );
+    const applied = await dataSource.runMigrations();
+    expect(applied.map((migration) => migration.name)).toEqual(MIGRATION_NAMES.slice(1));
+    const client = await dataSource
+      .getRepository(OAuthClient)
+      .findOneBy({ clientId: 'old-client' });
+    expect(client?.requirePushedAuthorizationRequests).toBe(false);
     const sql = await dataSource.driver.createSchemaBuilder().log();
     expect(sql.upQueries.map((query) => query.query)).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { OAuthClient } from './oauth-client.entity';
 import { OAuthAuthorizationCode } from './oauth-authorization-code.entity';
 import { OAuthConsent } from './oauth-consent.entity';
 import { OAuthInteraction } from './oauth-interaction.entity';
+import { OAuthPushedRequest } from './oauth-pushed-request.entity';
 import { OAuthSigningKey } from './oauth-signing-key.entity';
 import { OAuthToken } from './oauth-token.entity';
 
@@ -18,4 +19,5 @@ export const OAUTH_ENTITIES: EntityClass[] = [
   OAuthSigningKey,
   OAuthInteraction,
   OAuthClientAssertion,
+  OAuthPushedRequest,
 ];

@@ -53,6 +53,10 @@ export class OAuthClient {
   @Column({ name: 'first_party', type: 'boolean', default: false })
   firstParty: boolean;
 
+  /** RFC 9126 §6: this client's authorization requests must come through the PAR endpoint. */
+  @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
+  requirePushedAuthorizationRequests: boolean;
+
   /** Who manages the client (e.g. the developer portal user); free-form. */
   @StringColumn('owner', ID_LENGTH, { nullable: true })
   owner: string | null;

@@ -1,6 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { OAuthInitialSchema1764100000000 } from './1764100000000-oauth-initial-schema';
 import { OAuthDpop1764200000000 } from './1764200000000-oauth-dpop';
+import { OAuthPushedAuthorizationRequests1764250000000 } from './1764250000000-oauth-pushed-authorization-requests';
 import { OAuthRevocationNotify1764300000000 } from './1764300000000-oauth-revocation-notify';
 
 /** A TypeORM migration class. */
@@ -19,6 +20,7 @@ export type MigrationClass = new () => MigrationInterface;
 export const OAUTH_MIGRATIONS: MigrationClass[] = [
   OAuthInitialSchema1764100000000,
   OAuthDpop1764200000000,
+  OAuthPushedAuthorizationRequests1764250000000,
   OAuthRevocationNotify1764300000000,
 ];
 
