@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { OAuthHttpRequest } from '../http/http-request';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { SIGNING_ALGORITHMS } from '../keys/jws';
+import { clientAssertionAlgorithms } from '../keys/jws';
 import { basicCredentialsFrom } from '../common/authorization-header';
 import { matchesHash, sha256 } from '../common/crypto';
 import { nowMs } from '../common/time';
@@ -166,7 +166,7 @@ export class ClientAuthenticator {
     let payload;
     try {
       ({ payload } = await jwtVerify(params.client_assertion, createLocalJWKSet(client.jwks), {
-        algorithms: SIGNING_ALGORITHMS,
+        algorithms: clientAssertionAlgorithms(this.config.profile),
         issuer: client.clientId,
         subject: client.clientId,
         audience: this.assertionAudiences(endpoint),
@@ -182,10 +182,12 @@ export class ClientAuthenticator {
 
   /**
    * Who a client assertion may be for (RFC 7523 §3): the issuer or the token endpoint, and at
-   * the PAR endpoint also that endpoint's URL (RFC 9126 §2).
+   * the PAR endpoint also that endpoint's URL (RFC 9126 §2). Under FAPI 2.0 the issuer alone
+   * (Security Profile §5.3.2.1, after the 2025 audience-injection findings).
    */
   private assertionAudiences(endpoint: string): string[] {
     const { issuer } = this.config;
+    if (this.config.profile === 'fapi2') return [issuer];
     const audiences = [issuer, `${issuer}${OAUTH_PATHS.token}`];
     if (endpoint === 'par') audiences.push(`${issuer}${OAUTH_PATHS.par}`);
     return audiences;

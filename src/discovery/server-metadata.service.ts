@@ -3,7 +3,7 @@ import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { SCOPE_CLAIMS } from '../consent/scope-claims';
 import { idTokenSigningAlgorithm } from '../tokens/id-token.service';
-import { SIGNING_ALGORITHMS } from '../keys/jws';
+import { clientAssertionAlgorithms } from '../keys/jws';
 
 /**
  * Authorization server metadata (RFC 8414) and the OpenID Provider metadata (OIDC Discovery),
@@ -61,7 +61,11 @@ export class ServerMetadataService {
     const url = (path: string) => `${issuer}${path}`;
     const codeFlow = grantTypes.includes('authorization_code');
     const signedAuthMethods = tokenEndpointAuthMethods.includes('private_key_jwt')
-      ? { token_endpoint_auth_signing_alg_values_supported: SIGNING_ALGORITHMS }
+      ? {
+          token_endpoint_auth_signing_alg_values_supported: clientAssertionAlgorithms(
+            this.config.profile,
+          ),
+        }
       : {};
     // Public clients may revoke their own tokens (RFC 7009 §2.1); introspection needs a secret.
     const confidentialMethods = tokenEndpointAuthMethods.filter((method) => method !== 'none');

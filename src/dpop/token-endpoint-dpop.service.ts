@@ -36,12 +36,28 @@ export class TokenEndpointDpop {
     if (!this.config.dpop.enabled) return undefined;
     const proof = request.header('dpop');
     if (proof === undefined) {
-      if (client.dpopBoundAccessTokens)
+      if (client.dpopBoundAccessTokens || this.config.dpop.required)
         throw OAuthException.invalidRequest('This client must send a DPoP proof.');
       return undefined;
     }
     try {
       return await this.proofs.verify(proof, { htm: request.method, htu: this.htu });
+    } catch (error) {
+      if (error instanceof DpopProofError)
+        throw new OAuthException(error.code, error.description, 400, error.headers);
+      throw error;
+    }
+  }
+
+  /**
+   * A proof sent to another endpoint of ours (PAR, RFC 9449 §10.1), checked for `url`; undefined
+   * when none was sent (or DPoP is off). Never required there.
+   */
+  async proofAt(request: OAuthHttpRequest, url: string): Promise<VerifiedDpopProof | undefined> {
+    const proof = request.header('dpop');
+    if (!this.config.dpop.enabled || proof === undefined) return undefined;
+    try {
+      return await this.proofs.verify(proof, { htm: request.method, htu: dpopTargetUri(url)! });
     } catch (error) {
       if (error instanceof DpopProofError)
         throw new OAuthException(error.code, error.description, 400, error.headers);

@@ -4,6 +4,13 @@ import { SigningKeyError } from '../errors/oauth-server.error';
 /** The JWS algorithms we sign with and accept (never `none`, never HMAC). */
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
+/** Algorithms a client may sign its assertions with: FAPI 2.0 leaves out RS256. */
+export function clientAssertionAlgorithms(profile: string | undefined): string[] {
+  return profile === 'fapi2'
+    ? SIGNING_ALGORITHMS.filter((alg) => alg !== 'RS256')
+    : SIGNING_ALGORITHMS;
+}
+
 /**
  * What signs: an in-process private key, or (for `keys.signer`) a function that has an external
  * signer sign the JWS signing input and returns the signature bytes.

@@ -1,3 +1,4 @@
+import { FAPI2_DEFAULTS, type SecurityProfile } from './fapi2-profile';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type {
   DpopAlgorithm,
@@ -56,8 +57,11 @@ export interface OAuthConfig {
     clockTolerance: number;
     verifiedTokenCacheSize: number;
   };
+  /** The security profile in force (`profile`), if any. */
+  profile?: SecurityProfile;
   dpop: {
     enabled: boolean;
+    required: boolean;
     algorithms: DpopAlgorithm[];
     proofLifetime: number;
     nonces: boolean;
@@ -93,6 +97,7 @@ export const OAUTH_DEFAULTS = {
   },
   dpop: {
     enabled: true,
+    required: false,
     algorithms: ['ES256', 'PS256', 'EdDSA', 'Ed25519', 'RS256'],
     proofLifetime: 60,
     nonces: false,
@@ -103,7 +108,8 @@ export const OAUTH_DEFAULTS = {
 } as const satisfies Partial<Record<keyof OAuthConfig, unknown>>;
 
 /** Merges the host's options over the defaults. Nested groups merge one level deep. */
-export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
+export function resolveOAuthConfig(host: OAuthModuleOptions): OAuthConfig {
+  const options = host.profile === 'fapi2' ? withFapi2Defaults(host) : host;
   const issuer = options.issuer.replace(/\/+$/, '');
   const d = OAUTH_DEFAULTS;
   return {
@@ -147,6 +153,29 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     ],
     interaction: { ...d.interaction, ...definedOnly(options.interaction) },
     cleanup: { ...d.cleanup, ...definedOnly(options.cleanup) },
+    ...(options.profile ? { profile: options.profile } : {}),
+  };
+}
+
+/**
+ * The host's options over FAPI 2.0's (`FAPI2_DEFAULTS`), plus what the profile alone sets:
+ * `redirect_uri` required at PAR, DPoP required of every client. Conflicts were refused before.
+ */
+function withFapi2Defaults(options: OAuthModuleOptions): OAuthModuleOptions {
+  const f = FAPI2_DEFAULTS;
+  return {
+    ...options,
+    tokenEndpointAuthMethods: options.tokenEndpointAuthMethods ?? [...f.tokenEndpointAuthMethods],
+    refreshTokenRotation: options.refreshTokenRotation ?? f.refreshTokenRotation,
+    keys: options.keys?.jwks
+      ? options.keys
+      : { algorithms: [...f.keys.algorithms], ...definedOnly(options.keys) },
+    pushedAuthorizationRequests: {
+      ...f.pushedAuthorizationRequests,
+      ...definedOnly(options.pushedAuthorizationRequests),
+      redirectUriRequired: true,
+    } as OAuthModuleOptions['pushedAuthorizationRequests'],
+    dpop: { algorithms: [...f.dpop.algorithms], ...definedOnly(options.dpop), required: true },
   };
 }
 

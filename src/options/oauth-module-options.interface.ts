@@ -1,3 +1,4 @@
+import type { SecurityProfile } from './fapi2-profile';
 import type { JWK } from 'jose';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
@@ -248,6 +249,15 @@ export interface OAuthModuleOptions {
    * authorization endpoint with only `client_id` and the `request_uri` it got back. The endpoint
    * is served whenever the authorization code flow is on.
    */
+  /**
+   * `'fapi2'`: the FAPI 2.0 Security Profile (final). Sets what the profile requires where you
+   * leave it unset (PAR required with `redirect_uri`, private_key_jwt only with the issuer as
+   * `aud`, DPoP-bound access tokens for every client, PS256 keys, no refresh token rotation for
+   * confidential clients, https redirect URIs) and refuses to start with an option that
+   * contradicts it. Off by default. See docs/fapi.md.
+   */
+  profile?: SecurityProfile;
+
   pushedAuthorizationRequests?: {
     /**
      * Refuse authorization requests that were not pushed, for every client. A client can also be
@@ -314,6 +324,12 @@ export interface OAuthModuleOptions {
   dpop?: {
     /** Accept DPoP proofs and advertise `dpop_signing_alg_values_supported`. Default: true. */
     enabled?: boolean;
+    /**
+     * Every client must send a DPoP proof at the token endpoint (as if each were registered
+     * with `dpopBoundAccessTokens`): no Bearer tokens at all. Default: false (true under
+     * `profile: 'fapi2'`).
+     */
+    required?: boolean;
     /**
      * Algorithms a proof may use. Default: `['ES256', 'PS256', 'EdDSA', 'Ed25519', 'RS256']`
      * (FAPI 2.0 allows PS256, ES256 and EdDSA only: drop RS256 there).

@@ -309,6 +309,7 @@ describe('validateOAuthOptions', () => {
     it('defaults to DPoP on, without nonces, with the RFC 9449 asymmetric algorithms', () => {
       expect(resolveOAuthConfig(valid()).dpop).toEqual({
         enabled: true,
+        required: false,
         algorithms: ['ES256', 'PS256', 'EdDSA', 'Ed25519', 'RS256'],
         proofLifetime: 60,
         nonces: false,

@@ -1,3 +1,4 @@
+import { fapi2Conflicts } from './fapi2-profile';
 import { SCOPE_TOKEN } from '../common/scope';
 import { isAbsoluteUri } from '../common/uri';
 import { SIGNING_ALGORITHMS } from '../keys/jws';
@@ -37,6 +38,11 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     );
   }
   validateIssuer(o.issuer);
+  oneOf('profile', o.profile, ['fapi2']);
+  if (o.profile === 'fapi2') {
+    const [first] = fapi2Conflicts(o);
+    if (first) fail(first.option, `contradicts profile 'fapi2': ${first.rule}`);
+  }
   if (!o.dataSource || typeof o.dataSource !== 'object') {
     fail('dataSource', 'is missing: pass your TypeORM DataSource or DataSourceOptions.');
   }
@@ -242,7 +248,7 @@ export const DPOP_ALGORITHMS: DpopAlgorithm[] = [
 function validateDpop(o: OAuthModuleOptions): void {
   const dpop = o.dpop;
   if (dpop === undefined) return;
-  for (const name of ['enabled', 'nonces'] as const) {
+  for (const name of ['enabled', 'required', 'nonces'] as const) {
     if (dpop[name] !== undefined && typeof dpop[name] !== 'boolean')
       fail(`dpop.${name}`, 'must be true or false.');
   }
