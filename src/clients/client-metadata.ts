@@ -3,7 +3,7 @@ import { excerpt, hasControlCharacters } from '../common/text';
 import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { ClientType } from '../storage/entities/oauth-client.entity';
-import { clientUriProblem, isLoopbackHost, redirectUriProblem } from './redirect-uri';
+import { clientUriProblem, redirectUriProblem } from './redirect-uri';
 import { ID_LENGTH, URL_LENGTH } from '../storage/columns';
 
 /** What an application registers with: our product's "name, website, redirect URIs, which APIs". */
@@ -132,9 +132,6 @@ export function validateClientMetadata(
   for (const uri of redirectUris) {
     const problem = redirectUriProblem(uri, clientType);
     if (problem) throw invalidRedirectUri(problem);
-    if (config.profile === 'fapi2' && !isHttpsOrLoopback(uri)) {
-      throw invalidRedirectUri(`${excerpt(uri)} is not https (FAPI 2.0; http on loopback only)`);
-    }
   }
 
   const scopes = stringList(input.scopes ?? Object.keys(config.scopes), 'scope');
@@ -192,12 +189,6 @@ function stringList(value: unknown, field: string): string[] {
     throw invalidMetadata(`${field} must be a list of strings`);
   }
   return value;
-}
-
-/** FAPI 2.0 redirect URIs: https, or http on a loopback address for native apps (RFC 8252). */
-function isHttpsOrLoopback(uri: string): boolean {
-  const url = new URL(uri);
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
 const invalidMetadata = (description: string) => new InvalidClientMetadataError(description);

@@ -70,7 +70,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
 
     // A token rotated before the policy changed is still spent: its reuse is still reuse.
     if (row.refreshConsumedAt === null && !this.rotation.rotates(request.client)) {
-      return this.refreshWithoutRotation(row, scopes, granted, audience);
+      return this.refreshWithoutRotation(row, scopes, granted, audience, request.dpop?.jkt);
     }
     const spend = await this.rotation.spendFor(row, nowMs());
     if (spend.kind === 'reuse') return this.reuseDetected(row);
@@ -112,6 +112,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     scopes: string[],
     granted: string[],
     audience: string[],
+    dpopJkt: string | undefined,
   ): Promise<TokenResponse> {
     const prepared = await this.factory.prepare({
       clientId: row.clientId,
@@ -128,6 +129,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       },
       originCodeId: row.originCodeId,
       authTime: row.authTime,
+      dpopJkt,
     });
     const stored = await this.factory.store(prepared);
     const current = await this.tokens.findById(row.id);
