@@ -23,7 +23,10 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
-  | 'not_found';
+  | 'not_found'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 /**
  * The one exception type for protocol errors. `OAuthExceptionFilter` renders it as
@@ -44,9 +47,14 @@ export class OAuthException extends HttpException {
     description: string,
     status = 400,
     readonly headers: Record<string, string> = {},
+    /**
+     * More members of the JSON body, beside `error` and `error_description` (which they cannot
+     * replace), e.g. `{ status: 'pending' }` or `{ retry_after: 30 }`.
+     */
+    readonly extra: Record<string, string | number> = {},
   ) {
     const safe = safeDescription(description);
-    super({ error, error_description: safe }, status);
+    super({ ...extra, error, error_description: safe }, status);
     this.description = safe;
     this.name = 'OAuthException';
   }

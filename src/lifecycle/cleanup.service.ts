@@ -6,12 +6,16 @@ import { AuthorizationCodeStore } from '../storage/stores/authorization-code.sto
 import { ClientAssertionStore } from '../storage/stores/client-assertion.store';
 import { InteractionStore } from '../storage/stores/interaction.store';
 import { TokenStore } from '../storage/stores/token.store';
+import { DeviceAuthorizationStore } from '../storage/stores/device-authorization.store';
+import { AttemptLimitStore } from '../storage/stores/attempt-limit.store';
 
 export interface CleanupReport {
   codes: number;
   tokens: number;
   interactions: number;
   clientAssertions: number;
+  deviceAuthorizations: number;
+  attemptLimits: number;
 }
 
 const BATCH_SIZE = 500;
@@ -20,7 +24,8 @@ const BATCH_SIZE = 500;
 type DeleteExpired = (now: number, batchSize: number) => Promise<number>;
 
 /**
- * Deletes what can no longer be used: expired codes, interactions and assertion records, and
+ * Deletes what can no longer be used: expired codes, interactions, device authorizations,
+ * assertion records and forgotten failed-attempt counters, and
  * token rows whose access token AND refresh family have expired (consumed refresh rows are kept
  * until then: they are how reuse is detected). Deletes in small batches by primary key, so it
  * never holds long locks, and is idempotent, so several instances may run it at once.
@@ -37,6 +42,8 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
     private readonly interactions: InteractionStore,
     private readonly assertions: ClientAssertionStore,
     private readonly tokens: TokenStore,
+    private readonly devices: DeviceAuthorizationStore,
+    private readonly attempts: AttemptLimitStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -64,6 +71,8 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
       codes: await inBatches((at, size) => this.codes.deleteExpired(at, size)),
       interactions: await inBatches((at, size) => this.interactions.deleteExpired(at, size)),
       clientAssertions: await inBatches((at, size) => this.assertions.deleteExpired(at, size)),
+      deviceAuthorizations: await inBatches((at, size) => this.devices.deleteExpired(at, size)),
+      attemptLimits: await inBatches((at, size) => this.attempts.deleteExpired(at, size)),
       // A token row goes when its access token and its refresh family have both expired.
       tokens: await inBatches((at, size) => this.tokens.deleteExpired(at, size)),
     };

@@ -13,6 +13,10 @@ import { ConsentStore } from './stores/consent.store';
 import { InteractionStore } from './stores/interaction.store';
 import { SigningKeyStore } from './stores/signing-key.store';
 import { TokenStore } from './stores/token.store';
+import { DeviceAuthorizationStore } from './stores/device-authorization.store';
+import { AttemptLimitStore } from './stores/attempt-limit.store';
+import { TypeOrmDeviceAuthorizationStore } from './typeorm/typeorm-device-authorization.store';
+import { TypeOrmAttemptLimitStore } from './typeorm/typeorm-attempt-limit.store';
 import { TypeOrmAuthorizationCodeStore } from './typeorm/typeorm-authorization-code.store';
 import { TypeOrmClientAssertionStore } from './typeorm/typeorm-client-assertion.store';
 import { TypeOrmClientStore } from './typeorm/typeorm-client.store';
@@ -50,4 +54,6 @@ export const STORE_PROVIDERS: Provider[] = [
   { provide: ClientAssertionStore, useClass: TypeOrmClientAssertionStore },
   { provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore },
   { provide: InteractionStore, useClass: TypeOrmInteractionStore },
+  { provide: DeviceAuthorizationStore, useClass: TypeOrmDeviceAuthorizationStore },
+  { provide: AttemptLimitStore, useClass: TypeOrmAttemptLimitStore },
 ];

@@ -114,7 +114,14 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
       };
 
       const report = await app.app.get(CleanupService).run(now);
-      expect(report).toEqual({ codes: 2, interactions: 1, clientAssertions: 1, tokens: 3 });
+      expect(report).toEqual({
+        codes: 2,
+        interactions: 1,
+        clientAssertions: 1,
+        tokens: 3,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
+      });
 
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual(
         [codes.live, codes.expiresExactlyNow].sort(),
@@ -138,6 +145,8 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
         codes: 0,
         interactions: 0,
         clientAssertions: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 0,
       });
     });
@@ -162,6 +171,8 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
         codes: 0,
         interactions: 0,
         clientAssertions: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 0,
       });
 
@@ -171,6 +182,8 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
         codes: 2,
         interactions: 1,
         clientAssertions: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 1,
       });
       expect(await storedIds(app, OAuthToken)).toEqual([decodeJwt(issued.access_token).jti]);
@@ -200,6 +213,8 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
         codes: 0,
         interactions: 0,
         clientAssertions: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 2,
       });
       expect(await countRows(app, OAuthToken)).toBe(0);
@@ -300,6 +315,8 @@ describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKi
         tokens: expiredTokens,
         interactions: 0,
         clientAssertions: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
       });
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual([liveCode]);
       expect(await storedIds(app, OAuthToken)).toEqual([liveToken.id]);

@@ -140,9 +140,9 @@ describe('OAuthModule registration styles (sqlite)', () => {
     await expect(
       boot((settings) => ForRootAppModule.register(settings), await sqliteOptions(), {
         // @ts-expect-error a misspelt or unknown grant does not compile; JavaScript hosts get this check
-        grantTypes: ['client_credentials', 'password'],
+        grantTypes: ['client_credentials', 'implicit'],
       }),
-    ).rejects.toThrow(/OAuthModule option "grantTypes" has an unknown grant "password"/);
+    ).rejects.toThrow(/OAuthModule option "grantTypes" has an unknown grant "implicit"/);
   });
 });
 

@@ -8,7 +8,8 @@ export async function runCleanup(cleanup: CleanupService): Promise<CommandOutput
     json: report,
     text: [
       `Deleted ${report.codes} authorization code(s), ${report.tokens} token row(s),`,
-      `${report.interactions} pending sign-in(s) and ${report.clientAssertions} used client assertion(s).`,
+      `${report.interactions} pending sign-in(s), ${report.deviceAuthorizations} device authorization(s),`,
+      `${report.clientAssertions} used client assertion(s) and ${report.attemptLimits} failed-attempt counter(s).`,
     ].join(' '),
   };
 }

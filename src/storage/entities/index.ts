@@ -5,6 +5,8 @@ import { OAuthConsent } from './oauth-consent.entity';
 import { OAuthInteraction } from './oauth-interaction.entity';
 import { OAuthSigningKey } from './oauth-signing-key.entity';
 import { OAuthToken } from './oauth-token.entity';
+import { OAuthDeviceAuthorization } from './oauth-device-authorization.entity';
+import { OAuthAttemptLimit } from './oauth-attempt-limit.entity';
 
 /** A TypeORM entity class. */
 export type EntityClass = new () => object;
@@ -18,4 +20,6 @@ export const OAUTH_ENTITIES: EntityClass[] = [
   OAuthSigningKey,
   OAuthInteraction,
   OAuthClientAssertion,
+  OAuthDeviceAuthorization,
+  OAuthAttemptLimit,
 ];

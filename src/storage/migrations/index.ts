@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { OAuthInitialSchema1764100000000 } from './1764100000000-oauth-initial-schema';
+import { OAuthDeviceAuthorization1764500000000 } from './1764500000000-oauth-device-authorization';
 
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
@@ -14,7 +15,10 @@ export type MigrationClass = new () => MigrationInterface;
  * - an `up` that does nothing when its change is already in the database (run through the
  *   other table), so the second run is a no-op, not a "relation already exists" error.
  */
-export const OAUTH_MIGRATIONS: MigrationClass[] = [OAuthInitialSchema1764100000000];
+export const OAUTH_MIGRATIONS: MigrationClass[] = [
+  OAuthInitialSchema1764100000000,
+  OAuthDeviceAuthorization1764500000000,
+];
 
 /** Where a DataSource the module builds from DataSourceOptions records the migrations it ran. */
 export const OAUTH_MIGRATIONS_TABLE = 'oauth_migrations';
