@@ -6,7 +6,7 @@ describe('user codes (RFC 8628 §6.1)', () => {
       const code = newUserCode();
       expect(code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
     }
-    expect(USER_CODE_ALPHABET).not.toMatch(/[AEIOU01ILY]/);
+    expect(USER_CODE_ALPHABET).not.toMatch(/[AEIOUY0-9]/);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 
 /**
- * RFC 8628 §6.1: consonants only (no vowels, so no words; no 0/O or 1/I/L to confuse), eight of
+ * RFC 8628 §6.1: consonants only (no vowels, so no words; no digits, so no 0/O or 1/I to confuse), eight of
  * them: 20^8, about 2^34.6, enough with the short lifetime and the limit on wrong entries.
  */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
