@@ -4,7 +4,8 @@
 // Chrome DevTools or speedscope) to bench/results/profiles/, and prints the main thread's
 // self time by category (signing, hashing, database, Nest/Express pipeline, ...) and the top
 // functions. BENCH_PROFILE_WORKLOAD: a (client_credentials, default), b, c (protected route),
-// d, e. An existing profile can be summarized with: bench/profile.ts <file.cpuprofile>.
+// d, e. BENCH_ADAPTER: express (default) or fastify, the platform ours runs on. An existing
+// profile can be summarized with: bench/profile.ts <file.cpuprofile>.
 //
 // The profile is of the main thread only: WebCrypto (jose) signs on libuv's thread pool, so an
 // RS256 signature shows here only as its JavaScript wrapper; the pool's CPU time is measured
@@ -49,6 +50,12 @@ export function category(frame: CallFrame): string {
   if (url.includes('node_modules/better-sqlite3/')) return 'database: better-sqlite3';
   if (/node_modules\/(pg|pg-protocol|pg-pool|pg-types|pgpass|postgres-[a-z]+)\//.test(url))
     return 'database: pg driver';
+  if (
+    /node_modules\/(@fastify\/[^/]+|fastify|find-my-way|avvio|light-my-request|fast-json-stringify|fast-querystring|fast-decode-uri-component|fastify-plugin|secure-json-parse|toad-cache|rfdc|pino|abstract-logging|process-warning|middie|ret|safe-regex2)\//.test(
+      url,
+    )
+  )
+    return 'Fastify and its plugins';
   if (url.includes('node_modules/@nestjs/')) return 'Nest pipeline';
   if (url.includes('node_modules/passport')) return 'passport';
   if (
@@ -123,11 +130,16 @@ async function main(): Promise<void> {
   const workload = process.env.BENCH_PROFILE_WORKLOAD ?? 'a';
   const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
   const db = process.env.BENCH_PROFILE_DB ?? 'sqlite';
+  const adapter = process.env.BENCH_ADAPTER ?? 'express';
   const dir = path.join(__dirname, 'results', 'profiles');
   fs.mkdirSync(dir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    const env: Record<string, string> = { BENCH_PORT: String(await freePort()), BENCH_DB: db };
+    const env: Record<string, string> = {
+      BENCH_PORT: String(await freePort()),
+      BENCH_DB: db,
+      BENCH_ADAPTER: adapter,
+    };
     if (db === 'postgres') {
       const postgres = await startThrowawayPostgres();
       cleanups.push(() => postgres.stop());
@@ -157,7 +169,7 @@ async function main(): Promise<void> {
     );
     const file = path.join(
       dir,
-      `ours-${db}-${workload}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+      `ours-${adapter}-${db}-${workload}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
     );
     const tokens =
       workload === 'b'
@@ -237,7 +249,7 @@ async function main(): Promise<void> {
     stopped = true;
     const cpuSeconds = (cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) / 1e6;
     console.log(
-      `workload ${workload} on ${db}: ${Math.round(rate)}/s for ${wall.toFixed(1)} s; server process CPU ${cpuSeconds.toFixed(1)} s (${((cpuSeconds / wall) * 100).toFixed(0)}% of one core, all threads)`,
+      `workload ${workload} on ${adapter} and ${db}: ${Math.round(rate)}/s for ${wall.toFixed(1)} s; server process CPU ${cpuSeconds.toFixed(1)} s (${((cpuSeconds / wall) * 100).toFixed(0)}% of one core, all threads)`,
     );
     console.log(`profile: ${path.relative(process.cwd(), file)}\n`);
     console.log(summarize(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile));

@@ -1,52 +1,51 @@
 // `npm run bench`: nest-oauth-server against oidc-provider, in one run on one machine.
 //
 // Each server runs in a process of its own (bench/servers/), the load comes from this process
-// (autocannon, or a fetch loop for whole flows), on loopback. Per workload every subject is
-// warmed up, then measured BENCH_RUNS times in rounds whose order rotates; the figure is the
-// median. Ours runs on SQLite (in memory) and on a throwaway PostgreSQL started here like the
-// tests' (or TEST_POSTGRES_URL); oidc-provider uses its in-memory adapter (it ships no other).
+// (autocannon, or a fetch loop for whole flows), on loopback. Ours runs on Express and on Fastify,
+// each on SQLite (in memory) and on a throwaway PostgreSQL started here like the tests' (or
+// TEST_POSTGRES_URL); oidc-provider uses its in-memory adapter (it ships no other). Per workload
+// every subject is warmed up, then measured BENCH_RUNS times in rounds whose order rotates
+// (bench/lib/measure.ts); the figure is the median, a ratio the median of per-round ratios.
+//
+// Before the servers start, the machine's signing limit is measured (bench/lib/sign-limit.ts):
+// signatures/s of the access-token algorithm on all cores, no HTTP; each client_credentials
+// figure is also shown as a share of it. Where taskset allows, this process and the servers
+// (with PostgreSQL) run on separate CPUs (bench/lib/pinning.ts). Each subject's row shows its
+// server's peak RSS during its runs (bench/lib/peak-rss.ts).
 //
 // Workloads: (a) client_credentials token requests, (b) refresh_token requests (rotating: each
 // request spends a fresh, pre-issued refresh token), (c) a protected route with a JWT against
-// the same route unprotected, (d) full authorization-code flows (authorize as a signed-in user
-// with remembered consent -> code -> token with PKCE), (e) introspection of a refresh token.
+// the same route unprotected, on the same platform, (d) full authorization-code flows (authorize
+// as a signed-in user with remembered consent -> code -> token with PKCE), (e) introspection of
+// a refresh token.
 //
 // Environment: BENCH_RUN_SECONDS (4), BENCH_RUNS (3), BENCH_WARMUP_SECONDS (3),
 // BENCH_CONNECTIONS (10), BENCH_FLOW_CONCURRENCY (10), BENCH_WORKLOADS (all: a,b,c,d,e),
-// BENCH_DATABASES (sqlite,postgres), BENCH_ACCESS_TOKEN_ALG (RS256; ES256 or EdDSA sign access tokens
-// with that algorithm on both servers, id_tokens stay RS256). Prints the table, writes JSON and Markdown to bench/results/.
+// BENCH_DATABASES (sqlite,postgres), BENCH_ADAPTERS (express,fastify), BENCH_ACCESS_TOKEN_ALG
+// (RS256; ES256 or EdDSA sign access tokens with that algorithm on both servers, id_tokens stay
+// RS256), BENCH_SIGN_SECONDS (3; 0 skips the signing limit), BENCH_PIN (on; off: no pinning).
+// Prints the table, writes JSON and Markdown to bench/results/.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { freePort } from '../test/support/free-port';
 import { createTestDatabase, startThrowawayPostgres } from '../test/support/postgres';
+import { listFromEnv, numberFromEnv } from './lib/env';
 import { BenchServer, startServer } from './lib/ipc';
-import { cannon, flows, Measurement } from './lib/load';
-import type { ServerSetup } from './servers/common';
-
-function numberFromEnv(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0)
-    throw new Error(`${name} must be a non-negative number, not "${value}".`);
-  return parsed;
-}
-
-function listFromEnv(name: string, all: string[]): string[] {
-  const value = process.env[name];
-  if (!value) return all;
-  const list = value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  for (const item of list)
-    if (!all.includes(item))
-      throw new Error(`${name}: unknown "${item}" (choose from ${all.join(', ')})`);
-  return list;
-}
+import { cannon, flows } from './lib/load';
+import { Comparison, measureAll, Subject } from './lib/measure';
+import { peakRss } from './lib/peak-rss';
+import { pin, planPinning } from './lib/pinning';
+import { pgVersion, postmasterPid } from './lib/postgres';
+import { markdown, Results, rows, table, targets } from './lib/report';
+import { measureSignatureLimit, SignatureLimit } from './lib/sign-limit';
+import {
+  BENCH_ACCESS_TOKEN_ALG,
+  BENCH_ADAPTERS,
+  BenchAdapter,
+  ServerSetup,
+} from './servers/common';
 
 const options = {
   warmupSeconds: numberFromEnv('BENCH_WARMUP_SECONDS', 3),
@@ -56,60 +55,15 @@ const options = {
   flowConcurrency: Math.max(1, numberFromEnv('BENCH_FLOW_CONCURRENCY', 10)),
   workloads: listFromEnv('BENCH_WORKLOADS', ['a', 'b', 'c', 'd', 'e']),
   databases: listFromEnv('BENCH_DATABASES', ['sqlite', 'postgres']),
+  adapters: listFromEnv('BENCH_ADAPTERS', BENCH_ADAPTERS),
+  signSeconds: numberFromEnv('BENCH_SIGN_SECONDS', 3),
+  accessTokenAlgorithm: BENCH_ACCESS_TOKEN_ALG,
 };
-
-interface Subject {
-  key: string;
-  measure(seconds: number): Promise<Measurement>;
-}
-
-interface SubjectResult {
-  median: number;
-  runs: number[];
-  p99Ms?: number;
-}
 
 const log = (line: string) => console.log(line);
 
-/** Warm every subject up, then `runs` rounds, each subject once per round, rotating who goes first. */
-async function measureAll(
-  workload: string,
-  subjects: Subject[],
-): Promise<Record<string, SubjectResult>> {
-  for (const subject of subjects) {
-    const warm = await subject.measure(options.warmupSeconds);
-    log(`[${workload}] warm-up ${subject.key.padEnd(22)} ${Math.round(warm.rate)}/s`);
-  }
-  const runs = new Map<string, Measurement[]>(subjects.map((subject) => [subject.key, []]));
-  for (let round = 0; round < options.runs; round++) {
-    const shift = round % subjects.length;
-    for (const subject of [...subjects.slice(shift), ...subjects.slice(0, shift)]) {
-      const measurement = await subject.measure(options.runSeconds);
-      runs.get(subject.key)!.push(measurement);
-      log(
-        `[${workload}] round ${round + 1} ${subject.key.padEnd(22)} ${Math.round(measurement.rate)}/s`,
-      );
-    }
-  }
-  return Object.fromEntries(
-    [...runs].map(([key, measurements]) => [
-      key,
-      {
-        median: median(measurements.map((m) => m.rate)),
-        runs: measurements.map((m) => Math.round(m.rate)),
-        ...(measurements[0].latencyP99Ms !== undefined
-          ? { p99Ms: median(measurements.map((m) => m.latencyP99Ms!)) }
-          : {}),
-      },
-    ]),
-  );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
+const PLATFORM: Record<BenchAdapter, string> = { express: 'Express', fastify: 'Fastify' };
+const DATABASE: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
 interface Target {
   key: string;
@@ -118,12 +72,17 @@ interface Target {
 }
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
+const toOidcProvider: Comparison[] = [
+  { to: 'oidc-provider', role: 'oidc-provider', style: 'times' },
+];
 
 /** (a) POST /token grant_type=client_credentials, the same request over and over. */
 function clientCredentials(target: Target): Subject {
   const { setup, server } = target;
   return {
     key: target.key,
+    pid: server.pid,
+    compareTo: target.key === 'oidc-provider' ? [] : toOidcProvider,
     measure: (seconds) =>
       cannon(
         {
@@ -146,11 +105,16 @@ function clientCredentials(target: Target): Subject {
 function refresh(target: Target): Subject {
   const { setup, server } = target;
   let rate = 300;
+  let tokens: string[] = [];
   return {
     key: target.key,
-    measure: async (seconds) => {
+    pid: server.pid,
+    compareTo: target.key === 'oidc-provider' ? [] : toOidcProvider,
+    prepare: async (seconds) => {
       const count = Math.max(200, Math.round(rate * seconds)) + options.connections * 2;
-      const tokens = await server.call<string[]>('refreshTokens', count);
+      tokens = await server.call<string[]>('refreshTokens', count);
+    },
+    measure: async () => {
       const measurement = await cannon(
         {
           url: `${server.url}${setup.paths.token}`,
@@ -169,10 +133,12 @@ function refresh(target: Target): Subject {
 }
 
 /** (c) GET a bench route of our app with a Bearer JWT. */
-function route(key: string, target: Target, name: string): Subject {
+function route(key: string, target: Target, name: string, compareTo: Comparison[]): Subject {
   const { setup, server } = target;
   return {
     key,
+    pid: server.pid,
+    compareTo,
     measure: (seconds) =>
       cannon(
         {
@@ -185,10 +151,47 @@ function route(key: string, target: Target, name: string): Subject {
   };
 }
 
+/**
+ * (c) for one platform: the routes of its SQLite server (unprotected, no-op guard, jose guard),
+ * the strict guard of each of its databases and the stateless one. Ratios are to the same
+ * platform's unprotected route and jose guard; the unprotected route of a platform other than
+ * Express is also compared to Express's.
+ */
+function protectedRoutes(platform: string, targets: Target[], withExpress: boolean): Subject[] {
+  const ofPlatform = targets.filter((target) => target.key.startsWith(`ours ${platform} `));
+  const stateless = ofPlatform.find((target) => target.key.endsWith(' stateless'))!;
+  const host = ofPlatform.find((target) => target.key.endsWith(' SQLite')) ?? stateless;
+  const unprotected = `${platform} unprotected`;
+  const jose = `${platform} jose guard`;
+  const toUnprotected: Comparison = { to: unprotected, role: 'unprotected', style: 'share' };
+  const toJose: Comparison = { to: jose, role: 'jose guard', style: 'times' };
+  const guarded = ofPlatform.map((target) =>
+    route(target === stateless ? target.key : `${target.key} strict`, target, 'protected', [
+      toUnprotected,
+      toJose,
+    ]),
+  );
+  return [
+    route(
+      unprotected,
+      host,
+      'unprotected',
+      withExpress
+        ? [{ to: 'Express unprotected', role: 'Express unprotected', style: 'times' }]
+        : [],
+    ),
+    route(`${platform} no-op guard`, host, 'allowAll', [toUnprotected]),
+    ...guarded,
+    route(jose, host, 'jose', [toUnprotected]),
+  ];
+}
+
 /** (d) Whole authorization-code flows. */
 function codeFlows(target: Target): Subject {
   return {
     key: target.key,
+    pid: target.server.pid,
+    compareTo: target.key === 'oidc-provider' ? [] : toOidcProvider,
     measure: (seconds) => flows(target.server.url, target.setup, seconds, options.flowConcurrency),
   };
 }
@@ -198,6 +201,8 @@ function introspection(target: Target, token: string): Subject {
   const { setup, server } = target;
   return {
     key: target.key,
+    pid: server.pid,
+    compareTo: target.key === 'oidc-provider' ? [] : toOidcProvider,
     measure: (seconds) =>
       cannon(
         {
@@ -215,8 +220,37 @@ function introspection(target: Target, token: string): Subject {
 async function main(): Promise<void> {
   const started = Date.now();
   const cleanups: (() => Promise<void>)[] = [];
-  const results: Record<string, Record<string, SubjectResult>> = {};
+  const results: Results = {};
+  const notes: string[] = [];
+  const note = (line: string) => {
+    notes.push(line);
+    log(line);
+  };
   let postgresVersion: string | undefined;
+  const rss = peakRss();
+
+  // --- the machine's signing limit, on all cores, before anything is pinned or started -----
+  let limit: SignatureLimit | undefined;
+  if (options.signSeconds > 0) {
+    limit = await measureSignatureLimit(options.accessTokenAlgorithm, options.signSeconds);
+    note(
+      `signing limit: ${Math.round(limit.perSecond)} ${limit.algorithm} signatures/s on ${limit.threads} threads (node:crypto, no HTTP; per thread ${limit.perThread.join(' / ')})`,
+    );
+  }
+
+  // --- pinning -----------------------------------------------------------------------------
+  const pinning = planPinning();
+  note(pinning.note);
+  const pinServer = (name: string, pid: number, withChildren = false) => {
+    if (!pinning.servers) return;
+    const failed = pin(pid, pinning.servers, withChildren);
+    if (failed) note(`${name} not pinned: ${failed}`);
+  };
+  if (pinning.load) {
+    const failed = pin(process.pid, pinning.load);
+    if (failed) note(`bench process not pinned: ${failed}`);
+  }
+
   try {
     // --- servers -------------------------------------------------------------------------
     const ours: Target[] = [];
@@ -226,10 +260,10 @@ async function main(): Promise<void> {
         ...env,
       });
       cleanups.push(() => server.stop());
+      pinServer(key, server.pid);
       return { key, server, setup: await server.call<ServerSetup>('setup') };
     };
-    if (options.databases.includes('sqlite'))
-      ours.push(await startOurs('ours SQLite', { BENCH_DB: 'sqlite' }));
+    let postgresUrl: string | undefined;
     if (options.databases.includes('postgres')) {
       log('starting PostgreSQL ...');
       const postgres = await startThrowawayPostgres();
@@ -237,71 +271,102 @@ async function main(): Promise<void> {
       const database = await createTestDatabase(postgres.url);
       cleanups.push(() => database.drop());
       postgresVersion = await pgVersion(postgres.url);
-      ours.push(
-        await startOurs('ours PostgreSQL', { BENCH_DB: 'postgres', BENCH_PG_URL: database.url }),
-      );
+      postgresUrl = database.url;
+      if (pinning.servers && process.env.TEST_POSTGRES_URL) {
+        note('PostgreSQL not pinned: TEST_POSTGRES_URL is a server the bench did not start');
+      } else if (pinning.servers) {
+        const postmaster = await postmasterPid(postgres.url);
+        if (postmaster === undefined) note('PostgreSQL not pinned: its postmaster pid is unknown');
+        else pinServer('PostgreSQL', postmaster, true);
+      }
     }
-    const stateless = options.workloads.includes('c')
-      ? await startOurs('ours stateless', { BENCH_DB: 'sqlite', BENCH_REVOCATION: 'stateless' })
-      : undefined;
+    for (const adapter of options.adapters) {
+      const platform = PLATFORM[adapter];
+      for (const db of options.databases)
+        ours.push(
+          await startOurs(`ours ${platform} ${DATABASE[db]}`, {
+            BENCH_ADAPTER: adapter,
+            BENCH_DB: db,
+            ...(db === 'postgres' ? { BENCH_PG_URL: postgresUrl! } : {}),
+          }),
+        );
+      if (options.workloads.includes('c'))
+        ours.push(
+          await startOurs(`ours ${platform} stateless`, {
+            BENCH_ADAPTER: adapter,
+            BENCH_DB: 'sqlite',
+            BENCH_REVOCATION: 'stateless',
+          }),
+        );
+    }
     const oidcServer = await startServer('oidc-provider', 'oidc-provider-server.ts', {});
     cleanups.push(() => oidcServer.stop());
+    pinServer('oidc-provider', oidcServer.pid);
     const oidc: Target = {
       key: 'oidc-provider',
       server: oidcServer,
       setup: await oidcServer.call<ServerSetup>('setup'),
     };
-    const all = [...ours, oidc];
-    log(
-      `servers: ${[...all, ...(stateless ? [stateless] : [])].map((t) => `${t.key} ${t.server.url} (pid ${t.server.pid})`).join(', ')}`,
-    );
+    log(`servers: ${[...ours, oidc].map((t) => `${t.key} (pid ${t.server.pid})`).join(', ')}`);
+    // The stateless servers serve (c) only; every other workload compares the database servers.
+    const all = [...ours.filter((target) => !target.key.endsWith(' stateless')), oidc];
 
     // --- workloads -----------------------------------------------------------------------
-    if (options.workloads.includes('a'))
-      results.a = await measureAll('a client_credentials', all.map(clientCredentials));
-    if (options.workloads.includes('b'))
-      results.b = await measureAll('b refresh_token', all.map(refresh));
-    if (options.workloads.includes('c')) {
-      const subjects: Subject[] = [];
-      const sqlite = ours.find((t) => t.key === 'ours SQLite') ?? stateless!;
-      subjects.push(route('unprotected', sqlite, 'unprotected'));
-      subjects.push(route('no-op guard', sqlite, 'allowAll'));
-      for (const target of ours) subjects.push(route(`${target.key} strict`, target, 'protected'));
-      subjects.push(route('ours stateless', stateless!, 'protected'));
-      subjects.push(route('jose guard', sqlite, 'jose'));
-      results.c = await measureAll('c protected route', subjects);
+    const run = (workload: string, subjects: Subject[]) =>
+      measureAll(workload, subjects, options, rss, log);
+    if (options.workloads.includes('a')) {
+      results.a = await run('a client_credentials', all.map(clientCredentials));
+      if (limit)
+        for (const result of Object.values(results.a))
+          result.signingLimitShare = result.median / limit.perSecond;
     }
+    if (options.workloads.includes('b')) results.b = await run('b refresh_token', all.map(refresh));
+    if (options.workloads.includes('c'))
+      results.c = await run(
+        'c protected route',
+        options.adapters.flatMap((adapter) =>
+          protectedRoutes(
+            PLATFORM[adapter],
+            ours,
+            adapter !== 'express' && options.adapters.includes('express'),
+          ),
+        ),
+      );
     if (options.workloads.includes('d'))
-      results.d = await measureAll('d authorization code flow', all.map(codeFlows));
+      results.d = await run('d authorization code flow', all.map(codeFlows));
     if (options.workloads.includes('e')) {
       const subjects: Subject[] = [];
       for (const target of all)
         subjects.push(
           introspection(target, (await target.server.call<string[]>('refreshTokens', 1))[0]),
         );
-      results.e = await measureAll('e introspection', subjects);
+      results.e = await run('e introspection', subjects);
     }
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error) => console.error(error));
   }
+  if (!rss.resettable)
+    note(
+      'peak RSS: /proc/<pid>/clear_refs refused the reset, so each figure is the peak since the server started',
+    );
 
   // --- report --------------------------------------------------------------------------
-  const rows = table(results);
+  const rowsOfRun = rows(results, options.runs);
+  const heading = [
+    `Median of ${options.runs} runs of ${options.runSeconds} s after ${options.warmupSeconds} s of warm-up, ${options.connections} connections (flows: ${options.flowConcurrency} at a time); (d) in flows/s, the rest in requests/s.`,
+    `Ratios: median of the per-round ratios (min-max over the rounds); for (c) to the unprotected route and the jose guard of the same platform.`,
+    limit
+      ? `Signing limit: ${Math.round(limit.perSecond)} ${limit.algorithm} signatures/s on ${limit.threads} threads (node:crypto, no HTTP); (a) is shown as a share of it, one signature per token.`
+      : 'Signing limit: not measured (BENCH_SIGN_SECONDS=0).',
+    `${pinning.note}. Peak RSS: the server process's VmHWM during the subject's warm-up and runs${rss.resettable ? '' : ' (peak since start: the reset was refused)'}.`,
+  ];
   console.log('');
-  console.log(
-    `Median of ${options.runs} runs of ${options.runSeconds} s after ${options.warmupSeconds} s of warm-up, ${options.connections} connections (flows: ${options.flowConcurrency} at a time).`,
-  );
-  console.table(
-    rows.map(({ workload, subject, rate, ratio, runs }) => ({
-      workload,
-      subject,
-      'median /s': rate,
-      ratio,
-      runs,
-    })),
-  );
-  const checks = targets(results);
+  for (const line of heading) console.log(line);
+  console.log('');
+  console.log(table(rowsOfRun));
+  const checks = targets(results, options.runs);
+  console.log('');
   for (const check of checks)
     console.log(`${check.met ? 'MET    ' : 'NOT MET'} ${check.target}: ${check.detail}`);
 
@@ -312,6 +377,14 @@ async function main(): Promise<void> {
     commit: gitCommit(),
     environment: environment(postgresVersion),
     options,
+    signingLimit: limit,
+    pinning,
+    peakRss: {
+      unit: 'MiB',
+      source: 'VmHWM of the server process during the subject’s warm-up and runs',
+      resetBetweenRuns: rss.resettable,
+    },
+    notes,
     results,
     targets: checks,
   };
@@ -321,132 +394,18 @@ async function main(): Promise<void> {
   const jsonFile = path.join(dir, `bench-${stamp}.json`);
   fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   const markdownFile = path.join(dir, `bench-${stamp}.md`);
-  fs.writeFileSync(markdownFile, markdown(rows, checks, report));
+  fs.writeFileSync(
+    markdownFile,
+    markdown(
+      [`Run of ${report.date} (${report.durationSeconds} s).`, '', ...heading],
+      rowsOfRun,
+      checks,
+      report.environment,
+    ),
+  );
   console.log(
     `\nResults: ${path.relative(process.cwd(), jsonFile)}, ${path.relative(process.cwd(), markdownFile)} (${report.durationSeconds} s)`,
   );
-}
-
-const WORKLOADS: Record<string, string> = {
-  a: '(a) client_credentials token requests/s',
-  b: '(b) refresh_token requests/s',
-  c: '(c) protected route requests/s',
-  d: '(d) authorization-code flows/s',
-  e: '(e) introspection requests/s',
-};
-
-interface Row {
-  workload: string;
-  subject: string;
-  rate: number;
-  ratio: string;
-  runs: string;
-}
-
-/** One row per subject; the ratio is against oidc-provider (for (c): against the unprotected route and the jose guard). */
-function table(results: Record<string, Record<string, SubjectResult>>): Row[] {
-  const rows: Row[] = [];
-  for (const [workload, subjects] of Object.entries(results)) {
-    for (const [subject, result] of Object.entries(subjects)) {
-      let ratio = '';
-      if (workload === 'c') {
-        const unprotected = subjects.unprotected?.median;
-        const jose = subjects['jose guard']?.median;
-        if (subject !== 'unprotected' && unprotected)
-          ratio = `${(result.median / unprotected).toFixed(2)} of unprotected`;
-        if (subject.startsWith('ours') && jose)
-          ratio += `, ${(result.median / jose).toFixed(2)}x jose guard`;
-      } else if (subject !== 'oidc-provider' && subjects['oidc-provider']) {
-        ratio = `${(result.median / subjects['oidc-provider'].median).toFixed(2)}x oidc-provider`;
-      }
-      rows.push({
-        workload: WORKLOADS[workload],
-        subject,
-        rate: Math.round(result.median),
-        ratio,
-        runs: result.runs.join(' / '),
-      });
-    }
-  }
-  return rows;
-}
-
-interface TargetCheck {
-  target: string;
-  met: boolean;
-  detail: string;
-}
-
-function targets(results: Record<string, Record<string, SubjectResult>>): TargetCheck[] {
-  const checks: TargetCheck[] = [];
-  const ratioTo = (workload: string, subject: string, other: string) =>
-    results[workload]?.[subject] && results[workload]?.[other]
-      ? results[workload][subject].median / results[workload][other].median
-      : undefined;
-  for (const db of ['ours SQLite', 'ours PostgreSQL']) {
-    const cc = ratioTo('a', db, 'oidc-provider');
-    if (cc !== undefined)
-      checks.push({
-        target: `client_credentials >= 1.5x oidc-provider (${db})`,
-        met: cc >= 1.5,
-        detail: `${cc.toFixed(2)}x`,
-      });
-  }
-  for (const subject of Object.keys(results.c ?? {}).filter((key) => key.startsWith('ours'))) {
-    const ratio = ratioTo('c', subject, 'unprotected')!;
-    checks.push({
-      target: `protected route >= 85% of unprotected (${subject})`,
-      met: ratio >= 0.85,
-      detail: `${(ratio * 100).toFixed(0)}%`,
-    });
-  }
-  for (const workload of ['a', 'b', 'd', 'e']) {
-    for (const db of ['ours SQLite', 'ours PostgreSQL']) {
-      const ratio = ratioTo(workload, db, 'oidc-provider');
-      if (ratio !== undefined) {
-        checks.push({
-          target: `not below oidc-provider: ${WORKLOADS[workload]} (${db})`,
-          met: ratio >= 1,
-          detail: `${ratio.toFixed(2)}x`,
-        });
-      }
-    }
-  }
-  for (const subject of Object.keys(results.c ?? {}).filter((key) => key.startsWith('ours'))) {
-    const ratio = ratioTo('c', subject, 'jose guard')!;
-    checks.push({
-      target: `not below a jose guard (oidc-provider has none): protected route (${subject})`,
-      met: ratio >= 1,
-      detail: `${ratio.toFixed(2)}x`,
-    });
-  }
-  return checks;
-}
-
-function markdown(
-  rows: Row[],
-  checks: TargetCheck[],
-  report: { date: string; durationSeconds: number; environment: Record<string, unknown> },
-): string {
-  const lines = [
-    `Run of ${report.date} (${report.durationSeconds} s), median of ${options.runs} runs of ${options.runSeconds} s, ${options.connections} connections.`,
-    '',
-    '| workload | subject | median /s | ratio | runs /s |',
-    '| --- | --- | ---: | --- | --- |',
-    ...rows.map(
-      (row) => `| ${row.workload} | ${row.subject} | ${row.rate} | ${row.ratio} | ${row.runs} |`,
-    ),
-    '',
-    ...checks.map(
-      (check) => `- ${check.met ? 'met' : '**not met**'}: ${check.target}: ${check.detail}`,
-    ),
-    '',
-    '```json',
-    JSON.stringify(report.environment, null, 2),
-    '```',
-    '',
-  ];
-  return lines.join('\n');
 }
 
 function packageVersion(name: string): string | undefined {
@@ -476,6 +435,10 @@ function environment(postgresVersion?: string): Record<string, unknown> {
       ).version,
       'oidc-provider': packageVersion('oidc-provider'),
       '@nestjs/core': packageVersion('@nestjs/core'),
+      '@nestjs/platform-express': packageVersion('@nestjs/platform-express'),
+      '@nestjs/platform-fastify': packageVersion('@nestjs/platform-fastify'),
+      express: packageVersion('express'),
+      fastify: packageVersion('fastify'),
       typeorm: packageVersion('typeorm'),
       jose: packageVersion('jose'),
       'better-sqlite3': packageVersion('better-sqlite3'),
@@ -484,19 +447,6 @@ function environment(postgresVersion?: string): Record<string, unknown> {
       postgresql: postgresVersion,
     },
   };
-}
-
-async function pgVersion(url: string): Promise<string | undefined> {
-  const client = new Client({ connectionString: url });
-  try {
-    await client.connect();
-    return ((await client.query('SHOW server_version')).rows[0] as { server_version: string })
-      .server_version;
-  } catch {
-    return undefined;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 function gitCommit(): string | undefined {

@@ -7,6 +7,7 @@ import { ClientErrorsFilter } from './client-errors.filter';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { typeOrmOptions } from './database';
 import { OAuthModule } from './oauth-server';
+import { PageResponseModule } from './pages/page-response.module';
 import { PagesController } from './pages/pages.controller';
 import { PortalModule } from './portal/portal.module';
 import { SessionModule } from './session/session.module';
@@ -79,6 +80,7 @@ export class AppModule {
         }),
         ApiModule,
         PortalModule,
+        PageResponseModule,
       ],
       controllers: [PagesController],
       // Malformed request bodies are client errors: a 4xx and one DEBUG line, not an ERROR.

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { loadSampleConfig, SampleConfig } from './config';
+import { createHttpAdapter } from './http/create-http-adapter';
 import { setupSwagger } from './swagger';
 
 export interface SampleAppOptions {
@@ -13,19 +13,20 @@ export interface SampleAppOptions {
 
 /**
  * Builds and initializes the sample app from an environment (see config.ts: PORT, OAUTH_ISSUER,
- * DATABASE_URL, OAUTH_REGISTRATION_TOKEN, SESSION_SECRET, HOST); the schema is migrated and the
- * users seeded. It does not listen yet: call `app.listen(config.port)`, or use `startSampleApp`.
+ * DATABASE_URL, OAUTH_REGISTRATION_TOKEN, SESSION_SECRET, HOST, HTTP_ADAPTER) on the Express or
+ * Fastify adapter; the schema is migrated and the users seeded. It does not listen yet: call
+ * `app.listen(config.port)`, or use `startSampleApp`.
  */
 export async function createSampleApp(
   env: NodeJS.ProcessEnv = process.env,
   options: SampleAppOptions = {},
 ): Promise<{ app: INestApplication; config: SampleConfig }> {
   const config = loadSampleConfig(env);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: options.logger,
-    abortOnError: false,
-  });
-  app.disable('x-powered-by');
+  const app = await NestFactory.create(
+    AppModule.forRoot(config),
+    createHttpAdapter(config.httpAdapter),
+    { logger: options.logger, abortOnError: false },
+  );
   setupSwagger(app);
   await app.init();
   return { app, config };

@@ -20,7 +20,13 @@ export interface SampleConfig {
   sessionSecret: Buffer;
   /** Send cookies with `Secure`: true when the issuer is https. */
   secureCookies: boolean;
+  /** `HTTP_ADAPTER`: the Nest HTTP adapter the app runs on. Default `express`. */
+  httpAdapter: SampleHttpAdapter;
 }
+
+/** The HTTP adapters the sample runs on (`HTTP_ADAPTER`). */
+export const SAMPLE_HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type SampleHttpAdapter = (typeof SAMPLE_HTTP_ADAPTERS)[number];
 
 export type SampleDatabase =
   | { type: 'sqlite-file'; file: string }
@@ -31,10 +37,15 @@ export type SampleDatabase =
 /** Where the SQLite file lives when DATABASE_URL is unset (git-ignored). */
 export const DEFAULT_SQLITE_FILE = path.join(__dirname, 'data', 'sample.sqlite');
 
+/** A variable of the environment the sample cannot run with; the message says how to fix it. */
+export class SampleConfigError extends Error {
+  override readonly name = 'SampleConfigError';
+}
+
 export function loadSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const port = env.PORT ? Number(env.PORT) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a port number, not "${env.PORT}".`);
+    throw new SampleConfigError(`PORT must be a port number, not "${env.PORT}".`);
   }
   const issuer = env.OAUTH_ISSUER || `http://localhost:${port}`;
   return {
@@ -45,7 +56,18 @@ export function loadSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     registrationToken: env.OAUTH_REGISTRATION_TOKEN || undefined,
     sessionSecret: env.SESSION_SECRET ? Buffer.from(env.SESSION_SECRET, 'utf8') : randomBytes(32),
     secureCookies: issuer.startsWith('https:'),
+    httpAdapter: parseHttpAdapter(env.HTTP_ADAPTER),
   };
+}
+
+/** `HTTP_ADAPTER`: unset or `express` -> Express (Nest's default); `fastify` -> Fastify. */
+export function parseHttpAdapter(value: string | undefined): SampleHttpAdapter {
+  if (!value) return 'express';
+  const known = SAMPLE_HTTP_ADAPTERS.find((adapter) => adapter === value);
+  if (known) return known;
+  throw new SampleConfigError(
+    `HTTP_ADAPTER must be unset, "express" or "fastify"; got "${value}".`,
+  );
 }
 
 /**
@@ -59,7 +81,7 @@ export function parseDatabaseUrl(url: string | undefined): SampleDatabase {
   if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url };
   if (/^(mysql|mariadb):\/\//.test(url))
     return { type: 'mariadb', url: url.replace(/^mariadb:/, 'mysql:') };
-  throw new Error(
+  throw new SampleConfigError(
     'DATABASE_URL must be unset (SQLite file), "sqlite::memory:", "postgres://user:pass@host:port/db" ' +
       'or "mysql://user:pass@host:port/db"; ' +
       `got "${url.replace(/\/\/[^@/]*@/, '//***@')}".`,

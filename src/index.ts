@@ -7,6 +7,7 @@ export type {
 } from './oauth.module-definition';
 export { OAUTH_CONFIG, OAUTH_DATA_SOURCE, OAUTH_PATHS, InjectOAuthConfig } from './oauth.constants';
 export type {
+  DpopAlgorithm,
   ExternalSigner,
   ExternalSignerKey,
   KeyEncryptionKey,

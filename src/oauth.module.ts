@@ -53,6 +53,9 @@ import { dataSourceProvider, OwnedDataSourceCloser } from './storage/data-source
 import { DatabaseHealthLog } from './storage/database-health-log';
 import { hideFromOpenApi } from './openapi/hide-from-openapi';
 
+import { DpopProofVerifier } from './dpop/dpop-proof-verifier.service';
+import { TokenEndpointDpop } from './dpop/token-endpoint-dpop.service';
+import { DpopResourceAuthenticator } from './resource/dpop-resource-authenticator.service';
 const configProvider: Provider = {
   provide: OAUTH_CONFIG,
   inject: [OAUTH_MODULE_OPTIONS],
@@ -126,8 +129,12 @@ hideFromOpenApi(CONTROLLERS);
     GrantRegistry,
     ScopeUsageCheck,
     TokenLookup,
+    DpopProofVerifier,
+    TokenEndpointDpop,
+    DpopResourceAuthenticator,
     ...EXPORTED_SERVICES,
   ],
-  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, ...EXPORTED_SERVICES],
+  // DpopResourceAuthenticator: OAuthGuard, instantiated in host modules, needs it.
+  exports: [OAUTH_CONFIG, OAUTH_DATA_SOURCE, DpopResourceAuthenticator, ...EXPORTED_SERVICES],
 })
 export class OAuthModule extends OAuthConfigurableModuleClass {}

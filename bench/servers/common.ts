@@ -4,6 +4,9 @@ export const BENCH_USER = 'user-alice';
 /** The access tokens' signing algorithm on both sides (BENCH_ACCESS_TOKEN_ALG); id_tokens stay RS256. */
 export const BENCH_ACCESS_TOKEN_ALG = (process.env.BENCH_ACCESS_TOKEN_ALG ?? 'RS256') as
   'RS256' | 'ES256' | 'EdDSA';
+/** The HTTP platforms ours is measured on (BENCH_ADAPTER of a server, BENCH_ADAPTERS of a run). */
+export const BENCH_ADAPTERS = ['express', 'fastify'] as const;
+export type BenchAdapter = (typeof BENCH_ADAPTERS)[number];
 export const REDIRECT_URI = 'https://client.example/callback';
 export const BENCH_TTL = {
   accessToken: 3600,

@@ -1,5 +1,7 @@
-// nest-oauth-server in a Nest app of its own process, on SQLite (in memory, better-sqlite3) or
-// PostgreSQL (BENCH_DB, BENCH_PG_URL), with the bench routes of the protected-route workload.
+// nest-oauth-server in a Nest app of its own process, on Express or Fastify (BENCH_ADAPTER), on
+// SQLite (in memory, better-sqlite3) or PostgreSQL (BENCH_DB, BENCH_PG_URL), with the bench
+// routes of the protected-route workload. Nothing here depends on the platform: requests are
+// read through their `headers` only, which Express and Fastify requests both have.
 import 'reflect-metadata';
 import {
   CanActivate,
@@ -11,10 +13,9 @@ import {
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { Request } from 'express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import * as fs from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import type { DataSourceOptions } from 'typeorm';
@@ -38,6 +39,10 @@ import {
   REDIRECT_URI,
   ServerSetup,
 } from './common';
+import { adapterFromEnv, createApp } from './http-adapter';
+
+/** What the bench reads of a request on either platform. */
+type BenchRequest = { headers: IncomingHttpHeaders };
 
 const revocationCheck = (process.env.BENCH_REVOCATION ?? 'strict') as 'strict' | 'stateless';
 const dataSource: DataSourceOptions =
@@ -48,7 +53,7 @@ const dataSource: DataSourceOptions =
 /** The signed-in user of an authorization request: whoever `x-bench-user` names. */
 const resourceOwner: ResourceOwnerProvider = {
   getSignedInUser: (request) => {
-    const id = (request as Request).headers['x-bench-user'];
+    const id = (request as BenchRequest).headers['x-bench-user'];
     return id === BENCH_USER
       ? { id, username: 'alice', authTime: Math.floor(Date.now() / 1000) }
       : null;
@@ -73,7 +78,7 @@ class JoseGuard implements CanActivate {
   constructor(private readonly keys: SigningKeyService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
+    const header = context.switchToHttp().getRequest<BenchRequest>().headers.authorization ?? '';
     if (!header.startsWith('Bearer ')) throw new UnauthorizedException();
     this.jwks ??= createLocalJWKSet({
       keys: (await this.keys.list())
@@ -193,7 +198,7 @@ async function main(): Promise<void> {
   })
   class BenchAppModule {}
 
-  const app = await NestFactory.create(BenchAppModule, { logger: ['error'] });
+  const app = await createApp(BenchAppModule, adapterFromEnv());
   await app.listen(port, '127.0.0.1');
   if ((app.getHttpServer().address() as AddressInfo).port !== port)
     throw new Error('port mismatch');

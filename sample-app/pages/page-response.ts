@@ -1,4 +1,7 @@
-import type { Response } from 'express';
+import { Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { AdapterResponse } from '../http/adapter-types';
+import { encodeLocation } from '../http/location';
 import { STYLE_HASH } from '../views/layout';
 
 /**
@@ -8,27 +11,40 @@ import { STYLE_HASH } from '../views/layout';
  * No `form-action`: after signing in, the form's redirect chain continues through
  * /oauth/authorize to the client's redirect_uri on another origin, which form-action would block.
  */
-export function setPageHeaders(response: Response): void {
-  response.setHeader(
-    'Content-Security-Policy',
-    `default-src 'self'; style-src ${STYLE_HASH}; base-uri 'none'; frame-ancestors 'none'`,
-  );
-  response.setHeader('X-Frame-Options', 'DENY');
-  response.setHeader('Referrer-Policy', 'no-referrer');
-  response.setHeader('Cache-Control', 'no-store');
-  response.setHeader('X-Content-Type-Options', 'nosniff');
-}
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': `default-src 'self'; style-src ${STYLE_HASH}; base-uri 'none'; frame-ancestors 'none'`,
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
 
-/** Sends a rendered page with the page headers. */
-export function sendPage(response: Response, status: number, page: string): void {
-  setPageHeaders(response);
-  response.status(status).type('html').send(page);
-}
+/**
+ * Answers with a page or a redirect on Express or Fastify alike, through Nest's HttpAdapter. A
+ * handler takes the response with `@Res({ passthrough: true })` and returns what these return,
+ * and Nest sends it.
+ */
+@Injectable()
+export class PageResponder {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-/** A 303 See Other (the browser follows with GET), with the page headers. */
-export function redirectTo(response: Response, location: string): void {
-  setPageHeaders(response);
-  response.redirect(303, location);
+  /** `page` with `status` and the page headers: return it from the handler. */
+  page(response: AdapterResponse, status: number, page: string): string {
+    this.answer(response, status, { ...PAGE_HEADERS, 'Content-Type': 'text/html; charset=utf-8' });
+    return page;
+  }
+
+  /** A 303 See Other (the browser follows with GET), with the page headers. */
+  seeOther(response: AdapterResponse, location: string): undefined {
+    this.answer(response, 303, { ...PAGE_HEADERS, Location: encodeLocation(location) });
+    return undefined;
+  }
+
+  private answer(response: AdapterResponse, status: number, headers: Record<string, string>) {
+    const http = this.adapterHost.httpAdapter;
+    http.status(response, status);
+    for (const [name, value] of Object.entries(headers)) http.setHeader(response, name, value);
+  }
 }
 
 /**

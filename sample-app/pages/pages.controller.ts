@@ -1,16 +1,18 @@
 import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { SAMPLE_CONFIG, SampleConfig } from '../config';
+import type { AdapterRequest, AdapterResponse } from '../http/adapter-types';
 import { SessionService } from '../session/session.service';
 import { UsersService } from '../users/users.service';
 import { homePage } from '../views/home.view';
 import { loginPage } from '../views/login.view';
 import { messagePage } from '../views/message.view';
-import { redirectTo, safeReturnTo, sendPage } from './page-response';
+import { PageResponder, safeReturnTo } from './page-response';
 
 /**
  * The host's own pages: sign in, sign out, home. The authorization server sends browsers to
  * GET /login?return_to=/oauth/authorize?... and reads the session through UsersService.
+ * Each handler returns its page (or nothing, after a redirect) and Nest sends it, on either
+ * HTTP adapter.
  */
 @Controller()
 export class PagesController {
@@ -18,13 +20,17 @@ export class PagesController {
     @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly respond: PageResponder,
   ) {}
 
   @Get()
-  async home(@Req() request: Request, @Res() response: Response): Promise<void> {
+  async home(
+    @Req() request: AdapterRequest,
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): Promise<string> {
     const session = this.sessions.read(request);
     const user = session ? await this.users.findUser(session.userId) : null;
-    sendPage(
+    return this.respond.page(
       response,
       200,
       homePage({
@@ -42,20 +48,22 @@ export class PagesController {
   }
 
   @Get('login')
-  loginForm(@Query('return_to') returnTo: unknown, @Res() response: Response): void {
-    sendPage(response, 200, loginPage({ returnTo: safeReturnTo(returnTo) }));
+  loginForm(
+    @Query('return_to') returnTo: unknown,
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): string {
+    return this.respond.page(response, 200, loginPage({ returnTo: safeReturnTo(returnTo) }));
   }
 
   @Post('login')
   async login(
-    @Req() request: Request,
+    @Req() request: AdapterRequest,
     @Body() body: Record<string, unknown>,
-    @Res() response: Response,
-  ): Promise<void> {
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): Promise<string | undefined> {
     if (this.postedFromAnotherSite(request)) {
       const message = "Sign in from this site's own sign-in page.";
-      sendPage(response, 403, messagePage('Not signed in', message));
-      return;
+      return this.respond.page(response, 403, messagePage('Not signed in', message));
     }
     const returnTo = safeReturnTo(body?.return_to);
     const username = typeof body?.username === 'string' ? body.username.slice(0, 64) : '';
@@ -66,11 +74,10 @@ export class PagesController {
         : null;
     if (!user) {
       const error = 'The username or password is not correct.';
-      sendPage(response, 401, loginPage({ returnTo, username, error }));
-      return;
+      return this.respond.page(response, 401, loginPage({ returnTo, username, error }));
     }
     this.sessions.start(response, user.id);
-    redirectTo(response, returnTo);
+    return this.respond.seeOther(response, returnTo);
   }
 
   /**
@@ -78,7 +85,7 @@ export class PagesController {
    * site (which would sign the visitor in as the attacker) is recognised by what browsers send
    * with every form post: Sec-Fetch-Site, or else Origin.
    */
-  private postedFromAnotherSite(request: Request): boolean {
+  private postedFromAnotherSite(request: AdapterRequest): boolean {
     const site = request.headers['sec-fetch-site'];
     if (site !== undefined) return site === 'cross-site' || site === 'same-site';
     const origin = request.headers.origin;
@@ -87,13 +94,13 @@ export class PagesController {
 
   @Post('logout')
   logout(
-    @Req() request: Request,
+    @Req() request: AdapterRequest,
     @Body() body: Record<string, unknown>,
-    @Res() response: Response,
-  ): void {
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): string | undefined {
     const session = this.sessions.read(request);
     if (session && !this.sessions.verifyCsrfToken(session, body?.csrf_token)) {
-      sendPage(
+      return this.respond.page(
         response,
         403,
         messagePage(
@@ -101,9 +108,8 @@ export class PagesController {
           'The sign-out form has expired. Go to the home page and sign out from there.',
         ),
       );
-      return;
     }
     this.sessions.end(response);
-    redirectTo(response, '/');
+    return this.respond.seeOther(response, '/');
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { SAMPLE_CONFIG, SampleConfig } from '../config';
+import type { AdapterRequest, AdapterResponse } from '../http/adapter-types';
 import {
   ClientNotFoundError,
   ClientService,
@@ -11,7 +11,7 @@ import {
   TokenRevocationService,
 } from '../oauth-server';
 import type { OAuthConfig } from '../oauth-server';
-import { redirectTo, sendPage } from '../pages/page-response';
+import { PageResponder } from '../pages/page-response';
 import { Session, SessionService } from '../session/session.service';
 import { UsersService } from '../users/users.service';
 import { messagePage } from '../views/message.view';
@@ -39,6 +39,14 @@ const NOTICES: Record<string, string> = {
   revoked: 'Access revoked: the application can no longer act for you.',
 };
 
+/** What a handler returns for Nest to send: a page, or nothing after a redirect. */
+type Answer = string | undefined;
+
+/** The answer already given instead of going on (to the sign-in page, 403, 404). */
+class Answered {
+  constructor(readonly answer: Answer) {}
+}
+
 /** A signed-in user of the portal. */
 interface PortalUser {
   session: Session;
@@ -52,6 +60,8 @@ interface PortalUser {
  * own, sees their client_id (and the secret, once), rotates the secret, deletes them, and
  * withdraws the access they gave to applications. Server-rendered; every POST form carries the
  * session's CSRF token; someone else's application is answered with 404, as if it did not exist.
+ * Each handler returns its page (or nothing, after a redirect) and Nest sends it, on either
+ * HTTP adapter.
  */
 @Controller('developers')
 export class PortalController {
@@ -63,34 +73,39 @@ export class PortalController {
     private readonly clients: ClientService,
     private readonly consents: ConsentService,
     private readonly revocation: TokenRevocationService,
+    private readonly respond: PageResponder,
   ) {}
 
   @Get()
   async portal(
-    @Req() request: Request,
+    @Req() request: AdapterRequest,
     @Query('done') done: unknown,
-    @Res() response: Response,
-  ): Promise<void> {
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): Promise<Answer> {
     const user = await this.signedIn(request);
-    if (!user) return redirectTo(response, PORTAL_LOGIN_URL);
+    if (!user) return this.respond.seeOther(response, PORTAL_LOGIN_URL);
     const notice = typeof done === 'string' && Object.hasOwn(NOTICES, done) ? NOTICES[done] : '';
-    sendPage(response, 200, portalPage(await this.view(user, EMPTY_REGISTRATION_FORM, { notice })));
+    return this.respond.page(
+      response,
+      200,
+      portalPage(await this.view(user, EMPTY_REGISTRATION_FORM, { notice })),
+    );
   }
 
   @Post('apps')
   async register(
-    @Req() request: Request,
+    @Req() request: AdapterRequest,
     @Body() body: Record<string, unknown>,
-    @Res() response: Response,
-  ): Promise<void> {
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): Promise<Answer> {
     const user = await this.authorizeForm(request, body, response);
-    if (!user) return;
+    if (user instanceof Answered) return user.answer;
     const offered = Object.keys(this.oauthConfig.scopes);
     const form = readRegistrationForm(body, offered, user.id);
     if (!form.registration) return this.formError(response, user, form.values, form.error!);
     try {
       const { client, clientSecret } = await this.clients.register(form.registration);
-      sendPage(
+      return this.respond.page(
         response,
         200,
         credentialsPage({
@@ -115,19 +130,23 @@ export class PortalController {
 
   @Post('apps/:clientId/secret')
   async rotateSecret(
-    @Req() request: Request,
+    @Req() request: AdapterRequest,
     @Param('clientId') clientId: string,
     @Body() body: Record<string, unknown>,
-    @Res() response: Response,
-  ): Promise<void> {
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): Promise<Answer> {
     const client = await this.ownedClientOfForm(request, body, clientId, response);
-    if (!client) return;
+    if (client instanceof Answered) return client.answer;
     if (client.clientType !== 'confidential') {
       const message = 'Public applications have no client secret to rotate.';
-      return sendPage(response, 400, messagePage('No secret to rotate', message, PORTAL_BACK));
+      return this.respond.page(
+        response,
+        400,
+        messagePage('No secret to rotate', message, PORTAL_BACK),
+      );
     }
     const clientSecret = await this.clients.rotateSecret(client.clientId);
-    sendPage(
+    return this.respond.page(
       response,
       200,
       credentialsPage({
@@ -142,50 +161,50 @@ export class PortalController {
 
   @Post('apps/:clientId/delete')
   async deleteApp(
-    @Req() request: Request,
+    @Req() request: AdapterRequest,
     @Param('clientId') clientId: string,
     @Body() body: Record<string, unknown>,
-    @Res() response: Response,
-  ): Promise<void> {
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): Promise<Answer> {
     const client = await this.ownedClientOfForm(request, body, clientId, response);
-    if (!client) return;
+    if (client instanceof Answered) return client.answer;
     try {
       await this.clients.delete(client.clientId);
     } catch (error) {
       // Deleted meanwhile (another tab): the outcome the user asked for.
       if (!(error instanceof ClientNotFoundError)) throw error;
     }
-    redirectTo(response, '/developers?done=deleted');
+    return this.respond.seeOther(response, '/developers?done=deleted');
   }
 
   /** Withdraws what the user let one application do: its tokens for them and the consent. */
   @Post('authorised/:clientId/revoke')
   async revokeAccess(
-    @Req() request: Request,
+    @Req() request: AdapterRequest,
     @Param('clientId') clientId: string,
     @Body() body: Record<string, unknown>,
-    @Res() response: Response,
-  ): Promise<void> {
+    @Res({ passthrough: true }) response: AdapterResponse,
+  ): Promise<Answer> {
     const user = await this.authorizeForm(request, body, response);
-    if (!user) return;
+    if (user instanceof Answered) return user.answer;
     // Scoped to this user's own grants, so any client_id is safe to act on.
     await this.revocation.revokeUserAtClient(user.id, clientId);
-    redirectTo(response, '/developers?done=revoked');
+    return this.respond.seeOther(response, '/developers?done=revoked');
   }
 
-  /** The form's user (authorizeForm) and their client `clientId`, or null after answering. */
+  /** The form's user (authorizeForm) and their client `clientId`, or the answer given instead. */
   private async ownedClientOfForm(
-    request: Request,
+    request: AdapterRequest,
     body: Record<string, unknown>,
     clientId: string,
-    response: Response,
-  ) {
+    response: AdapterResponse,
+  ): Promise<ClientView | Answered> {
     const user = await this.authorizeForm(request, body, response);
-    return user && this.ownedClient(user, clientId, response);
+    return user instanceof Answered ? user : this.ownedClient(user, clientId, response);
   }
 
   /** The signed-in user of the request, or null (no or bad session, or the user is gone). */
-  private async signedIn(request: Request): Promise<PortalUser | null> {
+  private async signedIn(request: AdapterRequest): Promise<PortalUser | null> {
     const session = this.sessions.read(request);
     const user = session ? await this.users.findUser(session.userId) : null;
     return session && user
@@ -194,35 +213,33 @@ export class PortalController {
   }
 
   /**
-   * The user of a form POST, or null after answering: not signed in -> to the sign-in page;
+   * The user of a form POST, or the answer given instead: not signed in -> to the sign-in page;
    * no or a wrong CSRF token -> 403 and nothing done.
    */
   private async authorizeForm(
-    request: Request,
+    request: AdapterRequest,
     body: Record<string, unknown> | undefined,
-    response: Response,
-  ): Promise<PortalUser | null> {
+    response: AdapterResponse,
+  ): Promise<PortalUser | Answered> {
     const user = await this.signedIn(request);
-    if (!user) {
-      redirectTo(response, PORTAL_LOGIN_URL);
-      return null;
-    }
+    if (!user) return new Answered(this.respond.seeOther(response, PORTAL_LOGIN_URL));
     if (!this.sessions.verifyCsrfToken(user.session, body?.csrf_token)) {
       const message =
         'The form has expired or did not come from this site. Nothing was changed. ' +
         'Go back to the developer portal and try again.';
-      sendPage(response, 403, messagePage('Form expired', message, PORTAL_BACK));
-      return null;
+      return new Answered(
+        this.respond.page(response, 403, messagePage('Form expired', message, PORTAL_BACK)),
+      );
     }
     return user;
   }
 
-  /** The user's own client with this id, or null after answering 404 (unknown or not theirs). */
+  /** The user's own client with this id, or the 404 answered instead (unknown or not theirs). */
   private async ownedClient(
     user: PortalUser,
     clientId: string,
-    response: Response,
-  ): Promise<ClientView | null> {
+    response: AdapterResponse,
+  ): Promise<ClientView | Answered> {
     let client: ClientView | null = null;
     try {
       client = await this.clients.get(clientId);
@@ -231,19 +248,19 @@ export class PortalController {
     }
     if (!client || client.owner !== user.id) {
       const message = 'You have no application with this client ID.';
-      sendPage(response, 404, messagePage('Application not found', message, PORTAL_BACK));
-      return null;
+      const page = messagePage('Application not found', message, PORTAL_BACK);
+      return new Answered(this.respond.page(response, 404, page));
     }
     return client;
   }
 
   private async formError(
-    response: Response,
+    response: AdapterResponse,
     user: PortalUser,
     values: RegistrationFormValues,
     error: FormError,
-  ): Promise<void> {
-    sendPage(response, 400, portalPage(await this.view(user, values, { error })));
+  ): Promise<Answer> {
+    return this.respond.page(response, 400, portalPage(await this.view(user, values, { error })));
   }
 
   private async view(

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PageResponseModule } from '../pages/page-response.module';
 import { SessionModule } from '../session/session.module';
 import { UsersModule } from '../users/users.module';
 import { PortalController } from './portal.controller';
@@ -9,7 +10,7 @@ import { PortalController } from './portal.controller';
  * sample registers globally (`isGlobal: true` in app.module.ts).
  */
 @Module({
-  imports: [SessionModule, UsersModule],
+  imports: [SessionModule, UsersModule, PageResponseModule],
   controllers: [PortalController],
 })
 export class PortalModule {}

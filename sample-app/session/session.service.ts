@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Request, Response } from 'express';
 import { SAMPLE_CONFIG, SampleConfig } from '../config';
+import type { AdapterRequest, AdapterResponse } from '../http/adapter-types';
 import { readCookie, serializeCookie } from './cookies';
 
 /** Name of the session cookie. */
@@ -24,10 +25,13 @@ export interface Session {
  */
 @Injectable()
 export class SessionService {
-  constructor(@Inject(SAMPLE_CONFIG) private readonly config: SampleConfig) {}
+  constructor(
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   /** The valid, unexpired session of this request, or null. */
-  read(request: Request): Session | null {
+  read(request: AdapterRequest): Session | null {
     const value = readCookie(request.headers.cookie, SESSION_COOKIE);
     const parts = value?.split('.');
     if (!parts || parts.length !== 3) return null;
@@ -41,25 +45,25 @@ export class SessionService {
   }
 
   /** Signs the user in: sets the session cookie. */
-  start(response: Response, userId: string): Session {
+  start(response: AdapterResponse, userId: string): Session {
     const session = { userId, authTime: Math.floor(Date.now() / 1000) };
     const payload = `${session.userId}.${session.authTime}`;
-    response.append(
-      'Set-Cookie',
-      serializeCookie(SESSION_COOKIE, `${payload}.${this.sign(payload)}`, {
-        maxAge: SESSION_TTL,
-        secure: this.config.secureCookies,
-      }),
-    );
+    this.setCookie(response, `${payload}.${this.sign(payload)}`, SESSION_TTL);
     return session;
   }
 
   /** Signs the user out: expires the cookie. */
-  end(response: Response): void {
-    response.append(
-      'Set-Cookie',
-      serializeCookie(SESSION_COOKIE, '', { maxAge: 0, secure: this.config.secureCookies }),
-    );
+  end(response: AdapterResponse): void {
+    this.setCookie(response, '', 0);
+  }
+
+  /** Adds the session cookie to the response (appended: other cookies it sets are kept). */
+  private setCookie(response: AdapterResponse, value: string, maxAge: number): void {
+    const cookie = serializeCookie(SESSION_COOKIE, value, {
+      maxAge,
+      secure: this.config.secureCookies,
+    });
+    this.adapterHost.httpAdapter.appendHeader(response, 'Set-Cookie', cookie);
   }
 
   /**

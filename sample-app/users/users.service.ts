@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Request } from 'express';
 import { Repository } from 'typeorm';
+import type { AdapterRequest } from '../http/adapter-types';
 import type { ResourceOwner, ResourceOwnerProvider, SignedInUser } from '../oauth-server';
 import { SessionService } from '../session/session.service';
 import { hashPassword, verifyPassword } from './password';
@@ -70,9 +70,12 @@ export class UsersService implements ResourceOwnerProvider, OnModuleInit {
     return (await verifyPassword(password, user.passwordHash)) ? user : null;
   }
 
-  /** The signed-in user of a browser request (from the session cookie), or null. */
+  /**
+   * The signed-in user of a browser request (from the session cookie), or null. The module passes
+   * the adapter's own request (Express's Request or Fastify's FastifyRequest): both have `headers`.
+   */
   async getSignedInUser(request: unknown): Promise<SignedInUser | null> {
-    const session = this.sessions.read(request as Request);
+    const session = this.sessions.read(request as AdapterRequest);
     if (!session) return null;
     const user = await this.users.findOneBy({ id: session.userId });
     return user ? { id: user.id, username: user.username, authTime: session.authTime } : null;

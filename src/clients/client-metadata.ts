@@ -27,6 +27,11 @@ export interface ClientRegistration {
   firstParty?: boolean;
   /** Who manages this client, e.g. a developer portal user id. */
   owner?: string | null;
+  /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: every token request must carry a DPoP proof, so
+   * the client only ever gets DPoP-bound tokens. Default: false.
+   */
+  dpopBoundAccessTokens?: boolean;
 }
 
 /** Validated, defaults applied: what gets stored. */
@@ -45,6 +50,8 @@ export interface ValidClientMetadata {
   firstParty: boolean;
   /** Who manages the client (e.g. the developer portal user); free-form. */
   owner: string | null;
+  /** Token requests must carry a DPoP proof (RFC 9449 §5.2). */
+  dpopBoundAccessTokens: boolean;
 }
 
 /**
@@ -152,6 +159,11 @@ export function validateClientMetadata(
     throw bad('private_key_jwt needs the client\'s public keys in "jwks"');
   }
 
+  const dpopBound = input.dpopBoundAccessTokens ?? false;
+  if (typeof dpopBound !== 'boolean') throw bad('dpop_bound_access_tokens must be true or false');
+  if (dpopBound && !config.dpop.enabled)
+    throw bad('dpop_bound_access_tokens needs DPoP, which this server has turned off');
+
   return {
     name: name.trim(),
     website,
@@ -163,6 +175,7 @@ export function validateClientMetadata(
     jwks,
     firstParty: input.firstParty === true,
     owner,
+    dpopBoundAccessTokens: dpopBound,
   };
 }
 

@@ -139,5 +139,6 @@ function toRegistration(client: OAuthClient): ClientRegistration {
     jwks: client.jwks,
     firstParty: client.firstParty,
     owner: client.owner,
+    dpopBoundAccessTokens: client.dpopBoundAccessTokens,
   };
 }

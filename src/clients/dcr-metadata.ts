@@ -38,6 +38,7 @@ export function fromDcrMetadata(body: unknown): ClientRegistration {
     scopes: m.scope === undefined ? undefined : parseScope(m.scope as string),
     tokenEndpointAuthMethod: m.token_endpoint_auth_method as string | undefined,
     jwks: (m.jwks as ClientRegistration['jwks']) ?? null,
+    dpopBoundAccessTokens: m.dpop_bound_access_tokens as boolean | undefined,
   };
 }
 
@@ -54,5 +55,7 @@ export function toDcrMetadata(client: ClientView): Record<string, unknown> {
     scope: formatScope(client.scopes),
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     ...(client.jwks ? { jwks: client.jwks } : {}),
+    // RFC 9449 §5.2: false when absent, so only `true` is said.
+    ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
   };
 }

@@ -87,6 +87,9 @@ export class ServerMetadataService {
       introspection_endpoint_auth_methods_supported: confidentialMethods,
       code_challenge_methods_supported: this.config.pkce.allowPlain ? ['S256', 'plain'] : ['S256'],
       ...(codeFlow ? { authorization_response_iss_parameter_supported: true } : {}),
+      ...(this.config.dpop.enabled
+        ? { dpop_signing_alg_values_supported: this.config.dpop.algorithms }
+        : {}),
     };
   }
 }

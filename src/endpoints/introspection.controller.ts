@@ -66,13 +66,15 @@ export class IntrospectionController {
       client_id: row.clientId,
       ...(username ? { username } : {}),
       sub: row.subject ?? row.clientId,
-      token_type: kind === 'refresh_token' ? 'refresh_token' : 'Bearer',
+      token_type: kind === 'refresh_token' ? 'refresh_token' : row.dpopJkt ? 'DPoP' : 'Bearer',
       exp: seconds(expiresAt),
       iat: seconds(row.issuedAt),
       nbf: seconds(row.issuedAt),
       aud: row.audience.length === 1 ? row.audience[0] : row.audience,
       iss: this.config.issuer,
       jti: row.id,
+      // RFC 9449 §6.2: the key a DPoP-bound access token is bound to.
+      ...(kind !== 'refresh_token' && row.dpopJkt ? { cnf: { jkt: row.dpopJkt } } : {}),
     };
   }
 }

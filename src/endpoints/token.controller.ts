@@ -11,6 +11,7 @@ import { OAUTH_PATHS } from '../oauth.constants';
 import { formParams } from './form-params';
 import { NO_STORE, sendJson } from '../common/json-response';
 import { Public } from '../resource/decorators';
+import { TokenEndpointDpop } from '../dpop/token-endpoint-dpop.service';
 
 /** `POST /oauth/token` (RFC 6749 §3.2): authenticate the client, then hand over to its grant. */
 @Public()
@@ -20,6 +21,7 @@ export class TokenController {
   constructor(
     private readonly clients: ClientAuthenticator,
     private readonly grants: GrantRegistry,
+    private readonly dpop: TokenEndpointDpop,
   ) {}
 
   /**
@@ -50,6 +52,8 @@ export class TokenController {
     if (!client.grantTypes.includes(grantType)) {
       throw OAuthException.unauthorizedClient(`This client is not registered for ${grantType}.`);
     }
+    // RFC 9449 §5: checked before the grant, so a bad proof spends nothing.
+    const dpop = await this.dpop.proofOf(request, client);
     const tokens = await grant.handle({
       grantType,
       params,
@@ -57,7 +61,8 @@ export class TokenController {
       client: toView(client),
       authMethod: method,
       request,
+      dpop,
     });
-    sendJson(httpReplyOf(response), 200, tokens, NO_STORE);
+    sendJson(httpReplyOf(response), 200, tokens, { ...NO_STORE, ...this.dpop.responseHeaders() });
   }
 }

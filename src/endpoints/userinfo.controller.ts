@@ -10,16 +10,27 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { AccessTokenVerifier } from '../resource/access-token-verifier.service';
 import { bearerTokenOf } from '../resource/bearer-token';
 import { Public } from '../resource/decorators';
+import { dpopTargetUri } from '../dpop/dpop-target-uri';
+import { DpopResourceAuthenticator } from '../resource/dpop-resource-authenticator.service';
+import { dpopTokenOf, refuseIfDpopBound } from '../resource/dpop-token';
+import type { OAuthHttpRequest } from '../http/http-request';
+import type { VerifiedAccessToken } from '../resource/verified-access-token';
 
 /** OIDC Core §5.3: claims about the user of an `openid` access token, limited by its scopes. */
 @Public()
 @Controller(OAUTH_PATHS.userinfo)
 @UseFilters(OAuthExceptionFilter)
 export class UserinfoController {
+  /** The advertised userinfo endpoint, what a DPoP proof's htu must name. */
+  private readonly htu: string;
+
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly verifier: AccessTokenVerifier,
-  ) {}
+    private readonly dpop: DpopResourceAuthenticator,
+  ) {
+    this.htu = dpopTargetUri(`${config.issuer}${OAUTH_PATHS.userinfo}`)!;
+  }
 
   @All()
   async userinfo(@Req() raw: AdapterRequest, @Res() response: AdapterResponse): Promise<void> {
@@ -30,22 +41,21 @@ export class UserinfoController {
       });
     }
     const realm = this.config.resourceServer.realm;
-    // The guard's placement rule (RFC 6750 §2; OIDC Core §5.3.1): header only by default.
-    const token = bearerTokenOf(request, this.config.resourceServer);
-    if (!token) throw OAuthException.tokenRequired(realm);
-    const verified = await this.verifier.verify(token);
+    const verified = await this.authenticate(request);
+    const dpop = verified.dpopJkt !== undefined;
+    const algs = this.config.dpop.algorithms;
     if (!verified.userId || !verified.scopes.includes('openid')) {
-      throw OAuthException.bearer(
-        'insufficient_scope',
-        'The token was not issued with the openid scope.',
-        403,
-        realm,
-        'openid',
-      );
+      const description = 'The token was not issued with the openid scope.';
+      throw dpop
+        ? OAuthException.dpop('insufficient_scope', description, 403, algs, { scope: 'openid' })
+        : OAuthException.bearer('insufficient_scope', description, 403, realm, 'openid');
     }
     const owner = this.config.resourceOwner;
     if (!owner || !(await owner.findById(verified.userId))) {
-      throw OAuthException.invalidToken('The user of this token no longer exists.', realm);
+      const description = 'The user of this token no longer exists.';
+      throw dpop
+        ? this.dpop.error('invalid_token', description)
+        : OAuthException.invalidToken(description, realm);
     }
     const claims = await owner.getClaims(verified.userId, verified.scopes);
     sendJson(
@@ -54,5 +64,21 @@ export class UserinfoController {
       { ...claimsForScopes(claims, verified.scopes), sub: verified.userId },
       { 'Cache-Control': 'no-store' },
     );
+  }
+
+  /**
+   * The guard's rules: a Bearer token by the placement rule (RFC 6750 §2; OIDC Core §5.3.1,
+   * header only by default), not DPoP-bound; or `Authorization: DPoP` with a proof (RFC 9449 §7).
+   */
+  private async authenticate(request: OAuthHttpRequest): Promise<VerifiedAccessToken> {
+    const token = bearerTokenOf(request, this.config.resourceServer);
+    if (token) {
+      const verified = await this.verifier.verify(token);
+      refuseIfDpopBound(verified, this.config);
+      return verified;
+    }
+    const dpopToken = this.config.dpop.enabled ? dpopTokenOf(request, this.config) : undefined;
+    if (dpopToken !== undefined) return this.dpop.authenticate(request, dpopToken, this.htu);
+    throw OAuthException.tokenRequired(this.config.resourceServer.realm);
   }
 }

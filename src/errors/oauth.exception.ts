@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { safeDescription } from '../common/text';
 
-/** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591 and OIDC Core. */
+/** Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591, RFC 9449 and OIDC Core. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -20,6 +20,8 @@ export type OAuthErrorCode =
   | 'insufficient_user_authentication'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
@@ -120,6 +122,26 @@ export class OAuthException extends HttpException {
     return new OAuthException(code, safe, status, {
       'WWW-Authenticate':
         scope === undefined ? challenge : `${challenge}, scope="${quotable(scope)}"`,
+    });
+  }
+
+  /**
+   * An error of a DPoP-protected resource (RFC 9449 §7.1): the `DPoP` challenge with the error
+   * and the proof algorithms accepted (`algs`); `scope` as in RFC 6750 §3, `headers` adds e.g.
+   * `DPoP-Nonce`.
+   */
+  static dpop(
+    code: OAuthErrorCode,
+    description: string,
+    status: number,
+    algs: readonly string[],
+    extra: { scope?: string; headers?: Record<string, string> } = {},
+  ): OAuthException {
+    const safe = safeDescription(description);
+    const scope = extra.scope === undefined ? '' : `, scope="${quotable(extra.scope)}"`;
+    return new OAuthException(code, safe, status, {
+      'WWW-Authenticate': `DPoP error="${quotable(code)}", error_description="${safe}"${scope}, algs="${quotable(algs.join(' '))}"`,
+      ...extra.headers,
     });
   }
 

@@ -100,6 +100,9 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       throw OAuthException.invalidGrant('The authorization code has expired.');
     this.checkRedirectUri(params.redirect_uri, code.redirectUri, client.redirectUris);
     this.checkPkce(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
+    // RFC 9449 §10: a code bound with dpop_jkt is exchanged only with a proof of that key.
+    if (code.dpopJkt !== null && request.dpop?.jkt !== code.dpopJkt)
+      throw OAuthException.invalidGrant('The authorization code is bound to another DPoP key.');
     // RFC 8707 §2.2: a resource named here must be one the authorization was for.
     const granted = code.resources ?? [this.config.accessTokenAudience];
     const audience = audienceFor(params.resource, this.config, granted) ?? granted;
@@ -113,6 +116,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       withRefreshToken: mayIssueRefreshToken(this.config, client.grantTypes, code.scopes),
       originCodeId: code.id,
       authTime: code.authTime,
+      dpopJkt: request.dpop?.jkt,
     });
   }
 

@@ -33,6 +33,7 @@ export class ClientCredentialsGrant implements OAuthGrantHandler {
       grantType: 'client_credentials',
       audience: audienceFor(request.params.resource, this.config),
       withRefreshToken: false,
+      dpopJkt: request.dpop?.jkt,
     });
     return response;
   }

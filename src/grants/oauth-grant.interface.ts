@@ -14,6 +14,11 @@ export interface TokenRequest {
   authMethod: string;
   /** The HTTP request, for headers a grant may need (`request.raw` is the adapter's own). */
   request: OAuthHttpRequest;
+  /**
+   * The request's DPoP proof (RFC 9449), already verified: pass `dpop?.jkt` as the decision's
+   * `dpopJkt` to bind the tokens to its key. Undefined when no proof was sent.
+   */
+  dpop?: { jkt: string };
 }
 
 /**

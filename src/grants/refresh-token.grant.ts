@@ -53,6 +53,15 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     if (row.refreshExpiresAt === null || row.refreshExpiresAt <= nowMs()) {
       throw OAuthException.invalidGrant('The refresh token has expired.');
     }
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a confidential
+    // client's is bound to the client's own authentication already).
+    if (
+      request.client.clientType === 'public' &&
+      row.dpopJkt !== null &&
+      request.dpop?.jkt !== row.dpopJkt
+    ) {
+      throw OAuthException.invalidGrant('The refresh token is bound to another DPoP key.');
+    }
     const granted = row.refreshScopes ?? row.scopes;
     const scopes = this.narrowedScopes(request.params.scope, granted);
     const audience =
@@ -81,6 +90,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       },
       originCodeId: row.originCodeId,
       authTime: row.authTime,
+      dpopJkt: request.dpop?.jkt,
     });
     const outcome =
       spend.kind === 'retry'

@@ -12,6 +12,8 @@ export type AdapterRequest = object;
 export interface OAuthHttpRequest {
   /** Upper-case, as sent. */
   readonly method: string;
+  /** The request target's path without the query string, as the client sent it. */
+  readonly path: string;
   /** A header's value (`name` in lower case); repeated headers joined as Node joins them. */
   header(name: string): string | undefined;
   /** The parsed query string: repeated parameters are arrays. Empty without a query string. */
@@ -28,6 +30,8 @@ export interface OAuthHttpRequest {
 interface NodeShapedRequest {
   method: string;
   url: string;
+  /** Express: the URL before a mounted router stripped its prefix from `url`. */
+  originalUrl?: string;
   headers: Record<string, string | string[] | undefined>;
   query?: Record<string, unknown>;
   body?: unknown;
@@ -46,6 +50,12 @@ class AdapterRequestView implements OAuthHttpRequest {
 
   get method(): string {
     return this.raw.method;
+  }
+
+  get path(): string {
+    const url = this.raw.originalUrl ?? this.raw.url;
+    const query = url.indexOf('?');
+    return query < 0 ? url : url.slice(0, query);
   }
 
   header(name: string): string | undefined {

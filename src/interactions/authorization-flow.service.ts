@@ -165,6 +165,7 @@ export class AuthorizationFlow {
         authTime: user.authTime ?? null,
         acr: user.acr ?? null,
         resources: authorization.resources ?? null,
+        dpopJkt: authorization.dpopJkt ?? null,
         expiresAt: now + secondsToMs(this.config.authorizationCodeTtl),
       },
       now,

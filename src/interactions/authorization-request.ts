@@ -24,6 +24,8 @@ export interface AuthorizationRequest {
   acrValues?: string;
   /** RFC 8707 resource the tokens will be for (their `aud`). */
   resources?: string[];
+  /** RFC 9449 §10: the DPoP key (JWK SHA-256 thumbprint) the code will be bound to. */
+  dpopJkt?: string;
 }
 
 /** An error the client must hear about at its redirect URI (RFC 6749 §4.1.2.1). */
@@ -117,6 +119,10 @@ export function validateAuthorizationRequest(
     fail('invalid_target', (error as OAuthException).description);
   }
 
+  const dpopJkt = config.dpop.enabled ? params.dpop_jkt : undefined;
+  if (dpopJkt !== undefined && !JWK_THUMBPRINT.test(dpopJkt))
+    fail('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint.');
+
   return {
     clientId: client.clientId,
     redirectUri,
@@ -130,5 +136,9 @@ export function validateAuthorizationRequest(
     loginHint: params.login_hint,
     acrValues: params.acr_values,
     resources,
+    dpopJkt,
   };
 }
+
+/** A base64url SHA-256 digest: 43 characters. */
+const JWK_THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;

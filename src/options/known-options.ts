@@ -30,6 +30,7 @@ const KNOWN_OPTIONS: OptionShape = {
     clockTolerance: true,
     verifiedTokenCacheSize: true,
   },
+  dpop: { enabled: true, algorithms: true, proofLifetime: true, nonces: true, nonceSecret: true },
   introspectionResourceServers: true,
   interaction: { loginUrl: true, consentUrl: true, ttl: true },
   deviceFlow: { ttl: true, interval: true, verificationUri: true, maxUserCodeFailures: true },

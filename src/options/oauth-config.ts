@@ -1,5 +1,6 @@
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type {
+  DpopAlgorithm,
   ExternalSigner,
   KeyEncryptionKey,
   OAuthModuleOptions,
@@ -47,6 +48,13 @@ export interface OAuthConfig {
     clockTolerance: number;
     verifiedTokenCacheSize: number;
   };
+  dpop: {
+    enabled: boolean;
+    algorithms: DpopAlgorithm[];
+    proofLifetime: number;
+    nonces: boolean;
+    nonceSecret?: string;
+  };
   introspectionResourceServers: string[];
   interaction: { loginUrl?: string; consentUrl?: string; ttl: number };
   deviceFlow: {
@@ -80,6 +88,12 @@ export const OAUTH_DEFAULTS = {
     allowBodyToken: false,
     clockTolerance: 5,
     verifiedTokenCacheSize: 10_000,
+  },
+  dpop: {
+    enabled: true,
+    algorithms: ['ES256', 'PS256', 'EdDSA', 'Ed25519', 'RS256'],
+    proofLifetime: 60,
+    nonces: false,
   },
   introspectionResourceServers: [],
   interaction: { ttl: 600 },
@@ -119,6 +133,11 @@ export function resolveOAuthConfig(options: OAuthModuleOptions): OAuthConfig {
     pkce: { ...d.pkce, ...definedOnly(options.pkce) },
     registration: { ...d.registration, ...definedOnly(options.registration) },
     resourceServer: { ...d.resourceServer, realm: issuer, ...definedOnly(options.resourceServer) },
+    dpop: {
+      ...d.dpop,
+      algorithms: [...d.dpop.algorithms],
+      ...definedOnly(options.dpop),
+    },
     introspectionResourceServers: options.introspectionResourceServers ?? [
       ...d.introspectionResourceServers,
     ],

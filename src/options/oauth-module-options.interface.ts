@@ -32,6 +32,24 @@ export interface TokenRequestCheck {
 /** Signing algorithms the key store can generate and use. */
 export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
 
+/**
+ * JWS algorithms a DPoP proof (RFC 9449) may be signed with: asymmetric only (a proof is
+ * verified with the public key it carries). `Ed25519` is the fully-specified name of EdDSA
+ * over Ed25519 (RFC 9864).
+ */
+export type DpopAlgorithm =
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'EdDSA'
+  | 'Ed25519';
+
 /** A key-encryption key for `keys.encryptionKeys`. */
 export interface KeyEncryptionKey {
   /** Names the KEK in every envelope it makes, e.g. `"2025-06"`. Unique; never secret. */
@@ -276,6 +294,42 @@ export interface OAuthModuleOptions {
      * Default: 10000.
      */
     verifiedTokenCacheSize?: number;
+  };
+
+  /**
+   * DPoP (RFC 9449): sender-constrained access tokens. A token request with a valid `DPoP`
+   * proof gets `token_type: DPoP` and a token bound to the proof's key (`cnf.jkt`); the guard and
+   * userinfo then accept it only as `Authorization: DPoP` with a proof of that key. Clients
+   * without a proof keep getting Bearer tokens, unless registered with
+   * `dpopBoundAccessTokens`. See docs/dpop.md.
+   */
+  dpop?: {
+    /** Accept DPoP proofs and advertise `dpop_signing_alg_values_supported`. Default: true. */
+    enabled?: boolean;
+    /**
+     * Algorithms a proof may use. Default: `['ES256', 'PS256', 'EdDSA', 'Ed25519', 'RS256']`
+     * (FAPI 2.0 allows PS256, ES256 and EdDSA only: drop RS256 there).
+     */
+    algorithms?: DpopAlgorithm[];
+    /**
+     * How long after its `iat` a proof is accepted, in seconds (plus
+     * `resourceServer.clockTolerance` either way). Its `jti` is remembered, in the database,
+     * that long: a replay is refused on every instance. Whole seconds, 1 to 300. Default: 60.
+     */
+    proofLifetime?: number;
+    /**
+     * Require server-provided nonces (RFC 9449 §8 and §9): a proof without the current nonce is
+     * refused with `use_dpop_nonce` and a `DPoP-Nonce` header to retry with. Nonces are
+     * stateless (an HMAC of the time under `nonceSecret`), valid for about two minutes.
+     * Default: false.
+     */
+    nonces?: boolean;
+    /**
+     * The secret nonces are derived from: at least 32 characters, the same on every instance
+     * (otherwise a nonce from one instance is refused by the next). Required when `nonces` is
+     * true. Keep it out of the code (environment, secret manager).
+     */
+    nonceSecret?: string;
   };
 
   /** Client ids of resource servers allowed to introspect any client's tokens. Default: none. */

@@ -365,6 +365,33 @@ describe('validateOAuthOptions', () => {
     },
   );
 
+  describe('dpop', () => {
+    it.each([
+      [{ algorithms: ['HS256'] }, 'dpop.algorithms', /unknown value "HS256"/],
+      [{ algorithms: [] }, 'dpop.algorithms', /at least one/],
+      [{ proofLifetime: 0 }, 'dpop.proofLifetime', /1 to 300/],
+      [{ proofLifetime: 301 }, 'dpop.proofLifetime', /1 to 300/],
+      [{ enabled: 'yes' }, 'dpop.enabled', /true or false/],
+      [{ nonces: true }, 'dpop.nonceSecret', /at least 32 characters/],
+      [{ nonces: true, nonceSecret: 'short' }, 'dpop.nonceSecret', /at least 32 characters/],
+      [{ nonce: true }, 'dpop.nonce', /did you mean "dpop.nonces"/],
+    ])('rejects %p', (dpop, option, message) => {
+      expectRejected(valid({ dpop }), option, message);
+    });
+
+    it('defaults to DPoP on, without nonces, with the RFC 9449 asymmetric algorithms', () => {
+      expect(resolveOAuthConfig(valid()).dpop).toEqual({
+        enabled: true,
+        algorithms: ['ES256', 'PS256', 'EdDSA', 'Ed25519', 'RS256'],
+        proofLifetime: 60,
+        nonces: false,
+      });
+      expect(() =>
+        validateOAuthOptions(valid({ dpop: { nonces: true, nonceSecret: 'x'.repeat(32) } })),
+      ).not.toThrow();
+    });
+  });
+
   describe('keys', () => {
     it('rejects an unknown algorithm', () => {
       expectRejected(

@@ -5,7 +5,11 @@ import { decodeKek } from '../keys/key-encryption';
 import { isResourceIndicator } from '../grants/resource-indicator';
 import { findUnknownOption } from './known-options';
 import { OAuthConfigurationError } from './oauth-configuration.error';
-import type { OAuthModuleOptions, TokenEndpointAuthMethod } from './oauth-module-options.interface';
+import type {
+  DpopAlgorithm,
+  OAuthModuleOptions,
+  TokenEndpointAuthMethod,
+} from './oauth-module-options.interface';
 
 import { DEFAULT_GRANT_TYPES, DEVICE_CODE_GRANT, USER_GRANT_TYPES } from './grant-types';
 
@@ -81,6 +85,7 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     'stateless',
   ]);
   validateKeys(o);
+  validateDpop(o);
   if (
     o.resources !== undefined &&
     (!Array.isArray(o.resources) || !o.resources.every(isResourceIndicator))
@@ -243,6 +248,56 @@ function validateKeys(o: OAuthModuleOptions): void {
       fail(
         'keys.algorithms',
         `lists ${alg}, but keys.jwks has no ${alg} key: add one or leave keys.algorithms unset.`,
+      );
+    }
+  }
+}
+
+/** RFC 9449 proofs are verified with the key they carry: asymmetric algorithms only. */
+export const DPOP_ALGORITHMS: DpopAlgorithm[] = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'EdDSA',
+  'Ed25519',
+];
+
+function validateDpop(o: OAuthModuleOptions): void {
+  const dpop = o.dpop;
+  if (dpop === undefined) return;
+  for (const name of ['enabled', 'nonces'] as const) {
+    if (dpop[name] !== undefined && typeof dpop[name] !== 'boolean')
+      fail(`dpop.${name}`, 'must be true or false.');
+  }
+  listOf('dpop.algorithms', dpop.algorithms, DPOP_ALGORITHMS);
+  if (dpop.algorithms?.length === 0)
+    fail('dpop.algorithms', 'must list at least one algorithm (or set dpop.enabled to false).');
+  const lifetime = dpop.proofLifetime;
+  if (
+    lifetime !== undefined &&
+    !(
+      typeof lifetime === 'number' &&
+      Number.isInteger(lifetime) &&
+      lifetime >= 1 &&
+      lifetime <= 300
+    )
+  ) {
+    fail(
+      'dpop.proofLifetime',
+      `must be a whole number of seconds from 1 to 300, not ${JSON.stringify(lifetime)}.`,
+    );
+  }
+  if (dpop.nonces && dpop.enabled !== false) {
+    if (typeof dpop.nonceSecret !== 'string' || dpop.nonceSecret.length < 32) {
+      fail(
+        'dpop.nonceSecret',
+        'must be a secret of at least 32 characters, the same on every instance, when dpop.nonces is true (e.g. openssl rand -base64 32).',
       );
     }
   }

@@ -12,6 +12,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { DatabaseHealthLog } from '../storage/database-health-log';
 import { isDatabaseUnavailable } from '../storage/database-unavailable';
+import { RevocationFeed } from '../storage/revocation-feed';
 import { TokenStore } from '../storage/stores/token.store';
 import type { VerifiedAccessToken } from './verified-access-token';
 
@@ -52,7 +53,15 @@ export class AccessTokenVerifier {
     private readonly ring: KeyRing,
     private readonly tokens: TokenStore,
     private readonly health: DatabaseHealthLog,
+    private readonly revocations: RevocationFeed,
   ) {}
+
+  /**
+   * Token ids (with their client) whose row was read live under the feed's current epoch: while
+   * the feed is live, the strict check needs no read for them. Emptied when the epoch changes.
+   */
+  private readonly knownLive = new Map<string, string>();
+  private knownLiveEpoch = -1;
 
   async verify(token: string): Promise<VerifiedAccessToken> {
     try {
@@ -68,13 +77,31 @@ export class AccessTokenVerifier {
     if (this.config.accessTokenFormat === 'opaque' || !isCompactJws(token))
       return this.verifyOpaque(token);
     const verified = this.fromCache(token) ?? (await this.verifyAndRemember(token));
-    if (this.config.resourceServer.revocationCheck === 'strict') {
-      // Read fresh on every request, never cached: a revocation stops the token at once.
-      const row = await this.tokens.findRevocationStatus(verified.id);
-      if (!row || row.revokedAt !== null || row.clientId !== verified.clientId)
-        throw this.invalid('The access token was revoked.');
-    }
+    if (this.config.resourceServer.revocationCheck === 'strict')
+      await this.checkNotRevoked(verified);
     return verified;
+  }
+
+  /**
+   * The strict check: the token's row exists, is the client's and is not revoked. Read on every
+   * request, unless the revocation feed is live and the row was read live since the last
+   * possible revocation anywhere (PostgreSQL, see PostgresRevocationFeed).
+   */
+  private async checkNotRevoked(verified: VerifiedAccessToken): Promise<void> {
+    const live = this.revocations.isLive();
+    const epoch = this.revocations.epoch;
+    if (epoch !== this.knownLiveEpoch) {
+      this.knownLive.clear();
+      this.knownLiveEpoch = epoch;
+    }
+    if (live && this.knownLive.get(verified.id) === verified.clientId) return;
+    const row = await this.tokens.findRevocationStatus(verified.id);
+    if (!row || row.revokedAt !== null || row.clientId !== verified.clientId)
+      throw this.invalid('The access token was revoked.');
+    if (!live || this.revocations.epoch !== epoch) return;
+    const capacity = this.config.resourceServer.verifiedTokenCacheSize;
+    if (this.knownLive.size >= capacity) this.knownLive.delete(this.knownLive.keys().next().value!);
+    if (capacity > 0) this.knownLive.set(verified.id, verified.clientId);
   }
 
   /** A copy of a remembered verification (so a handler cannot alter the cache), or undefined. */
@@ -152,6 +179,7 @@ function fromClaims(payload: JWTPayload): VerifiedAccessToken {
     issuedAt: payload.iat!,
     expiresAt: payload.exp!,
     ...(typeof payload.auth_time === 'number' ? { authTime: payload.auth_time } : {}),
+    ...dpopBindingOf(payload.cnf),
   };
 }
 
@@ -165,5 +193,12 @@ function fromRow(row: OAuthToken): VerifiedAccessToken {
     issuedAt: Math.floor(row.issuedAt / 1000),
     expiresAt: Math.floor(row.expiresAt / 1000),
     ...(row.authTime ? { authTime: row.authTime } : {}),
+    ...(row.dpopJkt ? { dpopJkt: row.dpopJkt } : {}),
   };
+}
+
+/** RFC 9449 §6.1 `cnf.jkt`, when the token has one. */
+function dpopBindingOf(cnf: unknown): { dpopJkt?: string } {
+  const jkt = (cnf as { jkt?: unknown } | undefined)?.jkt;
+  return typeof jkt === 'string' ? { dpopJkt: jkt } : {};
 }

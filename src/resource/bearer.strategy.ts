@@ -7,6 +7,7 @@ import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AccessTokenVerifier } from './access-token-verifier.service';
 import { bearerTokenOf } from './bearer-token';
+import { refuseIfDpopBound } from './dpop-token';
 import type { VerifiedAccessToken } from './verified-access-token';
 
 /** The passport strategy name: `AuthGuard(OAUTH_BEARER_STRATEGY)` works with @nestjs/passport. */
@@ -51,7 +52,10 @@ export class OAuthBearerStrategy extends PassportStrategy(Strategy, OAUTH_BEARER
     super.authenticate(request as never, options);
   }
 
-  validate(token: string): Promise<VerifiedAccessToken> {
-    return this.verifier.verify(token);
+  /** A Bearer token: a DPoP-bound one is refused here (RFC 9449 §7.2), for every Bearer path. */
+  async validate(token: string): Promise<VerifiedAccessToken> {
+    const verified = await this.verifier.verify(token);
+    refuseIfDpopBound(verified, this.config);
+    return verified;
   }
 }

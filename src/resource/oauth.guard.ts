@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { NOSNIFF } from '../common/json-response';
 import { OAuthErrorCode, OAuthException } from '../errors/oauth.exception';
@@ -7,6 +7,9 @@ import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { bearerTokenOf } from './bearer-token';
+import { dpopTargetUri } from '../dpop/dpop-target-uri';
+import { DpopResourceAuthenticator } from './dpop-resource-authenticator.service';
+import { dpopTokenOf } from './dpop-token';
 import { OAuthBearerStrategy } from './bearer.strategy';
 import {
   ACCESS_TOKEN_REQUEST_KEY,
@@ -25,6 +28,10 @@ import type { VerifiedAccessToken } from './verified-access-token';
  */
 @Injectable()
 export class OAuthGuard implements CanActivate {
+  /** Injected as a property, so subclasses keep the constructor they have. */
+  @Inject(DpopResourceAuthenticator)
+  private readonly dpop!: DpopResourceAuthenticator;
+
   constructor(
     protected readonly reflector: Reflector,
     @InjectOAuthConfig() protected readonly config: OAuthConfig,
@@ -91,15 +98,27 @@ export class OAuthGuard implements CanActivate {
    * injected rather than looked up in passport's process-wide registry, so two apps in one
    * process never verify with each other's keys; a plain `AuthGuard('oauth-bearer')` goes
    * through passport (same placement rule). No token -> 401 without an error code (RFC 6750 §3.1).
+   * `Authorization: DPoP` (RFC 9449 §7) is checked only when no Bearer token came, so Bearer
+   * requests do no DPoP work; the strategy refuses a DPoP-bound token sent as Bearer.
    */
   protected authenticate(request: OAuthHttpRequest): Promise<VerifiedAccessToken> {
     const token = bearerTokenOf(request, this.config.resourceServer);
-    if (token === undefined) {
-      throw OAuthException.tokenRequired(this.config.resourceServer.realm);
-    }
     // Verification failures are OAuthExceptions (401 invalid_token); anything else (database
     // or key store down) propagates as a server error, never as "your token is invalid".
-    return this.strategy.validate(token);
+    if (token !== undefined) return this.strategy.validate(token);
+    const dpopToken = this.config.dpop.enabled ? dpopTokenOf(request, this.config) : undefined;
+    if (dpopToken !== undefined)
+      return this.dpop.authenticate(request, dpopToken, this.dpopTargetUri(request));
+    throw OAuthException.tokenRequired(this.config.resourceServer.realm);
+  }
+
+  /**
+   * The public URL a DPoP proof's `htu` must name for this request: the issuer's origin and the
+   * request path (never the Host header, which the client chooses). Override it when the API is
+   * published under another origin or path prefix than the app sees.
+   */
+  protected dpopTargetUri(request: OAuthHttpRequest): string {
+    return dpopTargetUri(request.path, this.config.issuer) ?? '';
   }
 
   /** RFC 9470 §3: the route needs a user, and this token was issued to a client for itself. */
@@ -109,6 +128,7 @@ export class OAuthGuard implements CanActivate {
         'insufficient_user_authentication',
         'This route needs a token issued to a signed-in user.',
         401,
+        token,
       );
     }
   }
@@ -119,25 +139,40 @@ export class OAuthGuard implements CanActivate {
     anyOf: string[] | undefined,
   ): void {
     const missing = (allOf ?? []).filter((scope) => !token.scopes.includes(scope));
-    if (missing.length > 0) throw this.insufficientScope(allOf!);
+    if (missing.length > 0) throw this.insufficientScope(allOf!, token);
     if (anyOf && anyOf.length > 0 && !anyOf.some((scope) => token.scopes.includes(scope))) {
-      throw this.insufficientScope(anyOf);
+      throw this.insufficientScope(anyOf, token);
     }
   }
 
-  private insufficientScope(scopes: string[]): OAuthException {
+  private insufficientScope(scopes: string[], token: VerifiedAccessToken): OAuthException {
     const scope = scopes.join(' ');
-    return OAuthException.bearer(
+    return this.error(
       'insufficient_scope',
       `This route needs the scope ${scope}.`,
       403,
-      this.config.resourceServer.realm,
+      token,
       scope,
     );
   }
 
-  private error(code: OAuthErrorCode, description: string, status: number): OAuthException {
-    return OAuthException.bearer(code, description, status, this.config.resourceServer.realm);
+  /** In the scheme the token came with: a DPoP-bound token can only have come as DPoP. */
+  private error(
+    code: OAuthErrorCode,
+    description: string,
+    status: number,
+    token: VerifiedAccessToken,
+    scope?: string,
+  ): OAuthException {
+    if (token.dpopJkt !== undefined)
+      return OAuthException.dpop(code, description, status, this.config.dpop.algorithms, { scope });
+    return OAuthException.bearer(
+      code,
+      description,
+      status,
+      this.config.resourceServer.realm,
+      scope,
+    );
   }
 }
 

@@ -13,4 +13,9 @@ export interface VerifiedAccessToken {
   expiresAt: number;
   /** OIDC auth_time when the user's sign-in time is known. */
   authTime?: number;
+  /**
+   * The DPoP key the token is bound to (RFC 9449 `cnf.jkt`, a SHA-256 JWK thumbprint): such a
+   * token was accepted only with a proof of that key.
+   */
+  dpopJkt?: string;
 }

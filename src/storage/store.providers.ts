@@ -1,6 +1,10 @@
 import { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { OAUTH_DATA_SOURCE } from '../oauth.constants';
+import { OAuthEvents } from '../events/oauth-events';
+import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from '../oauth.constants';
+import type { OAuthConfig } from '../options/oauth-config';
+import { NoRevocationFeed, RevocationFeed } from './revocation-feed';
+import { PostgresRevocationFeed } from './sql/postgres-revocation-feed';
 import { SqlAuthorizationCodeStore } from './sql/sql-authorization-code.store';
 import { SqlClientStore } from './sql/sql-client.store';
 import { SqlConsentStore } from './sql/sql-consent.store';
@@ -44,6 +48,21 @@ function chosenStore<S>(
   };
 }
 
+/**
+ * The revocation feed where it can exist and is useful: PostgreSQL (LISTEN/NOTIFY), strict
+ * checking, and a cache to keep (`resourceServer.verifiedTokenCacheSize` above 0).
+ */
+const revocationFeedProvider: Provider = {
+  provide: RevocationFeed,
+  inject: [OAUTH_DATA_SOURCE, OAUTH_CONFIG, OAuthEvents],
+  useFactory: (dataSource: DataSource, config: OAuthConfig, events: OAuthEvents) =>
+    dataSource.options.type === 'postgres' &&
+    config.resourceServer.revocationCheck === 'strict' &&
+    config.resourceServer.verifiedTokenCacheSize > 0
+      ? new PostgresRevocationFeed(dataSource, events)
+      : new NoRevocationFeed(),
+};
+
 /** Every store the module uses, one implementation each. */
 export const STORE_PROVIDERS: Provider[] = [
   chosenStore(TokenStore, TypeOrmTokenStore, SqlTokenStore),
@@ -56,4 +75,5 @@ export const STORE_PROVIDERS: Provider[] = [
   { provide: InteractionStore, useClass: TypeOrmInteractionStore },
   { provide: DeviceAuthorizationStore, useClass: TypeOrmDeviceAuthorizationStore },
   { provide: AttemptLimitStore, useClass: TypeOrmAttemptLimitStore },
+  revocationFeedProvider,
 ];

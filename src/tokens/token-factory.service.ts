@@ -71,10 +71,11 @@ export class TokenFactory {
       revokedAt: null,
       originCodeId: decision.originCodeId ?? null,
       authTime: decision.authTime ?? null,
+      dpopJkt: decision.dpopJkt ?? null,
     };
 
     const response: TokenResponse = {
-      token_type: 'Bearer',
+      token_type: decision.dpopJkt ? 'DPoP' : 'Bearer',
       access_token: accessToken,
       expires_in: this.config.accessTokenTtl,
       scope: formatScope(decision.scopes),
@@ -176,6 +177,8 @@ export class TokenFactory {
         client_id: decision.clientId,
         scope: formatScope(decision.scopes),
         ...(decision.authTime ? { auth_time: decision.authTime } : {}),
+        // RFC 9449 §6.1: the key the token is bound to.
+        ...(decision.dpopJkt ? { cnf: { jkt: decision.dpopJkt } } : {}),
         iss: this.config.issuer,
         // RFC 9068 §2.2: for tokens without a user, sub is the client's id.
         sub: decision.subject ?? decision.clientId,

@@ -18,4 +18,10 @@ export interface TokenGrantDecision {
   originCodeId?: string | null;
   /** OIDC auth_time, seconds since the epoch. */
   authTime?: number | null;
+  /**
+   * Bind the access token (and a public client's refresh token) to this DPoP key: the SHA-256
+   * JWK thumbprint of the request's proof (`TokenRequest.dpop.jkt`). The response then says
+   * `token_type: DPoP` and a JWT access token carries `cnf.jkt` (RFC 9449 §6).
+   */
+  dpopJkt?: string | null;
 }

@@ -3,7 +3,8 @@
  * name (`status`, `refresh_token_expires_in`, `refresh_token_issued_at`, `refresh_count`).
  */
 export interface TokenResponse {
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound to a DPoP key (RFC 9449 §5), else `Bearer`. */
+  token_type: 'Bearer' | 'DPoP';
   access_token: string;
   /** Seconds until the access token expires. */
   expires_in: number;

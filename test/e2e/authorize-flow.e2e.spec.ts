@@ -21,7 +21,7 @@ import {
   TestBrowser,
   timedResourceOwner,
 } from '../support/authorize-helpers';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   pkcePair,
@@ -72,12 +72,12 @@ async function untilAfterSecond(second: number): Promise<void> {
   while (nowSeconds() <= second) await sleep(50);
 }
 
-describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
+describe.each(TEST_TARGETS)('authorization code flow (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
 
   beforeAll(async () => {
-    server = await startTestApp(kind, { resourceOwner: timedResourceOwner });
+    server = await startTestApp(target, { resourceOwner: timedResourceOwner });
     client = await registerCodeClient(server, {
       name: 'Budget Buddy',
       website: 'https://budget.example',
@@ -155,13 +155,13 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     });
 
     it('Deny -> access_denied with state and iss, and nothing is remembered', async () => {
-      const target = await freshClient();
+      const fresh = await freshClient();
       const browser = new TestBrowser(server, 'user-alice');
-      const { form } = await openConsent(browser, codeRequest({ client: target }).params);
+      const { form } = await openConsent(browser, codeRequest({ client: fresh }).params);
       const page = await decide(browser, form, 'deny');
       expectRedirectError(page, server, 'access_denied');
       // Denial is not remembered as consent: the next request asks again.
-      expect(isConsentPage(await browser.authorize(codeRequest({ client: target }).params))).toBe(
+      expect(isConsentPage(await browser.authorize(codeRequest({ client: fresh }).params))).toBe(
         true,
       );
     });
@@ -187,9 +187,9 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
 
     it('the CSRF token of one interaction does not work for another', async () => {
       const browser = new TestBrowser(server, 'user-alice');
-      const target = await freshClient();
-      const first = await openConsent(browser, codeRequest({ client: target }).params);
-      const second = await openConsent(browser, codeRequest({ client: target }).params);
+      const fresh = await freshClient();
+      const first = await openConsent(browser, codeRequest({ client: fresh }).params);
+      const second = await openConsent(browser, codeRequest({ client: fresh }).params);
       expectErrorPage(
         await browser.post(second.form.action, {
           csrf_token: first.form.csrfToken,
@@ -272,22 +272,22 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     });
 
     it('remembered consent: the second request skips the page; prompt=consent forces it', async () => {
-      const target = await freshClient();
+      const fresh = await freshClient();
       const browser = new TestBrowser(server, 'user-alice');
       const { form } = await openConsent(
         browser,
-        codeRequest({ client: target, scope: 'openid accounts:read' }).params,
+        codeRequest({ client: fresh, scope: 'openid accounts:read' }).params,
       );
       callbackParams(await decide(browser, form, 'allow'));
 
       // Same scopes, or fewer: straight back with a code.
       for (const scope of ['openid accounts:read', 'accounts:read']) {
-        const again = await browser.authorize(codeRequest({ client: target, scope }).params);
+        const again = await browser.authorize(codeRequest({ client: fresh, scope }).params);
         expect(callbackParams(again).get('code')).toBeTruthy();
       }
       // In another browser too: consent belongs to the user, not the browser.
       const elsewhere = await new TestBrowser(server, 'user-alice').authorize(
-        codeRequest({ client: target, scope: 'accounts:read' }).params,
+        codeRequest({ client: fresh, scope: 'accounts:read' }).params,
       );
       expect(callbackParams(elsewhere).get('code')).toBeTruthy();
 
@@ -295,7 +295,7 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
       expect(
         isConsentPage(
           await browser.authorize(
-            codeRequest({ client: target, scope: 'accounts:read', extra: { prompt: 'consent' } })
+            codeRequest({ client: fresh, scope: 'accounts:read', extra: { prompt: 'consent' } })
               .params,
           ),
         ),
@@ -304,7 +304,7 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
       expect(
         isConsentPage(
           await browser.authorize(
-            codeRequest({ client: target, scope: 'accounts:read payments:write' }).params,
+            codeRequest({ client: fresh, scope: 'accounts:read payments:write' }).params,
           ),
         ),
       ).toBe(true);
@@ -312,7 +312,7 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
       expect(
         isConsentPage(
           await new TestBrowser(server, 'user-bob').authorize(
-            codeRequest({ client: target, scope: 'accounts:read' }).params,
+            codeRequest({ client: fresh, scope: 'accounts:read' }).params,
           ),
         ),
       ).toBe(true);
@@ -326,18 +326,16 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     });
 
     it('prompt=none signed in without consent -> consent_required; with consent -> a code', async () => {
-      const target = await freshClient();
+      const fresh = await freshClient();
       const browser = new TestBrowser(server, 'user-alice');
-      const none = codeRequest({ client: target, extra: { prompt: 'none' } }).params;
+      const none = codeRequest({ client: fresh, extra: { prompt: 'none' } }).params;
       expectRedirectError(await browser.authorize(none), server, 'consent_required');
 
-      const { form } = await openConsent(browser, codeRequest({ client: target }).params);
+      const { form } = await openConsent(browser, codeRequest({ client: fresh }).params);
       callbackParams(await decide(browser, form, 'allow'));
       expect(
         callbackParams(
-          await browser.authorize(
-            codeRequest({ client: target, extra: { prompt: 'none' } }).params,
-          ),
+          await browser.authorize(codeRequest({ client: fresh, extra: { prompt: 'none' } }).params),
         ).get('code'),
       ).toBeTruthy();
     });
@@ -362,11 +360,11 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     });
 
     it('max_age=0 forces sign-in when the session is older; a sign-in made for this request is accepted', async () => {
-      const target = await freshClient();
+      const fresh = await freshClient();
       const browser = new TestBrowser(server, 'user-alice');
       browser.authTime = nowSeconds() - 10;
       const returnTo = expectLoginRedirect(
-        await browser.authorize(codeRequest({ client: target, extra: { max_age: '0' } }).params),
+        await browser.authorize(codeRequest({ client: fresh, extra: { max_age: '0' } }).params),
         server,
       );
 
@@ -589,10 +587,10 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     });
 
     it('a wrong redirect_uri -> invalid_grant', async () => {
-      const target = await freshClient({ redirectUris: [REDIRECT_URI, OTHER_URI] });
-      const { code, verifier } = await obtainCode(server, { client: target });
+      const fresh = await freshClient({ redirectUris: [REDIRECT_URI, OTHER_URI] });
+      const { code, verifier } = await obtainCode(server, { client: fresh });
       expectTokenError(
-        await exchangeCode(server, target, {
+        await exchangeCode(server, fresh, {
           code,
           code_verifier: verifier,
           redirect_uri: OTHER_URI,
@@ -602,15 +600,15 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     });
 
     it('an omitted redirect_uri is refused once the client no longer has that one URI', async () => {
-      const target = await freshClient({ redirectUris: [REDIRECT_URI] });
-      const { code, verifier } = await obtainCode(server, { client: target });
-      await server.app.get(ClientService).update(target.clientId, {
+      const fresh = await freshClient({ redirectUris: [REDIRECT_URI] });
+      const { code, verifier } = await obtainCode(server, { client: fresh });
+      await server.app.get(ClientService).update(fresh.clientId, {
         name: 'Moved',
         grantTypes: ['authorization_code', 'refresh_token'],
         redirectUris: [OTHER_URI],
       });
       expectTokenError(
-        await exchangeCode(server, target, { code, code_verifier: verifier }),
+        await exchangeCode(server, fresh, { code, code_verifier: verifier }),
         'invalid_request',
       );
     });
@@ -704,12 +702,12 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
     );
 
     it('a client without the refresh_token grant gets none', async () => {
-      const target = await freshClient({ grantTypes: ['authorization_code'] });
+      const fresh = await freshClient({ grantTypes: ['authorization_code'] });
       const { code, verifier } = await obtainCode(server, {
-        client: target,
+        client: fresh,
         scope: 'openid offline_access accounts:read',
       });
-      const call = await exchangeCode(server, target, {
+      const call = await exchangeCode(server, fresh, {
         code,
         code_verifier: verifier,
         redirect_uri: REDIRECT_URI,
@@ -827,11 +825,11 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow (%s)', (kind) => {
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)('authorization code flow with short lifetimes (%s)', (kind) => {
+describe.each(TEST_TARGETS)('authorization code flow with short lifetimes (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind, {
+    server = await startTestApp(target, {
       interaction: { loginUrl: '/login', ttl: 1 },
       authorizationCodeTtl: 1,
     });
@@ -861,13 +859,13 @@ describe.each(TEST_DATABASE_KINDS)('authorization code flow with short lifetimes
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)(
+describe.each(TEST_TARGETS)(
   'authorization code flow without PKCE for confidential clients (%s)',
-  (kind) => {
+  (target) => {
     let server: TestApp;
     let client: TestClient;
     beforeAll(async () => {
-      server = await startTestApp(kind, { pkce: { requiredForConfidentialClients: false } });
+      server = await startTestApp(target, { pkce: { requiredForConfidentialClients: false } });
       client = await registerCodeClient(server);
     });
     afterAll(() => server.close());
@@ -891,7 +889,7 @@ describe.each(TEST_DATABASE_KINDS)(
   },
 );
 
-describe.each(TEST_DATABASE_KINDS)('binding cookie Secure attribute (%s)', (kind) => {
+describe.each(TEST_TARGETS)('binding cookie Secure attribute (%s)', (target) => {
   const bindingCookies = (page: { headers: Headers }) =>
     page.headers.getSetCookie().filter((c) => c.startsWith('oauth_binding='));
 
@@ -899,7 +897,7 @@ describe.each(TEST_DATABASE_KINDS)('binding cookie Secure attribute (%s)', (kind
     ['https://auth.example', true],
     ['http://localhost', false],
   ])('issuer %s: Secure is %s, on the first cookie and the renewed one', async (issuer, secure) => {
-    const server = await startTestApp(kind, { issuer });
+    const server = await startTestApp(target, { issuer });
     try {
       const client = await registerCodeClient(server);
       const browser = new TestBrowser(server);

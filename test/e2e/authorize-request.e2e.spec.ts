@@ -13,7 +13,7 @@ import {
   REDIRECT_URI,
   TestBrowser,
 } from '../support/authorize-helpers';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { describeOn, TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   pkcePair,
@@ -27,7 +27,7 @@ const LOOPBACK_PORT = 49152;
 const LOOPBACK_URI = `http://127.0.0.1:${LOOPBACK_PORT}/cb`;
 const SECOND_URI = 'https://app.example/other-cb';
 
-describe.each(TEST_DATABASE_KINDS)('authorization request (%s)', (kind) => {
+describe.each(TEST_TARGETS)('authorization request (%s)', (target) => {
   let server: TestApp;
   let client: TestClient; // confidential, one redirect URI
   let publicClient: TestClient;
@@ -36,7 +36,7 @@ describe.each(TEST_DATABASE_KINDS)('authorization request (%s)', (kind) => {
   let serviceClient: TestClient; // not registered for authorization_code
 
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     client = await registerCodeClient(server);
     publicClient = await registerCodeClient(server, {
       name: 'SPA',
@@ -64,8 +64,8 @@ describe.each(TEST_DATABASE_KINDS)('authorization request (%s)', (kind) => {
 
   const anonymous = () => new TestBrowser(server);
   /** A request that passes every check (anonymous: it ends at the sign-in redirect). */
-  const valid = (target: TestClient = client, extra: Record<string, string | undefined> = {}) =>
-    codeRequest({ client: target, extra }).params;
+  const valid = (of: TestClient = client, extra: Record<string, string | undefined> = {}) =>
+    codeRequest({ client: of, extra }).params;
 
   describe('client_id and redirect_uri: error page, never a redirect', () => {
     it('a valid request goes on to sign-in (the baseline of the cases below)', async () => {
@@ -420,12 +420,12 @@ describe.each(TEST_DATABASE_KINDS)('authorization request (%s)', (kind) => {
   });
 });
 
-describe('authorization request with relaxed PKCE options', () => {
+describeOn('sqlite')('authorization request with relaxed PKCE options (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   let publicClient: TestClient;
   beforeAll(async () => {
-    server = await startTestApp('sqlite', {
+    server = await startTestApp(target, {
       pkce: { requiredForConfidentialClients: false, allowPlain: true },
     });
     client = await registerCodeClient(server);

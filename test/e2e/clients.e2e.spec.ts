@@ -8,7 +8,7 @@ import {
   InvalidClientMetadataError,
 } from '../../src';
 import { BAD_CLIENT_URIS, BAD_REDIRECT_URIS } from '../support/client-uri-cases';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TEST_SCOPES, TestApp } from '../support/test-app';
 
 /** How the module must store secrets: SHA-256, base64url (computed here independently). */
@@ -24,13 +24,13 @@ const WEB_APP: ClientRegistration = {
   scopes: ['openid', 'accounts:read'],
 };
 
-describe.each(TEST_DATABASE_KINDS)('ClientService (%s)', (kind) => {
+describe.each(TEST_TARGETS)('ClientService (%s)', (target) => {
   let server: TestApp;
   let clients: ClientService;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     clients = server.app.get(ClientService);
     dataSource = server.app.get(OAUTH_DATA_SOURCE);
   });

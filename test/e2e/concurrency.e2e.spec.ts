@@ -15,7 +15,7 @@ import {
 } from '../../src';
 import { type OAuthClient } from '../support/entities';
 import { ClientStore } from '../../src/storage/stores/client.store';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicAuth,
@@ -53,12 +53,12 @@ function countPoolQueries(server: TestApp): { count(): number; stop(): void } {
   return { count: () => count, stop: () => (pool.query = original) };
 }
 
-describe.each(TEST_DATABASE_KINDS)('concurrent requests (%s)', (kind) => {
+describe.each(TEST_TARGETS)('concurrent requests (%s)', (target) => {
   let server: TestApp;
   let clients: TestClient[];
 
   beforeAll(async () => {
-    server = await startTestApp(kind, {}, { controllers: [AccountsController] });
+    server = await startTestApp(target, {}, { controllers: [AccountsController] });
     clients = await Promise.all(
       [1, 2, 3].map(() => registerServiceClient(server, { scopes: ['accounts:read'] })),
     );
@@ -139,7 +139,7 @@ describe.each(TEST_DATABASE_KINDS)('concurrent requests (%s)', (kind) => {
     expect(authorize.status).toBe(400);
   });
 
-  if (kind !== 'sqlite') {
+  if (target.database !== 'sqlite') {
     it('a consent the database refuses fails at once instead of being retried forever', async () => {
       // PostgreSQL and MariaDB (strict mode) enforce the subject column's length; only a unique
       // violation is a race.
@@ -151,7 +151,7 @@ describe.each(TEST_DATABASE_KINDS)('concurrent requests (%s)', (kind) => {
     });
   }
 
-  if (kind === 'postgres') {
+  if (target.database === 'postgres') {
     it('answers concurrent lookups on PostgreSQL with shared queries, each caller getting its own row', async () => {
       const ids = [...clients.map((client) => client.clientId), 'no-such-client'];
       const wanted = Array.from({ length: 20 }, (_, index) => ids[index % ids.length]);

@@ -1,16 +1,16 @@
 // Control characters (NUL above all, which PostgreSQL refuses in text) in what a client sends
 // are bad input: the spec's error, never a 500 from the database.
 import { OAUTH_PATHS } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { pkcePair, REDIRECT_URI, registerCodeClient } from '../support/token-helpers';
 
 const INITIAL_ACCESS_TOKEN = 'initial-access-token-for-control-character-tests';
 
-describe.each(TEST_DATABASE_KINDS)('control characters in client input (%s)', (kind) => {
+describe.each(TEST_TARGETS)('control characters in client input (%s)', (target) => {
   let server: TestApp;
   beforeAll(async () => {
-    server = await startTestApp(kind, {
+    server = await startTestApp(target, {
       registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN },
     });
   });

@@ -11,7 +11,7 @@ import {
   TokenRequest,
   TokenResponse,
 } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { describeOn, TEST_TARGETS } from '../support/targets';
 import { basicHeaders, postForm, registerClient, TestClient } from '../support/token-helpers';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -39,13 +39,13 @@ class DevicePairingGrant implements OAuthGrantHandler {
   }
 }
 
-describe.each(TEST_DATABASE_KINDS)('a host grant type (%s)', (kind) => {
+describe.each(TEST_TARGETS)('a host grant type (%s)', (target) => {
   let server: TestApp;
   let device: TestClient;
 
   beforeAll(async () => {
     server = await startTestApp(
-      kind,
+      target,
       { grantTypes: ['client_credentials', DEVICE_PAIRING] },
       { providers: [DevicePairingGrant] },
     );
@@ -104,10 +104,10 @@ describe.each(TEST_DATABASE_KINDS)('a host grant type (%s)', (kind) => {
   });
 });
 
-describe('a grant type listed without a handler', () => {
+describeOn('sqlite')('a grant type listed without a handler (%s)', (target) => {
   it('stops start-up with a message naming the grant', async () => {
     await expect(
-      startTestApp('sqlite', { grantTypes: ['client_credentials', DEVICE_PAIRING] }),
+      startTestApp(target, { grantTypes: ['client_credentials', DEVICE_PAIRING] }),
     ).rejects.toThrow(
       `lists "${DEVICE_PAIRING}" but no provider is tagged @OAuthGrant('${DEVICE_PAIRING}')`,
     );

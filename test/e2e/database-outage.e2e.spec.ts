@@ -3,6 +3,9 @@
 // mode, so every request reads the token's row) answer 503 temporarily_unavailable with
 // Retry-After, one warning is logged for the whole outage, and once the server is back both
 // answer 200 again without restarting the app, with one "database reachable again" line.
+//
+// Express only: the outage needs a PostgreSQL or MariaDB server of its own, and Fastify runs on
+// SQLite alone (test/support/targets.ts); a Fastify pass would cost two more server restarts.
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, INestApplication, LoggerService, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';

@@ -14,14 +14,14 @@ import {
   Page,
   TestBrowser,
 } from '../support/authorize-helpers';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { registerClient, TestClient } from '../support/token-helpers';
 
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 
-describe.each(TEST_DATABASE_KINDS)('device authorization grant (%s)', (kind) => {
+describe.each(TEST_TARGETS)('device authorization grant (%s)', (target) => {
   let server: TestApp;
   let as: oauth.AuthorizationServer;
   let tv: TestClient;
@@ -29,7 +29,7 @@ describe.each(TEST_DATABASE_KINDS)('device authorization grant (%s)', (kind) => 
   const none = oauth.None();
 
   beforeAll(async () => {
-    server = await startTestApp(kind, {
+    server = await startTestApp(target, {
       grantTypes: ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT],
       deviceFlow: { interval: 1, maxUserCodeFailures: 3 },
     });

@@ -1,11 +1,11 @@
 import { OAUTH_PATHS } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { describeOn, TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 
-describe.each(TEST_DATABASE_KINDS)('discovery and JWKS (%s)', (kind) => {
+describe.each(TEST_TARGETS)('discovery and JWKS (%s)', (target) => {
   let server: TestApp;
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
   });
   afterAll(() => server.close());
 
@@ -55,10 +55,10 @@ describe.each(TEST_DATABASE_KINDS)('discovery and JWKS (%s)', (kind) => {
   });
 });
 
-describe('discovery without the code flow', () => {
+describeOn('sqlite')('discovery without the code flow (%s)', (target) => {
   let server: TestApp;
   beforeAll(async () => {
-    server = await startTestApp('sqlite', {
+    server = await startTestApp(target, {
       grantTypes: ['client_credentials'],
       registration: { enabled: true, initialAccessToken: 'a-long-initial-access-token' },
     });

@@ -2,7 +2,7 @@
 // whatever arrives, the answer is a 4xx (or a redirect / page where the protocol says so),
 // never a 5xx, never a stack trace, and JSON endpoints answer with an `error` member.
 import fc from 'fast-check';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicHeaders,
@@ -84,11 +84,11 @@ function problem(response: RawResponse, json: boolean): string | undefined {
   return undefined;
 }
 
-describe.each(TEST_DATABASE_KINDS)('endpoint robustness (%s)', (kind) => {
+describe.each(TEST_TARGETS)('endpoint robustness (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind, {
+    server = await startTestApp(target, {
       registration: { enabled: true, initialAccessToken: 'initial-access-token-for-fuzzing' },
     });
     client = await registerCodeClient(server);

@@ -8,7 +8,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import fc from 'fast-check';
 import { OAuthGuard, Scopes } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicAuth,
@@ -223,14 +223,14 @@ function problem(response: RawResponse, issuer: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-describe.each(TEST_DATABASE_KINDS)('error bodies under hostile input (%s)', (kind) => {
+describe.each(TEST_TARGETS)('error bodies under hostile input (%s)', (target) => {
   let server: TestApp;
   let service: TestClient;
   let web: TestClient;
   let registered: { clientId: string; token: string };
   beforeAll(async () => {
     server = await startTestApp(
-      kind,
+      target,
       { registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN } },
       { controllers: [GuardedController] },
     );

@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { config as rxjsConfig, filter } from 'rxjs';
 import { ClientService, OAuthEvents, TokenRevocationService } from '../../src';
 import type { OAuthEvent } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import {
   collectEvents,
   decideConsent,
@@ -31,7 +31,7 @@ import {
 } from '../support/token-helpers';
 import { OAUTH_PATHS } from '../../src';
 
-describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
+describe.each(TEST_TARGETS)('audit events (%s)', (target) => {
   let server: TestApp;
   let log: EventLog;
   /** Every event of the suite, never cleared. */
@@ -40,7 +40,7 @@ describe.each(TEST_DATABASE_KINDS)('audit events (%s)', (kind) => {
   const secrets = new Set<string>();
 
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     log = collectEvents(server);
     everything = collectEvents(server);
   });

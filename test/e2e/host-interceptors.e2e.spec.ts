@@ -12,7 +12,7 @@ import {
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { map } from 'rxjs';
 import { OAUTH_PATHS } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicHeaders,
@@ -41,12 +41,12 @@ class HostController {
   }
 }
 
-describe.each(TEST_DATABASE_KINDS)('a host with a global response interceptor (%s)', (kind) => {
+describe.each(TEST_TARGETS)('a host with a global response interceptor (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
     server = await startTestApp(
-      kind,
+      target,
       { registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN } },
       {
         controllers: [HostController],

@@ -7,7 +7,7 @@ import { OAuthToken } from '../support/entities';
 import type { ClientRegistration } from '../../src/clients/client-metadata';
 import { KeyRing } from '../../src/keys/key-ring.service';
 import { ClientStore } from '../../src/storage/stores/client.store';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import {
   introspect,
   ProtectedAccountsController,
@@ -42,7 +42,7 @@ function expectInactive(call: TokenCall): void {
   expect(call.headers.get('cache-control')).toBe('no-store');
 }
 
-describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
+describe.each(TEST_TARGETS)('token introspection (%s)', (target) => {
   let server: TestApp;
   let shortLived: TestApp;
   let opaque: TestApp;
@@ -53,9 +53,9 @@ describe.each(TEST_DATABASE_KINDS)('token introspection (%s)', (kind) => {
       introspectionResourceServers: [RESOURCE_SERVER_ID, PUBLIC_RESOURCE_SERVER_ID],
     };
     [server, shortLived, opaque] = await Promise.all([
-      startTestApp(kind, options, withGuard),
-      startTestApp(kind, { accessTokenTtl: 1 }, withGuard),
-      startTestApp(kind, { accessTokenFormat: 'opaque' }, withGuard),
+      startTestApp(target, options, withGuard),
+      startTestApp(target, { accessTokenTtl: 1 }, withGuard),
+      startTestApp(target, { accessTokenFormat: 'opaque' }, withGuard),
     ]);
     const { client, clientSecret } = await registerWithId(
       server,

@@ -18,7 +18,8 @@ import {
 import { KeyRing } from '../../src/keys/key-ring.service';
 import { FakeSigner } from '../support/fake-signer';
 import { OAuthSigningKey } from '../support/entities';
-import { openTestDatabase, TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
+import { openTestDatabase, TestDatabaseKind } from '../support/databases';
+import { createTestApplication, describeOn, TEST_TARGETS, TestTarget } from '../support/targets';
 import { freePort, TEST_SCOPES } from '../support/test-app';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -52,6 +53,7 @@ interface Instance {
 }
 
 async function startInstance(
+  target: TestTarget,
   database: SharedDatabase,
   overrides: Partial<OAuthModuleOptions> = {},
 ): Promise<Instance> {
@@ -68,7 +70,7 @@ async function startInstance(
       }),
     ],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = createTestApplication(moduleRef, target.adapter, { logger: false });
   try {
     await app.listen(port, '127.0.0.1');
   } catch (error) {
@@ -145,12 +147,12 @@ async function later<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
+describe.each(TEST_TARGETS)('signing keys (%s)', (target) => {
   let database: SharedDatabase;
   const running: Instance[] = [];
 
   beforeEach(async () => {
-    database = await openSharedDatabase(kind);
+    database = await openSharedDatabase(target.database);
   });
 
   afterEach(async () => {
@@ -159,7 +161,7 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
   });
 
   async function start(overrides: Partial<OAuthModuleOptions> = {}): Promise<Instance> {
-    const instance = await startInstance(database, overrides);
+    const instance = await startInstance(target, database, overrides);
     running.push(instance);
     return instance;
   }
@@ -454,7 +456,7 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
 
       // Same id, other key material: the tag does not check out.
       await expect(
-        startInstance(database, { keys: { encryptionKeys: [kek('a')] } }),
+        startInstance(target, database, { keys: { encryptionKeys: [kek('a')] } }),
       ).rejects.toThrow(
         new SigningKeyError(
           `Signing key ${before.kid} does not decrypt with key-encryption key "a": the key under that id in keys.encryptionKeys is not the one it was encrypted with (or the row was tampered with).`,
@@ -462,12 +464,12 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
       );
       // The KEK it names is not listed.
       await expect(
-        startInstance(database, { keys: { encryptionKeys: [kek('b')] } }),
+        startInstance(target, database, { keys: { encryptionKeys: [kek('b')] } }),
       ).rejects.toThrow(
         /encrypted with key-encryption key "a", which keys.encryptionKeys does not list: add it back \(ids: "b"\)/,
       );
       // No KEK at all.
-      await expect(startInstance(database)).rejects.toBeInstanceOf(SigningKeyError);
+      await expect(startInstance(target, database)).rejects.toBeInstanceOf(SigningKeyError);
 
       // Nothing was generated or rewritten by the failed starts; the right KEK still opens it.
       const again = await start({ keys: { encryptionKeys: [original] } });
@@ -486,7 +488,7 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
       await stop(first);
 
       await expect(
-        startInstance(database, { keys: { ...keys, algorithms: [...keys.algorithms] } }),
+        startInstance(target, database, { keys: { ...keys, algorithms: [...keys.algorithms] } }),
       ).rejects.toThrow(`Signing key ${one.kid} does not decrypt with key-encryption key "a"`);
     });
 
@@ -598,21 +600,22 @@ describe.each(TEST_DATABASE_KINDS)('signing keys (%s)', (kind) => {
 
     // An algorithm the signer has no key for stops the start.
     await expect(
-      startInstance(database, { keys: { algorithms: ['PS256'], signer } }),
+      startInstance(target, database, { keys: { algorithms: ['PS256'], signer } }),
     ).rejects.toThrow('keys.signer has no active PS256 key, but keys.algorithms lists PS256');
   });
 });
 
-describe.each(TEST_DATABASE_KINDS.filter((kind) => kind !== 'sqlite'))(
+// Express only: Fastify runs on SQLite alone (test/support/targets.ts).
+describeOn('postgres', 'mariadb')(
   'instances starting together on a fresh database (%s)',
-  (kind) => {
+  (target) => {
     it('generate exactly one key per algorithm, which they all sign with and publish', async () => {
-      const database = await openTestDatabase(kind);
+      const database = await openTestDatabase(target);
       const instances: Instance[] = [];
       try {
         const started = await Promise.allSettled(
           [1, 2, 3].map(() =>
-            startInstance(database, { keys: { algorithms: ['ES256', 'RS256'] } }),
+            startInstance(target, database, { keys: { algorithms: ['ES256', 'RS256'] } }),
           ),
         );
         for (const result of started)

@@ -8,7 +8,7 @@ import { IsNull, Not } from 'typeorm';
 import { CleanupService, ClientService, ConsentService, TokenRevocationService } from '../../src';
 import { OAuthAuthorizationCode, OAuthInteraction, OAuthToken } from '../support/entities';
 import { OAuthClientAssertion } from '../../src/storage/entities/oauth-client-assertion.entity';
-import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
+import { TEST_TARGETS, TestTarget } from '../support/targets';
 import {
   countRows,
   isActive,
@@ -42,14 +42,14 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const withGuard = { controllers: [ProtectedAccountsController] };
 
-describe.each(TEST_DATABASE_KINDS)('token lifecycle (%s)', (kind: TestDatabaseKind) => {
+describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
   let server: TestApp | undefined;
   afterEach(async () => {
     await server?.close();
     server = undefined;
   });
   async function start(overrides: Partial<OAuthModuleOptions> = {}): Promise<TestApp> {
-    server = await startTestApp(kind, overrides, withGuard);
+    server = await startTestApp(target, overrides, withGuard);
     return server;
   }
 

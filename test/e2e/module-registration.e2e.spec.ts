@@ -19,7 +19,8 @@ import { AsyncFactoryAppModule } from '../fixtures/async-factory.module';
 import { ForRootAppModule } from '../fixtures/for-root.module';
 import { GlobalAppModule } from '../fixtures/global.module';
 import { TestSettings } from '../fixtures/settings.module';
-import { openTestDatabase, OpenTestDatabase, TEST_DATABASE_KINDS } from '../support/databases';
+import { openTestDatabase, OpenTestDatabase } from '../support/databases';
+import { createTestApplication, describeOn, TEST_TARGETS, TestTarget } from '../support/targets';
 import { freePort } from '../support/test-app';
 
 interface Booted {
@@ -44,8 +45,12 @@ async function sqliteOptions(): Promise<DataSourceOptions> {
   return database.options;
 }
 
-/** Compiles the app module that `build` returns for a reserved port, then listens on that port. */
+/**
+ * Compiles the app module that `build` returns for a reserved port, then listens on that port with
+ * the target's adapter.
+ */
 async function boot(
+  target: TestTarget,
   build: (settings: TestSettings) => DynamicModule,
   dataSource: TestSettings['dataSource'],
   overrides?: TestSettings['overrides'],
@@ -55,7 +60,7 @@ async function boot(
   const moduleRef = await Test.createTestingModule({
     imports: [build({ issuer: url, dataSource, overrides })],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = createTestApplication(moduleRef, target.adapter, { logger: false });
   started.push(app);
   await app.listen(port, '127.0.0.1');
   return { app, url };
@@ -70,14 +75,18 @@ async function expectServesMetadata({ url }: Booted): Promise<void> {
   expect(metadata.grant_types_supported).toEqual(['client_credentials']);
 }
 
-describe('OAuthModule registration styles (sqlite)', () => {
+describeOn('sqlite')('OAuthModule registration styles (%s)', (target) => {
   it.each([
     ['forRoot', ForRootAppModule],
     ['forRootAsync useFactory with inject', AsyncFactoryAppModule],
     ['forRootAsync useClass', AsyncClassAppModule],
     ['forRootAsync useExisting', AsyncExistingAppModule],
   ])('%s: boots and serves discovery and JWKS', async (_style, fixture) => {
-    const booted = await boot((settings) => fixture.register(settings), await sqliteOptions());
+    const booted = await boot(
+      target,
+      (settings) => fixture.register(settings),
+      await sqliteOptions(),
+    );
     await expectServesMetadata(booted);
 
     const jwks = await (await fetch(`${booted.url}${OAUTH_PATHS.jwks}`)).json();
@@ -89,6 +98,7 @@ describe('OAuthModule registration styles (sqlite)', () => {
 
   it('isGlobal: true makes ClientService injectable in a module that does not import OAuthModule', async () => {
     const booted = await boot(
+      target,
       (settings) => GlobalAppModule.register(settings, true),
       await sqliteOptions(),
     );
@@ -108,12 +118,13 @@ describe('OAuthModule registration styles (sqlite)', () => {
 
   it('without isGlobal, a module that does not import OAuthModule cannot inject ClientService', async () => {
     await expect(
-      boot((settings) => GlobalAppModule.register(settings, false), await sqliteOptions()),
+      boot(target, (settings) => GlobalAppModule.register(settings, false), await sqliteOptions()),
     ).rejects.toThrow(/AppsController.*ClientService/s);
   });
 
   it('an invalid option returned by forRootAsync fails start-up with the configuration error', async () => {
     const failure = boot(
+      target,
       (settings) => AsyncFactoryAppModule.register(settings),
       await sqliteOptions(),
       {
@@ -128,7 +139,7 @@ describe('OAuthModule registration styles (sqlite)', () => {
 
   it('an invalid option in a useClass factory fails start-up naming the option', async () => {
     await expect(
-      boot((settings) => AsyncClassAppModule.register(settings), await sqliteOptions(), {
+      boot(target, (settings) => AsyncClassAppModule.register(settings), await sqliteOptions(), {
         accessTokenTtl: 0,
       }),
     ).rejects.toThrow(
@@ -138,7 +149,7 @@ describe('OAuthModule registration styles (sqlite)', () => {
 
   it('an invalid option in forRoot fails start-up naming the option', async () => {
     await expect(
-      boot((settings) => ForRootAppModule.register(settings), await sqliteOptions(), {
+      boot(target, (settings) => ForRootAppModule.register(settings), await sqliteOptions(), {
         // @ts-expect-error a misspelt or unknown grant does not compile; JavaScript hosts get this check
         grantTypes: ['client_credentials', 'implicit'],
       }),
@@ -146,7 +157,7 @@ describe('OAuthModule registration styles (sqlite)', () => {
   });
 });
 
-describe('scopes named by host routes', () => {
+describeOn('sqlite')('scopes named by host routes (%s)', (target) => {
   @Controller('api')
   class MisspeltScopeController {
     @Get('accounts')
@@ -189,7 +200,7 @@ describe('scopes named by host routes', () => {
       })
         .compile()
         .then((moduleRef) => {
-          const app = moduleRef.createNestApplication({ logger: false });
+          const app = createTestApplication(moduleRef, target.adapter, { logger: false });
           started.push(app);
           return app.init();
         });
@@ -200,9 +211,9 @@ describe('scopes named by host routes', () => {
   );
 });
 
-describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
+describe.each(TEST_TARGETS)('a host-owned DataSource (%s)', (target) => {
   async function hostDataSource(options: Partial<DataSourceOptions>): Promise<DataSource> {
-    const database = await openTestDatabase(kind);
+    const database = await openTestDatabase(target);
     databases.push(database);
     const dataSource = new DataSource({ ...database.options, ...options } as DataSourceOptions);
     hostDataSources.push(dataSource);
@@ -220,7 +231,11 @@ describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
     });
     if (initialize) await dataSource.initialize();
 
-    const booted = await boot((settings) => AsyncFactoryAppModule.register(settings), dataSource);
+    const booted = await boot(
+      target,
+      (settings) => AsyncFactoryAppModule.register(settings),
+      dataSource,
+    );
     await expectServesMetadata(booted);
     expect(booted.app.get(OAUTH_DATA_SOURCE)).toBe(dataSource);
 
@@ -253,7 +268,7 @@ describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
 
   it('without the oauth tables fails start-up with the configuration error', async () => {
     const dataSource = await hostDataSource({ entities: OAUTH_ENTITIES });
-    const failure = boot((settings) => ForRootAppModule.register(settings), dataSource);
+    const failure = boot(target, (settings) => ForRootAppModule.register(settings), dataSource);
     await expect(failure).rejects.toBeInstanceOf(OAuthConfigurationError);
     await expect(failure).rejects.toThrow(
       'OAuthModule option "dataSource" has no oauth_* tables: add ...OAUTH_MIGRATIONS to its "migrations" and run them ' +
@@ -264,7 +279,7 @@ describe.each(TEST_DATABASE_KINDS)('a host-owned DataSource (%s)', (kind) => {
   it('without OAUTH_ENTITIES fails start-up naming the missing entity', async () => {
     const dataSource = await hostDataSource({ migrations: OAUTH_MIGRATIONS, migrationsRun: true });
     await expect(
-      boot((settings) => ForRootAppModule.register(settings), dataSource),
+      boot(target, (settings) => ForRootAppModule.register(settings), dataSource),
     ).rejects.toThrow(
       'OAuthModule option "dataSource" does not know the entity OAuthClient: add ...OAUTH_ENTITIES to its "entities".',
     );

@@ -5,7 +5,7 @@
 import { Logger } from '@nestjs/common';
 import { OAUTH_PATHS } from '../../src';
 import type { ResourceOwnerProvider } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TEST_USERS, testResourceOwner, TestApp } from '../support/test-app';
 import {
   basicHeaders,
@@ -26,11 +26,11 @@ const passwordOwner: ResourceOwnerProvider = {
 
 const REGISTRATION_TOKEN = 'registration-token-0123456789';
 
-describe.each(TEST_DATABASE_KINDS)('password grant (%s)', (kind) => {
+describe.each(TEST_TARGETS)('password grant (%s)', (target) => {
   describe('by default', () => {
     let server: TestApp;
     beforeAll(async () => {
-      server = await startTestApp(kind, { resourceOwner: passwordOwner });
+      server = await startTestApp(target, { resourceOwner: passwordOwner });
     });
     afterAll(() => server.close());
 
@@ -79,7 +79,7 @@ describe.each(TEST_DATABASE_KINDS)('password grant (%s)', (kind) => {
 
     beforeAll(async () => {
       const warn = jest.spyOn(Logger.prototype, 'warn');
-      server = await startTestApp(kind, {
+      server = await startTestApp(target, {
         grantTypes: ['authorization_code', 'refresh_token', 'password'],
         resourceOwner: passwordOwner,
         passwordGrant: { maxFailuresPerUser: 3, maxFailuresPerClient: 6 },

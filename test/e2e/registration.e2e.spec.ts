@@ -6,7 +6,7 @@ import {
   BAD_REDIRECT_URIS,
   GOOD_REDIRECT_URIS,
 } from '../support/client-uri-cases';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { describeOn, TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const INITIAL_ACCESS_TOKEN = 'initial-access-token-for-tests-0123456789';
@@ -28,13 +28,13 @@ interface Sent {
   body: any;
 }
 
-describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) => {
+describe.each(TEST_TARGETS)('Dynamic Client Registration (%s)', (target) => {
   let server: TestApp;
   let clients: ClientService;
   let registrationUrl: string;
 
   beforeAll(async () => {
-    server = await startTestApp(kind, {
+    server = await startTestApp(target, {
       registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN },
     });
     clients = server.app.get(ClientService);
@@ -509,10 +509,10 @@ describe.each(TEST_DATABASE_KINDS)('Dynamic Client Registration (%s)', (kind) =>
   });
 });
 
-describe('Dynamic Client Registration when disabled (the default)', () => {
+describeOn('sqlite')('Dynamic Client Registration when disabled (the default) (%s)', (target) => {
   let server: TestApp;
   beforeAll(async () => {
-    server = await startTestApp('sqlite');
+    server = await startTestApp(target);
   });
   afterAll(() => server.close());
 

@@ -22,7 +22,7 @@ import {
 import type { VerifiedAccessToken } from '../../src';
 import { KeyRing } from '../../src/keys/key-ring.service';
 import { TokenStore } from '../../src/storage/stores/token.store';
-import { TEST_DATABASE_KINDS, TestDatabaseKind } from '../support/databases';
+import { describeOn, TEST_TARGETS, TestTarget } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   clientCredentials,
@@ -260,16 +260,16 @@ async function resign(
 }
 
 async function start(
-  kind: TestDatabaseKind,
+  target: TestTarget,
   overrides: Partial<OAuthModuleOptions> = {},
   extra: Parameters<typeof startTestApp>[2] = {},
 ) {
-  return startTestApp(kind, overrides, { controllers: HOST_CONTROLLERS, ...extra });
+  return startTestApp(target, overrides, { controllers: HOST_CONTROLLERS, ...extra });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
+describe.each(TEST_TARGETS)('OAuthGuard on host routes (%s)', (target) => {
   describe('default options: JWT access tokens, strict revocation check', () => {
     let server: TestApp;
     let service: TestClient;
@@ -277,7 +277,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
     let openidToken: string;
 
     beforeAll(async () => {
-      server = await start(kind);
+      server = await start(target);
       service = await registerServiceClient(server, {
         scopes: ['accounts:read', 'profile', 'payments:write'],
       });
@@ -735,7 +735,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
   describe("resourceServer: { revocationCheck: 'stateless' }", () => {
     let server: TestApp;
     beforeAll(async () => {
-      server = await start(kind, { resourceServer: { revocationCheck: 'stateless' } });
+      server = await start(target, { resourceServer: { revocationCheck: 'stateless' } });
     });
     afterAll(() => server.close());
 
@@ -761,7 +761,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
   describe('resourceServer: { allowQueryToken: true }', () => {
     let server: TestApp;
     beforeAll(async () => {
-      server = await start(kind, { resourceServer: { allowQueryToken: true } });
+      server = await start(target, { resourceServer: { allowQueryToken: true } });
     });
     afterAll(() => server.close());
 
@@ -789,7 +789,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
     let token: string;
     let openidToken: string;
     beforeAll(async () => {
-      server = await start(kind, { resourceServer: { allowBodyToken: true } });
+      server = await start(target, { resourceServer: { allowBodyToken: true } });
       token = await clientToken(
         server,
         await registerServiceClient(server, { scopes: ['accounts:read', 'payments:write'] }),
@@ -873,7 +873,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
   describe('expiry with accessTokenTtl: 1 and clockTolerance: 0', () => {
     let server: TestApp;
     beforeAll(async () => {
-      server = await start(kind, { accessTokenTtl: 1, resourceServer: { clockTolerance: 0 } });
+      server = await start(target, { accessTokenTtl: 1, resourceServer: { clockTolerance: 0 } });
     });
     afterAll(() => server.close());
 
@@ -890,7 +890,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
     let token: string;
     beforeAll(async () => {
       server = await startTestApp(
-        kind,
+        target,
         {},
         {
           controllers: [GlobalController],
@@ -952,7 +952,7 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
     let server: TestApp;
     let service: TestClient;
     beforeAll(async () => {
-      server = await start(kind, { accessTokenFormat: 'opaque' });
+      server = await start(target, { accessTokenFormat: 'opaque' });
       service = await registerServiceClient(server);
     });
     afterAll(() => server.close());
@@ -1021,12 +1021,12 @@ describe.each(TEST_DATABASE_KINDS)('OAuthGuard on host routes (%s)', (kind) => {
   });
 });
 
-describe('two apps in one process', () => {
+describeOn('sqlite')('two apps in one process (%s)', (target) => {
   let first: TestApp;
   let second: TestApp;
   beforeAll(async () => {
-    first = await start('sqlite');
-    second = await start('sqlite');
+    first = await start(target);
+    second = await start(target);
   });
   afterAll(async () => {
     await second?.close();

@@ -3,7 +3,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { OAuthGuard, Scopes } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import {
   clientCredentials,
   pkcePair,
@@ -28,13 +28,13 @@ class AccountsApiController {
   }
 }
 
-describe.each(TEST_DATABASE_KINDS)('resource indicators, RFC 8707 (%s)', (kind) => {
+describe.each(TEST_TARGETS)('resource indicators, RFC 8707 (%s)', (target) => {
   let server: TestApp;
   let service: TestClient;
 
   beforeAll(async () => {
     server = await startTestApp(
-      kind,
+      target,
       { resources: [PAYMENTS_API] },
       { controllers: [AccountsApiController] },
     );

@@ -3,7 +3,7 @@
 // unknown and expired tokens, errors, public clients, and opaque access tokens.
 import { OAUTH_PATHS } from '../../src';
 import { OAuthToken } from '../support/entities';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import {
   introspect,
   isActive,
@@ -27,15 +27,15 @@ import {
 
 const withGuard = { controllers: [ProtectedAccountsController] };
 
-describe.each(TEST_DATABASE_KINDS)('token revocation (%s)', (kind) => {
+describe.each(TEST_TARGETS)('token revocation (%s)', (target) => {
   let server: TestApp;
   let opaque: TestApp;
   let shortLived: TestApp;
   beforeAll(async () => {
     [server, opaque, shortLived] = await Promise.all([
-      startTestApp(kind, {}, withGuard),
-      startTestApp(kind, { accessTokenFormat: 'opaque' }, withGuard),
-      startTestApp(kind, { accessTokenTtl: 1 }, withGuard),
+      startTestApp(target, {}, withGuard),
+      startTestApp(target, { accessTokenFormat: 'opaque' }, withGuard),
+      startTestApp(target, { accessTokenTtl: 1 }, withGuard),
     ]);
   });
   afterAll(() => Promise.all([server?.close(), opaque?.close(), shortLived?.close()]));

@@ -1,10 +1,11 @@
 // The sample's API under malformed request bodies (bad gzip, unknown charset, too large, bad
 // JSON): each is a 4xx, and the app logs at most one short line for it, never an ERROR with a
 // stack trace (a client's mistake is not a server error). Logging does not depend on the
-// database, so this runs on SQLite only.
+// database, so this runs on SQLite only, on each HTTP adapter (Express's body-parser, Fastify's
+// content parser with the sample's decoding hook).
 import { ConsoleLogger } from '@nestjs/common';
 import { gzipSync } from 'node:zlib';
-import { startSample } from '../support/sample-app';
+import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
 import type { TestApp } from '../support/test-app';
 
 interface LogLine {
@@ -48,12 +49,12 @@ const MALFORMED: [string, Record<string, string>, string, number][] = [
   ['bad JSON', {}, '{"amount": ', 400],
 ];
 
-describe('sample app API: malformed request bodies', () => {
+describe.each(SAMPLE_ADAPTERS)('sample app API on %s: malformed request bodies', (adapter) => {
   let sample: TestApp;
   const logger = new CapturingLogger();
 
   beforeAll(async () => {
-    sample = await startSample({}, { logger });
+    sample = await startSample({}, { logger, adapter });
   });
   afterAll(() => sample?.close());
 

@@ -1,11 +1,15 @@
 // The sample app's resource APIs (sample-app/api/), started the way `npm run sample` starts
-// them, on in-memory SQLite and on PostgreSQL: the API part of the contract in DESIGN.md §5.
+// them, on every SAMPLE_TARGET (Express on each database, Fastify on SQLite): the API part of the
+// contract in DESIGN.md §5.
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { User } from '../../sample-app/users/user.entity';
 import { TokenStore } from '../../src/storage/stores/token.store';
-import { TEST_DATABASE_KINDS } from '../support/databases';
-import { freshSampleDatabase as freshDatabase, startSample } from '../support/sample-app';
+import {
+  freshSampleDatabase as freshDatabase,
+  SAMPLE_TARGETS,
+  startSample,
+} from '../support/sample-app';
 import type { TestApp } from '../support/test-app';
 import {
   clientCredentials,
@@ -36,230 +40,235 @@ function pay(sample: TestApp, token: string | undefined, body: unknown): Promise
 
 const PAYMENT = { amount: '10.00', currency: 'EUR', creditor: 'Mad Hatter Tea Party Ltd' };
 
-describe.each(TEST_DATABASE_KINDS)('sample app APIs (%s)', (kind) => {
-  let database: { url: string; drop(): Promise<void> };
-  let sample: TestApp;
-  let service: TestClient;
-  let webApp: TestClient;
-  let clientToken: string;
-  let alice: User;
-  let bob: User;
+describe.each(SAMPLE_TARGETS)(
+  'sample app APIs ($adapter, $database)',
+  ({ adapter, database: kind }) => {
+    let database: { url: string; drop(): Promise<void> };
+    let sample: TestApp;
+    let service: TestClient;
+    let webApp: TestClient;
+    let clientToken: string;
+    let alice: User;
+    let bob: User;
 
-  /** A token for a seeded user, as the code flow would give it to the web app. */
-  const userToken = async (user: User, scopes: string[]): Promise<string> =>
-    (await seedCodeAndExchange(sample, webApp, { subject: user.id, scopes })).access_token;
+    /** A token for a seeded user, as the code flow would give it to the web app. */
+    const userToken = async (user: User, scopes: string[]): Promise<string> =>
+      (await seedCodeAndExchange(sample, webApp, { subject: user.id, scopes })).access_token;
 
-  beforeAll(async () => {
-    database = await freshDatabase(kind);
-    sample = await startSample({ DATABASE_URL: database.url });
-    service = await registerServiceClient(sample, { scopes: ['accounts:read', 'payments:write'] });
-    webApp = await registerCodeClient(sample, {
-      scopes: ['openid', 'accounts:read', 'payments:write'],
+    beforeAll(async () => {
+      database = await freshDatabase(kind);
+      sample = await startSample({ DATABASE_URL: database.url }, { adapter });
+      service = await registerServiceClient(sample, {
+        scopes: ['accounts:read', 'payments:write'],
+      });
+      webApp = await registerCodeClient(sample, {
+        scopes: ['openid', 'accounts:read', 'payments:write'],
+      });
+      const token = await clientCredentials(sample, service, { scope: 'accounts:read' });
+      expect(token.status).toBe(200);
+      clientToken = token.body.access_token;
+      const users = sample.app.get(DataSource).getRepository(User);
+      alice = (await users.findOneBy({ username: 'alice' }))!;
+      bob = (await users.findOneBy({ username: 'bob' }))!;
     });
-    const token = await clientCredentials(sample, service, { scope: 'accounts:read' });
-    expect(token.status).toBe(200);
-    clientToken = token.body.access_token;
-    const users = sample.app.get(DataSource).getRepository(User);
-    alice = (await users.findOneBy({ username: 'alice' }))!;
-    bob = (await users.findOneBy({ username: 'bob' }))!;
-  });
-  afterAll(async () => {
-    await sample?.close();
-    await database?.drop();
-  });
-
-  describe('GET /api/accounts (accounts:read)', () => {
-    it("answers a client's own token with the demo accounts", async () => {
-      const response = await api(sample, '/api/accounts', clientToken);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      const accounts = await response.json();
-      expect(Array.isArray(accounts)).toBe(true);
-      expect(accounts.length).toBeGreaterThan(0);
-      for (const account of accounts) {
-        expect(account).toEqual({
-          id: expect.stringMatching(/^acc-demo-/),
-          iban: expect.any(String),
-          name: expect.any(String),
-          currency: expect.stringMatching(/^[A-Z]{3}$/),
-          balance: expect.stringMatching(/^\d+\.\d{2}$/),
-        });
-      }
+    afterAll(async () => {
+      await sample?.close();
+      await database?.drop();
     });
 
-    it("answers a user's token with that user's accounts only", async () => {
-      const forAlice = await (
-        await api(sample, '/api/accounts', await userToken(alice, ['accounts:read']))
-      ).json();
-      expect(forAlice.map((a: { id: string }) => a.id)).toEqual([
-        'acc-alice-current',
-        'acc-alice-savings',
-      ]);
-      const forBob = await (
-        await api(sample, '/api/accounts', await userToken(bob, ['accounts:read']))
-      ).json();
-      expect(forBob.map((a: { id: string }) => a.id)).toEqual(['acc-bob-current']);
-    });
+    describe('GET /api/accounts (accounts:read)', () => {
+      it("answers a client's own token with the demo accounts", async () => {
+        const response = await api(sample, '/api/accounts', clientToken);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        const accounts = await response.json();
+        expect(Array.isArray(accounts)).toBe(true);
+        expect(accounts.length).toBeGreaterThan(0);
+        for (const account of accounts) {
+          expect(account).toEqual({
+            id: expect.stringMatching(/^acc-demo-/),
+            iban: expect.any(String),
+            name: expect.any(String),
+            currency: expect.stringMatching(/^[A-Z]{3}$/),
+            balance: expect.stringMatching(/^\d+\.\d{2}$/),
+          });
+        }
+      });
 
-    it('answers a request without a token with 401 and a Bearer challenge without error', async () => {
-      const response = await api(sample, '/api/accounts');
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${sample.url}"`);
-    });
+      it("answers a user's token with that user's accounts only", async () => {
+        const forAlice = await (
+          await api(sample, '/api/accounts', await userToken(alice, ['accounts:read']))
+        ).json();
+        expect(forAlice.map((a: { id: string }) => a.id)).toEqual([
+          'acc-alice-current',
+          'acc-alice-savings',
+        ]);
+        const forBob = await (
+          await api(sample, '/api/accounts', await userToken(bob, ['accounts:read']))
+        ).json();
+        expect(forBob.map((a: { id: string }) => a.id)).toEqual(['acc-bob-current']);
+      });
 
-    it('answers a bad token with 401 invalid_token', async () => {
-      const response = await api(sample, '/api/accounts', 'not-a-token');
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toMatch(
-        /^Bearer realm="[^"]+", error="invalid_token"/,
-      );
-      expect(await response.json()).toMatchObject({ error: 'invalid_token' });
-    });
+      it('answers a request without a token with 401 and a Bearer challenge without error', async () => {
+        const response = await api(sample, '/api/accounts');
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${sample.url}"`);
+      });
 
-    it('answers a token without accounts:read with 403 insufficient_scope', async () => {
-      const response = await api(sample, '/api/accounts', await userToken(alice, ['openid']));
-      expect(response.status).toBe(403);
-      expect(response.headers.get('www-authenticate')).toMatch(
-        /error="insufficient_scope".*, scope="accounts:read"$/,
-      );
-    });
+      it('answers a bad token with 401 invalid_token', async () => {
+        const response = await api(sample, '/api/accounts', 'not-a-token');
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(
+          /^Bearer realm="[^"]+", error="invalid_token"/,
+        );
+        expect(await response.json()).toMatchObject({ error: 'invalid_token' });
+      });
 
-    it('refuses a query-string token with 400 invalid_request', async () => {
-      const response = await fetch(
-        `${sample.url}/api/accounts?access_token=${encodeURIComponent(clientToken)}`,
-      );
-      expect(response.status).toBe(400);
-      expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
-      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
-    });
-
-    it('stops a revoked token at once (strict revocation check)', async () => {
-      const token = (await clientCredentials(sample, service, { scope: 'accounts:read' })).body
-        .access_token;
-      expect((await api(sample, '/api/accounts', token)).status).toBe(200);
-      await sample.app.get(TokenStore).revoke({ familyId: decodeJwt(token).jti! }, Date.now());
-      const response = await api(sample, '/api/accounts', token);
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
-    });
-  });
-
-  describe('POST /api/payments (payments:write)', () => {
-    it('never lets a client get payments:write for itself (userOnly scope)', async () => {
-      const response = await clientCredentials(sample, service, { scope: 'payments:write' });
-      expect(response.status).toBe(400);
-      expect(response.body.error).toBe('invalid_scope');
-    });
-
-    it('refuses a token with accounts:read only: 403 insufficient_scope', async () => {
-      for (const token of [clientToken, await userToken(alice, ['accounts:read'])]) {
-        const response = await pay(sample, token, PAYMENT);
+      it('answers a token without accounts:read with 403 insufficient_scope', async () => {
+        const response = await api(sample, '/api/accounts', await userToken(alice, ['openid']));
         expect(response.status).toBe(403);
         expect(response.headers.get('www-authenticate')).toMatch(
-          /error="insufficient_scope".*, scope="payments:write"$/,
+          /error="insufficient_scope".*, scope="accounts:read"$/,
         );
-        expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
-      }
-    });
+      });
 
-    it("creates a payment from the user's token: 201 with the user as debtor", async () => {
-      const token = await userToken(alice, ['accounts:read', 'payments:write']);
-      const response = await pay(sample, token, PAYMENT);
-      expect(response.status).toBe(201);
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await response.json()).toEqual({
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-        status: 'accepted',
-        amount: '10.00',
-        currency: 'EUR',
-        creditor: PAYMENT.creditor,
-        debtor: alice.id,
-        initiated_by: webApp.clientId,
+      it('refuses a query-string token with 400 invalid_request', async () => {
+        const response = await fetch(
+          `${sample.url}/api/accounts?access_token=${encodeURIComponent(clientToken)}`,
+        );
+        expect(response.status).toBe(400);
+        expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
+        expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+      });
+
+      it('stops a revoked token at once (strict revocation check)', async () => {
+        const token = (await clientCredentials(sample, service, { scope: 'accounts:read' })).body
+          .access_token;
+        expect((await api(sample, '/api/accounts', token)).status).toBe(200);
+        await sample.app.get(TokenStore).revoke({ familyId: decodeJwt(token).jti! }, Date.now());
+        const response = await api(sample, '/api/accounts', token);
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
       });
     });
 
-    it.each([
-      ['a number amount', { ...PAYMENT, amount: 10 }],
-      ['a zero amount', { ...PAYMENT, amount: '0.00' }],
-      ['a negative amount', { ...PAYMENT, amount: '-5.00' }],
-      ['three decimals', { ...PAYMENT, amount: '10.001' }],
-      ['an exponent', { ...PAYMENT, amount: '1e3' }],
-      ['no amount', { currency: 'EUR', creditor: 'x' }],
-      ['a lowercase currency', { ...PAYMENT, currency: 'eur' }],
-      ['a four-letter currency', { ...PAYMENT, currency: 'EURO' }],
-      ['an empty creditor', { ...PAYMENT, creditor: '  ' }],
-      ['no creditor', { amount: '1.00', currency: 'EUR' }],
-      ['an array body', [PAYMENT]],
-    ])('answers %s with 400 JSON', async (_, body) => {
-      const token = await userToken(alice, ['payments:write']);
-      const response = await pay(sample, token, body);
-      expect(response.status).toBe(400);
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await response.json()).toMatchObject({
-        error: 'invalid_request',
-        error_description: expect.any(String),
+    describe('POST /api/payments (payments:write)', () => {
+      it('never lets a client get payments:write for itself (userOnly scope)', async () => {
+        const response = await clientCredentials(sample, service, { scope: 'payments:write' });
+        expect(response.status).toBe(400);
+        expect(response.body.error).toBe('invalid_scope');
+      });
+
+      it('refuses a token with accounts:read only: 403 insufficient_scope', async () => {
+        for (const token of [clientToken, await userToken(alice, ['accounts:read'])]) {
+          const response = await pay(sample, token, PAYMENT);
+          expect(response.status).toBe(403);
+          expect(response.headers.get('www-authenticate')).toMatch(
+            /error="insufficient_scope".*, scope="payments:write"$/,
+          );
+          expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
+        }
+      });
+
+      it("creates a payment from the user's token: 201 with the user as debtor", async () => {
+        const token = await userToken(alice, ['accounts:read', 'payments:write']);
+        const response = await pay(sample, token, PAYMENT);
+        expect(response.status).toBe(201);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await response.json()).toEqual({
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          status: 'accepted',
+          amount: '10.00',
+          currency: 'EUR',
+          creditor: PAYMENT.creditor,
+          debtor: alice.id,
+          initiated_by: webApp.clientId,
+        });
+      });
+
+      it.each([
+        ['a number amount', { ...PAYMENT, amount: 10 }],
+        ['a zero amount', { ...PAYMENT, amount: '0.00' }],
+        ['a negative amount', { ...PAYMENT, amount: '-5.00' }],
+        ['three decimals', { ...PAYMENT, amount: '10.001' }],
+        ['an exponent', { ...PAYMENT, amount: '1e3' }],
+        ['no amount', { currency: 'EUR', creditor: 'x' }],
+        ['a lowercase currency', { ...PAYMENT, currency: 'eur' }],
+        ['a four-letter currency', { ...PAYMENT, currency: 'EURO' }],
+        ['an empty creditor', { ...PAYMENT, creditor: '  ' }],
+        ['no creditor', { amount: '1.00', currency: 'EUR' }],
+        ['an array body', [PAYMENT]],
+      ])('answers %s with 400 JSON', async (_, body) => {
+        const token = await userToken(alice, ['payments:write']);
+        const response = await pay(sample, token, body);
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await response.json()).toMatchObject({
+          error: 'invalid_request',
+          error_description: expect.any(String),
+        });
+      });
+
+      it.each([
+        ['malformed JSON', '{"amount": "10.00",'],
+        ['a JSON string (not an object or array)', '"pay me"'],
+      ])("answers %s with Nest's 400 JSON (the body parser refuses it)", async (_, body) => {
+        const response = await pay(sample, await userToken(alice, ['payments:write']), body);
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await response.json()).toMatchObject({ statusCode: 400 });
+      });
+
+      it('refuses an access token in a form body (header only by default): 400 invalid_request, no payment', async () => {
+        const token = await userToken(alice, ['accounts:read', 'payments:write']);
+        const response = await fetch(`${sample.url}/api/payments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ ...PAYMENT, access_token: token }).toString(),
+        });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('www-authenticate')).toMatch(
+          new RegExp(`^Bearer realm="${sample.url}", error="invalid_request"`),
+        );
+        expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+      });
+
+      it('checks the token before the body', async () => {
+        const response = await pay(sample, undefined, { amount: 'nonsense' });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${sample.url}"`);
       });
     });
 
-    it.each([
-      ['malformed JSON', '{"amount": "10.00",'],
-      ['a JSON string (not an object or array)', '"pay me"'],
-    ])("answers %s with Nest's 400 JSON (the body parser refuses it)", async (_, body) => {
-      const response = await pay(sample, await userToken(alice, ['payments:write']), body);
-      expect(response.status).toBe(400);
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await response.json()).toMatchObject({ statusCode: 400 });
-    });
-
-    it('refuses an access token in a form body (header only by default): 400 invalid_request, no payment', async () => {
-      const token = await userToken(alice, ['accounts:read', 'payments:write']);
-      const response = await fetch(`${sample.url}/api/payments`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ ...PAYMENT, access_token: token }).toString(),
+    describe('GET /api/me (a token issued to a user)', () => {
+      it("refuses a client's own token with 401 insufficient_user_authentication", async () => {
+        const response = await api(sample, '/api/me', clientToken);
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(
+          /error="insufficient_user_authentication"/,
+        );
+        expect(await response.json()).toMatchObject({ error: 'insufficient_user_authentication' });
       });
-      expect(response.status).toBe(400);
-      expect(response.headers.get('www-authenticate')).toMatch(
-        new RegExp(`^Bearer realm="${sample.url}", error="invalid_request"`),
-      );
-      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
-    });
 
-    it('checks the token before the body', async () => {
-      const response = await pay(sample, undefined, { amount: 'nonsense' });
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${sample.url}"`);
-    });
-  });
+      it("answers a user's token with the user's id as sub", async () => {
+        const response = await api(
+          sample,
+          '/api/me',
+          await userToken(alice, ['openid', 'accounts:read']),
+        );
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({
+          sub: alice.id,
+          client_id: webApp.clientId,
+          scope: 'openid accounts:read',
+        });
+      });
 
-  describe('GET /api/me (a token issued to a user)', () => {
-    it("refuses a client's own token with 401 insufficient_user_authentication", async () => {
-      const response = await api(sample, '/api/me', clientToken);
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toMatch(
-        /error="insufficient_user_authentication"/,
-      );
-      expect(await response.json()).toMatchObject({ error: 'insufficient_user_authentication' });
-    });
-
-    it("answers a user's token with the user's id as sub", async () => {
-      const response = await api(
-        sample,
-        '/api/me',
-        await userToken(alice, ['openid', 'accounts:read']),
-      );
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({
-        sub: alice.id,
-        client_id: webApp.clientId,
-        scope: 'openid accounts:read',
+      it('answers a request without a token with 401', async () => {
+        const response = await api(sample, '/api/me');
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${sample.url}"`);
       });
     });
-
-    it('answers a request without a token with 401', async () => {
-      const response = await api(sample, '/api/me');
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${sample.url}"`);
-    });
-  });
-});
+  },
+);

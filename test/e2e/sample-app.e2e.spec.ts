@@ -1,9 +1,14 @@
-// The sample app (sample-app/) started in-process, the way `npm run sample` starts it, on
-// in-memory SQLite and on PostgreSQL: the sample-app contract of DESIGN.md §5.
+// The sample app (sample-app/) started in-process, the way `npm run sample` starts it: on Express
+// with SQLite, PostgreSQL and MariaDB, and on Fastify with SQLite (SAMPLE_TARGETS). The sample-app
+// contract of DESIGN.md §5.
 import { createHash } from 'node:crypto';
 import { UsersService } from '../../sample-app/users/users.service';
-import { TEST_DATABASE_KINDS } from '../support/databases';
-import { freshSampleDatabase as freshDatabase, startSample } from '../support/sample-app';
+import {
+  freshSampleDatabase as freshDatabase,
+  SAMPLE_ADAPTERS,
+  SAMPLE_TARGETS,
+  startSample,
+} from '../support/sample-app';
 import type { TestApp } from '../support/test-app';
 import { pkcePair, REDIRECT_URI, registerCodeClient } from '../support/token-helpers';
 
@@ -30,16 +35,16 @@ function expectPageHeaders(response: Response): void {
   expect(response.headers.get('cache-control')).toBe('no-store');
 }
 
-describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
+describe.each(SAMPLE_TARGETS)('sample app ($adapter, $database)', ({ adapter, database: kind }) => {
   let database: { url: string; drop(): Promise<void> };
   let sample: RunningSample;
 
   beforeAll(async () => {
     database = await freshDatabase(kind);
-    sample = await startSample({
-      DATABASE_URL: database.url,
-      SESSION_SECRET: 'a-test-session-secret',
-    });
+    sample = await startSample(
+      { DATABASE_URL: database.url, SESSION_SECRET: 'a-test-session-secret' },
+      { adapter },
+    );
   });
   afterAll(async () => {
     await sample?.close();
@@ -271,10 +276,10 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
 
   if (kind !== 'sqlite') {
     it('lets a second instance start on the same database and share sessions through SESSION_SECRET', async () => {
-      const second = await startSample({
-        DATABASE_URL: database.url,
-        SESSION_SECRET: 'a-test-session-secret',
-      });
+      const second = await startSample(
+        { DATABASE_URL: database.url, SESSION_SECRET: 'a-test-session-secret' },
+        { adapter },
+      );
       try {
         const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
         const page = await (await fetch(`${second.url}/`, { headers: { cookie } })).text();
@@ -286,14 +291,14 @@ describe.each(TEST_DATABASE_KINDS)('sample app (%s)', (kind) => {
   }
 });
 
-describe('sample app with OAUTH_REGISTRATION_TOKEN', () => {
+describe.each(SAMPLE_ADAPTERS)('sample app with OAUTH_REGISTRATION_TOKEN (%s)', (adapter) => {
   const token = 'a-registration-token-for-the-tests';
   let sample: RunningSample;
   beforeAll(async () => {
-    sample = await startSample({
-      DATABASE_URL: 'sqlite::memory:',
-      OAUTH_REGISTRATION_TOKEN: token,
-    });
+    sample = await startSample(
+      { DATABASE_URL: 'sqlite::memory:', OAUTH_REGISTRATION_TOKEN: token },
+      { adapter },
+    );
   });
   afterAll(() => sample?.close());
 
@@ -324,13 +329,18 @@ describe('sample app with OAUTH_REGISTRATION_TOKEN', () => {
   });
 });
 
-describe.each([
-  ['https://bank.example', true],
-  ['http://localhost:3000', false],
-])('sample app cookies with OAUTH_ISSUER=%s', (issuer, secure) => {
+describe.each(
+  SAMPLE_ADAPTERS.flatMap((adapter) => [
+    { adapter, issuer: 'https://bank.example', secure: true },
+    { adapter, issuer: 'http://localhost:3000', secure: false },
+  ]),
+)('sample app cookies ($adapter) with OAUTH_ISSUER=$issuer', ({ adapter, issuer, secure }) => {
   let sample: RunningSample;
   beforeAll(async () => {
-    sample = await startSample({ DATABASE_URL: 'sqlite::memory:', OAUTH_ISSUER: issuer });
+    sample = await startSample(
+      { DATABASE_URL: 'sqlite::memory:', OAUTH_ISSUER: issuer },
+      { adapter },
+    );
   });
   afterAll(() => sample?.close());
 

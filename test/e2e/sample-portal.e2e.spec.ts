@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { ClientService } from '../../src';
 import { BAD_CLIENT_URIS, BAD_REDIRECT_URIS } from '../support/client-uri-cases';
-import { startSample } from '../support/sample-app';
+import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
 
 const REDIRECT_URI = 'https://app.example/callback';
 
@@ -139,13 +139,13 @@ function section(page: Page, heading: 'your-apps' | 'authorised'): string {
   return match[1];
 }
 
-describe('sample app: developer portal', () => {
+describe.each(SAMPLE_ADAPTERS)('sample app on %s: developer portal', (adapter) => {
   let app: INestApplication;
   let url: string;
   let clients: ClientService;
 
   beforeAll(async () => {
-    ({ app, url } = await startSample({ SESSION_SECRET: 'a-test-session-secret' }));
+    ({ app, url } = await startSample({ SESSION_SECRET: 'a-test-session-secret' }, { adapter }));
     clients = app.get(ClientService);
   });
   afterAll(() => app?.close());

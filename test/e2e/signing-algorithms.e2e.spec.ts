@@ -15,6 +15,7 @@ import {
   seedCodeAndExchange,
 } from '../support/token-helpers';
 import { FakeSigner } from '../support/fake-signer';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 
 @Controller('signed')
@@ -27,11 +28,18 @@ class SignedController {
   }
 }
 
-describe.each(['RS256', 'PS256', 'ES256', 'EdDSA'] as SigningAlgorithm[])('%s keys', (alg) => {
+// Each algorithm on SQLite, on each adapter (the guard and /oauth/jwks are HTTP).
+const CASES = (['RS256', 'PS256', 'ES256', 'EdDSA'] as SigningAlgorithm[]).flatMap((alg) =>
+  TEST_TARGETS.filter((target) => target.database === 'sqlite').map(
+    (target) => [alg, target] as const,
+  ),
+);
+
+describe.each(CASES)('%s keys (%s)', (alg, target) => {
   let server: TestApp;
   beforeAll(async () => {
     server = await startTestApp(
-      'sqlite',
+      target,
       { keys: { algorithms: [alg] } },
       { controllers: [SignedController] },
     );
@@ -69,61 +77,58 @@ describe.each(['RS256', 'PS256', 'ES256', 'EdDSA'] as SigningAlgorithm[])('%s ke
   });
 });
 
-describe.each(['RS256', 'PS256', 'ES256', 'EdDSA'] as SigningAlgorithm[])(
-  '%s keys held by an external signer (keys.signer)',
-  (alg) => {
-    let server: TestApp;
-    let signer: FakeSigner;
-    beforeAll(async () => {
-      signer = new FakeSigner([alg]);
-      server = await startTestApp(
-        'sqlite',
-        { keys: { algorithms: [alg], signer } },
-        { controllers: [SignedController] },
-      );
-    });
-    afterAll(() => server.close());
+describe.each(CASES)('%s keys held by an external signer (keys.signer) (%s)', (alg, target) => {
+  let server: TestApp;
+  let signer: FakeSigner;
+  beforeAll(async () => {
+    signer = new FakeSigner([alg]);
+    server = await startTestApp(
+      target,
+      { keys: { algorithms: [alg], signer } },
+      { controllers: [SignedController] },
+    );
+  });
+  afterAll(() => server.close());
 
-    const jwks = async () =>
-      createLocalJWKSet(await (await fetch(`${server.url}/oauth/jwks`)).json());
+  const jwks = async () =>
+    createLocalJWKSet(await (await fetch(`${server.url}/oauth/jwks`)).json());
 
-    it('signs access tokens through the signer that verify against the JWKS and pass OAuthGuard', async () => {
-      const client = await registerServiceClient(server);
-      const { body } = await clientCredentials(server, client, { scope: 'accounts:read' });
-      const [kid] = (await signer.keys()).map((key) => key.kid);
-      expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg, kid, typ: 'at+jwt' });
-      expect(signer.calls).toContain(kid);
-      await expect(
-        jwtVerify(body.access_token, await jwks(), {
-          issuer: server.url,
-          audience: server.url,
-          typ: 'at+jwt',
-        }),
-      ).resolves.toBeDefined();
-      const response = await fetch(`${server.url}/signed`, {
-        headers: { authorization: `Bearer ${body.access_token}` },
-      });
-      expect(response.status).toBe(200);
-      // The module holds no private key, and stores none.
-      expect(server.app.get(KeyRing).signingKey().privateKey).toBeUndefined();
-      expect(await queryRows(server, 'SELECT kid FROM oauth_signing_keys')).toEqual([]);
-    });
-
-    it('signs id_tokens through the signer that verify against the JWKS', async () => {
-      const client = await registerCodeClient(server);
-      const tokens = await seedCodeAndExchange(server, client, {
-        scopes: ['openid'],
-        nonce: 'n-1',
-      });
-      const { payload, protectedHeader } = await jwtVerify(tokens.id_token, await jwks(), {
+  it('signs access tokens through the signer that verify against the JWKS and pass OAuthGuard', async () => {
+    const client = await registerServiceClient(server);
+    const { body } = await clientCredentials(server, client, { scope: 'accounts:read' });
+    const [kid] = (await signer.keys()).map((key) => key.kid);
+    expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg, kid, typ: 'at+jwt' });
+    expect(signer.calls).toContain(kid);
+    await expect(
+      jwtVerify(body.access_token, await jwks(), {
         issuer: server.url,
-        audience: client.clientId,
-      });
-      expect(protectedHeader.alg).toBe(alg);
-      expect(payload).toMatchObject({ sub: 'user-alice', nonce: 'n-1' });
+        audience: server.url,
+        typ: 'at+jwt',
+      }),
+    ).resolves.toBeDefined();
+    const response = await fetch(`${server.url}/signed`, {
+      headers: { authorization: `Bearer ${body.access_token}` },
     });
-  },
-);
+    expect(response.status).toBe(200);
+    // The module holds no private key, and stores none.
+    expect(server.app.get(KeyRing).signingKey().privateKey).toBeUndefined();
+    expect(await queryRows(server, 'SELECT kid FROM oauth_signing_keys')).toEqual([]);
+  });
+
+  it('signs id_tokens through the signer that verify against the JWKS', async () => {
+    const client = await registerCodeClient(server);
+    const tokens = await seedCodeAndExchange(server, client, {
+      scopes: ['openid'],
+      nonce: 'n-1',
+    });
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, await jwks(), {
+      issuer: server.url,
+      audience: client.clientId,
+    });
+    expect(protectedHeader.alg).toBe(alg);
+    expect(payload).toMatchObject({ sub: 'user-alice', nonce: 'n-1' });
+  });
+});
 
 describe('an external signer that returns a DER ECDSA signature', () => {
   it('is refused with a message that names the form JWS needs', async () => {

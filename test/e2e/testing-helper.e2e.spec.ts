@@ -1,7 +1,8 @@
 // nest-oauth-server/testing (OAuthTesting): real tokens for a host's own tests, on host routes
 // behind OAuthGuard, with strict revocation checking (the default), opaque tokens, both HTTP
-// adapters, and the token endpoint's scope rules. Express apps are called over HTTP, the
-// Fastify app through its inject().
+// adapters, and the token endpoint's scope rules. Apps from startTestApp (Express, and Fastify
+// on SQLite: test/support/targets.ts) are called over HTTP, the last Fastify app through its
+// inject().
 import { Controller, Get, INestApplication, Post, UseGuards } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -18,6 +19,7 @@ import {
 import type { VerifiedAccessToken } from '../../src';
 import { OAuthTesting } from '../../src/testing';
 import { TEST_CLIENT_OWNER } from '../../src/testing/test-client';
+import { describeOn } from '../support/targets';
 import { startTestApp, TEST_SCOPES, testResourceOwner, TestApp } from '../support/test-app';
 
 @Controller('api')
@@ -51,12 +53,12 @@ async function get(server: TestApp, path: string, token: string) {
 }
 
 describe('OAuthTesting (nest-oauth-server/testing)', () => {
-  describe('on an Express app with JWT access tokens', () => {
+  describeOn('sqlite')('on an app with JWT access tokens (%s)', (target) => {
     let server: TestApp;
     let app: INestApplication;
 
     beforeAll(async () => {
-      server = await startTestApp('sqlite', {}, { controllers: [AccountsController] });
+      server = await startTestApp(target, {}, { controllers: [AccountsController] });
       app = server.app;
     });
     afterAll(() => server.close());
@@ -198,12 +200,12 @@ describe('OAuthTesting (nest-oauth-server/testing)', () => {
     });
   });
 
-  describe('on an Express app with opaque access tokens', () => {
+  describeOn('sqlite')('on an app with opaque access tokens (%s)', (target) => {
     let server: TestApp;
 
     beforeAll(async () => {
       server = await startTestApp(
-        'sqlite',
+        target,
         { accessTokenFormat: 'opaque' },
         { controllers: [AccountsController] },
       );
@@ -222,7 +224,7 @@ describe('OAuthTesting (nest-oauth-server/testing)', () => {
     });
   });
 
-  describe('on a Fastify app', () => {
+  describe('on a Fastify app called through inject()', () => {
     let app: NestFastifyApplication;
 
     beforeAll(async () => {

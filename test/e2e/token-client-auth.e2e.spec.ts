@@ -2,7 +2,7 @@
 // and every way it can fail, on SQLite and PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK, SignJWT } from 'jose';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicAuth,
@@ -48,11 +48,11 @@ async function keyPair(alg: 'RS256' | 'ES256', kid: string = randomUUID()): Prom
   return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-describe.each(TEST_DATABASE_KINDS)('token endpoint client authentication (%s)', (kind) => {
+describe.each(TEST_TARGETS)('token endpoint client authentication (%s)', (target) => {
   let server: TestApp;
   let tokenEndpoint: string;
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     tokenEndpoint = `${server.url}/oauth/token`;
   });
   afterAll(() => server.close());

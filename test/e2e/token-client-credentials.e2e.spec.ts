@@ -2,7 +2,7 @@
 // access tokens, scope rules, the host's extra-attribute rules, and opaque tokens.
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { OAUTH_PATHS, OAuthException } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TEST_SCOPES, TestApp } from '../support/test-app';
 import {
   clientCredentials,
@@ -20,11 +20,11 @@ async function serverJwks(server: TestApp): Promise<JSONWebKeySet> {
   return response.json();
 }
 
-describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
+describe.each(TEST_TARGETS)('client_credentials grant (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     client = await registerServiceClient(server, {
       scopes: ['accounts:read', 'payments:write', 'profile'],
     });
@@ -178,13 +178,13 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials grant (%s)', (kind) => {
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)', (kind) => {
+describe.each(TEST_TARGETS)('client_credentials with the host rules (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   let blocked: TestClient;
   const seen: unknown[] = [];
   beforeAll(async () => {
-    server = await startTestApp(kind, {
+    server = await startTestApp(target, {
       scopes: {
         ...TEST_SCOPES,
         'accounts:read': { description: 'x', requiredTokenParameters: ['consent_id'] },
@@ -249,11 +249,11 @@ describe.each(TEST_DATABASE_KINDS)('client_credentials with the host rules (%s)'
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)('client_credentials with opaque access tokens (%s)', (kind) => {
+describe.each(TEST_TARGETS)('client_credentials with opaque access tokens (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind, { accessTokenFormat: 'opaque' });
+    server = await startTestApp(target, { accessTokenFormat: 'opaque' });
     client = await registerServiceClient(server, { scopes: ['accounts:read'] });
   });
   afterAll(() => server.close());

@@ -2,7 +2,7 @@
 // unknown, duplicated and malformed parameters, and a property-based test: whatever is thrown
 // at the endpoint, the answer is a 4xx JSON error with an RFC error code, never a 5xx or a stack.
 import fc from 'fast-check';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicAuth,
@@ -57,13 +57,13 @@ function expectRfcError(response: RawResponse, error: string, status = 400): voi
   });
 }
 
-describe.each(TEST_DATABASE_KINDS)('token endpoint errors (%s)', (kind) => {
+describe.each(TEST_TARGETS)('token endpoint errors (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   let codeClient: TestClient;
   let publicClient: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     client = await registerServiceClient(server);
     codeClient = await registerCodeClient(server);
     publicClient = await registerCodeClient(server, { tokenEndpointAuthMethod: 'none' });

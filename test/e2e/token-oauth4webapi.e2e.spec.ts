@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { OAUTH_PATHS } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   REDIRECT_URI,
@@ -17,11 +17,11 @@ import {
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 
-describe.each(TEST_DATABASE_KINDS)('oauth4webapi as the client (%s)', (kind) => {
+describe.each(TEST_TARGETS)('oauth4webapi as the client (%s)', (target) => {
   let server: TestApp;
   let as: oauth.AuthorizationServer;
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     const issuer = new URL(server.url);
     as = await oauth.processDiscoveryResponse(
       issuer,

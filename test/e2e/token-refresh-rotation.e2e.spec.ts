@@ -4,7 +4,7 @@
 // family.
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { OAUTH_PATHS, OAuthGuard, Scopes } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicHeaders,
@@ -33,14 +33,14 @@ async function apiStatus(server: TestApp, accessToken: string): Promise<number> 
   return response.status;
 }
 
-describe.each(TEST_DATABASE_KINDS)('refreshTokenRotation (%s)', (kind) => {
+describe.each(TEST_TARGETS)('refreshTokenRotation (%s)', (target) => {
   describe("'public-clients'", () => {
     let server: TestApp;
     let confidential: TestClient;
     let publicClient: TestClient;
     beforeAll(async () => {
       server = await startTestApp(
-        kind,
+        target,
         { refreshTokenRotation: 'public-clients' },
         { controllers: [AccountsController] },
       );
@@ -105,7 +105,7 @@ describe.each(TEST_DATABASE_KINDS)('refreshTokenRotation (%s)', (kind) => {
     let server: TestApp;
     let publicClient: TestClient;
     beforeAll(async () => {
-      server = await startTestApp(kind, { refreshTokenRotation: 'never' });
+      server = await startTestApp(target, { refreshTokenRotation: 'never' });
       publicClient = await registerCodeClient(server, { tokenEndpointAuthMethod: 'none' });
     });
     afterAll(() => server.close());

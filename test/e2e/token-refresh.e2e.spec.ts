@@ -4,7 +4,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { OAUTH_PATHS, OAuthGuard, Scopes } from '../../src';
-import { TEST_DATABASE_KINDS } from '../support/databases';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicHeaders,
@@ -60,11 +60,11 @@ async function familyRows(server: TestApp, refreshToken: string): Promise<any[]>
   );
 }
 
-describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
+describe.each(TEST_TARGETS)('refresh_token grant (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind);
+    server = await startTestApp(target);
     client = await registerCodeClient(server);
   });
   afterAll(() => server.close());
@@ -227,11 +227,11 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token grant (%s)', (kind) => {
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)('refresh_token absolute lifetime (%s)', (kind) => {
+describe.each(TEST_TARGETS)('refresh_token absolute lifetime (%s)', (target) => {
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind, { refreshTokenTtl: 3 });
+    server = await startTestApp(target, { refreshTokenTtl: 3 });
     client = await registerCodeClient(server);
   });
   afterAll(() => server.close());
@@ -255,13 +255,13 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token absolute lifetime (%s)', (kind
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)('refresh_token retry window (%s)', (kind) => {
+describe.each(TEST_TARGETS)('refresh_token retry window (%s)', (target) => {
   // The default window (refreshTokenReuseInterval: 5 s): a client whose refresh response was lost
   // presents the token it just rotated again.
   let server: TestApp;
   let client: TestClient;
   beforeAll(async () => {
-    server = await startTestApp(kind, {}, { controllers: [AccountsController] });
+    server = await startTestApp(target, {}, { controllers: [AccountsController] });
     client = await registerCodeClient(server);
   });
   afterAll(() => server.close());
@@ -378,15 +378,15 @@ describe.each(TEST_DATABASE_KINDS)('refresh_token retry window (%s)', (kind) => 
   });
 });
 
-describe.each(TEST_DATABASE_KINDS)('refresh_token retry window bounds (%s)', (kind) => {
+describe.each(TEST_TARGETS)('refresh_token retry window bounds (%s)', (target) => {
   let short: TestApp;
   let shortClient: TestClient;
   let strict: TestApp;
   let strictClient: TestClient;
   beforeAll(async () => {
-    short = await startTestApp(kind, { refreshTokenReuseInterval: 1 });
+    short = await startTestApp(target, { refreshTokenReuseInterval: 1 });
     shortClient = await registerCodeClient(short);
-    strict = await startTestApp(kind, { refreshTokenReuseInterval: 0 });
+    strict = await startTestApp(target, { refreshTokenReuseInterval: 0 });
     strictClient = await registerCodeClient(strict);
   });
   afterAll(async () => {

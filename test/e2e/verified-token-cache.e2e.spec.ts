@@ -3,6 +3,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { AccessTokenVerifier, OAuthGuard, Scopes } from '../../src';
 import { OAuthTesting } from '../../src/testing';
+import { TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 
 @Controller('api')
@@ -27,14 +28,21 @@ async function callWith(server: TestApp, token: string): Promise<number> {
   return response.status;
 }
 
-describe.each([
+// Each size on SQLite, on each adapter.
+const CASES = [
   [3, 3],
   [0, 0],
-])('verifiedTokenCacheSize: %i', (size, bound) => {
+].flatMap(([size, bound]) =>
+  TEST_TARGETS.filter((target) => target.database === 'sqlite').map(
+    (target) => [size, bound, target] as const,
+  ),
+);
+
+describe.each(CASES)('verifiedTokenCacheSize: %i (%s)', (size, bound, target) => {
   let server: TestApp;
   beforeAll(async () => {
     server = await startTestApp(
-      'sqlite',
+      target,
       { resourceServer: { verifiedTokenCacheSize: size } },
       { controllers: [AccountsController] },
     );

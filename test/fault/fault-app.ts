@@ -13,6 +13,9 @@
 //     node -r @swc-node/register test/fault/fault-app.ts
 //
 // Listens on 127.0.0.1 only. Prints FAULT_APP_READY on stdout once it accepts requests.
+//
+// Express only (NestFactory's default, and holdTokenResponses is Express middleware): the test
+// needs PostgreSQL and takes minutes, and Fastify runs on SQLite alone (test/support/targets.ts).
 import 'reflect-metadata';
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

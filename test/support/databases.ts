@@ -14,7 +14,11 @@ export interface OpenTestDatabase {
   dispose(): Promise<void>;
 }
 
-export async function openTestDatabase(kind: TestDatabaseKind): Promise<OpenTestDatabase> {
+/** A fresh database of this kind, or of a test target's kind (`{ database }`, see targets.ts). */
+export async function openTestDatabase(
+  of: TestDatabaseKind | { database: TestDatabaseKind },
+): Promise<OpenTestDatabase> {
+  const kind = typeof of === 'string' ? of : of.database;
   switch (kind) {
     case 'sqlite':
       // Each better-sqlite3 DataSource holds a single connection, so ':memory:' is private and vanishes with it.

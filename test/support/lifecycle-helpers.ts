@@ -126,6 +126,7 @@ export async function seedTokenRow(
     revokedAt: null,
     originCodeId: null,
     authTime: null,
+    dpopJkt: null,
     ...fields,
   };
   await dataSourceOf(server).getRepository(OAuthToken).insert(row);

@@ -2,7 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { OAuthModule, OAuthModuleOptions, ResourceOwnerProvider } from '../../src';
 import { freePort } from './free-port';
-import { openTestDatabase, TestDatabaseKind } from './databases';
+import { openTestDatabase } from './databases';
+import { createTestApplication, TestTarget } from './targets';
 
 /** Scopes of the bank the tests pretend to be. */
 export const TEST_SCOPES = {
@@ -47,13 +48,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots a real Nest app with OAuthModule on a fresh database and listens on a free port. */
+/**
+ * Boots a real Nest app with OAuthModule on the target's adapter and a fresh database of the
+ * target's kind (unless `overrides.dataSource` brings one), and listens on a free port.
+ */
 export async function startTestApp(
-  kind: TestDatabaseKind,
+  target: TestTarget,
   overrides: Partial<OAuthModuleOptions> = {},
   extra: { imports?: unknown[]; controllers?: unknown[]; providers?: unknown[] } = {},
 ): Promise<TestApp> {
-  const database = await openTestDatabase(kind);
+  // A caller's own dataSource (several apps on one database) is the caller's to dispose.
+  const database: { options: OAuthModuleOptions['dataSource']; dispose(): Promise<void> } =
+    overrides.dataSource
+      ? { options: overrides.dataSource, dispose: async () => undefined }
+      : await openTestDatabase(target);
   // The issuer must be known before listening, so reserve the port first.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -72,11 +80,18 @@ export async function startTestApp(
     controllers: (extra.controllers ?? []) as never[],
     providers: (extra.providers ?? []) as never[],
   }).compile();
-  const app = moduleRef.createNestApplication({
+  const app = createTestApplication(moduleRef, target.adapter, {
     logger: process.env.TEST_LOGS ? undefined : false,
   });
   app.enableShutdownHooks();
-  await app.listen(port, '127.0.0.1');
+  try {
+    await app.listen(port, '127.0.0.1');
+  } catch (error) {
+    // A start that fails (a route the adapter refuses, a bad option) leaves no pool or server open.
+    await app.close().catch(() => undefined);
+    await database.dispose();
+    throw error;
+  }
   return {
     app,
     url,

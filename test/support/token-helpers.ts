@@ -151,6 +151,8 @@ export interface SeedOptions {
   nonce?: string | null;
   redirectUri?: string;
   authTime?: number | null;
+  /** RFC 9449 §10: bind the code to this DPoP key thumbprint. */
+  dpopJkt?: string | null;
 }
 
 /** Stores an authorization code as the authorization endpoint would (PKCE S256). */
@@ -171,6 +173,7 @@ export async function seedCode(
     authTime: options.authTime ?? Math.floor(Date.now() / 1000),
     acr: null,
     resources: null,
+    dpopJkt: options.dpopJkt ?? null,
     expiresAt: Date.now() + 60_000,
   });
   return { code, verifier };

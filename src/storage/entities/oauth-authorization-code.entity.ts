@@ -50,6 +50,10 @@ export class OAuthAuthorizationCode {
   @JsonColumn('resources', { nullable: true })
   resources: string[] | null;
 
+  /** RFC 9449 §10: `dpop_jkt` of the authorization request; the exchange must prove this key. */
+  @StringColumn('dpop_jkt', HASH_LENGTH, { nullable: true })
+  dpopJkt: string | null;
+
   @Index()
   @EpochMsColumn('expires_at')
   expiresAt: number;

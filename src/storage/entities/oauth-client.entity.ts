@@ -45,6 +45,10 @@ export class OAuthClient {
   @JsonColumn('jwks', { nullable: true })
   jwks: JSONWebKeySet | null;
 
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (only DPoP-bound tokens). */
+  @Column({ name: 'dpop_bound_access_tokens', type: 'boolean', default: false })
+  dpopBoundAccessTokens: boolean;
+
   /** Trusted first-party apps may skip consent when the server allows it. */
   @Column({ name: 'first_party', type: 'boolean', default: false })
   firstParty: boolean;

@@ -78,4 +78,11 @@ export class OAuthToken {
   /** OIDC auth_time carried through refreshes, seconds since the epoch. */
   @EpochMsColumn('auth_time', { nullable: true })
   authTime: number | null;
+
+  /**
+   * The DPoP key (SHA-256 JWK thumbprint, RFC 9449 §6) the access token is bound to; for a
+   * public client, its refresh token too. Null for Bearer tokens.
+   */
+  @StringColumn('dpop_jkt', HASH_LENGTH, { nullable: true })
+  dpopJkt: string | null;
 }

@@ -1,5 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { OAuthInitialSchema1764100000000 } from './1764100000000-oauth-initial-schema';
+import { OAuthDpop1764200000000 } from './1764200000000-oauth-dpop';
+import { OAuthRevocationNotify1764300000000 } from './1764300000000-oauth-revocation-notify';
 import { OAuthDeviceAuthorization1764500000000 } from './1764500000000-oauth-device-authorization';
 
 /** A TypeORM migration class. */
@@ -17,6 +19,8 @@ export type MigrationClass = new () => MigrationInterface;
  */
 export const OAUTH_MIGRATIONS: MigrationClass[] = [
   OAuthInitialSchema1764100000000,
+  OAuthDpop1764200000000,
+  OAuthRevocationNotify1764300000000,
   OAuthDeviceAuthorization1764500000000,
 ];
 
