@@ -71,6 +71,13 @@ export class AppModule {
               },
             },
             resourceOwner: users,
+            // The default grants plus the device flow (RFC 8628): try it with curl (README).
+            grantTypes: [
+              'authorization_code',
+              'client_credentials',
+              'refresh_token',
+              'urn:ietf:params:oauth:grant-type:device_code',
+            ],
             interaction: { loginUrl: '/login' },
             resourceServer: { revocationCheck: 'strict' },
             registration: c.registrationToken

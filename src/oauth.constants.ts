@@ -19,6 +19,10 @@ export const OAUTH_PATHS = {
   userinfo: '/oauth/userinfo',
   jwks: '/oauth/jwks',
   registration: '/oauth/register',
+  /** RFC 8628 §3.1: where devices ask for a device code and user code. */
+  deviceAuthorization: '/oauth/device_authorization',
+  /** RFC 8628 §3.3: the module's verification page, where users enter the user code. */
+  deviceVerification: '/oauth/device',
   serverMetadata: '/.well-known/oauth-authorization-server',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const;

@@ -12,6 +12,12 @@ import { AuthorizeController } from './endpoints/authorize.controller';
 import { UserinfoController } from './endpoints/userinfo.controller';
 import { RevocationController } from './endpoints/revocation.controller';
 import { IntrospectionController } from './endpoints/introspection.controller';
+import { DeviceAuthorizationController } from './endpoints/device-authorization.controller';
+import { DeviceVerificationController } from './endpoints/device-verification.controller';
+import { DeviceAuthorizationService } from './device/device-authorization.service';
+import { DeviceCodeGrant } from './grants/device-code.grant';
+import { PasswordGrant } from './grants/password.grant';
+import { AttemptLimiter } from './limits/attempt-limiter.service';
 import { OAuthEvents } from './events/oauth-events';
 import { CleanupService } from './lifecycle/cleanup.service';
 import { TokenLookup } from './tokens/token-lookup.service';
@@ -87,6 +93,8 @@ const CONTROLLERS = [
   UserinfoController,
   RevocationController,
   IntrospectionController,
+  DeviceAuthorizationController,
+  DeviceVerificationController,
 ];
 hideFromOpenApi(CONTROLLERS);
 
@@ -118,6 +126,10 @@ hideFromOpenApi(CONTROLLERS);
     ClientCredentialsGrant,
     RefreshTokenGrant,
     RefreshRotation,
+    DeviceAuthorizationService,
+    DeviceCodeGrant,
+    AttemptLimiter,
+    PasswordGrant,
     GrantRegistry,
     ScopeUsageCheck,
     TokenLookup,

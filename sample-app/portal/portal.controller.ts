@@ -114,6 +114,7 @@ export class PortalController {
           clientId: client.clientId,
           clientSecret,
           issuer: this.config.issuer,
+          device: isDeviceApp(client),
         }),
       );
     } catch (error) {
@@ -303,6 +304,7 @@ export class PortalController {
         name: app.name,
         website: app.website,
         clientType: app.clientType,
+        device: isDeviceApp(app),
         redirectUris: app.redirectUris,
         scopes: app.scopes,
       })),
@@ -314,3 +316,7 @@ export class PortalController {
     };
   }
 }
+
+/** Registered for the device flow (RFC 8628): the portal's "Device" type. */
+const isDeviceApp = (client: ClientView): boolean =>
+  client.grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code');

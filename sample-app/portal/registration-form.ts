@@ -29,7 +29,8 @@ export function apiChoices(scopes: Record<string, ScopeDefinition>): ApiChoice[]
   }));
 }
 
-export type ClientTypeChoice = 'confidential' | 'public';
+/** `device`: a public client for the device flow (TV, CLI), which needs no redirect URI. */
+export type ClientTypeChoice = 'confidential' | 'public' | 'device';
 
 /** What the user typed, kept to fill the form again after an error. */
 export interface RegistrationFormValues {
@@ -81,7 +82,10 @@ export function readRegistrationForm(
     website: text(body?.website).trim(),
     redirectUris: text(body?.redirect_uris),
     scopes: [...new Set(scopeList.filter((s): s is string => typeof s === 'string'))],
-    clientType: body?.client_type === 'public' ? 'public' : 'confidential',
+    clientType:
+      body?.client_type === 'public' || body?.client_type === 'device'
+        ? body.client_type
+        : 'confidential',
   };
   const fail = (message: string, field: RegistrationField) => ({
     values,
@@ -96,7 +100,8 @@ export function readRegistrationForm(
     .split(/\r\n|\r|\n/)
     .map((line) => line.trim())
     .filter((line) => line.length > 0);
-  if (redirectUris.length === 0) {
+  const device = values.clientType === 'device';
+  if (redirectUris.length === 0 && !device) {
     return fail('Enter at least one redirect URI, one per line.', 'redirectUris');
   }
   if (redirectUris.length > MAX_REDIRECT_URIS) {
@@ -105,8 +110,14 @@ export function readRegistrationForm(
   if (values.scopes.length === 0) return fail('Select at least one API.', 'scopes');
   const unknown = values.scopes.find((scope) => !offered.includes(scope));
   if (unknown !== undefined) return fail(`"${unknown}" is not an API of this server.`, 'scopes');
-  if (body?.client_type !== 'confidential' && body?.client_type !== 'public') {
-    return fail('Choose whether the application is confidential or public.', 'clientType');
+  if (!['confidential', 'public', 'device'].includes(body?.client_type as string)) {
+    return fail(
+      'Choose whether the application is confidential, public or a device.',
+      'clientType',
+    );
+  }
+  if (device) {
+    return { values, registration: deviceRegistration(values, redirectUris, owner) };
   }
 
   const confidential = values.clientType === 'confidential';
@@ -125,3 +136,22 @@ export function readRegistrationForm(
     },
   };
 }
+
+/** A device app (RFC 8628): public, no redirect URI needed, refresh tokens with offline_access. */
+function deviceRegistration(
+  values: RegistrationFormValues,
+  redirectUris: string[],
+  owner: string,
+): ClientRegistration {
+  return {
+    name: values.name,
+    website: values.website || null,
+    redirectUris,
+    scopes: values.scopes,
+    grantTypes: [DEVICE_CODE_GRANT, 'refresh_token'],
+    tokenEndpointAuthMethod: 'none',
+    owner,
+  };
+}
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';

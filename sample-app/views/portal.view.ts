@@ -13,6 +13,8 @@ export interface PortalApp {
   name: string;
   website: string | null;
   clientType: 'confidential' | 'public';
+  /** Registered for the device flow (RFC 8628). */
+  device: boolean;
   redirectUris: string[];
   scopes: string[];
 }
@@ -70,9 +72,11 @@ function appItem(app: PortalApp, index: number, csrfToken: string, choices: ApiC
         <dt>Client type</dt>
         <dd>
           ${
-            app.clientType === 'confidential'
-              ? 'Confidential (authenticates with its client secret)'
-              : 'Public (no secret: PKCE only)'
+            app.device
+              ? 'Device (no secret: the user enters a code on this site)'
+              : app.clientType === 'confidential'
+                ? 'Confidential (authenticates with its client secret)'
+                : 'Public (no secret: PKCE only)'
           }
         </dd>
         ${
@@ -241,6 +245,19 @@ ${form.redirectUris}</textarea>
         A single-page or native application, which cannot keep a secret. It gets no secret and
         proves itself with PKCE.
       </p>
+      <input
+        type="radio"
+        id="client-type-device"
+        name="client_type"
+        value="device"
+        ${form.clientType === 'device' ? html` checked` : null}
+        aria-describedby="client-type-device-hint"
+      />
+      <label for="client-type-device">Device</label>
+      <p class="hint" id="client-type-device-hint">
+        A TV, terminal or command-line tool without a browser. It gets no secret and no redirect
+        URI: it shows the user a code to enter on this site (the device flow).
+      </p>
     </fieldset>
     <button type="submit">Register application</button>
   </form>`;
@@ -295,6 +312,8 @@ export interface CredentialsView {
   clientId: string;
   /** Confidential applications only. Shown this once. */
   clientSecret?: string;
+  /** A device app (RFC 8628): starts at the device authorization endpoint. */
+  device?: boolean;
   issuer: string;
 }
 
@@ -343,15 +362,27 @@ export function credentialsPage(view: CredentialsView): string {
                 Send it to the token endpoint with HTTP Basic authentication
                 (<code>client_secret_basic</code>).
               </p>`
-          : html`<p>
-              This is a public application: it has no client secret. It proves itself with PKCE
-              (<code>code_challenge_method=S256</code>) in the authorization code flow.
-            </p>`
+          : view.device
+            ? html`<p>
+                This is a device application: it has no client secret. It asks the device
+                authorization endpoint for a code, shows it to the user, who enters it at
+                <code>${issuer}/oauth/device</code>, and polls the token endpoint meanwhile.
+              </p>`
+            : html`<p>
+                This is a public application: it has no client secret. It proves itself with PKCE
+                (<code>code_challenge_method=S256</code>) in the authorization code flow.
+              </p>`
       }
       <h2>Endpoints</h2>
       <dl>
         <dt>Authorization endpoint</dt>
         <dd><code>${issuer}/oauth/authorize</code></dd>
+        ${
+          view.device
+            ? html`<dt>Device authorization endpoint</dt>
+                <dd><code>${issuer}/oauth/device_authorization</code></dd>`
+            : null
+        }
         <dt>Token endpoint</dt>
         <dd><code>${issuer}/oauth/token</code></dd>
         <dt>Server metadata</dt>

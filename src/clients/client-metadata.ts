@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { excerpt, hasControlCharacters } from '../common/text';
 import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import type { OAuthConfig } from '../options/oauth-config';
+import { DEVICE_CODE_GRANT } from '../options/grant-types';
 import type { ClientType } from '../storage/entities/oauth-client.entity';
 import { clientUriProblem, redirectUriProblem } from './redirect-uri';
 import { ID_LENGTH, URL_LENGTH } from '../storage/columns';
@@ -119,10 +120,17 @@ export function validateClientMetadata(
       'client_credentials needs a confidential client: a public client cannot keep a secret',
     );
   }
-  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
+  if (
+    grantTypes.includes('refresh_token') &&
+    !grantTypes.some((grant) => REFRESHABLE_GRANTS.includes(grant))
+  ) {
     throw bad(
-      'refresh_token is only issued with authorization_code (client credentials tokens get none)',
+      'refresh_token is only issued with authorization_code, the device code or password grant (client credentials tokens get none)',
     );
+  }
+  // Set by the host only: Dynamic Client Registration never passes firstParty.
+  if (grantTypes.includes('password') && input.firstParty !== true) {
+    throw bad('the password grant is only for first-party clients');
   }
 
   const redirectUris = stringList(input.redirectUris ?? [], 'redirect_uris');
@@ -190,6 +198,9 @@ function stringList(value: unknown, field: string): string[] {
   }
   return value;
 }
+
+/** The user grants whose tokens may come with a refresh token. */
+const REFRESHABLE_GRANTS = ['authorization_code', DEVICE_CODE_GRANT, 'password'];
 
 const invalidMetadata = (description: string) => new InvalidClientMetadataError(description);
 const invalidRedirectUri = (description: string) =>

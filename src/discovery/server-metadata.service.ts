@@ -4,6 +4,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { SCOPE_CLAIMS } from '../consent/scope-claims';
 import { idTokenSigningAlgorithm } from '../tokens/id-token.service';
 import { clientAssertionAlgorithms } from '../keys/jws';
+import { DEVICE_CODE_GRANT } from '../options/grant-types';
 
 /**
  * Authorization server metadata (RFC 8414) and the OpenID Provider metadata (OIDC Discovery),
@@ -75,6 +76,9 @@ export class ServerMetadataService {
       token_endpoint: url(OAUTH_PATHS.token),
       jwks_uri: url(OAUTH_PATHS.jwks),
       ...(registration.enabled ? { registration_endpoint: url(OAUTH_PATHS.registration) } : {}),
+      ...(grantTypes.includes(DEVICE_CODE_GRANT)
+        ? { device_authorization_endpoint: url(OAUTH_PATHS.deviceAuthorization) }
+        : {}),
       revocation_endpoint: url(OAUTH_PATHS.revocation),
       introspection_endpoint: url(OAUTH_PATHS.introspection),
       ...(codeFlow ? { userinfo_endpoint: url(OAUTH_PATHS.userinfo) } : {}),

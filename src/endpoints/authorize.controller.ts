@@ -205,6 +205,7 @@ export class AuthorizeController {
         clientWebsite: details.client.website,
         userName: details.user.username ?? details.user.id,
         scopes: details.scopes,
+        userCode: details.userCode,
       }),
     );
   }

@@ -48,12 +48,12 @@ export class OAuthExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** Writes `{ error, error_description }` with the error's status and headers, never cached. */
+/** Writes `{ error, error_description }` (and the error's extra members) with the error's status and headers, never cached. */
 export function sendOAuthError(reply: HttpReply, error: OAuthException): void {
   sendJson(
     reply,
     error.httpStatus,
-    { error: error.error, error_description: error.description },
+    { ...error.extra, error: error.error, error_description: error.description },
     { ...NO_STORE, ...error.headers },
   );
 }

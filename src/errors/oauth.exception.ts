@@ -30,7 +30,10 @@ export type OAuthErrorCode =
   | 'interaction_required'
   | 'request_not_supported'
   | 'request_uri_not_supported'
-  | 'not_found';
+  | 'not_found'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 /**
  * The one exception type for protocol errors. `OAuthExceptionFilter` renders it as
@@ -51,9 +54,14 @@ export class OAuthException extends HttpException {
     description: string,
     status = 400,
     readonly headers: Record<string, string> = {},
+    /**
+     * More members of the JSON body, beside `error` and `error_description` (which they cannot
+     * replace), e.g. `{ status: 'pending' }` or `{ retry_after: 30 }`.
+     */
+    readonly extra: Record<string, string | number> = {},
   ) {
     const safe = safeDescription(description);
-    super({ error, error_description: safe }, status);
+    super({ ...extra, error, error_description: safe }, status);
     this.description = safe;
     this.name = 'OAuthException';
   }

@@ -11,6 +11,7 @@ import { PreparedTokens, TokenFactory } from '../tokens/token-factory.service';
 import type { TokenResponse } from '../tokens/token-response';
 import { TokenRevoker } from '../tokens/token-revoker.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { mayIssueRefreshToken } from './refresh-eligibility';
 import { audienceFor } from './resource-indicator';
 import { TokenRequestPolicy } from './token-request-policy.service';
 import { OAuthEvents } from '../events/oauth-events';
@@ -112,26 +113,11 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       scopes: code.scopes,
       grantType: 'authorization_code',
       audience,
-      withRefreshToken: this.mayIssueRefreshToken(client.grantTypes, code.scopes),
+      withRefreshToken: mayIssueRefreshToken(this.config, client.grantTypes, code.scopes),
       originCodeId: code.id,
       authTime: code.authTime,
       dpopJkt: request.dpop?.jkt,
     });
-  }
-
-  /**
-   * Refresh tokens go to clients registered for the refresh_token grant. For OpenID requests
-   * on a server that defines `offline_access`, only when the user granted it (OIDC Core §11).
-   */
-  private mayIssueRefreshToken(clientGrants: string[], scopes: string[]): boolean {
-    if (
-      !clientGrants.includes('refresh_token') ||
-      !this.config.grantTypes.includes('refresh_token')
-    )
-      return false;
-    if (scopes.includes('openid') && Object.hasOwn(this.config.scopes, 'offline_access'))
-      return scopes.includes('offline_access');
-    return true;
   }
 
   /** RFC 6749 §4.1.3: the same redirect URI as the authorization request. */

@@ -5,6 +5,9 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthConfigurationError } from '../options/oauth-configuration.error';
 import { AuthorizationCodeGrant } from './authorization-code.grant';
 import { ClientCredentialsGrant } from './client-credentials.grant';
+import { DeviceCodeGrant } from './device-code.grant';
+import { DEVICE_CODE_GRANT } from '../options/grant-types';
+import { PasswordGrant } from './password.grant';
 import { OAuthGrant } from './oauth-grant.decorator';
 import type { OAuthGrantHandler } from './oauth-grant.interface';
 import { RefreshTokenGrant } from './refresh-token.grant';
@@ -20,10 +23,14 @@ export class GrantRegistry implements OnApplicationBootstrap {
     authorizationCode: AuthorizationCodeGrant,
     clientCredentials: ClientCredentialsGrant,
     refreshToken: RefreshTokenGrant,
+    deviceCode: DeviceCodeGrant,
+    password: PasswordGrant,
   ) {
     this.handlers.set('authorization_code', authorizationCode);
     this.handlers.set('client_credentials', clientCredentials);
     this.handlers.set('refresh_token', refreshToken);
+    this.handlers.set(DEVICE_CODE_GRANT, deviceCode);
+    this.handlers.set('password', password);
   }
 
   onApplicationBootstrap(): void {

@@ -24,6 +24,8 @@ import {
 } from './authorization-redirects';
 import { bindingOf, ensureBinding, newBindingValue, setBinding } from './browser-binding';
 import { describeDecision, InteractionDetails, PendingDecision } from './interaction-details';
+import { DeviceAuthorizationService } from '../device/device-authorization.service';
+import { deviceDoneUrl, DeviceVerificationRequest, isDeviceRequest } from './device-request';
 
 const FOREIGN_INTERACTION =
   'This sign-in request has expired or belongs to another browser. Start again from the application.';
@@ -45,6 +47,7 @@ export class AuthorizationFlow {
     private readonly clients: ClientStore,
     private readonly codes: AuthorizationCodeService,
     private readonly consents: ConsentService,
+    private readonly devices: DeviceAuthorizationService,
   ) {}
 
   /** Decides the next step of a request: sign in, consent, or straight back with a code. */
@@ -70,7 +73,7 @@ export class AuthorizationFlow {
       );
     if (!consentNeeded) {
       if (interaction) await this.consume(interaction.id);
-      return { kind: 'redirect', url: await this.issueCode(authorization, user) };
+      return { kind: 'redirect', url: await this.finish(authorization, user) };
     }
     if (authorization.prompt.includes('none'))
       return this.errorRedirect(authorization, 'consent_required', 'The user has not consented.');
@@ -114,6 +117,37 @@ export class AuthorizationFlow {
   async consume(id: string): Promise<void> {
     if (!(await this.interactions.consume(id, nowMs())))
       throw new InteractionError('This request was already completed.');
+  }
+
+  /**
+   * The user allowed: a code for the client, or the device's approval (RFC 8628). Returns where
+   * the browser goes next.
+   */
+  async finish(authorization: AuthorizationRequest, user: SignedInUser): Promise<string> {
+    if (!isDeviceRequest(authorization)) return this.issueCode(authorization, user);
+    await this.decideDevice(authorization, true, user);
+    return deviceDoneUrl(this.config, 'approved');
+  }
+
+  /** The user denied: `access_denied` for the client, or the device's denial. */
+  async decline(authorization: AuthorizationRequest, user: SignedInUser): Promise<string> {
+    if (isDeviceRequest(authorization)) {
+      await this.decideDevice(authorization, false, user);
+      return deviceDoneUrl(this.config, 'denied');
+    }
+    return this.errorRedirect(authorization, 'access_denied', 'The user denied the request.').url;
+  }
+
+  private async decideDevice(
+    authorization: DeviceVerificationRequest,
+    allowed: boolean,
+    user: SignedInUser,
+  ): Promise<void> {
+    if (!(await this.devices.decide(authorization.device.id, allowed, user))) {
+      throw new InteractionError(
+        'This code has expired or was already used. Start again on your device.',
+      );
+    }
   }
 
   /** Issues an authorization code for the request; returns the client redirect URL carrying it. */

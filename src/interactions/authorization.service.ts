@@ -5,7 +5,6 @@ import type { AdapterRequest } from '../http/http-request';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AuthorizationFlow } from './authorization-flow.service';
-import { errorRedirect } from './authorization-redirects';
 import { isCsrfTokenValid } from './browser-binding';
 import { describeDecision, InteractionDetails } from './interaction-details';
 
@@ -40,7 +39,10 @@ export class AuthorizationService {
     return isCsrfTokenValid(request, id, token);
   }
 
-  /** The user allowed: remember the consent, issue a code; returns the client redirect URL. */
+  /**
+   * The user allowed: remember the consent, issue a code; returns the client redirect URL (for a
+   * device authorization, RFC 8628, the module's page saying the device is connected).
+   */
   async approve(id: string, request: AdapterRequest): Promise<string> {
     const { interaction, user } = await this.flow.loadForDecision(id, request);
     const authorization = interaction.request;
@@ -52,10 +54,13 @@ export class AuthorizationService {
       subject: user.id,
       scopes: authorization.scopes,
     });
-    return this.flow.issueCode(authorization, user);
+    return this.flow.finish(authorization, user);
   }
 
-  /** The user denied: the client hears `access_denied` (RFC 6749 §4.1.2.1). */
+  /**
+   * The user denied: the client hears `access_denied` (RFC 6749 §4.1.2.1); a device hears it
+   * at its next poll.
+   */
   async deny(id: string, request: AdapterRequest): Promise<string> {
     const { interaction, user } = await this.flow.loadForDecision(id, request);
     const authorization = interaction.request;
@@ -66,11 +71,6 @@ export class AuthorizationService {
       subject: user.id,
       scopes: authorization.scopes,
     });
-    return errorRedirect(
-      this.config.issuer,
-      authorization,
-      'access_denied',
-      'The user denied the request.',
-    ).url;
+    return this.flow.decline(authorization, user);
   }
 }

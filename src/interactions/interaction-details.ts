@@ -4,6 +4,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import type { SignedInUser } from '../options/resource-owner-provider.interface';
 import type { AdapterRequest } from '../http/http-request';
 import { bindingOf, csrfToken } from './browser-binding';
+import { isDeviceRequest } from './device-request';
 
 /** What a consent page needs to show. */
 export interface InteractionDetails {
@@ -13,6 +14,11 @@ export interface InteractionDetails {
   user: SignedInUser;
   /** Put this in the consent form and check it with `checkCsrfToken` (the default page does). */
   csrfToken: string;
+  /**
+   * For a device authorization (RFC 8628): the user code, to show so the user can check it
+   * matches the one on their device (§3.3.1).
+   */
+  userCode?: string;
 }
 
 /** An interaction awaiting the user's decision, with who asks and who decides. */
@@ -40,5 +46,8 @@ export function describeDecision(
     })),
     user,
     csrfToken: csrfToken(bindingOf(request) ?? '', interaction.id),
+    ...(isDeviceRequest(interaction.request)
+      ? { userCode: interaction.request.device.userCode }
+      : {}),
   };
 }

@@ -44,7 +44,7 @@ export function sendRedirect(reply: HttpReply, location: string): void {
   );
 }
 
-function layout(title: string, body: string): string {
+export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
 }
@@ -56,6 +56,8 @@ export interface ConsentPageModel {
   clientWebsite: string | null;
   userName: string;
   scopes: { name: string; description: string }[];
+  /** A device authorization's user code, for the user to compare with their device's. */
+  userCode?: string;
 }
 
 /** The default consent page: who asks, for what, Allow or Deny. Works without JavaScript. */
@@ -73,7 +75,11 @@ export function consentPage(model: ConsentPageModel): string {
     `Allow ${model.clientName}?`,
     `<h1>${escapeHtml(model.clientName)} wants access to your account</h1>
 <p><strong>${escapeHtml(model.clientName)}</strong>${website} asks for permission to:</p>
-<ul>${scopes}</ul>
+<ul>${scopes}</ul>${
+      model.userCode
+        ? `\n<p>Only continue if your device shows this code: <strong>${escapeHtml(model.userCode)}</strong></p>`
+        : ''
+    }
 <p>Signed in as ${escapeHtml(model.userName)}.</p>
 <form method="post" action="${escapeHtml(model.action)}">
 <input type="hidden" name="csrf_token" value="${escapeHtml(model.csrfToken)}">

@@ -7,6 +7,8 @@ import { ClientAssertionStore } from '../storage/stores/client-assertion.store';
 import { InteractionStore } from '../storage/stores/interaction.store';
 import { PushedRequestStore } from '../storage/stores/pushed-request.store';
 import { TokenStore } from '../storage/stores/token.store';
+import { DeviceAuthorizationStore } from '../storage/stores/device-authorization.store';
+import { AttemptLimitStore } from '../storage/stores/attempt-limit.store';
 
 export interface CleanupReport {
   codes: number;
@@ -14,6 +16,8 @@ export interface CleanupReport {
   interactions: number;
   clientAssertions: number;
   pushedRequests: number;
+  deviceAuthorizations: number;
+  attemptLimits: number;
 }
 
 const BATCH_SIZE = 500;
@@ -23,8 +27,9 @@ type DeleteExpired = (now: number, batchSize: number) => Promise<number>;
 
 /**
  * Deletes what can no longer be used: expired codes, interactions, pushed authorization
- * requests and assertion records, and token rows whose access token AND refresh family have
- * expired (consumed refresh rows are kept until then: they are how reuse is detected). Deletes in small batches by primary key, so it
+ * requests, device authorizations, assertion records and forgotten failed-attempt counters, and
+ * token rows whose access token AND refresh family have expired (consumed refresh rows are kept
+ * until then: they are how reuse is detected). Deletes in small batches by primary key, so it
  * never holds long locks, and is idempotent, so several instances may run it at once.
  */
 @Injectable()
@@ -40,6 +45,8 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
     private readonly assertions: ClientAssertionStore,
     private readonly tokens: TokenStore,
     private readonly pushedRequests: PushedRequestStore,
+    private readonly devices: DeviceAuthorizationStore,
+    private readonly attempts: AttemptLimitStore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -68,6 +75,8 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
       interactions: await inBatches((at, size) => this.interactions.deleteExpired(at, size)),
       clientAssertions: await inBatches((at, size) => this.assertions.deleteExpired(at, size)),
       pushedRequests: await inBatches((at, size) => this.pushedRequests.deleteExpired(at, size)),
+      deviceAuthorizations: await inBatches((at, size) => this.devices.deleteExpired(at, size)),
+      attemptLimits: await inBatches((at, size) => this.attempts.deleteExpired(at, size)),
       // A token row goes when its access token and its refresh family have both expired.
       tokens: await inBatches((at, size) => this.tokens.deleteExpired(at, size)),
     };

@@ -61,6 +61,12 @@ describe("profile: 'fapi2'", () => {
     ['keys', { algorithms: ['RS256'] }, 'keys.algorithms'],
     ['authorizationCodeTtl', 61, 'authorizationCodeTtl'],
     ['refreshTokenRotation', 'always', 'refreshTokenRotation'],
+    ['grantTypes', ['authorization_code', 'password'], 'grantTypes'],
+    [
+      'grantTypes',
+      ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+      'grantTypes',
+    ],
   ])('refuses to start with %s = %j, naming %s', (name, value, option) => {
     let error: unknown;
     try {

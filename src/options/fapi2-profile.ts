@@ -1,3 +1,4 @@
+import { DEVICE_CODE_GRANT } from './grant-types';
 import type { OAuthModuleOptions } from './oauth-module-options.interface';
 
 /** Security profiles the module can enforce (`profile`). */
@@ -59,7 +60,9 @@ export function fapi2Conflicts(o: OAuthModuleOptions): ProfileConflict[] {
       'refreshTokenRotation',
       "FAPI 2.0 forbids rotating refresh tokens outside extraordinary circumstances: use 'public-clients' or 'never'.",
     );
-  if ((o.grantTypes as string[] | undefined)?.includes('password'))
-    conflict('grantTypes', 'FAPI 2.0 does not allow the password grant.');
+  // §5.3.1.2: the authorization code flow for users; no password or device grant.
+  const userGrants = ['password', DEVICE_CODE_GRANT] as string[];
+  const refused = (o.grantTypes as string[] | undefined)?.filter((g) => userGrants.includes(g));
+  if (refused?.length) conflict('grantTypes', `FAPI 2.0 does not allow ${refused.join(', ')}.`);
   return conflicts;
 }

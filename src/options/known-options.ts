@@ -42,6 +42,8 @@ const KNOWN_OPTIONS: OptionShape = {
   },
   introspectionResourceServers: true,
   interaction: { loginUrl: true, consentUrl: true, ttl: true },
+  deviceFlow: { ttl: true, interval: true, verificationUri: true, maxUserCodeFailures: true },
+  passwordGrant: { maxFailuresPerUser: true, maxFailuresPerClient: true },
   cleanup: { enabled: true, interval: true },
 };
 

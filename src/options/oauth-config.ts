@@ -12,7 +12,8 @@ import type {
 } from './oauth-module-options.interface';
 import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
 import type { JWK } from 'jose';
-import { BUILT_IN_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from './validate-options';
+import { DEFAULT_GRANT_TYPES } from './grant-types';
+import { TOKEN_ENDPOINT_AUTH_METHODS } from './validate-options';
 
 /** The options after defaults are merged once: what every service reads. */
 export interface OAuthConfig {
@@ -69,12 +70,19 @@ export interface OAuthConfig {
   };
   introspectionResourceServers: string[];
   interaction: { loginUrl?: string; consentUrl?: string; ttl: number };
+  deviceFlow: {
+    ttl: number;
+    interval: number;
+    verificationUri?: string;
+    maxUserCodeFailures: number;
+  };
+  passwordGrant: { maxFailuresPerUser: number; maxFailuresPerClient: number };
   cleanup: { enabled: boolean; interval: number };
 }
 
 /** The one place defaults live. */
 export const OAUTH_DEFAULTS = {
-  grantTypes: BUILT_IN_GRANT_TYPES,
+  grantTypes: DEFAULT_GRANT_TYPES,
   accessTokenTtl: 3600,
   accessTokenFormat: 'jwt',
   resources: [],
@@ -104,6 +112,8 @@ export const OAUTH_DEFAULTS = {
   },
   introspectionResourceServers: [],
   interaction: { ttl: 600 },
+  deviceFlow: { ttl: 600, interval: 5, maxUserCodeFailures: 10 },
+  passwordGrant: { maxFailuresPerUser: 5, maxFailuresPerClient: 50 },
   cleanup: { enabled: true, interval: 3600 },
 } as const satisfies Partial<Record<keyof OAuthConfig, unknown>>;
 
@@ -152,6 +162,8 @@ export function resolveOAuthConfig(host: OAuthModuleOptions): OAuthConfig {
       ...d.introspectionResourceServers,
     ],
     interaction: { ...d.interaction, ...definedOnly(options.interaction) },
+    deviceFlow: { ...d.deviceFlow, ...definedOnly(options.deviceFlow) },
+    passwordGrant: { ...d.passwordGrant, ...definedOnly(options.passwordGrant) },
     cleanup: { ...d.cleanup, ...definedOnly(options.cleanup) },
     ...(options.profile ? { profile: options.profile } : {}),
   };

@@ -90,7 +90,12 @@ export interface ExternalSigner {
 }
 
 /** The grants built into the module. Hosts may add their own (see `@OAuthGrant`). */
-export type BuiltInGrantType = 'authorization_code' | 'client_credentials' | 'refresh_token';
+export type BuiltInGrantType =
+  | 'authorization_code'
+  | 'client_credentials'
+  | 'refresh_token'
+  | 'urn:ietf:params:oauth:grant-type:device_code'
+  | 'password';
 
 /** Which refresh tokens rotate at every use (`refreshTokenRotation`). */
 export type RefreshTokenRotation = 'always' | 'public-clients' | 'never';
@@ -108,7 +113,11 @@ export type TokenEndpointAuthMethod =
  * compile.
  */
 export type GrantType =
-  'authorization_code' | 'client_credentials' | 'refresh_token' | `${string}:${string}`;
+  | 'authorization_code'
+  | 'client_credentials'
+  | 'refresh_token'
+  | 'password'
+  | `${string}:${string}`;
 
 export interface OAuthModuleOptions {
   /**
@@ -129,7 +138,9 @@ export interface OAuthModuleOptions {
 
   /**
    * Grant types the token endpoint accepts. Custom grants registered with `@OAuthGrant`
-   * must be listed here too, by their absolute URI. Default:
+   * must be listed here too, by their absolute URI. Opt-in built-ins: the device authorization
+   * grant `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628, see `deviceFlow`) and the
+   * legacy `password` grant (see `passwordGrant`). Default:
    * `['authorization_code', 'client_credentials', 'refresh_token']`.
    */
   grantTypes?: GrantType[];
@@ -370,6 +381,52 @@ export interface OAuthModuleOptions {
     consentUrl?: string;
     /** Lifetime of a pending interaction in seconds. Default: 600. */
     ttl?: number;
+  };
+
+  /**
+   * The device authorization grant (RFC 8628), used when `grantTypes` lists
+   * `urn:ietf:params:oauth:grant-type:device_code`: TVs, terminals and CLIs show a short code
+   * that the user enters at the verification page, signs in and consents.
+   */
+  deviceFlow?: {
+    /** Lifetime of a device code (and its user code) in seconds. Default: 600 (10 minutes). */
+    ttl?: number;
+    /**
+     * Seconds a device must wait between polls of the token endpoint; a faster poll gets
+     * `slow_down` and 5 more seconds to wait from then on (RFC 8628 §3.5). Default: 5.
+     */
+    interval?: number;
+    /**
+     * The host's own code-entry page, advertised as `verification_uri` in place of the module's
+     * (`/oauth/device`). Its form must POST `user_code` to the module's `/oauth/device` from the
+     * same origin; sign-in and consent then go on as usual (`interaction.consentUrl` included).
+     * Default: none (the module's page).
+     */
+    verificationUri?: string;
+    /**
+     * Wrong user codes one client address may enter before it must wait; the wait then doubles
+     * with each further wrong code, up to 15 minutes (RFC 8628 §5.1: user codes are short, so
+     * guessing must be rate limited). Default: 10.
+     */
+    maxUserCodeFailures?: number;
+  };
+
+  /**
+   * The resource owner password credentials grant (RFC 6749 §4.3), used when `grantTypes` lists
+   * `password`. Legacy: RFC 9700 §2.4 says it MUST NOT be used (the client sees the password,
+   * and no second factor or consent screen fits in it), so the module logs a warning at
+   * start-up. Only first-party clients (`firstParty`, set by the host, never by Dynamic Client
+   * Registration) may use it, and `resourceOwner.verifyPassword` checks the credentials.
+   * Failed attempts are limited per username and per client.
+   */
+  passwordGrant?: {
+    /**
+     * Wrong passwords for one username before it must wait; the wait then doubles with each
+     * further failure, up to 15 minutes. Default: 5.
+     */
+    maxFailuresPerUser?: number;
+    /** Wrong passwords through one client, whatever the username, before it must wait. Default: 50. */
+    maxFailuresPerClient?: number;
   };
 
   /** Background removal of expired codes, tokens and interactions. */

@@ -33,4 +33,14 @@ export interface ResourceOwnerProvider {
     id: string,
     scopes: string[],
   ): Promise<Record<string, unknown>> | Record<string, unknown>;
+
+  /**
+   * Only for the opt-in `password` grant: the user with these credentials, or null when they
+   * are wrong (or the user may not sign in). Take as long for an unknown username as for a
+   * wrong password. The module limits failed attempts itself.
+   */
+  verifyPassword?(
+    username: string,
+    password: string,
+  ): Promise<ResourceOwner | null> | ResourceOwner | null;
 }

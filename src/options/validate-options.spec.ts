@@ -144,9 +144,9 @@ describe('validateOAuthOptions', () => {
   describe('grantTypes', () => {
     it('rejects an unknown grant name and lists the known ones', () => {
       expectRejected(
-        valid({ grantTypes: ['client_credentials', 'password'] }),
+        valid({ grantTypes: ['client_credentials', 'implicit' as never] }),
         'grantTypes',
-        /unknown grant "password".*authorization_code, client_credentials, refresh_token/,
+        /unknown grant "implicit".*authorization_code, client_credentials, refresh_token, password/,
       );
     });
 
@@ -187,6 +187,79 @@ describe('validateOAuthOptions', () => {
         /required for the authorization_code grant/,
       );
       expectRejected(valid({ interaction: { ttl: 60 } }), 'interaction.loginUrl', /required/);
+    });
+
+    const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+    it('needs resourceOwner and a sign-in page for the device grant', () => {
+      expectRejected(
+        valid({ grantTypes: [DEVICE], resourceOwner: undefined }),
+        'resourceOwner',
+        /required for the urn:ietf:params:oauth:grant-type:device_code grant/,
+      );
+      expectRejected(
+        valid({ grantTypes: [DEVICE], interaction: undefined }),
+        'interaction.loginUrl',
+        /required for the urn:ietf:params:oauth:grant-type:device_code grant/,
+      );
+      expect(() => validateOAuthOptions(valid({ grantTypes: [DEVICE] }))).not.toThrow();
+    });
+
+    it('needs resourceOwner.verifyPassword for the opt-in password grant, but no sign-in page', () => {
+      expectRejected(
+        valid({ grantTypes: ['password'] }),
+        'resourceOwner',
+        /needs a verifyPassword\(username, password\) method/,
+      );
+      const withPasswords = { ...resourceOwner, verifyPassword: () => null };
+      expect(() =>
+        validateOAuthOptions(
+          valid({ grantTypes: ['password'], resourceOwner: withPasswords, interaction: undefined }),
+        ),
+      ).not.toThrow();
+    });
+
+    it('leaves the device and password grants off by default', () => {
+      expect(resolveOAuthConfig(valid()).grantTypes).toEqual([
+        'authorization_code',
+        'client_credentials',
+        'refresh_token',
+      ]);
+    });
+  });
+
+  describe('deviceFlow and passwordGrant', () => {
+    it.each([
+      ['deviceFlow.ttl', { deviceFlow: { ttl: 0 } }, /positive whole number of seconds/],
+      [
+        'deviceFlow.interval',
+        { deviceFlow: { interval: 1.5 } },
+        /positive whole number of seconds/,
+      ],
+      ['deviceFlow.maxUserCodeFailures', { deviceFlow: { maxUserCodeFailures: -1 } }, /positive/],
+      [
+        'passwordGrant.maxFailuresPerUser',
+        { passwordGrant: { maxFailuresPerUser: 0 } },
+        /positive/,
+      ],
+      [
+        'passwordGrant.maxFailuresPerClient',
+        { passwordGrant: { maxFailuresPerClient: '9' } },
+        /positive/,
+      ],
+      [
+        'deviceFlow.verificationUri',
+        { deviceFlow: { verificationUri: '//evil.example' } },
+        /a path on the issuer/,
+      ],
+    ])('rejects a bad %s', (option, overrides, message) => {
+      expectRejected(valid(overrides), option, message);
+    });
+
+    it('merges over the defaults', () => {
+      const config = resolveOAuthConfig(valid({ deviceFlow: { interval: 2 } }));
+      expect(config.deviceFlow).toEqual({ ttl: 600, interval: 2, maxUserCodeFailures: 10 });
+      expect(config.passwordGrant).toEqual({ maxFailuresPerUser: 5, maxFailuresPerClient: 50 });
     });
   });
 

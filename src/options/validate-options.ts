@@ -12,7 +12,9 @@ import type {
   TokenEndpointAuthMethod,
 } from './oauth-module-options.interface';
 
-export const BUILT_IN_GRANT_TYPES = ['authorization_code', 'client_credentials', 'refresh_token'];
+import { DEFAULT_GRANT_TYPES, DEVICE_CODE_GRANT, USER_GRANT_TYPES } from './grant-types';
+
+export const BUILT_IN_GRANT_TYPES = [...DEFAULT_GRANT_TYPES, 'password'];
 export const TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
@@ -57,6 +59,7 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     positiveSeconds(name, o[name]);
   }
   positiveSeconds('interaction.ttl', o.interaction?.ttl);
+  validateOptInGrants(o);
   const reuse = o.refreshTokenReuseInterval;
   if (
     reuse !== undefined &&
@@ -164,9 +167,9 @@ function validateScopes(scopes: unknown): void {
 }
 
 function validateGrantTypes(o: OAuthModuleOptions): void {
-  if (o.grantTypes === undefined) return requireUserSide(o, BUILT_IN_GRANT_TYPES);
+  if (o.grantTypes === undefined) return requireUserSide(o, DEFAULT_GRANT_TYPES);
   if (!Array.isArray(o.grantTypes) || o.grantTypes.length === 0) {
-    fail('grantTypes', `must be a non-empty array, e.g. ${JSON.stringify(BUILT_IN_GRANT_TYPES)}.`);
+    fail('grantTypes', `must be a non-empty array, e.g. ${JSON.stringify(DEFAULT_GRANT_TYPES)}.`);
   }
   for (const grant of o.grantTypes) {
     // RFC 6749 §4.5: extension grants are identified by absolute URIs.
@@ -181,17 +184,42 @@ function validateGrantTypes(o: OAuthModuleOptions): void {
 }
 
 function requireUserSide(o: OAuthModuleOptions, grants: string[]): void {
-  if (!grants.includes('authorization_code')) return;
+  const userGrant = grants.find((grant) => USER_GRANT_TYPES.includes(grant));
+  if (!userGrant) return;
   if (!o.resourceOwner) {
     fail(
       'resourceOwner',
-      'is required for the authorization_code grant: pass a service implementing ResourceOwnerProvider (or remove authorization_code from grantTypes).',
+      `is required for the ${userGrant} grant: pass a service implementing ResourceOwnerProvider (or remove ${userGrant} from grantTypes).`,
     );
   }
-  if (!o.interaction?.loginUrl) {
+  if (grants.includes('password') && typeof o.resourceOwner?.verifyPassword !== 'function') {
+    fail(
+      'resourceOwner',
+      'needs a verifyPassword(username, password) method for the password grant (or remove password from grantTypes).',
+    );
+  }
+  // The browser grants send the user to the host's sign-in page.
+  const browserGrant = grants.find((g) => g === 'authorization_code' || g === DEVICE_CODE_GRANT);
+  if (browserGrant && !o.interaction?.loginUrl) {
     fail(
       'interaction.loginUrl',
-      'is required for the authorization_code grant: set it to your sign-in page, e.g. "/login".',
+      `is required for the ${browserGrant} grant: set it to your sign-in page, e.g. "/login".`,
+    );
+  }
+}
+
+/** `deviceFlow` and `passwordGrant`: checked whether or not their grant is enabled. */
+function validateOptInGrants(o: OAuthModuleOptions): void {
+  positiveSeconds('deviceFlow.ttl', o.deviceFlow?.ttl);
+  positiveSeconds('deviceFlow.interval', o.deviceFlow?.interval);
+  positiveCount('deviceFlow.maxUserCodeFailures', o.deviceFlow?.maxUserCodeFailures);
+  positiveCount('passwordGrant.maxFailuresPerUser', o.passwordGrant?.maxFailuresPerUser);
+  positiveCount('passwordGrant.maxFailuresPerClient', o.passwordGrant?.maxFailuresPerClient);
+  const page = o.deviceFlow?.verificationUri;
+  if (page !== undefined && (typeof page !== 'string' || !/^(https?:\/\/|\/(?!\/))/.test(page))) {
+    fail(
+      'deviceFlow.verificationUri',
+      'must be a path on the issuer (e.g. "/device") or an absolute http(s) URL.',
     );
   }
 }
@@ -361,6 +389,13 @@ function positiveSeconds(option: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     fail(option, `must be a positive whole number of seconds, not ${JSON.stringify(value)}.`);
+  }
+}
+
+function positiveCount(option: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    fail(option, `must be a positive whole number, not ${JSON.stringify(value)}.`);
   }
 }
 

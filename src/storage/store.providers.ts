@@ -18,6 +18,10 @@ import { InteractionStore } from './stores/interaction.store';
 import { PushedRequestStore } from './stores/pushed-request.store';
 import { SigningKeyStore } from './stores/signing-key.store';
 import { TokenStore } from './stores/token.store';
+import { DeviceAuthorizationStore } from './stores/device-authorization.store';
+import { AttemptLimitStore } from './stores/attempt-limit.store';
+import { TypeOrmDeviceAuthorizationStore } from './typeorm/typeorm-device-authorization.store';
+import { TypeOrmAttemptLimitStore } from './typeorm/typeorm-attempt-limit.store';
 import { TypeOrmAuthorizationCodeStore } from './typeorm/typeorm-authorization-code.store';
 import { TypeOrmClientAssertionStore } from './typeorm/typeorm-client-assertion.store';
 import { TypeOrmClientStore } from './typeorm/typeorm-client.store';
@@ -72,5 +76,7 @@ export const STORE_PROVIDERS: Provider[] = [
   { provide: SigningKeyStore, useClass: TypeOrmSigningKeyStore },
   { provide: InteractionStore, useClass: TypeOrmInteractionStore },
   { provide: PushedRequestStore, useClass: TypeOrmPushedRequestStore },
+  { provide: DeviceAuthorizationStore, useClass: TypeOrmDeviceAuthorizationStore },
+  { provide: AttemptLimitStore, useClass: TypeOrmAttemptLimitStore },
   revocationFeedProvider,
 ];

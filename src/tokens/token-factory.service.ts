@@ -102,6 +102,18 @@ export class TokenFactory {
     return this.announce(prepared);
   }
 
+  /**
+   * Stores tokens through `spendAndStore` (which spends what they are issued for, say a device
+   * code, and stores the row, both or neither); null when it was spent before.
+   */
+  async storeIfSpent(
+    prepared: PreparedTokens,
+    spendAndStore: (row: OAuthToken) => Promise<boolean>,
+  ): Promise<PreparedTokens | null> {
+    if (!(await spendAndStore(prepared.row))) return null;
+    return this.announce(prepared);
+  }
+
   /** Stores tokens while spending the refresh token of row `previousId`; null when it was spent before. */
   async storeIfRefreshSpent(
     prepared: PreparedTokens,

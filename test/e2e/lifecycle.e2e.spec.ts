@@ -134,6 +134,8 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         clientAssertions: 1,
         pushedRequests: 1,
         tokens: 3,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
       });
 
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual(
@@ -160,6 +162,8 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         interactions: 0,
         clientAssertions: 0,
         pushedRequests: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 0,
       });
     });
@@ -185,6 +189,8 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         interactions: 0,
         clientAssertions: 0,
         pushedRequests: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 0,
       });
 
@@ -195,6 +201,8 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         interactions: 1,
         clientAssertions: 0,
         pushedRequests: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 1,
       });
       expect(await storedIds(app, OAuthToken)).toEqual([decodeJwt(issued.access_token).jti]);
@@ -225,6 +233,8 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         interactions: 0,
         clientAssertions: 0,
         pushedRequests: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
         tokens: 2,
       });
       expect(await countRows(app, OAuthToken)).toBe(0);
@@ -326,6 +336,8 @@ describe.each(TEST_TARGETS)('token lifecycle (%s)', (target: TestTarget) => {
         interactions: 0,
         clientAssertions: 0,
         pushedRequests: 0,
+        deviceAuthorizations: 0,
+        attemptLimits: 0,
       });
       expect(await storedIds(app, OAuthAuthorizationCode)).toEqual([liveCode]);
       expect(await storedIds(app, OAuthToken)).toEqual([liveToken.id]);

@@ -382,7 +382,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: developer portal', (adapter) =
       [
         'no client type',
         { client_type: 'other' },
-        /Choose whether the application is confidential or public/,
+        /Choose whether the application is confidential, public or a device/,
         'client-type-confidential',
       ],
     ])('re-renders the form with a message (400) for %s', async (_, fields, message, fieldId) => {

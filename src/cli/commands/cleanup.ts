@@ -8,8 +8,9 @@ export async function runCleanup(cleanup: CleanupService): Promise<CommandOutput
     json: report,
     text: [
       `Deleted ${report.codes} authorization code(s), ${report.tokens} token row(s),`,
-      `${report.interactions} pending sign-in(s), ${report.pushedRequests} pushed authorization request(s)`,
-      `and ${report.clientAssertions} used client assertion(s).`,
+      `${report.interactions} pending sign-in(s), ${report.pushedRequests} pushed authorization request(s),`,
+      `${report.deviceAuthorizations} device authorization(s), ${report.clientAssertions} used client assertion(s)`,
+      `and ${report.attemptLimits} failed-attempt counter(s).`,
     ].join(' '),
   };
 }

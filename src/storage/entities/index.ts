@@ -6,6 +6,8 @@ import { OAuthInteraction } from './oauth-interaction.entity';
 import { OAuthPushedRequest } from './oauth-pushed-request.entity';
 import { OAuthSigningKey } from './oauth-signing-key.entity';
 import { OAuthToken } from './oauth-token.entity';
+import { OAuthDeviceAuthorization } from './oauth-device-authorization.entity';
+import { OAuthAttemptLimit } from './oauth-attempt-limit.entity';
 
 /** A TypeORM entity class. */
 export type EntityClass = new () => object;
@@ -20,4 +22,6 @@ export const OAUTH_ENTITIES: EntityClass[] = [
   OAuthInteraction,
   OAuthClientAssertion,
   OAuthPushedRequest,
+  OAuthDeviceAuthorization,
+  OAuthAttemptLimit,
 ];

@@ -3,6 +3,7 @@ import { OAuthInitialSchema1764100000000 } from './1764100000000-oauth-initial-s
 import { OAuthDpop1764200000000 } from './1764200000000-oauth-dpop';
 import { OAuthPushedAuthorizationRequests1764250000000 } from './1764250000000-oauth-pushed-authorization-requests';
 import { OAuthRevocationNotify1764300000000 } from './1764300000000-oauth-revocation-notify';
+import { OAuthDeviceAuthorization1764500000000 } from './1764500000000-oauth-device-authorization';
 
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
@@ -22,6 +23,7 @@ export const OAUTH_MIGRATIONS: MigrationClass[] = [
   OAuthDpop1764200000000,
   OAuthPushedAuthorizationRequests1764250000000,
   OAuthRevocationNotify1764300000000,
+  OAuthDeviceAuthorization1764500000000,
 ];
 
 /** Where a DataSource the module builds from DataSourceOptions records the migrations it ran. */
