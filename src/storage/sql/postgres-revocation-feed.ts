@@ -1,4 +1,4 @@
-import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { OAuthEvents } from '../../events/oauth-events';
 import {
@@ -34,7 +34,7 @@ interface PgListener {
  */
 export class PostgresRevocationFeed
   extends RevocationFeed
-  implements OnModuleInit, OnModuleDestroy
+  implements OnApplicationBootstrap, OnModuleDestroy
 {
   epoch = 0;
   private listener?: PgListener;
@@ -56,7 +56,12 @@ export class PostgresRevocationFeed
     return this.listener !== undefined && Date.now() - this.provenAt < PROOF_VALID_MS;
   }
 
-  async onModuleInit(): Promise<void> {
+  /**
+   * Once the whole app has started: an app whose start fails (a key that does not decrypt, say)
+   * never calls onModuleDestroy, and a pooled connection kept for LISTEN would then hold its
+   * pool open forever.
+   */
+  async onApplicationBootstrap(): Promise<void> {
     await this.listen();
     this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
     this.timer.unref();
