@@ -88,6 +88,17 @@ describe.each(SAMPLE_TARGETS)('sample app ($adapter, $database)', ({ adapter, da
       expect(metadata).not.toHaveProperty('registration_endpoint');
     });
 
+    it('advertises pushed authorization requests and DPoP (FAPI 2.0 building blocks)', async () => {
+      const metadata = await (
+        await fetch(`${sample.url}/.well-known/oauth-authorization-server`)
+      ).json();
+      expect(metadata).toMatchObject({
+        pushed_authorization_request_endpoint: `${sample.url}/oauth/par`,
+        require_pushed_authorization_requests: false,
+        dpop_signing_alg_values_supported: expect.arrayContaining(['ES256', 'PS256']),
+      });
+    });
+
     it('serves the OpenID Provider configuration', async () => {
       const response = await fetch(`${sample.url}/.well-known/openid-configuration`);
       expect(response.status).toBe(200);
