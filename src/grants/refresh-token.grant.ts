@@ -8,7 +8,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { sha256 } from '../common/crypto';
 import type { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { TokenStore } from '../storage/stores/token.store';
-import { TokenFactory } from '../tokens/token-factory.service';
+import { PreparedTokens, TokenFactory } from '../tokens/token-factory.service';
 import type { TokenResponse } from '../tokens/token-response';
 import { TokenRevoker } from '../tokens/token-revoker.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
@@ -68,30 +68,33 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     await this.policy.check(request, scopes, row.subject);
 
+    const next = (rotate: boolean, after: OAuthToken) =>
+      this.factory.prepare({
+        clientId: row.clientId,
+        subject: row.subject,
+        scopes,
+        refreshScopes: granted,
+        grantType: 'refresh_token',
+        audience,
+        withRefreshToken: rotate,
+        family: {
+          id: row.familyId,
+          refreshCount: after.refreshCount,
+          refreshExpiresAt: row.refreshExpiresAt!,
+        },
+        originCodeId: row.originCodeId,
+        authTime: row.authTime,
+        dpopJkt: request.dpop?.jkt,
+      });
+
     // A token rotated before the policy changed is still spent: its reuse is still reuse.
     if (row.refreshConsumedAt === null && !this.rotation.rotates(request.client)) {
-      return this.refreshWithoutRotation(row, scopes, granted, audience, request.dpop?.jkt);
+      return this.refreshWithoutRotation(row, await next(false, row));
     }
     const spend = await this.rotation.spendFor(row, nowMs());
     if (spend.kind === 'reuse') return this.reuseDetected(row);
-    const prepared = await this.factory.prepare({
-      clientId: row.clientId,
-      subject: row.subject,
-      scopes,
-      refreshScopes: granted,
-      grantType: 'refresh_token',
-      audience,
-      withRefreshToken: true,
-      // A retry's row comes after the superseded successor: a family is a chain.
-      family: {
-        id: row.familyId,
-        refreshCount: spend.row.refreshCount,
-        refreshExpiresAt: row.refreshExpiresAt,
-      },
-      originCodeId: row.originCodeId,
-      authTime: row.authTime,
-      dpopJkt: request.dpop?.jkt,
-    });
+    // A retry's row comes after the superseded successor: a family is a chain.
+    const prepared = await next(true, spend.row);
     const outcome =
       spend.kind === 'retry'
         ? await this.factory.storeIfRefreshSuperseded(prepared, spend.row.id)
@@ -109,28 +112,8 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
    */
   private async refreshWithoutRotation(
     row: OAuthToken,
-    scopes: string[],
-    granted: string[],
-    audience: string[],
-    dpopJkt: string | undefined,
+    prepared: PreparedTokens,
   ): Promise<TokenResponse> {
-    const prepared = await this.factory.prepare({
-      clientId: row.clientId,
-      subject: row.subject,
-      scopes,
-      refreshScopes: granted,
-      grantType: 'refresh_token',
-      audience,
-      withRefreshToken: false,
-      family: {
-        id: row.familyId,
-        refreshCount: row.refreshCount,
-        refreshExpiresAt: row.refreshExpiresAt!,
-      },
-      originCodeId: row.originCodeId,
-      authTime: row.authTime,
-      dpopJkt,
-    });
     const stored = await this.factory.store(prepared);
     const current = await this.tokens.findById(row.id);
     if (!current || current.revokedAt !== null) {

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { statementsFor } from './statements-for';
 import { allTablesExist } from './existing-tables';
 
 /*
@@ -73,9 +74,6 @@ const TABLES = [
   'oauth_clients',
 ];
 
-const SQLITE_DRIVERS = ['sqlite', 'better-sqlite3', 'sqljs', 'capacitor', 'cordova', 'expo'];
-const MYSQL_DRIVERS = ['mysql', 'mariadb'];
-
 export class OAuthInitialSchema1764100000000 implements MigrationInterface {
   name = 'OAuthInitialSchema1764100000000';
 
@@ -85,7 +83,11 @@ export class OAuthInitialSchema1764100000000 implements MigrationInterface {
     // module builds (e.g. for the CLI given connection options) in oauth_migrations. Then there
     // is nothing to do, and TypeORM records the migration in this table too.
     if (await allTablesExist(queryRunner, TABLES, this.name)) return;
-    for (const sql of statementsFor(queryRunner.connection.options.type)) {
+    for (const sql of statementsFor(queryRunner.connection.options.type, {
+      POSTGRES,
+      SQLITE,
+      MYSQL,
+    })) {
       await queryRunner.query(sql);
     }
   }
@@ -95,14 +97,4 @@ export class OAuthInitialSchema1764100000000 implements MigrationInterface {
     const escape = (name: string) => queryRunner.connection.driver.escape(name);
     for (const table of TABLES) await queryRunner.query(`DROP TABLE ${escape(table)}`);
   }
-}
-
-function statementsFor(driver: string): string[] {
-  if (driver === 'postgres') return POSTGRES;
-  if (SQLITE_DRIVERS.includes(driver)) return SQLITE;
-  if (MYSQL_DRIVERS.includes(driver)) return MYSQL;
-  throw new Error(
-    `nest-oauth-server ships migrations for PostgreSQL, SQLite and MySQL/MariaDB, not "${driver}": ` +
-      'create the schema of OAUTH_ENTITIES with your own migration (typeorm migration:generate).',
-  );
 }

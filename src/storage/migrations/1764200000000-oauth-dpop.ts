@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { statementsFor } from './statements-for';
 
 /*
  * DPoP (RFC 9449): the key a token or an authorization code is bound to (`dpop_jkt`, a SHA-256
@@ -31,15 +32,16 @@ const COLUMNS = [
   ['oauth_tokens', 'dpop_jkt'],
 ];
 
-const SQLITE_DRIVERS = ['sqlite', 'better-sqlite3', 'sqljs', 'capacitor', 'cordova', 'expo'];
-const MYSQL_DRIVERS = ['mysql', 'mariadb'];
-
 export class OAuthDpop1764200000000 implements MigrationInterface {
   name = 'OAuthDpop1764200000000';
 
   /** Adds each column the database lacks: a second run (another migrations table) adds none. */
   async up(queryRunner: QueryRunner): Promise<void> {
-    const statements = statementsFor(queryRunner.connection.options.type);
+    const statements = statementsFor(queryRunner.connection.options.type, {
+      POSTGRES,
+      SQLITE,
+      MYSQL,
+    });
     for (const [index, [table, column]] of COLUMNS.entries()) {
       if (!(await queryRunner.hasColumn(table, column))) await queryRunner.query(statements[index]);
     }
@@ -51,14 +53,4 @@ export class OAuthDpop1764200000000 implements MigrationInterface {
       await queryRunner.query(`ALTER TABLE ${escape(table)} DROP COLUMN ${escape(column)}`);
     }
   }
-}
-
-function statementsFor(driver: string): string[] {
-  if (driver === 'postgres') return POSTGRES;
-  if (SQLITE_DRIVERS.includes(driver)) return SQLITE;
-  if (MYSQL_DRIVERS.includes(driver)) return MYSQL;
-  throw new Error(
-    `nest-oauth-server ships migrations for PostgreSQL, SQLite and MySQL/MariaDB, not "${driver}": ` +
-      'create the schema of OAUTH_ENTITIES with your own migration (typeorm migration:generate).',
-  );
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { statementsFor } from './statements-for';
 
 /*
  * Pushed authorization requests (RFC 9126): the oauth_pushed_requests table and the clients'
@@ -45,14 +46,11 @@ const MYSQL: Statements = {
   ],
 };
 
-const SQLITE_DRIVERS = ['sqlite', 'better-sqlite3', 'sqljs', 'capacitor', 'cordova', 'expo'];
-const MYSQL_DRIVERS = ['mysql', 'mariadb'];
-
 export class OAuthPushedAuthorizationRequests1764250000000 implements MigrationInterface {
   name = 'OAuthPushedAuthorizationRequests1764250000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const sql = statementsFor(queryRunner.connection.options.type);
+    const sql = statementsFor(queryRunner.connection.options.type, { POSTGRES, SQLITE, MYSQL });
     // Each part only when it is missing: the same database may see this migration again
     // through another migrations table (the host's, or oauth_migrations).
     if (!(await queryRunner.hasTable(TABLE)))
@@ -68,14 +66,4 @@ export class OAuthPushedAuthorizationRequests1764250000000 implements MigrationI
     await queryRunner.query(`ALTER TABLE ${escape('oauth_clients')} DROP COLUMN ${escape(FLAG)}`);
     await queryRunner.query(`DROP TABLE ${escape(TABLE)}`);
   }
-}
-
-function statementsFor(driver: string): Statements {
-  if (driver === 'postgres') return POSTGRES;
-  if (SQLITE_DRIVERS.includes(driver)) return SQLITE;
-  if (MYSQL_DRIVERS.includes(driver)) return MYSQL;
-  throw new Error(
-    `nest-oauth-server ships migrations for PostgreSQL, SQLite and MySQL/MariaDB, not "${driver}": ` +
-      'create the schema of OAUTH_ENTITIES with your own migration (typeorm migration:generate).',
-  );
 }

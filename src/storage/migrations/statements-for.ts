@@ -2,14 +2,14 @@ const SQLITE_DRIVERS = ['sqlite', 'better-sqlite3', 'sqljs', 'capacitor', 'cordo
 const MYSQL_DRIVERS = ['mysql', 'mariadb'];
 
 /** A migration's SQL, written once per dialect the package ships migrations for. */
-export interface DialectStatements {
-  POSTGRES: string[];
-  SQLITE: string[];
-  MYSQL: string[];
+export interface DialectStatements<T = string[]> {
+  POSTGRES: T;
+  SQLITE: T;
+  MYSQL: T;
 }
 
 /** The statements for TypeORM driver `driver`; other drivers get a message that says what to do. */
-export function statementsFor(driver: string, statements: DialectStatements): string[] {
+export function statementsFor<T>(driver: string, statements: DialectStatements<T>): T {
   if (driver === 'postgres') return statements.POSTGRES;
   if (SQLITE_DRIVERS.includes(driver)) return statements.SQLITE;
   if (MYSQL_DRIVERS.includes(driver)) return statements.MYSQL;
