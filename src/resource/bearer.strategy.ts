@@ -70,6 +70,13 @@ export class OAuthBearerStrategy extends Strategy<VerifyFunction> {
     super.authenticate(request as never, options);
   }
 
+  /** `validate` without I/O, when the verifier remembers the token (else undefined). */
+  validateRemembered(token: string): VerifiedAccessToken | undefined {
+    const verified = this.verifier.remembered(token);
+    if (verified) refuseIfDpopBound(verified, this.config);
+    return verified;
+  }
+
   /** A Bearer token: a DPoP-bound one is refused here (RFC 9449 §7.2), for every Bearer path. */
   async validate(token: string): Promise<VerifiedAccessToken> {
     const verified = await this.verifier.verify(token);

@@ -38,7 +38,8 @@ export class OAuthGuard implements CanActivate {
     protected readonly strategy: OAuthBearerStrategy,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the token is remembered (no I/O): the hot path makes no promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const rules = this.rulesOf(
       context.getHandler() as (...args: never[]) => unknown,
       context.getClass(),
@@ -46,21 +47,27 @@ export class OAuthGuard implements CanActivate {
     if (rules.isPublic) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AdapterRequest>();
-    try {
-      const token = await this.authenticate(httpRequestOf(request));
+    const admit = (token: VerifiedAccessToken): boolean => {
       this.checkUser(token, rules.requiresUser);
       this.checkScopes(token, rules.allOf, rules.anyOf);
       Reflect.set(request, ACCESS_TOKEN_REQUEST_KEY, token);
       return true;
-    } catch (error) {
-      // The host's exception filter renders the body; the challenge header (and nosniff, on
-      // this error response only: a host's successful answers are its own) is set here.
+    };
+    // The host's exception filter renders the body; the challenge header (and nosniff, on this
+    // error response only: a host's successful answers are its own) is set here.
+    const challenge = (error: unknown): never => {
       if (error instanceof OAuthException) {
         const reply = httpReplyOf(http.getResponse<AdapterResponse>());
         for (const [name, value] of Object.entries({ ...error.headers, ...NOSNIFF }))
           reply.setHeader(name, value);
       }
       throw error;
+    };
+    try {
+      const token = this.authenticate(httpRequestOf(request));
+      return token instanceof Promise ? token.then(admit).catch(challenge) : admit(token);
+    } catch (error) {
+      return challenge(error);
     }
   }
 
@@ -101,11 +108,14 @@ export class OAuthGuard implements CanActivate {
    * `Authorization: DPoP` (RFC 9449 §7) is checked only when no Bearer token came, so Bearer
    * requests do no DPoP work; the strategy refuses a DPoP-bound token sent as Bearer.
    */
-  protected authenticate(request: OAuthHttpRequest): Promise<VerifiedAccessToken> {
+  protected authenticate(
+    request: OAuthHttpRequest,
+  ): VerifiedAccessToken | Promise<VerifiedAccessToken> {
     const token = bearerTokenOf(request, this.config.resourceServer);
     // Verification failures are OAuthExceptions (401 invalid_token); anything else (database
     // or key store down) propagates as a server error, never as "your token is invalid".
-    if (token !== undefined) return this.strategy.validate(token);
+    if (token !== undefined)
+      return this.strategy.validateRemembered(token) ?? this.strategy.validate(token);
     const dpopToken = this.config.dpop.enabled ? dpopTokenOf(request, this.config) : undefined;
     if (dpopToken !== undefined)
       return this.dpop.authenticate(request, dpopToken, this.dpopTargetUri(request));

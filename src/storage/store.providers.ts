@@ -5,6 +5,7 @@ import { OAUTH_CONFIG, OAUTH_DATA_SOURCE } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { NoRevocationFeed, RevocationFeed } from './revocation-feed';
 import { PostgresRevocationFeed } from './sql/postgres-revocation-feed';
+import { SqliteRevocationFeed } from './sql/sqlite-revocation-feed';
 import { SqlAuthorizationCodeStore } from './sql/sql-authorization-code.store';
 import { SqlClientStore } from './sql/sql-client.store';
 import { SqlConsentStore } from './sql/sql-consent.store';
@@ -51,18 +52,22 @@ function chosenStore<S>(
 }
 
 /**
- * The revocation feed where it can exist and is useful: PostgreSQL (LISTEN/NOTIFY), strict
- * checking, and a cache to keep (`resourceServer.verifiedTokenCacheSize` above 0).
+ * The revocation feed where it can exist and is useful: PostgreSQL (LISTEN/NOTIFY) and
+ * better-sqlite3 (its change counters), strict checking, and a cache to keep
+ * (`resourceServer.verifiedTokenCacheSize` above 0).
  */
 const revocationFeedProvider: Provider = {
   provide: RevocationFeed,
   inject: [OAUTH_DATA_SOURCE, OAUTH_CONFIG, OAuthEvents],
-  useFactory: (dataSource: DataSource, config: OAuthConfig, events: OAuthEvents) =>
-    dataSource.options.type === 'postgres' &&
-    config.resourceServer.revocationCheck === 'strict' &&
-    config.resourceServer.verifiedTokenCacheSize > 0
-      ? new PostgresRevocationFeed(dataSource, events)
-      : new NoRevocationFeed(),
+  useFactory: (dataSource: DataSource, config: OAuthConfig, events: OAuthEvents) => {
+    const { revocationCheck, verifiedTokenCacheSize } = config.resourceServer;
+    if (revocationCheck !== 'strict' || verifiedTokenCacheSize === 0) return new NoRevocationFeed();
+    if (dataSource.options.type === 'postgres')
+      return new PostgresRevocationFeed(dataSource, events);
+    if (dataSource.options.type === 'better-sqlite3')
+      return new SqliteRevocationFeed(dataSource, events);
+    return new NoRevocationFeed();
+  },
 };
 
 /** Every store the module uses, one implementation each. */

@@ -125,3 +125,44 @@ describeOn('postgres')('strict revocation across instances on PostgreSQL (%s)', 
     expect(await msUntilRefused(first, token, 1000)).toBeLessThan(1000);
   });
 });
+
+describeOn('sqlite')('strict revocation on SQLite without a read per request (%s)', (target) => {
+  let server: TestApp;
+  let client: TestClient;
+  beforeAll(async () => {
+    server = await startTestApp(target, {}, { controllers: [AccountsController] });
+    client = await registerServiceClient(server);
+  });
+  afterAll(() => server.close());
+
+  async function acceptedToken(): Promise<string> {
+    const issued = await clientCredentials(server, client, { scope: 'accounts:read' });
+    const token: string = issued.body.access_token;
+    expect(await status(server, token)).toBe(200);
+    return token;
+  }
+
+  it('remembers a live token: repeated requests do not read its row again', async () => {
+    const token = await acceptedToken();
+    const reads = jest.spyOn(server.app.get(TokenStore), 'findRevocationStatus');
+    for (let i = 0; i < 5; i++) expect(await status(server, token)).toBe(200);
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
+  });
+
+  it('stops a token revoked through the revocation endpoint at once', async () => {
+    const token = await acceptedToken();
+    await postForm(server, { token }, basicHeaders(client), OAUTH_PATHS.revocation);
+    expect(await status(server, token)).toBe(401);
+  });
+
+  it('stops a token revoked by the host’s own SQL on the same connection at once', async () => {
+    const token = await acceptedToken();
+    const id = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).jti;
+    await dataSourceOf(server).query('UPDATE oauth_tokens SET revoked_at = ? WHERE id = ?', [
+      Date.now(),
+      id,
+    ]);
+    expect(await status(server, token)).toBe(401);
+  });
+});
