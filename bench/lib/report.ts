@@ -85,42 +85,39 @@ export function targets(results: Results, runs: number): TargetCheck[] {
     workloads: string[],
     role: string,
     target: (workload: string, subject: string) => string,
-    met: (ratio: Ratio) => boolean,
+    met: (ratio: Ratio & { workload: string }) => boolean,
+    applies: (subject: string) => boolean,
   ) => {
     for (const workload of workloads)
       for (const [subject, result] of Object.entries(results[workload] ?? {})) {
         const ratio = result.ratios.find((candidate) => candidate.role === role);
-        if (subject.startsWith('ours') && ratio)
+        if (applies(subject) && ratio)
           checks.push({
             target: target(workload, subject),
-            met: met(ratio),
+            met: met({ ...ratio, workload }),
             detail: formatRatio(ratio, runs > 1),
           });
       }
   };
+  // Issue #13's targets, on Fastify (ratios of one run): client_credentials >= 1.2x
+  // oidc-provider, refresh and introspection >= 1.0x, code flows >= 1.3x, strict guard >= 90%
+  // of the same unprotected Fastify route.
+  const onFastify = (subject: string) => subject.startsWith('ours Fastify');
+  const minimum: Record<string, number> = { a: 1.2, b: 1, d: 1.3, e: 1 };
   check(
-    ['a'],
+    ['a', 'b', 'd', 'e'],
     'oidc-provider',
-    (_, subject) => `client_credentials >= 1.5x oidc-provider (${subject})`,
-    (ratio) => ratio.median >= 1.5,
+    (workload, subject) =>
+      `${WORKLOADS[workload]} >= ${minimum[workload]}x oidc-provider (${subject})`,
+    (ratio) => ratio.median >= minimum[ratio.workload],
+    onFastify,
   );
   check(
     ['c'],
     'unprotected',
-    (_, subject) => `protected route >= 0.85 of unprotected (${subject})`,
-    (ratio) => ratio.median >= 0.85,
-  );
-  check(
-    ['a', 'b', 'd', 'e'],
-    'oidc-provider',
-    (workload, subject) => `not below oidc-provider: ${WORKLOADS[workload]} (${subject})`,
-    (ratio) => ratio.median >= 1,
-  );
-  check(
-    ['c'],
-    'jose guard',
-    (_, subject) => `not below a jose guard (oidc-provider has none): protected route (${subject})`,
-    (ratio) => ratio.median >= 1,
+    (_, subject) => `strict guard >= 0.9 of the unprotected route (${subject})`,
+    (ratio) => ratio.median >= 0.9,
+    (subject) => onFastify(subject) && subject.endsWith('strict'),
   );
   return checks;
 }
