@@ -77,6 +77,7 @@ export class AccessTokenVerifier {
    * The token's verification when it needs no I/O at all: a JWT verified before, and (strict
    * mode) known live since the last possible revocation (see RevocationFeed). Undefined when
    * `verify` must run. Lets the guard answer without a promise on the hot path.
+   * @internal
    */
   remembered(token: string): VerifiedAccessToken | undefined {
     if (this.config.accessTokenFormat === 'opaque' || !isCompactJws(token)) return undefined;

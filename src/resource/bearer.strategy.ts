@@ -70,7 +70,7 @@ export class OAuthBearerStrategy extends Strategy<VerifyFunction> {
     super.authenticate(request as never, options);
   }
 
-  /** `validate` without I/O, when the verifier remembers the token (else undefined). */
+  /** `validate` without I/O, when the verifier remembers the token (else undefined). @internal */
   validateRemembered(token: string): VerifiedAccessToken | undefined {
     const verified = this.verifier.remembered(token);
     if (verified) refuseIfDpopBound(verified, this.config);
