@@ -4,16 +4,21 @@ import { sendOAuthError, toOAuthException } from '../errors/oauth-exception.filt
 import { OAUTH_PATHS } from '../oauth.constants';
 import { limitBody, PreParsingHook } from './body-limit';
 import { AdapterResponse, httpReplyOf } from './http-reply';
+import { pathOf } from './http-request';
 
 /** The HTTP adapters the module is built and tested on. */
 export const SUPPORTED_ADAPTERS = ['express', 'fastify'];
 
+const ENDPOINTS: readonly string[] = Object.values(OAUTH_PATHS);
+const UNDER_ENDPOINTS = ENDPOINTS.map((endpoint) => `${endpoint}/`);
+
+/** Runs for every request on Fastify (the host's too), so it allocates nothing but the path. */
 const isOAuthPath = (url: string): boolean => {
-  const query = url.indexOf('?');
-  const path = query < 0 ? url : url.slice(0, query);
-  return Object.values(OAUTH_PATHS).some(
-    (endpoint) => path === endpoint || path.startsWith(`${endpoint}/`),
-  );
+  const path = pathOf(url);
+  for (let i = 0; i < ENDPOINTS.length; i++) {
+    if (path === ENDPOINTS[i] || path.startsWith(UNDER_ENDPOINTS[i])) return true;
+  }
+  return false;
 };
 
 type ErrorHandler = (error: unknown, request: { url: string }, reply: AdapterResponse) => unknown;

@@ -53,9 +53,7 @@ class AdapterRequestView implements OAuthHttpRequest {
   }
 
   get path(): string {
-    const url = this.raw.originalUrl ?? this.raw.url;
-    const query = url.indexOf('?');
-    return query < 0 ? url : url.slice(0, query);
+    return pathOf(this.raw.originalUrl ?? this.raw.url);
   }
 
   header(name: string): string | undefined {
@@ -81,6 +79,12 @@ class AdapterRequestView implements OAuthHttpRequest {
 /** The module's view of an adapter's request. */
 export function httpRequestOf(raw: AdapterRequest): OAuthHttpRequest {
   return new AdapterRequestView(raw as NodeShapedRequest);
+}
+
+/** A request URL's path: `/oauth/token?x=1` -> `/oauth/token`. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 /** `application/x-www-form-urlencoded; charset=utf-8` -> `application/x-www-form-urlencoded`. */

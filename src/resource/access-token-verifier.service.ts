@@ -81,10 +81,12 @@ export class AccessTokenVerifier {
    */
   remembered(token: string): VerifiedAccessToken | undefined {
     if (this.config.accessTokenFormat === 'opaque' || !isCompactJws(token)) return undefined;
+    const strict = this.config.resourceServer.revocationCheck === 'strict';
+    // Without a live feed every strict check reads the row: no need to look in the cache here.
+    if (strict && !this.revocations.isLive()) return undefined;
     const verified = this.fromCache(token);
     if (!verified) return undefined;
-    if (this.config.resourceServer.revocationCheck === 'strict' && !this.isKnownLive(verified))
-      return undefined;
+    if (strict && !this.isKnownLive(verified)) return undefined;
     return verified;
   }
 
@@ -103,27 +105,35 @@ export class AccessTokenVerifier {
    * possible revocation anywhere (PostgreSQL, see PostgresRevocationFeed).
    */
   private async checkNotRevoked(verified: VerifiedAccessToken): Promise<void> {
-    if (this.isKnownLive(verified)) return;
     const live = this.revocations.isLive();
-    const epoch = this.revocations.epoch;
+    // Read once (on SQLite it is a statement): the same epoch decides the lookup and the remembering.
+    const epoch = live ? this.currentEpoch() : undefined;
+    if (live && this.knownLive.get(verified.id) === verified.clientId) return;
     const row = await this.tokens.findRevocationStatus(verified.id);
     if (!row || row.revokedAt !== null || row.clientId !== verified.clientId)
       throw this.invalid('The access token was revoked.');
     if (!live || this.revocations.epoch !== epoch) return;
     const capacity = this.config.resourceServer.verifiedTokenCacheSize;
+    // A feed exists only with a cache to keep (capacity above 0): see store.providers.ts.
     if (this.knownLive.size >= capacity) this.knownLive.delete(this.knownLive.keys().next().value!);
-    if (capacity > 0) this.knownLive.set(verified.id, verified.clientId);
+    this.knownLive.set(verified.id, verified.clientId);
   }
 
   /** Read live under the feed's current epoch, while the feed is live. */
   private isKnownLive(verified: VerifiedAccessToken): boolean {
     if (!this.revocations.isLive()) return false;
+    this.currentEpoch();
+    return this.knownLive.get(verified.id) === verified.clientId;
+  }
+
+  /** The feed's epoch; what was remembered under an earlier one is forgotten. */
+  private currentEpoch(): number {
     const epoch = this.revocations.epoch;
     if (epoch !== this.knownLiveEpoch) {
       this.knownLive.clear();
       this.knownLiveEpoch = epoch;
     }
-    return this.knownLive.get(verified.id) === verified.clientId;
+    return epoch;
   }
 
   /** A copy of a remembered verification (so a handler cannot alter the cache), or undefined. */
