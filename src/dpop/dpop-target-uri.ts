@@ -6,7 +6,9 @@
 export function dpopTargetUri(url: string, base?: string): string | undefined {
   let parsed: URL;
   try {
-    parsed = new URL(url, base);
+    // A path is appended to the base's origin, never resolved against it: resolving would
+    // read `//other.example/api` as another host, whose proofs must not count here.
+    parsed = base === undefined ? new URL(url) : new URL(`${new URL(base).origin}${url}`);
   } catch {
     return undefined;
   }

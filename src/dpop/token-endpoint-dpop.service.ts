@@ -14,14 +14,16 @@ import { dpopTargetUri } from './dpop-target-uri';
  */
 @Injectable()
 export class TokenEndpointDpop {
-  /** The advertised token endpoint: the public URL, never the request's Host header. */
+  /** The advertised token and PAR endpoints: public URLs, never the request's Host header. */
   private readonly htu: string;
+  private readonly parHtu: string;
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly proofs: DpopProofVerifier,
   ) {
     this.htu = dpopTargetUri(`${config.issuer}${OAUTH_PATHS.token}`)!;
+    this.parHtu = dpopTargetUri(`${config.issuer}${OAUTH_PATHS.par}`)!;
   }
 
   /**
@@ -40,24 +42,23 @@ export class TokenEndpointDpop {
         throw OAuthException.invalidRequest('This client must send a DPoP proof.');
       return undefined;
     }
-    try {
-      return await this.proofs.verify(proof, { htm: request.method, htu: this.htu });
-    } catch (error) {
-      if (error instanceof DpopProofError)
-        throw new OAuthException(error.code, error.description, 400, error.headers);
-      throw error;
-    }
+    return this.check(proof, request.method, this.htu);
   }
 
   /**
-   * A proof sent to another endpoint of ours (PAR, RFC 9449 §10.1), checked for `url`; undefined
-   * when none was sent (or DPoP is off). Never required there.
+   * A proof sent to the PAR endpoint (RFC 9449 §10.1); undefined when none was sent (or DPoP is
+   * off). Never required there.
    */
-  async proofAt(request: OAuthHttpRequest, url: string): Promise<VerifiedDpopProof | undefined> {
+  async proofAtPar(request: OAuthHttpRequest): Promise<VerifiedDpopProof | undefined> {
     const proof = request.header('dpop');
     if (!this.config.dpop.enabled || proof === undefined) return undefined;
+    return this.check(proof, request.method, this.parHtu);
+  }
+
+  /** A proof's errors are the endpoint's 400s (`invalid_dpop_proof`, `use_dpop_nonce`). */
+  private async check(proof: string, htm: string, htu: string): Promise<VerifiedDpopProof> {
     try {
-      return await this.proofs.verify(proof, { htm: request.method, htu: dpopTargetUri(url)! });
+      return await this.proofs.verify(proof, { htm, htu });
     } catch (error) {
       if (error instanceof DpopProofError)
         throw new OAuthException(error.code, error.description, 400, error.headers);

@@ -1,5 +1,4 @@
 import { TokenEndpointDpop } from '../dpop/token-endpoint-dpop.service';
-import type { OAuthConfig } from '../options/oauth-config';
 import { All, Controller, Req, Res, UseFilters } from '@nestjs/common';
 import { ClientAuthenticator } from '../clients/client-authenticator.service';
 import { NO_STORE, sendJson } from '../common/json-response';
@@ -8,7 +7,7 @@ import { OAuthException } from '../errors/oauth.exception';
 import { AdapterRequest, httpRequestOf } from '../http/http-request';
 import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { PushedAuthorizationService } from '../interactions/pushed-authorization.service';
-import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
+import { OAUTH_PATHS } from '../oauth.constants';
 import { Public } from '../resource/decorators';
 import { formParams } from './form-params';
 
@@ -25,12 +24,7 @@ export class ParController {
     private readonly clients: ClientAuthenticator,
     private readonly pushed: PushedAuthorizationService,
     private readonly dpop: TokenEndpointDpop,
-    @InjectOAuthConfig() config: OAuthConfig,
-  ) {
-    this.parUrl = `${config.issuer}${OAUTH_PATHS.par}`;
-  }
-
-  private readonly parUrl: string;
+  ) {}
 
   /** One route for every method, like the token endpoint: anything but POST is 405. */
   @All()
@@ -46,7 +40,7 @@ export class ParController {
     const authorization = this.pushed.validate(params, client);
     // RFC 9449 §10.1: a DPoP proof here binds the code to its key, like dpop_jkt (which, if
     // also sent, must name the same key). `authorization` carries it to the code.
-    const proof = await this.dpop.proofAt(request, this.parUrl);
+    const proof = await this.dpop.proofAtPar(request);
     if (proof) {
       if (authorization.dpopJkt !== undefined && authorization.dpopJkt !== proof.jkt) {
         throw OAuthException.invalidRequest('dpop_jkt does not match the key of the DPoP proof.');
@@ -54,6 +48,6 @@ export class ParController {
       authorization.dpopJkt = proof.jkt;
     }
     const answer = await this.pushed.push(authorization);
-    sendJson(httpReplyOf(response), 201, answer, NO_STORE);
+    sendJson(httpReplyOf(response), 201, answer, { ...NO_STORE, ...this.dpop.responseHeaders() });
   }
 }

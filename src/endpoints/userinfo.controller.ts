@@ -7,12 +7,12 @@ import { AdapterRequest, httpRequestOf } from '../http/http-request';
 import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { AccessTokenVerifier } from '../resource/access-token-verifier.service';
+import { OAuthBearerStrategy } from '../resource/bearer.strategy';
 import { bearerTokenOf } from '../resource/bearer-token';
 import { Public } from '../resource/decorators';
 import { dpopTargetUri } from '../dpop/dpop-target-uri';
 import { DpopResourceAuthenticator } from '../resource/dpop-resource-authenticator.service';
-import { dpopTokenOf, refuseIfDpopBound } from '../resource/dpop-token';
+import { dpopTokenOf } from '../resource/dpop-token';
 import type { OAuthHttpRequest } from '../http/http-request';
 import type { VerifiedAccessToken } from '../resource/verified-access-token';
 
@@ -26,7 +26,7 @@ export class UserinfoController {
 
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
-    private readonly verifier: AccessTokenVerifier,
+    private readonly bearer: OAuthBearerStrategy,
     private readonly dpop: DpopResourceAuthenticator,
   ) {
     this.htu = dpopTargetUri(`${config.issuer}${OAUTH_PATHS.userinfo}`)!;
@@ -70,13 +70,11 @@ export class UserinfoController {
    * The guard's rules: a Bearer token by the placement rule (RFC 6750 §2; OIDC Core §5.3.1,
    * header only by default), not DPoP-bound; or `Authorization: DPoP` with a proof (RFC 9449 §7).
    */
-  private async authenticate(request: OAuthHttpRequest): Promise<VerifiedAccessToken> {
+  private authenticate(
+    request: OAuthHttpRequest,
+  ): VerifiedAccessToken | Promise<VerifiedAccessToken> {
     const token = bearerTokenOf(request, this.config.resourceServer);
-    if (token) {
-      const verified = await this.verifier.verify(token);
-      refuseIfDpopBound(verified, this.config);
-      return verified;
-    }
+    if (token) return this.bearer.validateRemembered(token) ?? this.bearer.validate(token);
     const dpopToken = this.config.dpop.enabled ? dpopTokenOf(request, this.config) : undefined;
     if (dpopToken !== undefined) return this.dpop.authenticate(request, dpopToken, this.htu);
     throw OAuthException.tokenRequired(this.config.resourceServer.realm);

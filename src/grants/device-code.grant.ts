@@ -117,6 +117,7 @@ export class DeviceCodeGrant implements OAuthGrantHandler {
       audience,
       withRefreshToken: mayIssueRefreshToken(this.config, client.grantTypes, authorization.scopes),
       authTime: authorization.authTime,
+      dpopJkt: request.dpop?.jkt,
     });
     const issued = await this.factory.storeIfSpent(prepared, (row) =>
       this.store.insertTokensIfSpent(authorization.id, row, nowMs()),

@@ -78,6 +78,7 @@ export class PasswordGrant implements OAuthGrantHandler, OnApplicationBootstrap 
         audience: audienceFor(params.resource, this.config),
         withRefreshToken: mayIssueRefreshToken(this.config, client.grantTypes, scopes),
         authTime,
+        dpopJkt: request.dpop?.jkt,
       }),
     );
     if (scopes.includes('openid')) {

@@ -3,6 +3,8 @@
 // failed attempts limited per username and per client with the wait in the error. Implicit
 // stays refused.
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { OAUTH_PATHS } from '../../src';
 import type { ResourceOwnerProvider } from '../../src';
 import { TEST_TARGETS } from '../support/targets';
@@ -128,6 +130,29 @@ describe.each(TEST_TARGETS)('password grant (%s)', (target) => {
         basicHeaders(firstParty),
       );
       expect(refreshed.body).toMatchObject({ status: 'approved', refresh_count: 1 });
+    });
+
+    it('binds its tokens to the key of a DPoP proof (RFC 9449), like every other grant', async () => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const jwk = await exportJWK(publicKey);
+      const proof = await new SignJWT({
+        htm: 'POST',
+        htu: `${server.url}${OAUTH_PATHS.token}`,
+        jti: randomUUID(),
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .setIssuedAt()
+        .sign(privateKey);
+      const call = await postForm(
+        server,
+        { grant_type: 'password', username: 'alice', password: 'alice-password' },
+        { ...basicHeaders(firstParty), dpop: proof },
+      );
+      expect(call.status).toBe(200);
+      expect(call.body.token_type).toBe('DPoP');
+      expect(decodeJwt(call.body.access_token).cnf).toEqual({
+        jkt: await calculateJwkThumbprint(jwk, 'sha256'),
+      });
     });
 
     it('is only for first-party clients: refused at registration, by DCR and at the token endpoint', async () => {
