@@ -1,8 +1,8 @@
+import { sendInteractionFailure } from '../interactions/interaction-failure-page';
 import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { AdapterRequest, httpRequestOf } from '../http/http-request';
 import { AdapterResponse, HttpReply, httpReplyOf } from '../http/http-reply';
 import { ClientStore } from '../storage/stores/client.store';
-import { OAuthException } from '../errors/oauth.exception';
 import {
   AuthorizationRedirectError,
   validateAuthorizationRequest,
@@ -24,10 +24,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { formParams, queryParams } from './form-params';
 import { Public } from '../resource/decorators';
 import { DatabaseHealthLog } from '../storage/database-health-log';
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  isDatabaseUnavailable,
-} from '../storage/database-unavailable';
+import { isDatabaseUnavailable } from '../storage/database-unavailable';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): GET or form POST. client_id
@@ -167,30 +164,8 @@ export class AuthorizeController {
     try {
       next = await step();
     } catch (error) {
-      if (error instanceof InteractionError)
-        return this.showError(reply, 'Cannot continue', error.message);
-      if (error instanceof OAuthException && error.httpStatus < 500) {
-        return this.showError(reply, 'Invalid request', error.description);
-      }
-      if (isDatabaseUnavailable(error)) {
-        // Before the redirect URI is known (or during sign-in and consent): the user's page.
-        this.health.reportUnavailable(error);
-        reply.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-        return this.showError(
-          reply,
-          'Temporarily unavailable',
-          'The server is temporarily unavailable. Try again in a moment.',
-          503,
-        );
-      }
-      // A bug: logged by name and message only (the request may hold secrets), shown as a page.
-      this.logger.error(`Unexpected ${(error as Error)?.name}: ${(error as Error)?.message}`);
-      return this.showError(
-        reply,
-        'Something went wrong',
-        'The server could not complete the request.',
-        500,
-      );
+      // Before the redirect URI is known, or during sign-in and consent: the user's page.
+      return sendInteractionFailure(reply, error, this.health, this.logger);
     }
     if (!next || reply.sent) return;
     if (next.kind === 'redirect') return sendRedirect(reply, next.url);

@@ -1,8 +1,8 @@
+import { sendInteractionFailure } from '../interactions/interaction-failure-page';
 import { Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
 import { DeviceAuthorizationService } from '../device/device-authorization.service';
 import { formatUserCode, normalizeUserCode } from '../device/user-code';
 import { InteractionError } from '../errors/oauth-server.error';
-import { OAuthException } from '../errors/oauth.exception';
 import { clientAddressOf } from '../http/client-address';
 import { AdapterRequest, httpRequestOf, OAuthHttpRequest } from '../http/http-request';
 import { AdapterResponse, HttpReply, httpReplyOf } from '../http/http-reply';
@@ -16,10 +16,7 @@ import type { OAuthConfig } from '../options/oauth-config';
 import { DEVICE_CODE_GRANT } from '../options/grant-types';
 import { Public } from '../resource/decorators';
 import { DatabaseHealthLog } from '../storage/database-health-log';
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  isDatabaseUnavailable,
-} from '../storage/database-unavailable';
+import {} from '../storage/database-unavailable';
 import { ClientStore } from '../storage/stores/client.store';
 import { formParams, queryParams } from './form-params';
 
@@ -146,28 +143,7 @@ export class DeviceVerificationController {
       await step(reply);
     } catch (error) {
       if (reply.sent) throw error;
-      if (error instanceof InteractionError)
-        return sendPage(reply, 400, errorPage('Cannot continue', error.message));
-      if (error instanceof OAuthException && error.httpStatus < 500)
-        return sendPage(reply, 400, errorPage('Invalid request', error.description));
-      if (isDatabaseUnavailable(error)) {
-        this.health.reportUnavailable(error);
-        reply.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
-        return sendPage(
-          reply,
-          503,
-          errorPage(
-            'Temporarily unavailable',
-            'The server is temporarily unavailable. Try again in a moment.',
-          ),
-        );
-      }
-      this.logger.error(`Unexpected ${(error as Error)?.name}: ${(error as Error)?.message}`);
-      sendPage(
-        reply,
-        500,
-        errorPage('Something went wrong', 'The server could not complete the request.'),
-      );
+      sendInteractionFailure(reply, error, this.health, this.logger);
     }
   }
 }
