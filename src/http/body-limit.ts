@@ -44,5 +44,7 @@ export const limitBody = (
       next(received > OAUTH_BODY_LIMIT ? tooLarge() : null, chunk);
     },
   });
+  // pipe() does not pass on an aborted upload: the parser must hear of it, not wait for it.
+  payload.on('error', (error) => counted.destroy(error));
   done(null, payload.pipe(counted));
 };

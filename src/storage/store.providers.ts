@@ -64,8 +64,7 @@ const revocationFeedProvider: Provider = {
     if (revocationCheck !== 'strict' || verifiedTokenCacheSize === 0) return new NoRevocationFeed();
     if (dataSource.options.type === 'postgres')
       return new PostgresRevocationFeed(dataSource, events);
-    if (dataSource.options.type === 'better-sqlite3')
-      return new SqliteRevocationFeed(dataSource, events);
+    if (dataSource.options.type === 'better-sqlite3') return new SqliteRevocationFeed(dataSource);
     return new NoRevocationFeed();
   },
 };

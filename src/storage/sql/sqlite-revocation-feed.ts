@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import { OAuthEvents } from '../../events/oauth-events';
 import { RevocationFeed } from '../revocation-feed';
 
 interface ChangeCounter {
@@ -12,7 +11,8 @@ interface ChangeCounter {
  * connection wrote (a revocation by any code of this process, the module's or the host's own
  * SQL), `data_version` changes when another connection (another process on the same file)
  * commits. Either moving counts as a possible revocation; it is one prepared statement, much
- * cheaper than reading the token's row. Always live: nothing can change unseen.
+ * cheaper than reading the token's row. This process's own revocations move `total_changes()`
+ * too, so no event is needed. Always live: nothing can change unseen.
  */
 export class SqliteRevocationFeed extends RevocationFeed {
   private counter = 0;
@@ -20,7 +20,7 @@ export class SqliteRevocationFeed extends RevocationFeed {
   private version = -1;
   private readonly statement: ChangeCounter;
 
-  constructor(dataSource: DataSource, events: OAuthEvents) {
+  constructor(dataSource: DataSource) {
     super();
     const connection = (
       dataSource.driver as unknown as {
@@ -30,7 +30,6 @@ export class SqliteRevocationFeed extends RevocationFeed {
     this.statement = connection.prepare(
       'SELECT total_changes() AS changes, data_version AS version FROM pragma_data_version()',
     );
-    events.on('token.revoked', () => this.counter++);
   }
 
   get epoch(): number {
