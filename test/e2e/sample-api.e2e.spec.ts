@@ -4,7 +4,6 @@
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { User } from '../../sample-app/users/user.entity';
-import { TokenStore } from '../../src/storage/stores/token.store';
 import {
   freshSampleDatabase as freshDatabase,
   SAMPLE_TARGETS,
@@ -15,6 +14,7 @@ import {
   clientCredentials,
   registerCodeClient,
   registerServiceClient,
+  revokeFamilyOf,
   seedCodeAndExchange,
   TestClient,
 } from '../support/token-helpers';
@@ -145,7 +145,7 @@ describe.each(SAMPLE_TARGETS)(
         const token = (await clientCredentials(sample, service, { scope: 'accounts:read' })).body
           .access_token;
         expect((await api(sample, '/api/accounts', token)).status).toBe(200);
-        await sample.app.get(TokenStore).revoke({ familyId: decodeJwt(token).jti! }, Date.now());
+        await revokeFamilyOf(sample.app, decodeJwt(token).jti!);
         const response = await api(sample, '/api/accounts', token);
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);

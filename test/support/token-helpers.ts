@@ -7,6 +7,8 @@ import type { DataSource } from 'typeorm';
 import { ClientService, OAUTH_DATA_SOURCE, OAUTH_PATHS } from '../../src';
 import type { ClientRegistration } from '../../src';
 import { AuthorizationCodeService } from '../../src/codes/authorization-code.service';
+import { TokenStore } from '../../src/storage/stores/token.store';
+import { TokenRevoker } from '../../src/tokens/token-revoker.service';
 import type { TestApp } from './test-app';
 
 export const REDIRECT_URI = 'https://app.example/cb';
@@ -298,4 +300,16 @@ export function rawRequest(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * Revokes the whole family of a stored token the way the module does (revocation endpoint,
+ * reuse detection): through TokenRevoker, whose event makes every remembered answer of this
+ * instance stale at once. A write to the store alone (an operator's SQL) is heard through the
+ * database's revocation feed instead, within milliseconds but not synchronously.
+ */
+export async function revokeFamilyOf(app: INestApplication, tokenId: string): Promise<void> {
+  const row = await app.get(TokenStore).findById(tokenId);
+  if (!row) throw new Error(`no token row ${tokenId}`);
+  await app.get(TokenRevoker).revokeFamily(row, 'revocation_endpoint');
 }
