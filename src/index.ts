@@ -64,9 +64,11 @@ export {
   AnyScope,
   Public,
   RequireUser,
+  RequireAcr,
   AccessToken,
   OAuthUser,
 } from './resource/decorators';
+export type { AcrRequirement } from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService } from './interactions/authorization.service';
 export type { InteractionDetails } from './interactions/interaction-details';

@@ -68,6 +68,7 @@ export class DeviceAuthorizationService {
         subject: null,
         authTime: null,
         acr: null,
+        amr: null,
         pollInterval: interval,
         // The first poll may come at once; later ones wait the interval.
         nextPollAt: now,
@@ -108,6 +109,7 @@ export class DeviceAuthorizationService {
         subject: user.id,
         authTime: user.authTime ?? null,
         acr: user.acr ?? null,
+        amr: user.amr ?? null,
       },
       nowMs(),
     );

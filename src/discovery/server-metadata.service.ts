@@ -47,6 +47,7 @@ export class ServerMetadataService {
         'auth_time',
         'nonce',
         'acr',
+        'amr',
         'at_hash',
         ...userClaims,
       ],
@@ -96,6 +97,10 @@ export class ServerMetadataService {
         ? { dpop_signing_alg_values_supported: this.config.dpop.algorithms }
         : {}),
       ...(codeFlow ? this.parFields() : {}),
+      // OIDC Discovery §3 (and RFC 9470 clients reading RFC 8414 metadata): the host's levels.
+      ...(this.config.acr.levels.length > 0
+        ? { acr_values_supported: [...this.config.acr.levels] }
+        : {}),
     };
   }
 

@@ -73,6 +73,10 @@ export class IntrospectionController {
       aud: row.audience.length === 1 ? row.audience[0] : row.audience,
       iss: this.config.issuer,
       jti: row.id,
+      // RFC 9470 §6.2 / RFC 7662 §2.2: how the user signed in, for step-up decisions.
+      ...(row.authTime ? { auth_time: row.authTime } : {}),
+      ...(row.acr ? { acr: row.acr } : {}),
+      ...(row.amr?.length ? { amr: row.amr } : {}),
       // RFC 9449 §6.2: the key a DPoP-bound access token is bound to.
       ...(kind !== 'refresh_token' && row.dpopJkt ? { cnf: { jkt: row.dpopJkt } } : {}),
     };

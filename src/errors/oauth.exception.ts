@@ -113,7 +113,8 @@ export class OAuthException extends HttpException {
 
   /**
    * An error of a bearer-protected resource (RFC 6750 §3) with its `WWW-Authenticate` challenge;
-   * `scope` names what an `insufficient_scope` request lacked.
+   * `scope` names what an `insufficient_scope` request lacked; `params` adds auth-params, e.g.
+   * RFC 9470's `acr_values` and `max_age` for `insufficient_user_authentication`.
    */
   static bearer(
     code: OAuthErrorCode,
@@ -121,12 +122,12 @@ export class OAuthException extends HttpException {
     status: number,
     realm: string,
     scope?: string,
+    params: Record<string, string> = {},
   ): OAuthException {
     const safe = safeDescription(description);
     const challenge = `Bearer realm="${quotable(realm)}", error="${quotable(code)}", error_description="${safe}"`;
     return new OAuthException(code, safe, status, {
-      'WWW-Authenticate':
-        scope === undefined ? challenge : `${challenge}, scope="${quotable(scope)}"`,
+      'WWW-Authenticate': `${challenge}${authParams({ scope, ...params })}`,
     });
   }
 
@@ -140,12 +141,17 @@ export class OAuthException extends HttpException {
     description: string,
     status: number,
     algs: readonly string[],
-    extra: { scope?: string; headers?: Record<string, string> } = {},
+    extra: {
+      scope?: string;
+      headers?: Record<string, string>;
+      /** More auth-params, e.g. RFC 9470's `acr_values` and `max_age`. */
+      params?: Record<string, string>;
+    } = {},
   ): OAuthException {
     const safe = safeDescription(description);
-    const scope = extra.scope === undefined ? '' : `, scope="${quotable(extra.scope)}"`;
+    const params = authParams({ scope: extra.scope, ...extra.params });
     return new OAuthException(code, safe, status, {
-      'WWW-Authenticate': `DPoP error="${quotable(code)}", error_description="${safe}"${scope}, algs="${quotable(algs.join(' '))}"`,
+      'WWW-Authenticate': `DPoP error="${quotable(code)}", error_description="${safe}"${params}, algs="${quotable(algs.join(' '))}"`,
       ...extra.headers,
     });
   }
@@ -166,6 +172,14 @@ export class OAuthException extends HttpException {
   static notFound(description = 'This endpoint is not enabled.'): OAuthException {
     return new OAuthException('not_found', description, 404);
   }
+}
+
+/** `, name="value"` for each defined auth-param, in order. */
+function authParams(params: Record<string, string | undefined>): string {
+  return Object.entries(params)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `, ${name}="${quotable(value)}"`)
+    .join('');
 }
 
 /**

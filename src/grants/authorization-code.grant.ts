@@ -73,6 +73,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
         nonce: code.nonce,
         authTime: code.authTime,
         acr: code.acr,
+        amr: code.amr,
       });
     }
     return response;
@@ -106,7 +107,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     // RFC 8707 §2.2: a resource named here must be one the authorization was for.
     const granted = code.resources ?? [this.config.accessTokenAudience];
     const audience = audienceFor(params.resource, this.config, granted) ?? granted;
-    await this.policy.check(request, code.scopes, code.subject);
+    await this.policy.check(request, code.scopes, code.subject, code);
     return this.factory.prepare({
       clientId: client.clientId,
       subject: code.subject,
@@ -116,6 +117,8 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
       withRefreshToken: mayIssueRefreshToken(this.config, client.grantTypes, code.scopes),
       originCodeId: code.id,
       authTime: code.authTime,
+      acr: code.acr,
+      amr: code.amr,
       dpopJkt: request.dpop?.jkt,
     });
   }

@@ -107,7 +107,7 @@ export class DeviceCodeGrant implements OAuthGrantHandler {
     const subject = authorization.subject!;
     const granted = authorization.resources ?? [this.config.accessTokenAudience];
     const audience = audienceFor(request.params.resource, this.config, granted) ?? granted;
-    await this.policy.check(request, authorization.scopes, subject);
+    await this.policy.check(request, authorization.scopes, subject, authorization);
     // Signed before the code is spent, so spending and storing is one short step.
     const prepared = await this.factory.prepare({
       clientId: client.clientId,
@@ -117,6 +117,8 @@ export class DeviceCodeGrant implements OAuthGrantHandler {
       audience,
       withRefreshToken: mayIssueRefreshToken(this.config, client.grantTypes, authorization.scopes),
       authTime: authorization.authTime,
+      acr: authorization.acr,
+      amr: authorization.amr,
       dpopJkt: request.dpop?.jkt,
     });
     const issued = await this.factory.storeIfSpent(prepared, (row) =>
@@ -131,6 +133,7 @@ export class DeviceCodeGrant implements OAuthGrantHandler {
         accessToken: response.access_token,
         authTime: authorization.authTime,
         acr: authorization.acr,
+        amr: authorization.amr,
       });
     }
     return response;

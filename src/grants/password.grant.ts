@@ -67,7 +67,8 @@ export class PasswordGrant implements OAuthGrantHandler, OnApplicationBootstrap 
         : OAuthException.invalidGrant(wrong);
     }
     await this.limiter.succeed(parties[0]);
-    await this.policy.check(request, scopes, user.id);
+    // A password checked by the client is no sign-in at any level: scopes needing one are refused.
+    await this.policy.check(request, scopes, user.id, { acr: null });
     const authTime = nowSeconds();
     const { response } = await this.factory.store(
       await this.factory.prepare({

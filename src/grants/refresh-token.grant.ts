@@ -66,7 +66,8 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     const scopes = this.narrowedScopes(request.params.scope, granted);
     const audience =
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
-    await this.policy.check(request, scopes, row.subject);
+    // The authorization's sign-in as it was: a refresh never raises its level.
+    await this.policy.check(request, scopes, row.subject, row);
 
     const next = (rotate: boolean, after: OAuthToken) =>
       this.factory.prepare({
@@ -84,6 +85,8 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
         },
         originCodeId: row.originCodeId,
         authTime: row.authTime,
+        acr: row.acr,
+        amr: row.amr,
         dpopJkt: request.dpop?.jkt,
       });
 

@@ -3,13 +3,39 @@ import { OAuthException } from '../errors/oauth.exception';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import type { TokenRequest } from './oauth-grant.interface';
+import { AcrLevels } from '../acr/acr-levels';
 
-/** The host's extra rules for token requests: per-scope required parameters, then its hook. */
+/**
+ * The rules for token requests beyond the grant's own: the authentication level the scopes need
+ * (`acr.scopes`), per-scope required parameters, then the host's hook.
+ */
 @Injectable()
 export class TokenRequestPolicy {
-  constructor(@InjectOAuthConfig() private readonly config: OAuthConfig) {}
+  private readonly levels: AcrLevels;
 
-  async check(request: TokenRequest, scopes: string[], subject: string | null): Promise<void> {
+  constructor(@InjectOAuthConfig() private readonly config: OAuthConfig) {
+    this.levels = new AcrLevels(config);
+  }
+
+  /**
+   * `signIn` is the sign-in a user's tokens come from (its `acr`); omit it for a client's own
+   * token. The authorization endpoint never approves below the level, so this refusal is the
+   * last line: a code from before the host raised a level, or a refresh that would outlive one.
+   */
+  async check(
+    request: TokenRequest,
+    scopes: string[],
+    subject: string | null,
+    signIn?: { acr: string | null },
+  ): Promise<void> {
+    if (signIn) {
+      const required = this.levels.required({ scopes });
+      if (!this.levels.satisfies(signIn.acr, required)) {
+        throw OAuthException.invalidGrant(
+          `The scopes need a sign-in at level ${required} or higher; authorize again with a stronger sign-in.`,
+        );
+      }
+    }
     for (const scope of scopes) {
       for (const parameter of this.config.scopes[scope]?.requiredTokenParameters ?? []) {
         if (!request.params[parameter]) {

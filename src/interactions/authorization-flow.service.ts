@@ -25,6 +25,7 @@ import {
 import { bindingOf, ensureBinding, newBindingValue, setBinding } from './browser-binding';
 import { describeDecision, InteractionDetails, PendingDecision } from './interaction-details';
 import { DeviceAuthorizationService } from '../device/device-authorization.service';
+import { AcrLevels } from '../acr/acr-levels';
 import { deviceDoneUrl, DeviceVerificationRequest, isDeviceRequest } from './device-request';
 
 const FOREIGN_INTERACTION =
@@ -41,6 +42,8 @@ export type NextStep = RedirectStep | { kind: 'consent'; details: InteractionDet
  */
 @Injectable()
 export class AuthorizationFlow {
+  private readonly levels: AcrLevels;
+
   constructor(
     @InjectOAuthConfig() private readonly config: OAuthConfig,
     private readonly interactions: InteractionStore,
@@ -48,7 +51,9 @@ export class AuthorizationFlow {
     private readonly codes: AuthorizationCodeService,
     private readonly consents: ConsentService,
     private readonly devices: DeviceAuthorizationService,
-  ) {}
+  ) {
+    this.levels = new AcrLevels(config);
+  }
 
   /** Decides the next step of a request: sign in, consent, or straight back with a code. */
   async proceed(
@@ -59,11 +64,34 @@ export class AuthorizationFlow {
     interaction?: OAuthInteraction,
   ): Promise<NextStep> {
     const user = await this.config.resourceOwner!.getSignedInUser(request);
-    if (!user || this.needsFreshLogin(authorization, user, interaction)) {
-      if (authorization.prompt.includes('none'))
-        return this.errorRedirect(authorization, 'login_required', 'The user is not signed in.');
+    const level = this.levelOf(authorization);
+    let belowLevel = !!user && !this.levels.satisfies(user.acr, level.wanted);
+    if (user && belowLevel && interaction && signedInSince(user, interaction)) {
+      // The host was asked for the level and came back below it: no second round trip.
+      if (!this.levels.satisfies(user.acr, level.needed)) {
+        await this.consume(interaction.id);
+        return this.errorRedirect(
+          authorization,
+          'access_denied',
+          `The sign-in did not reach the level ${level.needed} that the requested access needs.`,
+        );
+      }
+      belowLevel = false; // only acr_values asked for more: voluntary (OIDC Core §3.1.2.1)
+    }
+    if (!user || belowLevel || this.needsFreshLogin(authorization, user, interaction)) {
+      if (authorization.prompt.includes('none')) {
+        const why = !user
+          ? 'The user is not signed in.'
+          : belowLevel
+            ? `The request needs a sign-in at level ${level.wanted}.`
+            : 'The request needs a fresh sign-in.';
+        return this.errorRedirect(authorization, 'login_required', why);
+      }
       const pending = interaction ?? (await this.createInteraction(request, reply, authorization));
-      return { kind: 'redirect', url: loginUrl(this.config, pending.id, authorization) };
+      return {
+        kind: 'redirect',
+        url: loginUrl(this.config, pending.id, authorization, level.wanted),
+      };
     }
     const consentNeeded =
       authorization.prompt.includes('consent') ||
@@ -124,6 +152,13 @@ export class AuthorizationFlow {
    * the browser goes next.
    */
   async finish(authorization: AuthorizationRequest, user: SignedInUser): Promise<string> {
+    // Checked again at the decision: the session may have changed since the consent page.
+    const { needed } = this.levelOf(authorization);
+    if (!this.levels.satisfies(user.acr, needed)) {
+      throw new InteractionError(
+        `This request needs a sign-in at level ${needed}. Start again from the application.`,
+      );
+    }
     if (!isDeviceRequest(authorization)) return this.issueCode(authorization, user);
     await this.decideDevice(authorization, true, user);
     return deviceDoneUrl(this.config, 'approved');
@@ -164,6 +199,7 @@ export class AuthorizationFlow {
         nonce: authorization.nonce ?? null,
         authTime: user.authTime ?? null,
         acr: user.acr ?? null,
+        amr: user.amr ?? null,
         resources: authorization.resources ?? null,
         dpopJkt: authorization.dpopJkt ?? null,
         expiresAt: now + secondsToMs(this.config.authorizationCodeTtl),
@@ -222,6 +258,16 @@ export class AuthorizationFlow {
     return client;
   }
 
+  /**
+   * The level the request's access needs (`acr.scopes`: never issued below it) and the level
+   * to ask the host for: that one, or a stronger one named by `acr_values`.
+   */
+  private levelOf(authorization: AuthorizationRequest): { needed?: string; wanted?: string } {
+    const needed = this.levels.required(authorization);
+    const wanted = this.levels.stronger(needed, this.levels.requestedBy(authorization.acrValues));
+    return { needed, wanted };
+  }
+
   /** prompt=login needs a sign-in after the request started; max_age a recent enough one. */
   private needsFreshLogin(
     authorization: AuthorizationRequest,
@@ -262,4 +308,12 @@ export class AuthorizationFlow {
     await this.interactions.insert(interaction);
     return interaction;
   }
+}
+
+/**
+ * Whether the user signed in after the interaction started, i.e. on the host's sign-in page it
+ * was sent to (a sign-in in the same second is not counted: the worst case is one more visit).
+ */
+function signedInSince(user: SignedInUser, interaction: OAuthInteraction): boolean {
+  return user.authTime !== undefined && user.authTime > Math.floor(interaction.createdAt / 1000);
 }

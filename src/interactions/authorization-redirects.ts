@@ -46,12 +46,16 @@ export function errorRedirect(
 
 /**
  * The host's sign-in page, told where to come back to: a path when it is on the issuer's
- * origin (so it cannot be mistaken for an open redirect), a full URL otherwise.
+ * origin (so it cannot be mistaken for an open redirect), a full URL otherwise. What the sign-in
+ * must achieve comes as OIDC's own parameters: `prompt=login` (sign in again), `max_age` (a
+ * sign-in at most that many seconds old) and `acr_values` (the level, `acr` of `acr.levels`,
+ * to sign in at, or stronger: a step-up when the user is signed in at a weaker one).
  */
 export function loginUrl(
   config: Pick<OAuthConfig, 'issuer' | 'interaction'>,
   interactionId: string,
   authorization: AuthorizationRequest,
+  acr?: string,
 ): string {
   const url = new URL(config.interaction.loginUrl!, config.issuer);
   const returnTo = new URL(`${config.issuer}${OAUTH_PATHS.authorize}/interaction/${interactionId}`);
@@ -61,6 +65,11 @@ export function loginUrl(
   );
   if (authorization.loginHint) url.searchParams.set('login_hint', authorization.loginHint);
   if (authorization.prompt.includes('login')) url.searchParams.set('prompt', 'login');
+  if (authorization.maxAge !== undefined)
+    url.searchParams.set('max_age', String(authorization.maxAge));
+  // The level to reach; without declared levels, the client's own acr_values, for the host.
+  const acrValues = acr ?? authorization.acrValues;
+  if (acrValues) url.searchParams.set('acr_values', acrValues);
   return url.href;
 }
 

@@ -111,6 +111,9 @@ export function validateAuthorizationRequest(
   if (params.nonce !== undefined && hasControlCharacters(params.nonce))
     fail('invalid_request', 'nonce may not contain control characters.');
   if ((params.state?.length ?? 0) > 2048) fail('invalid_request', 'state is too long.');
+  const acrValues = params.acr_values;
+  if (acrValues !== undefined && (acrValues.length > 2048 || hasControlCharacters(acrValues)))
+    fail('invalid_request', 'acr_values is malformed.');
 
   let resources: string[] | undefined;
   try {
@@ -134,7 +137,7 @@ export function validateAuthorizationRequest(
     prompt,
     maxAge,
     loginHint: params.login_hint,
-    acrValues: params.acr_values,
+    acrValues: acrValues || undefined,
     resources,
     dpopJkt,
   };

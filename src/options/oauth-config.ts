@@ -69,6 +69,8 @@ export interface OAuthConfig {
     nonceSecret?: string;
   };
   introspectionResourceServers: string[];
+  /** Authentication levels, weakest first, and the level each scope needs (see AcrLevels). */
+  acr: { levels: string[]; scopes: Record<string, string> };
   interaction: { loginUrl?: string; consentUrl?: string; ttl: number };
   deviceFlow: {
     ttl: number;
@@ -111,6 +113,7 @@ export const OAUTH_DEFAULTS = {
     nonces: false,
   },
   introspectionResourceServers: [],
+  acr: { levels: [], scopes: {} },
   interaction: { ttl: 600 },
   deviceFlow: { ttl: 600, interval: 5, maxUserCodeFailures: 10 },
   passwordGrant: { maxFailuresPerUser: 5, maxFailuresPerClient: 50 },
@@ -161,6 +164,10 @@ export function resolveOAuthConfig(host: OAuthModuleOptions): OAuthConfig {
     introspectionResourceServers: options.introspectionResourceServers ?? [
       ...d.introspectionResourceServers,
     ],
+    acr: {
+      levels: [...(options.acr?.levels ?? d.acr.levels)],
+      scopes: { ...d.acr.scopes, ...options.acr?.scopes },
+    },
     interaction: { ...d.interaction, ...definedOnly(options.interaction) },
     deviceFlow: { ...d.deviceFlow, ...definedOnly(options.deviceFlow) },
     passwordGrant: { ...d.passwordGrant, ...definedOnly(options.passwordGrant) },

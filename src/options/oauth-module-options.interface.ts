@@ -367,6 +367,26 @@ export interface OAuthModuleOptions {
     nonceSecret?: string;
   };
 
+  /**
+   * Authentication levels (OIDC `acr`) and the level each scope needs: step-up sign-in at the
+   * authorization endpoint, RFC 9470 challenges at the guard. See docs/step-up.md.
+   * Default: none (no levels; the host's `acr` is carried into tokens but never required).
+   */
+  acr?: {
+    /**
+     * The host's levels, weakest first, e.g. `['low', 'substantial', 'high']`: what
+     * `SignedInUser.acr` reports and discovery advertises as `acr_values_supported`. A level
+     * meets every requirement at or below it. Unique names without spaces or quotes.
+     */
+    levels: string[];
+    /**
+     * The level each scope needs, e.g. `{ 'payments:write': 'substantial' }`: a declared scope
+     * marked `userOnly`, a declared level. An authorization for several scopes needs the
+     * strongest of their levels; a route protected with `@Scopes` needs the same. Default: none.
+     */
+    scopes?: Record<string, string>;
+  };
+
   /** Client ids of resource servers allowed to introspect any client's tokens. Default: none. */
   introspectionResourceServers?: string[];
 

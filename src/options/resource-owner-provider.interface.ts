@@ -10,8 +10,13 @@ export interface ResourceOwner {
 export interface SignedInUser extends ResourceOwner {
   /** When the user last authenticated, in seconds since the epoch (OIDC `auth_time`). */
   authTime?: number;
-  /** Authentication context class reference (OIDC `acr`), when known. */
+  /**
+   * Authentication context class reference (OIDC `acr`): how strongly the user signed in, one of
+   * the levels declared in the `acr.levels` option (a value not declared there meets no level).
+   */
   acr?: string;
+  /** Authentication methods references (OIDC `amr`, RFC 8176), e.g. `['pwd', 'otp']`. */
+  amr?: string[];
 }
 
 /**

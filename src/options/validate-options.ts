@@ -112,6 +112,7 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
       );
     }
   }
+  validateAcr(o);
   if (
     o.introspectionResourceServers !== undefined &&
     !Array.isArray(o.introspectionResourceServers)
@@ -364,6 +365,54 @@ function validateSigner(o: OAuthModuleOptions): void {
       'keys.encryptionKeys',
       'has nothing to encrypt with keys.signer: the signer holds the private keys. Remove it.',
     );
+  }
+}
+
+/** An acr value: printable ASCII without spaces, quotes or backslashes (it goes into challenges). */
+const ACR_VALUE = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
+
+function validateAcr(o: OAuthModuleOptions): void {
+  const acr = o.acr;
+  if (acr === undefined) return;
+  if (!acr || typeof acr !== 'object' || !Array.isArray(acr.levels) || acr.levels.length === 0) {
+    fail(
+      'acr.levels',
+      "must be a non-empty array of levels, weakest first, e.g. ['low', 'substantial', 'high'].",
+    );
+  }
+  const levels = acr.levels;
+  for (const level of levels) {
+    if (typeof level !== 'string' || !ACR_VALUE.test(level)) {
+      fail(
+        'acr.levels',
+        `has an invalid level ${JSON.stringify(level)}: levels are 1 to 255 printable characters without spaces, quotes or backslashes.`,
+      );
+    }
+  }
+  if (new Set(levels).size !== levels.length) fail('acr.levels', 'names a level twice.');
+  if (acr.scopes === undefined) return;
+  if (!acr.scopes || typeof acr.scopes !== 'object' || Array.isArray(acr.scopes)) {
+    fail(
+      'acr.scopes',
+      "must be an object of scope -> level, e.g. { 'payments:write': 'substantial' }.",
+    );
+  }
+  for (const [scope, level] of Object.entries(acr.scopes)) {
+    const definition = o.scopes?.[scope];
+    if (!definition) fail(`acr.scopes.${scope}`, 'is not one of the scopes in `scopes`.');
+    if (!levels.includes(level)) {
+      fail(
+        `acr.scopes.${scope}`,
+        `names the level ${JSON.stringify(level)}, which is not in acr.levels (${levels.join(', ')}).`,
+      );
+    }
+    // Only a user signs in: a client's own token (client_credentials) has no level to check.
+    if (!definition.userOnly) {
+      fail(
+        `scopes.${scope}`,
+        'needs userOnly: true, as acr.scopes requires a sign-in level for it (a client token has none).',
+      );
+    }
   }
 }
 

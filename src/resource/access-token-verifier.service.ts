@@ -144,7 +144,13 @@ export class AccessTokenVerifier {
       this.verified.delete(token);
       return undefined;
     }
-    return { ...entry.token, scopes: [...entry.token.scopes], audience: [...entry.token.audience] };
+    const { token: cached } = entry;
+    return {
+      ...cached,
+      scopes: [...cached.scopes],
+      audience: [...cached.audience],
+      ...(cached.amr ? { amr: [...cached.amr] } : {}),
+    };
   }
 
   private async verifyAndRemember(token: string): Promise<VerifiedAccessToken> {
@@ -154,7 +160,12 @@ export class AccessTokenVerifier {
     if (capacity === 0) return verified;
     if (this.verified.size >= capacity) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, {
-      token: { ...verified, scopes: [...verified.scopes], audience: [...verified.audience] },
+      token: {
+        ...verified,
+        scopes: [...verified.scopes],
+        audience: [...verified.audience],
+        ...(verified.amr ? { amr: [...verified.amr] } : {}),
+      },
       kid,
       acceptedUntilMs: (verified.expiresAt + this.config.resourceServer.clockTolerance) * 1000,
     });
@@ -211,6 +222,8 @@ function fromClaims(payload: JWTPayload): VerifiedAccessToken {
     issuedAt: payload.iat!,
     expiresAt: payload.exp!,
     ...(typeof payload.auth_time === 'number' ? { authTime: payload.auth_time } : {}),
+    ...(typeof payload.acr === 'string' ? { acr: payload.acr } : {}),
+    ...(isStringArray(payload.amr) ? { amr: payload.amr } : {}),
     ...dpopBindingOf(payload.cnf),
   };
 }
@@ -225,8 +238,14 @@ function fromRow(row: OAuthToken): VerifiedAccessToken {
     issuedAt: Math.floor(row.issuedAt / 1000),
     expiresAt: Math.floor(row.expiresAt / 1000),
     ...(row.authTime ? { authTime: row.authTime } : {}),
+    ...(row.acr ? { acr: row.acr } : {}),
+    ...(row.amr?.length ? { amr: [...row.amr] } : {}),
     ...(row.dpopJkt ? { dpopJkt: row.dpopJkt } : {}),
   };
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
 /** RFC 9449 §6.1 `cnf.jkt`, when the token has one. */

@@ -17,6 +17,27 @@ export const REQUIRES_USER = 'OAUTH:REQUIRES_USER';
 /** The token must have been issued to a signed-in user, not to a client for itself. */
 export const RequireUser = () => SetMetadata(REQUIRES_USER, true);
 
+export const REQUIRED_ACR = 'OAUTH:REQUIRED_ACR';
+
+/** What `@RequireAcr` asks of the token's sign-in. */
+export interface AcrRequirement {
+  /** The weakest acceptable level, one of the `acr.levels` option. */
+  level: string;
+  /** The sign-in may be at most this many seconds old (RFC 9470 `max_age`). Default: any age. */
+  maxAge?: number;
+}
+
+/**
+ * The token must come from a user's sign-in at `level` or stronger (in the order of the
+ * `acr.levels` option), and, with `maxAge`, at most that many seconds ago. Otherwise the guard
+ * answers 401 `insufficient_user_authentication` with `acr_values` (and `max_age`) in its
+ * challenge (RFC 9470 §3), telling the client to send the user through a stronger sign-in. A
+ * route's `@Scopes` imply their levels (`acr.scopes`) without it. A handler's replaces its
+ * controller's.
+ */
+export const RequireAcr = (level: string, options: { maxAge?: number } = {}) =>
+  SetMetadata<string, AcrRequirement>(REQUIRED_ACR, { level, ...options });
+
 /** Where OAuthGuard leaves the verified token on the request. */
 export const ACCESS_TOKEN_REQUEST_KEY = 'oauthAccessToken';
 

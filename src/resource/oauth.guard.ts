@@ -13,16 +13,22 @@ import { dpopTokenOf } from './dpop-token';
 import { OAuthBearerStrategy } from './bearer.strategy';
 import {
   ACCESS_TOKEN_REQUEST_KEY,
+  AcrRequirement,
   ANY_OF_SCOPES,
   IS_PUBLIC_ROUTE,
+  REQUIRED_ACR,
   REQUIRED_SCOPES,
   REQUIRES_USER,
 } from './decorators';
+import { AcrLevels } from '../acr/acr-levels';
+import { nowSeconds } from '../common/time';
+import { OAuthConfigurationError } from '../options/oauth-configuration.error';
 import type { VerifiedAccessToken } from './verified-access-token';
 
 /**
  * Protects host routes with our access tokens: RFC 6750 token placement, verification through
- * the `oauth-bearer` passport strategy, then `@Scopes` / `@AnyScope` / `@RequireUser`.
+ * the `oauth-bearer` passport strategy, then `@Scopes` / `@AnyScope` / `@RequireUser`, then
+ * the sign-in level (`@RequireAcr`, or the levels the route's scopes imply, RFC 9470).
  * Errors carry RFC 6750 `WWW-Authenticate` challenges. Use per route or as a global guard
  * (then `@Public()` opts a route out). Methods are protected so a host can extend it.
  */
@@ -50,6 +56,7 @@ export class OAuthGuard implements CanActivate {
     const admit = (token: VerifiedAccessToken): boolean => {
       this.checkUser(token, rules.requiresUser);
       this.checkScopes(token, rules.allOf, rules.anyOf);
+      this.checkAuthentication(token, this.acrRequirementOf(token, rules));
       Reflect.set(request, ACCESS_TOKEN_REQUEST_KEY, token);
       return true;
     };
@@ -89,13 +96,66 @@ export class OAuthGuard implements CanActivate {
         requiresUser: this.reflector.getAllAndOverride<boolean>(REQUIRES_USER, targets),
         allOf: this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets),
         anyOf: this.reflector.getAllAndOverride<string[]>(ANY_OF_SCOPES, targets),
+        acr: this.reflector.getAllAndOverride<AcrRequirement>(REQUIRED_ACR, targets),
+        scopeLevel: undefined,
       };
+      rules.scopeLevel = this.levels.required({ scopes: rules.allOf ?? [] });
+      this.checkRequirement(rules.acr, controller, handler);
       byClass.set(controller, rules);
     }
     return rules;
   }
 
   private readonly rules = new WeakMap<object, WeakMap<object, RouteRules>>();
+
+  private get levels(): AcrLevels {
+    this.acrLevels ??= new AcrLevels(this.config);
+    return this.acrLevels;
+  }
+
+  private acrLevels?: AcrLevels;
+
+  /** A `@RequireAcr` naming no declared level is the host's mistake, said as such (once). */
+  private checkRequirement(
+    requirement: AcrRequirement | undefined,
+    controller: Type,
+    handler: Type | ((...args: never[]) => unknown),
+  ): void {
+    if (!requirement) return;
+    const where = `@RequireAcr on ${controller.name}.${handler.name}`;
+    if (!this.levels.isLevel(requirement.level)) {
+      throw new OAuthConfigurationError(
+        'acr.levels',
+        `does not declare the level ${JSON.stringify(requirement.level)} that ${where} requires (declared: ${this.levels.levels.join(', ') || 'none'}).`,
+      );
+    }
+    const { maxAge } = requirement;
+    if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
+      throw new Error(`${where}: maxAge must be a whole number of seconds.`);
+    }
+  }
+
+  /**
+   * What the route asks of the token's sign-in: `@RequireAcr`, and the level of the route's
+   * `@Scopes` (all of them: the strongest); for `@AnyScope`, the weakest level among the listed
+   * scopes the token holds (it is admitted through any of them).
+   */
+  private acrRequirementOf(token: VerifiedAccessToken, rules: RouteRules): Partial<AcrRequirement> {
+    let level = this.levels.stronger(rules.acr?.level, rules.scopeLevel);
+    if (rules.anyOf && rules.anyOf.length > 0 && this.levels.enabled) {
+      let weakest: { level: string | undefined } | undefined;
+      for (const scope of rules.anyOf.filter((held) => token.scopes.includes(held))) {
+        const needed = this.levels.required({ scopes: [scope] });
+        if (
+          !weakest ||
+          (weakest.level !== undefined && !this.levels.satisfies(needed, weakest.level))
+        )
+          weakest = { level: needed };
+      }
+      level = this.levels.stronger(level, weakest?.level);
+    }
+    return { level, maxAge: rules.acr?.maxAge };
+  }
 
   /**
    * RFC 6750 §2 through the one placement rule shared with userinfo and the `oauth-bearer`
@@ -143,6 +203,33 @@ export class OAuthGuard implements CanActivate {
     }
   }
 
+  /**
+   * RFC 9470 §3: the token's sign-in is below the level the route needs, or older than its
+   * `maxAge`: 401 `insufficient_user_authentication` with `acr_values` (and `max_age` when the
+   * age was the reason) in the challenge, so the client sends the user through that sign-in.
+   */
+  protected checkAuthentication(
+    token: VerifiedAccessToken,
+    requirement: Partial<AcrRequirement>,
+  ): void {
+    const { level, maxAge } = requirement;
+    if (level === undefined && maxAge === undefined) return;
+    const tooWeak = !token.userId || !this.levels.satisfies(token.acr, level);
+    const tooOld =
+      maxAge !== undefined &&
+      (!token.userId || token.authTime === undefined || nowSeconds() - token.authTime > maxAge);
+    if (!tooWeak && !tooOld) return;
+    const description = !token.userId
+      ? 'This route needs a token issued to a signed-in user.'
+      : tooWeak
+        ? `This route needs a sign-in at level ${level} or higher.`
+        : `This route needs a sign-in at most ${maxAge} seconds old.`;
+    throw this.error('insufficient_user_authentication', description, 401, token, undefined, {
+      ...(level !== undefined ? { acr_values: level } : {}),
+      ...(tooOld ? { max_age: String(maxAge) } : {}),
+    });
+  }
+
   protected checkScopes(
     token: VerifiedAccessToken,
     allOf: string[] | undefined,
@@ -173,15 +260,21 @@ export class OAuthGuard implements CanActivate {
     status: number,
     token: VerifiedAccessToken,
     scope?: string,
+    params?: Record<string, string>,
   ): OAuthException {
-    if (token.dpopJkt !== undefined)
-      return OAuthException.dpop(code, description, status, this.config.dpop.algorithms, { scope });
+    if (token.dpopJkt !== undefined) {
+      return OAuthException.dpop(code, description, status, this.config.dpop.algorithms, {
+        scope,
+        params,
+      });
+    }
     return OAuthException.bearer(
       code,
       description,
       status,
       this.config.resourceServer.realm,
       scope,
+      params,
     );
   }
 }
@@ -191,4 +284,7 @@ interface RouteRules {
   requiresUser: boolean | undefined;
   allOf: string[] | undefined;
   anyOf: string[] | undefined;
+  acr: AcrRequirement | undefined;
+  /** The level `allOf` implies (`acr.scopes`). */
+  scopeLevel: string | undefined;
 }

@@ -13,6 +13,10 @@ export interface VerifiedAccessToken {
   expiresAt: number;
   /** OIDC auth_time when the user's sign-in time is known. */
   authTime?: number;
+  /** OIDC `acr`: how strongly the user signed in (one of the `acr.levels` option), when known. */
+  acr?: string;
+  /** OIDC `amr`: how the user signed in (RFC 8176 method names), when known. */
+  amr?: string[];
   /**
    * The DPoP key the token is bound to (RFC 9449 `cnf.jkt`, a SHA-256 JWK thumbprint): such a
    * token was accepted only with a proof of that key.

@@ -13,6 +13,7 @@ export interface IdTokenInput {
   nonce?: string | null;
   authTime?: number | null;
   acr?: string | null;
+  amr?: string[] | null;
 }
 
 /**
@@ -45,6 +46,7 @@ export class IdTokenService {
         ...(input.nonce ? { nonce: input.nonce } : {}),
         ...(input.authTime ? { auth_time: input.authTime } : {}),
         ...(input.acr ? { acr: input.acr } : {}),
+        ...(input.amr?.length ? { amr: input.amr } : {}),
         azp: input.clientId,
         iss: this.config.issuer,
         sub: input.subject,

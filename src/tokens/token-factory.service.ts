@@ -71,6 +71,8 @@ export class TokenFactory {
       revokedAt: null,
       originCodeId: decision.originCodeId ?? null,
       authTime: decision.authTime ?? null,
+      acr: decision.acr ?? null,
+      amr: decision.amr ?? null,
       dpopJkt: decision.dpopJkt ?? null,
     };
 
@@ -176,7 +178,10 @@ export class TokenFactory {
       {
         client_id: decision.clientId,
         scope: formatScope(decision.scopes),
+        // RFC 9068 §2.2.1: how the user signed in, for the resource server's RFC 9470 checks.
         ...(decision.authTime ? { auth_time: decision.authTime } : {}),
+        ...(decision.acr ? { acr: decision.acr } : {}),
+        ...(decision.amr?.length ? { amr: decision.amr } : {}),
         // RFC 9449 §6.1: the key the token is bound to.
         ...(decision.dpopJkt ? { cnf: { jkt: decision.dpopJkt } } : {}),
         iss: this.config.issuer,

@@ -18,6 +18,10 @@ export interface TokenGrantDecision {
   originCodeId?: string | null;
   /** OIDC auth_time, seconds since the epoch. */
   authTime?: number | null;
+  /** OIDC `acr` of that sign-in: carried into the tokens, never raised by a refresh. */
+  acr?: string | null;
+  /** OIDC `amr` of that sign-in. */
+  amr?: string[] | null;
   /**
    * Bind the access token (and a public client's refresh token) to this DPoP key: the SHA-256
    * JWK thumbprint of the request's proof (`TokenRequest.dpop.jkt`). The response then says

@@ -126,6 +126,8 @@ export async function seedTokenRow(
     revokedAt: null,
     originCodeId: null,
     authTime: null,
+    acr: null,
+    amr: null,
     dpopJkt: null,
     ...fields,
   };

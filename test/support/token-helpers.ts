@@ -153,6 +153,9 @@ export interface SeedOptions {
   nonce?: string | null;
   redirectUri?: string;
   authTime?: number | null;
+  /** OIDC acr / amr of the sign-in the code was approved with. Default: none. */
+  acr?: string | null;
+  amr?: string[] | null;
   /** RFC 9449 §10: bind the code to this DPoP key thumbprint. */
   dpopJkt?: string | null;
 }
@@ -173,7 +176,8 @@ export async function seedCode(
     codeChallengeMethod: 'S256',
     nonce: options.nonce ?? null,
     authTime: options.authTime ?? Math.floor(Date.now() / 1000),
-    acr: null,
+    acr: options.acr ?? null,
+    amr: options.amr ?? null,
     resources: null,
     dpopJkt: options.dpopJkt ?? null,
     expiresAt: Date.now() + 60_000,

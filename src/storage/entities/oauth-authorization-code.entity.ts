@@ -46,6 +46,10 @@ export class OAuthAuthorizationCode {
   @StringColumn('acr', ID_LENGTH, { nullable: true })
   acr: string | null;
 
+  /** OIDC `amr` of the sign-in (RFC 8176 method names). */
+  @JsonColumn('amr', { nullable: true })
+  amr: string[] | null;
+
   /** RFC 8707 resource indicators requested at the authorization endpoint. */
   @JsonColumn('resources', { nullable: true })
   resources: string[] | null;

@@ -47,6 +47,10 @@ export class OAuthDeviceAuthorization {
   @StringColumn('acr', ID_LENGTH, { nullable: true })
   acr: string | null;
 
+  /** OIDC `amr` of that user's sign-in (RFC 8176 method names). */
+  @JsonColumn('amr', { nullable: true })
+  amr: string[] | null;
+
   /** Seconds the device must wait between polls; grows by 5 at each `slow_down`. */
   @Column({ name: 'poll_interval', type: 'integer' })
   pollInterval: number;

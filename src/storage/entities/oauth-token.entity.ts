@@ -79,6 +79,14 @@ export class OAuthToken {
   @EpochMsColumn('auth_time', { nullable: true })
   authTime: number | null;
 
+  /** OIDC `acr` of the sign-in the authorization came from, carried through refreshes. */
+  @StringColumn('acr', ID_LENGTH, { nullable: true })
+  acr: string | null;
+
+  /** OIDC `amr` of that sign-in (RFC 8176 method names), carried through refreshes. */
+  @JsonColumn('amr', { nullable: true })
+  amr: string[] | null;
+
   /**
    * The DPoP key (SHA-256 JWK thumbprint, RFC 9449 §6) the access token is bound to; for a
    * public client, its refresh token too. Null for Bearer tokens.

@@ -10,6 +10,7 @@ export interface DeviceDecision {
   subject: string;
   authTime: number | null;
   acr: string | null;
+  amr: string[] | null;
 }
 
 /**

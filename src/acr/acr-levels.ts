@@ -1,0 +1,90 @@
+import type { OAuthConfig } from '../options/oauth-config';
+
+/**
+ * What an authorization (or a route) is for, as far as authentication levels go. Today its
+ * scopes; RFC 9396 authorization detail types will add `authorizationDetailTypes` here (and an
+ * `acr.authorizationDetailTypes` option), read by `AcrLevels.required` the same way.
+ */
+export interface AcrRequirementInput {
+  scopes: readonly string[];
+}
+
+/** How the user signed in, as the host reported it and the module carries it. */
+export interface AuthenticationContext {
+  /** OIDC `auth_time`, seconds since the epoch. */
+  authTime: number | null;
+  /** OIDC `acr`: one of the host's levels (`acr.levels`), or a value the module does not rank. */
+  acr: string | null;
+  /** OIDC `amr`: the methods used, e.g. `['pwd', 'otp']`. */
+  amr: string[] | null;
+}
+
+/**
+ * The host's ordered authentication levels (`acr.levels`, weakest first) and the level each
+ * scope needs (`acr.scopes`). An `acr` that is not one of the levels (or none at all) ranks
+ * below every level: it satisfies no requirement. Pure: the authorization flow, the token
+ * endpoint and the guard all ask the same questions here.
+ */
+export class AcrLevels {
+  private readonly ranks: ReadonlyMap<string, number>;
+
+  constructor(private readonly config: Pick<OAuthConfig, 'acr'>) {
+    this.ranks = new Map(config.acr.levels.map((level, index) => [level, index]));
+  }
+
+  /** The declared levels, weakest first (`acr_values_supported`). */
+  get levels(): readonly string[] {
+    return this.config.acr.levels;
+  }
+
+  /** Whether the host declared levels at all. */
+  get enabled(): boolean {
+    return this.config.acr.levels.length > 0;
+  }
+
+  /** Position of `acr` in the levels; -1 when it is absent or not a declared level. */
+  rank(acr: string | null | undefined): number {
+    return acr == null ? -1 : (this.ranks.get(acr) ?? -1);
+  }
+
+  /** Whether `level` is one of the declared levels. */
+  isLevel(level: string): boolean {
+    return this.ranks.has(level);
+  }
+
+  /** The strongest level the parts of `input` need (undefined: no requirement). */
+  required(input: AcrRequirementInput): string | undefined {
+    let strongest: string | undefined;
+    for (const scope of input.scopes) {
+      strongest = this.stronger(strongest, this.config.acr.scopes[scope]);
+    }
+    return strongest;
+  }
+
+  /** The stronger of two levels (either may be undefined). */
+  stronger(a: string | undefined, b: string | undefined): string | undefined {
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return this.rank(b) > this.rank(a) ? b : a;
+  }
+
+  /** Whether a sign-in at `acr` meets `required` (always, when nothing is required). */
+  satisfies(acr: string | null | undefined, required: string | undefined): boolean {
+    return required === undefined || this.rank(acr) >= this.rank(required);
+  }
+
+  /**
+   * The level an OIDC `acr_values` request parameter asks for: the weakest declared level it
+   * names, read as a minimum in the declared order (values the host does not declare are
+   * ignored, as OIDC Core §3.1.2.1 makes acr_values voluntary). Undefined when it names none.
+   */
+  requestedBy(acrValues: string | undefined): string | undefined {
+    if (!acrValues) return undefined;
+    let weakest: string | undefined;
+    for (const value of acrValues.split(' ')) {
+      if (!this.isLevel(value)) continue;
+      if (weakest === undefined || this.rank(value) < this.rank(weakest)) weakest = value;
+    }
+    return weakest;
+  }
+}
