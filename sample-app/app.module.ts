@@ -9,6 +9,8 @@ import { typeOrmOptions } from './database';
 import { OAuthModule } from './oauth-server';
 import { PageResponseModule } from './pages/page-response.module';
 import { PagesController } from './pages/pages.controller';
+import { SecondFactorController } from './pages/second-factor.controller';
+import { SIGN_IN_LEVELS } from './session/sign-in-levels';
 import { PortalModule } from './portal/portal.module';
 import { SessionModule } from './session/session.module';
 import { UsersModule } from './users/users.module';
@@ -71,6 +73,12 @@ export class AppModule {
               },
             },
             resourceOwner: users,
+            // A password is "low"; the one-time code makes it "substantial", which payments need
+            // (step-up, docs/step-up.md). Reading accounts needs no level.
+            acr: {
+              levels: [...SIGN_IN_LEVELS],
+              scopes: { 'payments:write': 'substantial' },
+            },
             // The default grants plus the device flow (RFC 8628): try it with curl (README).
             grantTypes: [
               'authorization_code',
@@ -89,7 +97,7 @@ export class AppModule {
         PortalModule,
         PageResponseModule,
       ],
-      controllers: [PagesController],
+      controllers: [PagesController, SecondFactorController],
       // Malformed request bodies are client errors: a 4xx and one DEBUG line, not an ERROR.
       providers: [{ provide: APP_FILTER, useClass: ClientErrorsFilter }],
     };

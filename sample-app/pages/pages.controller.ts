@@ -7,6 +7,8 @@ import { homePage } from '../views/home.view';
 import { loginPage } from '../views/login.view';
 import { messagePage } from '../views/message.view';
 import { PageResponder, safeReturnTo } from './page-response';
+import { levelAskedFor, meets } from '../session/sign-in-levels';
+import { oneTimeCodeUrl } from './second-factor.controller';
 
 /**
  * The host's own pages: sign in, sign out, home. The authorization server sends browsers to
@@ -47,12 +49,24 @@ export class PagesController {
     );
   }
 
+  /**
+   * The sign-in page. The authorization server says what the sign-in must reach: `acr_values`
+   * (the level; "substantial" for payments), `prompt=login` (the password again). A user signed
+   * in with a password who only needs a stronger level goes straight to the one-time code.
+   */
   @Get('login')
   loginForm(
-    @Query('return_to') returnTo: unknown,
+    @Req() request: AdapterRequest,
+    @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: AdapterResponse,
-  ): string {
-    return this.respond.page(response, 200, loginPage({ returnTo: safeReturnTo(returnTo) }));
+  ): string | undefined {
+    const returnTo = safeReturnTo(query.return_to);
+    const wanted = levelAskedFor(query.acr_values);
+    const session = this.sessions.read(request);
+    if (session && query.prompt !== 'login' && !meets(session.level, wanted)) {
+      return this.respond.seeOther(response, oneTimeCodeUrl(returnTo));
+    }
+    return this.respond.page(response, 200, loginPage({ returnTo, acrValues: wanted }));
   }
 
   @Post('login')
@@ -66,6 +80,7 @@ export class PagesController {
       return this.respond.page(response, 403, messagePage('Not signed in', message));
     }
     const returnTo = safeReturnTo(body?.return_to);
+    const wanted = levelAskedFor(body?.acr_values);
     const username = typeof body?.username === 'string' ? body.username.slice(0, 64) : '';
     const password = typeof body?.password === 'string' ? body.password : '';
     const user =
@@ -74,9 +89,17 @@ export class PagesController {
         : null;
     if (!user) {
       const error = 'The username or password is not correct.';
-      return this.respond.page(response, 401, loginPage({ returnTo, username, error }));
+      return this.respond.page(
+        response,
+        401,
+        loginPage({ returnTo, username, error, acrValues: wanted }),
+      );
     }
-    this.sessions.start(response, user.id);
+    // A password is level "low"; a stronger level asked for takes the one-time code next.
+    const session = this.sessions.start(response, user.id, 'low');
+    if (!meets(session.level, wanted)) {
+      return this.respond.seeOther(response, oneTimeCodeUrl(returnTo));
+    }
     return this.respond.seeOther(response, returnTo);
   }
 

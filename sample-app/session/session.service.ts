@@ -4,21 +4,24 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SAMPLE_CONFIG, SampleConfig } from '../config';
 import type { AdapterRequest, AdapterResponse } from '../http/adapter-types';
 import { readCookie, serializeCookie } from './cookies';
+import { isSignInLevel, SignInLevel } from './sign-in-levels';
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = 'sid';
 /** How long a sign-in lasts, in seconds (8 hours). */
 export const SESSION_TTL = 8 * 3600;
 
-/** What the session cookie proves: who signed in, and when. */
+/** What the session cookie proves: who signed in, when, and how strongly. */
 export interface Session {
   userId: string;
-  /** Seconds since the epoch (becomes OIDC `auth_time`). */
+  /** Seconds since the epoch (becomes OIDC `auth_time`): the last sign-in step. */
   authTime: number;
+  /** The level reached (becomes OIDC `acr`): `low` by password, `substantial` with the code. */
+  level: SignInLevel;
 }
 
 /**
- * A stateless session: the cookie is `userId.authTime.signature`, signed with HMAC-SHA256 so the
+ * A stateless session: the cookie is `userId.authTime.level.signature`, signed with HMAC-SHA256 so the
  * browser cannot change it. Nothing is stored on the server, so every instance that shares
  * SESSION_SECRET shares sessions. Signing out clears the cookie; a stolen cookie stays valid until
  * it expires (SESSION_TTL), which is the usual trade-off of stateless sessions.
@@ -34,22 +37,45 @@ export class SessionService {
   read(request: AdapterRequest): Session | null {
     const value = readCookie(request.headers.cookie, SESSION_COOKIE);
     const parts = value?.split('.');
-    if (!parts || parts.length !== 3) return null;
-    const [userId, authTimeText, signature] = parts;
-    if (!this.verify(`${userId}.${authTimeText}`, signature)) return null;
+    if (!parts || parts.length !== 4) return null;
+    const [userId, authTimeText, level, signature] = parts;
+    if (!this.verify(`${userId}.${authTimeText}.${level}`, signature)) return null;
     const authTime = Number(authTimeText);
     const now = Math.floor(Date.now() / 1000);
     if (!Number.isInteger(authTime) || authTime > now + 60 || now - authTime >= SESSION_TTL)
       return null;
-    return { userId, authTime };
+    return isSignInLevel(level) ? { userId, authTime, level } : null;
   }
 
-  /** Signs the user in: sets the session cookie. */
-  start(response: AdapterResponse, userId: string): Session {
-    const session = { userId, authTime: Math.floor(Date.now() / 1000) };
-    const payload = `${session.userId}.${session.authTime}`;
+  /**
+   * Signs the user in at `level` (`low` after the password, `substantial` after the one-time
+   * code too): sets the session cookie, with the time of this step as the sign-in time.
+   */
+  start(response: AdapterResponse, userId: string, level: SignInLevel = 'low'): Session {
+    const session = { userId, authTime: Math.floor(Date.now() / 1000), level };
+    const payload = `${session.userId}.${session.authTime}.${session.level}`;
     this.setCookie(response, `${payload}.${this.sign(payload)}`, SESSION_TTL);
     return session;
+  }
+
+  /**
+   * The simulated second factor's one-time code for this session: six digits derived from it
+   * (an HMAC), so every instance computes the same one and a new sign-in gets a new one. A real
+   * app sends it by SMS or has an authenticator app compute it; the sample shows it on the page.
+   */
+  oneTimeCode(session: Session): string {
+    const digest = createHmac('sha256', this.config.sessionSecret)
+      .update(`otp.${session.userId}.${session.authTime}`)
+      .digest();
+    return String(digest.readUInt32BE(0) % 1_000_000).padStart(6, '0');
+  }
+
+  /** Whether `code` is this session's one-time code (compared in constant time). */
+  verifyOneTimeCode(session: Session, code: unknown): boolean {
+    if (typeof code !== 'string') return false;
+    const expected = Buffer.from(this.oneTimeCode(session));
+    const actual = Buffer.from(code.trim());
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
 
   /** Signs the user out: expires the cookie. */

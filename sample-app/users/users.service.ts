@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import type { AdapterRequest } from '../http/adapter-types';
 import type { ResourceOwner, ResourceOwnerProvider, SignedInUser } from '../oauth-server';
 import { SessionService } from '../session/session.service';
+import { METHODS_OF } from '../session/sign-in-levels';
 import { hashPassword, verifyPassword } from './password';
 import { User } from './user.entity';
 
@@ -78,7 +79,15 @@ export class UsersService implements ResourceOwnerProvider, OnModuleInit {
     const session = this.sessions.read(request as AdapterRequest);
     if (!session) return null;
     const user = await this.users.findOneBy({ id: session.userId });
-    return user ? { id: user.id, username: user.username, authTime: session.authTime } : null;
+    if (!user) return null;
+    // How the user signed in: the module carries acr / amr / auth_time into id_tokens and tokens.
+    return {
+      id: user.id,
+      username: user.username,
+      authTime: session.authTime,
+      acr: session.level,
+      amr: [...METHODS_OF[session.level]],
+    };
   }
 
   async findById(id: string): Promise<ResourceOwner | null> {

@@ -7,16 +7,23 @@ export interface LoginView {
   /** The username typed, kept after a failed attempt. */
   username?: string;
   error?: string;
+  /** The level the authorization server asked for (`acr_values`), kept through the form. */
+  acrValues?: string;
 }
 
 /** The sign-in form. Works without JavaScript; the error is announced to screen readers. */
-export function loginPage({ returnTo, username, error }: LoginView): string {
+export function loginPage({ returnTo, username, error, acrValues }: LoginView): string {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
       ${error ? html`<p class="error" role="alert" id="login-error">${error}</p>` : null}
       <form method="post" action="/login">
         <input type="hidden" name="return_to" value="${returnTo}" />
+        ${
+          acrValues && acrValues !== 'low'
+            ? html`<input type="hidden" name="acr_values" value="${acrValues}" />`
+            : null
+        }
         <label for="username">Username</label>
         <input
           id="username"

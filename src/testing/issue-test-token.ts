@@ -7,6 +7,7 @@ import { OAUTH_CONFIG } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { TokenIssuer } from '../tokens/token-issuer.service';
 import { refuseProduction } from './refuse-production';
+import { AcrLevels } from '../acr/acr-levels';
 import { grantFor, testClient } from './test-client';
 import type { TestAccessToken, TestTokenOptions } from './test-token-options';
 
@@ -45,6 +46,8 @@ export async function issueTestToken(
     withRefreshToken: false,
     // As if the user had just signed in: `auth_time` is in the token like after a real sign-in.
     authTime: forUser ? nowSeconds() : null,
+    acr: forUser ? (options.acr ?? new AcrLevels(config).required({ scopes }) ?? null) : null,
+    amr: forUser ? (options.amr ?? null) : null,
   });
   return {
     accessToken: response.access_token,

@@ -16,6 +16,14 @@ export interface TestTokenOptions {
    * may have, as a token request without `scope` gets. `[]` issues a token without any scope.
    */
   scopes?: string[];
+  /**
+   * For a user's token: the level the user signed in at (`acr`, one of the `acr.levels`
+   * option), e.g. `'low'` to test a route's refusal. Default: the level the token's scopes
+   * need (`acr.scopes`), so the token passes their routes; none when they need none.
+   */
+  acr?: string;
+  /** For a user's token: how the user signed in (`amr`), e.g. `['pwd', 'otp']`. Default: none. */
+  amr?: string[];
 }
 
 /** A test token and what it was issued as. */

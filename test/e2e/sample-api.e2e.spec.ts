@@ -10,8 +10,13 @@ import {
   startSample,
 } from '../support/sample-app';
 import type { TestApp } from '../support/test-app';
+import { OAuthTesting } from '../../src/testing';
 import {
+  basicHeaders,
   clientCredentials,
+  postForm,
+  REDIRECT_URI,
+  seedCode,
   registerCodeClient,
   registerServiceClient,
   revokeFamilyOf,
@@ -51,9 +56,16 @@ describe.each(SAMPLE_TARGETS)(
     let alice: User;
     let bob: User;
 
-    /** A token for a seeded user, as the code flow would give it to the web app. */
-    const userToken = async (user: User, scopes: string[]): Promise<string> =>
-      (await seedCodeAndExchange(sample, webApp, { subject: user.id, scopes })).access_token;
+    /**
+     * A token for a seeded user, as the code flow would give it to the web app: after the
+     * one-time code ("substantial") when it asks for payments, after the password otherwise.
+     */
+    const userToken = async (user: User, scopes: string[]): Promise<string> => {
+      const acr = scopes.includes('payments:write') ? 'substantial' : 'low';
+      const amr = acr === 'substantial' ? ['pwd', 'otp'] : ['pwd'];
+      return (await seedCodeAndExchange(sample, webApp, { subject: user.id, scopes, acr, amr }))
+        .access_token;
+    };
 
     beforeAll(async () => {
       database = await freshDatabase(kind);
@@ -168,6 +180,58 @@ describe.each(SAMPLE_TARGETS)(
           );
           expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
         }
+      });
+
+      it('never issues payments:write from a password-only sign-in: invalid_grant at the token endpoint', async () => {
+        const { code, verifier } = await seedCode(sample, webApp, {
+          subject: alice.id,
+          scopes: ['accounts:read', 'payments:write'],
+          acr: 'low',
+          amr: ['pwd'],
+        });
+        const call = await postForm(
+          sample,
+          {
+            grant_type: 'authorization_code',
+            code,
+            code_verifier: verifier,
+            redirect_uri: REDIRECT_URI,
+          },
+          basicHeaders(webApp),
+        );
+        expect(call.status).toBe(400);
+        expect(call.body).toMatchObject({ error: 'invalid_grant' });
+      });
+
+      it('refuses a payments:write token from a password-only sign-in: 401 insufficient_user_authentication (RFC 9470)', async () => {
+        const { accessToken } = await OAuthTesting.issueToken(sample.app, {
+          user: alice.id,
+          client: webApp.clientId,
+          scopes: ['payments:write'],
+          acr: 'low',
+        });
+        const response = await pay(sample, accessToken, PAYMENT);
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe(
+          `Bearer realm="${sample.url}", error="insufficient_user_authentication", ` +
+            'error_description="This route needs a sign-in at level substantial or higher.", ' +
+            'acr_values="substantial"',
+        );
+        expect(await response.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+        // Accounts need no level: the same sign-in reads them.
+        const accounts = await api(
+          sample,
+          '/api/accounts',
+          (
+            await OAuthTesting.issueToken(sample.app, {
+              user: alice.id,
+              client: webApp.clientId,
+              scopes: ['accounts:read'],
+              acr: 'low',
+            })
+          ).accessToken,
+        );
+        expect(accounts.status).toBe(200);
       });
 
       it("creates a payment from the user's token: 201 with the user as debtor", async () => {
