@@ -263,6 +263,56 @@ describe('validateOAuthOptions', () => {
     });
   });
 
+  describe('acr (authentication levels)', () => {
+    const scopes = {
+      'accounts:read': { description: 'Read your accounts' },
+      'payments:write': { description: 'Initiate payments', userOnly: true },
+    };
+
+    it('accepts ordered levels and a level per userOnly scope', () => {
+      const options = valid({
+        scopes,
+        acr: { levels: ['low', 'substantial'], scopes: { 'payments:write': 'substantial' } },
+      });
+      expect(() => validateOAuthOptions(options)).not.toThrow();
+      expect(resolveOAuthConfig(options).acr).toEqual({
+        levels: ['low', 'substantial'],
+        scopes: { 'payments:write': 'substantial' },
+      });
+    });
+
+    it('defaults to no levels', () => {
+      expect(resolveOAuthConfig(valid()).acr).toEqual({ levels: [], scopes: {} });
+    });
+
+    it.each([
+      ['acr.levels', { acr: { levels: [] } }, /non-empty array of levels, weakest first/],
+      ['acr.levels', { acr: { levels: 'low substantial' } }, /non-empty array/],
+      ['acr.levels', { acr: { levels: ['low', 'not ok'] } }, /invalid level "not ok"/],
+      ['acr.levels', { acr: { levels: ['say"hi"'] } }, /without spaces, quotes/],
+      ['acr.levels', { acr: { levels: ['low', 'low'] } }, /names a level twice/],
+      ['acr.scopes', { acr: { levels: ['low'], scopes: ['low'] } }, /object of scope -> level/],
+      [
+        'acr.scopes.payments:write',
+        { acr: { levels: ['low'], scopes: { 'payments:write': 'substantial' } } },
+        /not in acr.levels \(low\)/,
+      ],
+      [
+        'acr.scopes.unknown:scope',
+        { acr: { levels: ['low'], scopes: { 'unknown:scope': 'low' } } },
+        /not one of the scopes/,
+      ],
+      [
+        'scopes.accounts:read',
+        { acr: { levels: ['low'], scopes: { 'accounts:read': 'low' } } },
+        /needs userOnly: true/,
+      ],
+      ['acr.levelz', { acr: { levels: ['low'], levelz: [] } }, /did you mean "acr.levels"/],
+    ])('rejects a bad %s', (option, overrides, message) => {
+      expectRejected(valid({ scopes, ...overrides }), option, message);
+    });
+  });
+
   describe('durations', () => {
     const ttls: [string, (value: unknown) => OAuthModuleOptions][] = [
       ['accessTokenTtl', (v) => valid({ accessTokenTtl: v })],
