@@ -71,6 +71,8 @@ describe.each(TEST_TARGETS)('token introspection (%s)', (target) => {
       const client = await registerCodeClient(server);
       const issued = await seedCodeAndExchange(server, client, {
         scopes: ['accounts:read', 'payments:write'],
+        acr: 'urn:example:substantial',
+        amr: ['pwd', 'otp'],
       });
       const claims = decodeJwt(issued.access_token);
 
@@ -91,7 +93,12 @@ describe.each(TEST_TARGETS)('token introspection (%s)', (target) => {
         aud: server.url,
         iss: server.url,
         jti: claims.jti,
+        // How the user signed in (RFC 9470 §6.2), as in the token.
+        auth_time: claims.auth_time,
+        acr: 'urn:example:substantial',
+        amr: ['pwd', 'otp'],
       });
+      expect(call.body.auth_time).toEqual(expect.any(Number));
       expect(call.body.exp - call.body.iat).toBe(3600);
     });
 
@@ -141,6 +148,7 @@ describe.each(TEST_TARGETS)('token introspection (%s)', (target) => {
           aud: server.url,
           iss: server.url,
           jti: decodeJwt(issued.access_token).jti,
+          auth_time: decodeJwt(issued.access_token).auth_time,
         });
         expect(
           Math.abs(call.body.exp - (issued.refresh_token_issued_at + 30 * 24 * 3600)),
