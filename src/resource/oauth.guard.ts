@@ -22,7 +22,6 @@ import {
 } from './decorators';
 import { AcrLevels } from '../acr/acr-levels';
 import { nowSeconds } from '../common/time';
-import { OAuthConfigurationError } from '../options/oauth-configuration.error';
 import type { VerifiedAccessToken } from './verified-access-token';
 
 /**
@@ -100,7 +99,6 @@ export class OAuthGuard implements CanActivate {
         scopeLevel: undefined,
       };
       rules.scopeLevel = this.levels.required({ scopes: rules.allOf ?? [] });
-      this.checkRequirement(rules.acr, controller, handler);
       byClass.set(controller, rules);
     }
     return rules;
@@ -114,26 +112,6 @@ export class OAuthGuard implements CanActivate {
   }
 
   private acrLevels?: AcrLevels;
-
-  /** A `@RequireAcr` naming no declared level is the host's mistake, said as such (once). */
-  private checkRequirement(
-    requirement: AcrRequirement | undefined,
-    controller: Type,
-    handler: Type | ((...args: never[]) => unknown),
-  ): void {
-    if (!requirement) return;
-    const where = `@RequireAcr on ${controller.name}.${handler.name}`;
-    if (!this.levels.isLevel(requirement.level)) {
-      throw new OAuthConfigurationError(
-        'acr.levels',
-        `does not declare the level ${JSON.stringify(requirement.level)} that ${where} requires (declared: ${this.levels.levels.join(', ') || 'none'}).`,
-      );
-    }
-    const { maxAge } = requirement;
-    if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
-      throw new Error(`${where}: maxAge must be a whole number of seconds.`);
-    }
-  }
 
   /**
    * What the route asks of the token's sign-in: `@RequireAcr`, and the level of the route's

@@ -4,11 +4,12 @@ import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthConfigurationError } from '../options/oauth-configuration.error';
 import { closest } from '../options/known-options';
-import { ANY_OF_SCOPES, REQUIRED_SCOPES } from './decorators';
+import { AcrRequirement, ANY_OF_SCOPES, REQUIRED_ACR, REQUIRED_SCOPES } from './decorators';
 
 /**
  * At start-up, every `@Scopes`/`@AnyScope` on the app's controllers must name a scope the module
- * defines: a misspelt scope would otherwise answer 403 forever.
+ * defines, and every `@RequireAcr` a level of the `acr.levels` option: a misspelt scope or level
+ * would otherwise answer 403 or 401 forever.
  */
 @Injectable()
 export class ScopeUsageCheck implements OnApplicationBootstrap {
@@ -33,6 +34,7 @@ export class ScopeUsageCheck implements OnApplicationBootstrap {
   }
 
   private checkTarget(target: object, route: string): void {
+    this.checkAcr(target, route);
     for (const [key, decorator] of [
       [REQUIRED_SCOPES, '@Scopes'],
       [ANY_OF_SCOPES, '@AnyScope'],
@@ -46,6 +48,32 @@ export class ScopeUsageCheck implements OnApplicationBootstrap {
             (suggestion ? `did you mean "${suggestion}"?` : 'define it or fix the name.'),
         );
       }
+    }
+  }
+
+  private checkAcr(target: object, route: string): void {
+    const requirement = this.reflector.get<AcrRequirement | undefined>(
+      REQUIRED_ACR,
+      target as never,
+    );
+    if (!requirement) return;
+    const { levels } = this.config.acr;
+    if (!levels.includes(requirement.level)) {
+      const suggestion = closest(requirement.level, levels);
+      throw new OAuthConfigurationError(
+        'acr.levels',
+        `has no level "${requirement.level}", required by @RequireAcr on ${route}: ` +
+          (suggestion
+            ? `did you mean "${suggestion}"?`
+            : `declare it or use one of: ${levels.join(', ') || '(no levels declared)'}.`),
+      );
+    }
+    const { maxAge } = requirement;
+    if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
+      throw new OAuthConfigurationError(
+        'acr.levels',
+        `cannot be checked by @RequireAcr on ${route}: its maxAge must be a whole number of seconds, not ${JSON.stringify(maxAge)}.`,
+      );
     }
   }
 }

@@ -30,7 +30,7 @@ import {
   TestBrowser,
   timedResourceOwner,
 } from '../support/authorize-helpers';
-import { TEST_TARGETS } from '../support/targets';
+import { describeOn, TEST_TARGETS } from '../support/targets';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
   basicHeaders,
@@ -434,5 +434,25 @@ describe.each(TEST_TARGETS)('authentication levels and step-up (%s)', (target) =
       // A route that needs no level still takes it.
       expect((await get(server, '/bank/accounts', accessToken)).status).toBe(200);
     });
+  });
+});
+
+describeOn('sqlite')('levels named by host routes (%s)', (target) => {
+  @Controller('vault')
+  @UseGuards(OAuthGuard)
+  class MisspeltLevelController {
+    @Get()
+    @RequireAcr('substantail')
+    open() {
+      return {};
+    }
+  }
+
+  it('a @RequireAcr naming an undeclared level stops start-up, naming the route', async () => {
+    await expect(
+      startTestApp(target, { acr: { levels: LEVELS } }, { controllers: [MisspeltLevelController] }),
+    ).rejects.toThrow(
+      'OAuthModule option "acr.levels" has no level "substantail", required by @RequireAcr on MisspeltLevelController.open: did you mean "substantial"?',
+    );
   });
 });
