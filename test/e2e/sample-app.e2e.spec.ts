@@ -231,10 +231,129 @@ describe.each(SAMPLE_TARGETS)('sample app ($adapter, $database)', ({ adapter, da
 
     it('ignores a session cookie whose signature does not match', async () => {
       const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
-      const [userId, authTime] = cookie.slice('sid='.length).split('.');
-      const forged = `sid=${userId}.${Number(authTime) + 3600}.AAAA`;
-      const page = await (await fetch(`${sample.url}/`, { headers: { cookie: forged } })).text();
-      expect(page).toContain('You are not signed in');
+      const [userId, authTime, level, signature] = cookie.slice('sid='.length).split('.');
+      expect(level).toBe('low');
+      for (const forged of [
+        `sid=${userId}.${Number(authTime) + 3600}.${level}.${signature}`,
+        // A password session cannot raise itself to "substantial" (payments) by editing the cookie.
+        `sid=${userId}.${authTime}.substantial.${signature}`,
+      ]) {
+        const page = await (await fetch(`${sample.url}/`, { headers: { cookie: forged } })).text();
+        expect(page).toContain('You are not signed in');
+      }
+    });
+  });
+
+  describe('one-time code (the simulated second factor)', () => {
+    const RETURN_TO = '/oauth/authorize/interaction/abc';
+    const codePage = (cookie: string, returnTo = RETURN_TO) =>
+      fetch(`${sample.url}/login/one-time-code?return_to=${encodeURIComponent(returnTo)}`, {
+        headers: { cookie },
+        redirect: 'manual',
+      });
+    const postCode = (cookie: string, fields: Record<string, string>) =>
+      fetch(`${sample.url}/login/one-time-code`, {
+        ...form({ return_to: RETURN_TO, ...fields }),
+        headers: { ...form({}).headers, cookie },
+      });
+    const shown = (page: string) => ({
+      code: /Your one-time code: (\d{6})/.exec(page)![1],
+      csrfToken: /name="csrf_token" value="([^"]+)"/.exec(page)![1],
+    });
+
+    it('after the password, a request for "substantial" goes on to the code page', async () => {
+      const response = await fetch(
+        `${sample.url}/login`,
+        form({
+          username: 'alice',
+          password: 'alice-password',
+          return_to: RETURN_TO,
+          acr_values: 'substantial',
+        }),
+      );
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(
+        `/login/one-time-code?return_to=${encodeURIComponent(RETURN_TO)}`,
+      );
+      expect(sessionCookie(response)).toMatch(/\.low\./);
+    });
+
+    it('a password session asked for "substantial" skips the password, unless prompt=login', async () => {
+      const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
+      const login = (query: string) =>
+        fetch(`${sample.url}/login?return_to=${encodeURIComponent(RETURN_TO)}&${query}`, {
+          headers: { cookie },
+          redirect: 'manual',
+        });
+      const stepUp = await login('acr_values=substantial');
+      expect(stepUp.status).toBe(303);
+      expect(stepUp.headers.get('location')).toMatch(/^\/login\/one-time-code\?/);
+      const again = await login('acr_values=substantial&prompt=login');
+      expect(again.status).toBe(200);
+      expect(await again.text()).toContain('name="acr_values" value="substantial"');
+    });
+
+    it('shows the code, refuses a wrong one, and raises the session with the right one', async () => {
+      const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
+      const page = await codePage(cookie);
+      expect(page.status).toBe(200);
+      expectPageHeaders(page);
+      const text = await page.text();
+      expect(text).toContain('<label for="code">One-time code</label>');
+      expect(text).toContain('<button type="submit">Verify</button>');
+      const { code, csrfToken } = shown(text);
+
+      const wrong = await postCode(cookie, {
+        code: code === '000000' ? '111111' : '000000',
+        csrf_token: csrfToken,
+      });
+      expect(wrong.status).toBe(401);
+      expect(await wrong.text()).toContain('That code is not correct');
+      expect(sessionCookie(wrong)).toBeUndefined();
+
+      const forged = await postCode(cookie, { code, csrf_token: 'forged' });
+      expect(forged.status).toBe(403);
+      expect(sessionCookie(forged)).toBeUndefined();
+
+      const right = await postCode(cookie, { code, csrf_token: csrfToken });
+      expect(right.status).toBe(303);
+      expect(right.headers.get('location')).toBe(RETURN_TO);
+      const raised = sessionCookie(right)!;
+      const user = await sample.app
+        .get(UsersService)
+        .getSignedInUser({ headers: { cookie: raised } });
+      expect(user).toMatchObject({ acr: 'substantial', amr: ['pwd', 'otp'] });
+    });
+
+    it.each([
+      ['no code', {}],
+      ['two codes', { code: ['123456', '654321'] }],
+      ['a long code', { code: '1'.repeat(5000) }],
+    ])('answers %s with 401, never a server error', async (_, fields) => {
+      const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
+      const { csrfToken } = shown(await (await codePage(cookie)).text());
+      const body = new URLSearchParams({ return_to: RETURN_TO, csrf_token: csrfToken });
+      for (const [name, value] of Object.entries(fields))
+        for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
+      const response = await fetch(`${sample.url}/login/one-time-code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: body.toString(),
+        redirect: 'manual',
+      });
+      expect(response.status).toBe(401);
+    });
+
+    it('sends a browser without a session to the password first', async () => {
+      for (const response of [
+        await codePage(''),
+        await postCode('', { code: '123456', csrf_token: 'x' }),
+      ]) {
+        expect(response.status).toBe(303);
+        expect(response.headers.get('location')).toMatch(
+          /^\/login\?return_to=.*acr_values=substantial$/,
+        );
+      }
     });
   });
 
