@@ -29,6 +29,9 @@ export async function issueTestToken(
     );
   }
   const forUser = user !== undefined;
+  if (options.acr !== undefined && (!forUser || typeof options.acr !== 'string')) {
+    throw new Error("OAuthTesting: `acr` is a level of a user's sign-in: give `user` too.");
+  }
   // strict: false finds the module's providers wherever the host imported OAuthModule.
   const config = app.get<OAuthConfig>(OAUTH_CONFIG, { strict: false });
   const client = await testClient(app.get(ClientService, { strict: false }), config, {
