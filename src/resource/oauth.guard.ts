@@ -121,16 +121,14 @@ export class OAuthGuard implements CanActivate {
   private acrRequirementOf(token: VerifiedAccessToken, rules: RouteRules): Partial<AcrRequirement> {
     let level = this.levels.stronger(rules.acr?.level, rules.scopeLevel);
     if (rules.anyOf && rules.anyOf.length > 0 && this.levels.enabled) {
-      let weakest: { level: string | undefined } | undefined;
-      for (const scope of rules.anyOf.filter((held) => token.scopes.includes(held))) {
-        const needed = this.levels.required({ scopes: [scope] });
-        if (
-          !weakest ||
-          (weakest.level !== undefined && !this.levels.satisfies(needed, weakest.level))
-        )
-          weakest = { level: needed };
-      }
-      level = this.levels.stronger(level, weakest?.level);
+      // checkScopes passed, so the token holds at least one; any of them lets it in.
+      const needed = rules.anyOf
+        .filter((scope) => token.scopes.includes(scope))
+        .map((scope) => this.levels.required({ scopes: [scope] }));
+      const weakest = needed.includes(undefined)
+        ? undefined
+        : needed.reduce((a, b) => (this.levels.rank(b) < this.levels.rank(a) ? b : a));
+      level = this.levels.stronger(level, weakest);
     }
     return { level, maxAge: rules.acr?.maxAge };
   }
