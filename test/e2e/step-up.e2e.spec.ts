@@ -36,6 +36,7 @@ import {
   basicHeaders,
   postForm,
   refresh,
+  registerClient,
   registerCodeClient,
   registerServiceClient,
   seedCodeAndExchange,
@@ -44,6 +45,7 @@ import {
 } from '../support/token-helpers';
 
 const LEVELS = ['low', 'substantial', 'high'];
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const METHODS: Record<string, string[]> = {
   low: ['pwd'],
   substantial: ['pwd', 'otp'],
@@ -125,6 +127,12 @@ describe.each(TEST_TARGETS)('authentication levels and step-up (%s)', (target) =
       target,
       {
         resourceOwner: leveledResourceOwner,
+        grantTypes: [
+          'authorization_code',
+          'client_credentials',
+          'refresh_token',
+          DEVICE_CODE_GRANT,
+        ],
         acr: { levels: LEVELS, scopes: { 'payments:write': 'substantial' } },
       },
       { controllers: [BankController] },
@@ -300,6 +308,46 @@ describe.each(TEST_TARGETS)('authentication levels and step-up (%s)', (target) =
       expectErrorPage(decided, decided.status);
       expect(decided.location).toBeNull();
     });
+  });
+
+  it('the device flow steps up too: the verification page sends a password session to the login, the tokens carry the new level', async () => {
+    const tv = await registerClient(server, {
+      name: 'Living Room TV',
+      grantTypes: [DEVICE_CODE_GRANT],
+      tokenEndpointAuthMethod: 'none',
+      scopes: ['openid', 'payments:write'],
+    });
+    const started = await postForm(
+      server,
+      { client_id: tv.clientId, scope: 'openid payments:write' },
+      {},
+      OAUTH_PATHS.deviceAuthorization,
+    );
+    expect(started.status).toBe(200);
+    const browser = new LeveledBrowser(server, 'user-alice');
+    browser.authTime = nowSeconds() - 60;
+    const entered = await browser.post(OAUTH_PATHS.deviceVerification, {
+      user_code: started.body.user_code,
+    });
+    const login = loginLocation(entered, server);
+    expect(login.searchParams.get('acr_values')).toBe('substantial');
+    browser.acr = 'substantial';
+    browser.authTime = nowSeconds() + 1;
+    const consent = await browser.get(login.searchParams.get('return_to')!);
+    expect(isConsentPage(consent)).toBe(true);
+    await decide(browser, consentForm(consent), 'allow');
+    const tokens = await postForm(server, {
+      grant_type: DEVICE_CODE_GRANT,
+      device_code: started.body.device_code,
+      client_id: tv.clientId,
+    });
+    expect(tokens.status).toBe(200);
+    expect(decodeJwt(tokens.body.id_token)).toMatchObject({
+      acr: 'substantial',
+      amr: ['pwd', 'otp'],
+      auth_time: browser.authTime,
+    });
+    expect(decodeJwt(tokens.body.access_token)).toMatchObject({ acr: 'substantial' });
   });
 
   describe('tokens', () => {
