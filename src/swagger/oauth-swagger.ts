@@ -1,3 +1,4 @@
+import { AcrLevels } from '../acr/acr-levels';
 import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule } from '@nestjs/swagger';
 import type {
@@ -50,6 +51,7 @@ export const OAuthSwagger = {
   ): OpenAPIObject {
     const oauth = app.get<OAuthConfig>(OAUTH_CONFIG, { strict: false });
     const routes = protectedRoutes(app);
+    const levels = new AcrLevels(oauth);
     const { document, operationsOf } = scanWithMarkers(
       routes.map((route) => route.handler),
       () => SwaggerModule.createDocument(app, config, options.documentOptions),
@@ -58,7 +60,8 @@ export const OAuthSwagger = {
       for (const operation of operationsOf(index)) {
         operation.security = withOurs(operation.security, securityRequirements(route));
         // The host's own 401/403 descriptions win over ours.
-        operation.responses = { ...guardResponses(route), ...operation.responses };
+        const level = levels.stronger(route.acr?.level, levels.required({ scopes: route.allOf }));
+        operation.responses = { ...guardResponses(route, level), ...operation.responses };
       }
     });
     const components = (document.components ??= {});

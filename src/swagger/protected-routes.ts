@@ -8,8 +8,10 @@ import {
   Reflector,
 } from '@nestjs/core';
 import {
+  AcrRequirement,
   ANY_OF_SCOPES,
   IS_PUBLIC_ROUTE,
+  REQUIRED_ACR,
   REQUIRED_SCOPES,
   REQUIRES_USER,
 } from '../resource/decorators';
@@ -27,6 +29,8 @@ export interface ProtectedRoute {
   anyOf: string[];
   /** `@RequireUser`: a client's own token is refused. */
   requiresUser: boolean;
+  /** `@RequireAcr`: the sign-in level (and age) the token must come from. */
+  acr?: AcrRequirement;
 }
 
 /**
@@ -58,6 +62,7 @@ export function protectedRoutes(app: INestApplication): ProtectedRoute[] {
         allOf: reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [],
         anyOf: reflector.getAllAndOverride<string[]>(ANY_OF_SCOPES, targets) ?? [],
         requiresUser: !!reflector.getAllAndOverride<boolean>(REQUIRES_USER, targets),
+        acr: reflector.getAllAndOverride<AcrRequirement | undefined>(REQUIRED_ACR, targets),
       });
     }
   }

@@ -14,13 +14,25 @@ export function securityRequirements(route: ProtectedRoute): SecurityRequirement
   }));
 }
 
-/** The 401 and (when a scope is required) 403 that OAuthGuard answers on this route. */
-export function guardResponses(route: ProtectedRoute): Record<string, ResponseObject> {
+/**
+ * The 401 and (when a scope is required) 403 that OAuthGuard answers on this route. `level` is
+ * the sign-in level the route needs (`@RequireAcr`, or its `@Scopes` through `acr.scopes`).
+ */
+export function guardResponses(
+  route: ProtectedRoute,
+  level?: string,
+): Record<string, ResponseObject> {
   const unauthorizedCodes = ['invalid_request', 'invalid_token'];
   let unauthorized = 'No access token, or one that is not valid (expired, revoked, malformed).';
-  if (route.requiresUser) {
+  if (route.requiresUser || level !== undefined || route.acr?.maxAge !== undefined) {
     unauthorizedCodes.push('insufficient_user_authentication');
     unauthorized += ' A token a client holds for itself is refused: this route needs a user.';
+  }
+  if (level !== undefined) {
+    unauthorized += ` The user must have signed in at level ${level} or higher (RFC 9470: the challenge names acr_values).`;
+  }
+  if (route.acr?.maxAge !== undefined) {
+    unauthorized += ` The sign-in may be at most ${route.acr.maxAge} seconds old (max_age).`;
   }
   const responses: Record<string, ResponseObject> = {
     401: oauthErrorResponse(unauthorized, unauthorizedCodes, WWW_AUTHENTICATE_BEARER),

@@ -18,6 +18,7 @@ import {
   OAuthModule,
   OAuthModuleOptions,
   Public,
+  RequireAcr,
   RequireUser,
   Scopes,
 } from '../../src';
@@ -206,6 +207,60 @@ describe('OAuthSwagger.createDocument', () => {
 
   it('keeps the module’s endpoints out', () => {
     expect(Object.keys(document.paths).filter(isModulePath)).toEqual([]);
+  });
+});
+
+describe('OAuthSwagger.createDocument with sign-in levels (acr)', () => {
+  @Controller('vault')
+  @UseGuards(OAuthGuard)
+  class VaultController {
+    @Get('recent')
+    @RequireAcr('high', { maxAge: 300 })
+    recent() {
+      return {};
+    }
+
+    @Post('payments')
+    @Scopes('payments:write')
+    pay() {
+      return {};
+    }
+
+    @Get('accounts')
+    @Scopes('accounts:read')
+    accounts() {
+      return {};
+    }
+  }
+
+  it('describes the RFC 9470 refusal where a route or its scopes need a level', async () => {
+    const { app, close } = await buildApp(
+      {
+        acr: {
+          levels: ['low', 'substantial', 'high'],
+          scopes: { 'payments:write': 'substantial' },
+        },
+      },
+      { controllers: [VaultController] },
+    );
+    try {
+      const document = OAuthSwagger.createDocument(app, CONFIG);
+      const unauthorized = (path: string, method: 'get' | 'post') =>
+        (document.paths[path][method]!.responses as any)[401];
+      const codes = (response: any) =>
+        response.content['application/json'].schema.allOf[1].properties.error.enum;
+      const recent = unauthorized('/vault/recent', 'get');
+      expect(codes(recent)).toContain('insufficient_user_authentication');
+      expect(recent.description).toMatch(/level high or higher.*at most 300 seconds old/);
+      const pay = unauthorized('/vault/payments', 'post');
+      expect(codes(pay)).toContain('insufficient_user_authentication');
+      expect(pay.description).toMatch(/level substantial or higher/);
+      expect(codes(unauthorized('/vault/accounts', 'get'))).not.toContain(
+        'insufficient_user_authentication',
+      );
+    } finally {
+      await close();
+    }
   });
 });
 
