@@ -31,7 +31,7 @@ import {
   timedResourceOwner,
 } from '../support/authorize-helpers';
 import { describeOn, TEST_TARGETS } from '../support/targets';
-import { startTestApp, TestApp } from '../support/test-app';
+import { startTestApp, TEST_USERS, TestApp } from '../support/test-app';
 import {
   basicHeaders,
   postForm,
@@ -61,6 +61,10 @@ const leveledResourceOwner: ResourceOwnerProvider = {
     const headers = (request as { headers: Record<string, string | undefined> }).headers;
     const acr = headers['x-test-acr'] ?? 'low';
     return { ...user, acr, amr: METHODS[acr] ?? ['pwd'] };
+  },
+  verifyPassword: (username, password) => {
+    const user = Object.values(TEST_USERS).find((u) => u.username === username);
+    return user && password === `${username}-password` ? user : null;
   },
 };
 
@@ -131,6 +135,7 @@ describe.each(TEST_TARGETS)('authentication levels and step-up (%s)', (target) =
           'authorization_code',
           'client_credentials',
           'refresh_token',
+          'password',
           DEVICE_CODE_GRANT,
         ],
         acr: { levels: LEVELS, scopes: { 'payments:write': 'substantial' } },
@@ -348,6 +353,25 @@ describe.each(TEST_TARGETS)('authentication levels and step-up (%s)', (target) =
       auth_time: browser.authTime,
     });
     expect(decodeJwt(tokens.body.access_token)).toMatchObject({ acr: 'substantial' });
+  });
+
+  it('the password grant carries no level: scopes that need one are refused there', async () => {
+    const app = await registerClient(server, {
+      name: 'Our own mobile app',
+      grantTypes: ['password'],
+      scopes: ['accounts:read', 'payments:write'],
+      firstParty: true,
+    });
+    const signIn = (scope: string) =>
+      postForm(
+        server,
+        { grant_type: 'password', username: 'alice', password: 'alice-password', scope },
+        basicHeaders(app),
+      );
+    const payments = await signIn('payments:write');
+    expect(payments.status).toBe(400);
+    expect(payments.body).toMatchObject({ error: 'invalid_grant' });
+    expect((await signIn('accounts:read')).status).toBe(200);
   });
 
   describe('tokens', () => {
