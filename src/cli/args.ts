@@ -27,6 +27,8 @@ Options of clients create:
                            or none (a public client: no secret)
   --jwks-file <path>       JSON file with the client's public JWK Set (for private_key_jwt)
   --first-party            A trusted first-party application
+  --require-par            Only pushed authorization requests (RFC 9126) for this client
+  --dpop-bound             Only DPoP-bound access tokens (RFC 9449) for this client
   --owner <owner>          Who manages the client (free-form, e.g. a developer portal user id)
 
 Global options:
@@ -49,6 +51,8 @@ const OPTIONS = {
   'auth-method': { type: 'string' },
   'jwks-file': { type: 'string' },
   'first-party': { type: 'boolean' },
+  'require-par': { type: 'boolean' },
+  'dpop-bound': { type: 'boolean' },
   owner: { type: 'string' },
   alg: { type: 'string' },
 } as const;
@@ -69,6 +73,8 @@ const COMMANDS = {
       'auth-method',
       'jwks-file',
       'first-party',
+      'require-par',
+      'dpop-bound',
       'owner',
     ],
   },
@@ -93,6 +99,8 @@ export interface CreateClientFlags {
   authMethod?: string;
   jwksFile?: string;
   firstParty: boolean;
+  requirePar: boolean;
+  dpopBound: boolean;
   owner?: string;
 }
 
@@ -170,6 +178,8 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       authMethod: values['auth-method'],
       jwksFile: values['jwks-file'],
       firstParty: values['first-party'] === true,
+      requirePar: values['require-par'] === true,
+      dpopBound: values['dpop-bound'] === true,
       owner: values.owner,
     },
   };

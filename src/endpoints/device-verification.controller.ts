@@ -1,22 +1,22 @@
-import { sendInteractionFailure } from '../interactions/interaction-failure-page';
 import { Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
 import { DeviceAuthorizationService } from '../device/device-authorization.service';
 import { formatUserCode, normalizeUserCode } from '../device/user-code';
 import { InteractionError } from '../errors/oauth-server.error';
-import { clientAddressOf } from '../http/client-address';
+import { addressNetworkOf, clientAddressOf } from '../http/client-address';
 import { AdapterRequest, httpRequestOf, OAuthHttpRequest } from '../http/http-request';
 import { AdapterResponse, HttpReply, httpReplyOf } from '../http/http-reply';
 import { AuthorizationFlow } from '../interactions/authorization-flow.service';
 import { deviceVerificationRequest } from '../interactions/device-request';
 import { deviceDonePage, userCodePage } from '../interactions/device-pages';
+import { sendInteractionFailure } from '../interactions/interaction-failure-page';
 import { errorPage, sendPage, sendRedirect } from '../interactions/pages';
-import { AttemptLimiter, AttemptParty } from '../limits/attempt-limiter.service';
+import { AttemptLimiter, AttemptParty, CountedAttempt } from '../limits/attempt-limiter.service';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { DEVICE_CODE_GRANT } from '../options/grant-types';
 import { Public } from '../resource/decorators';
 import { DatabaseHealthLog } from '../storage/database-health-log';
-import {} from '../storage/database-unavailable';
+import type { OAuthDeviceAuthorization } from '../storage/entities/oauth-device-authorization.entity';
 import { ClientStore } from '../storage/stores/client.store';
 import { formParams, queryParams } from './form-params';
 
@@ -65,13 +65,11 @@ export class DeviceVerificationController {
         throw new InteractionError('Enter the code on this site’s own page.');
       }
       const userCode = (formParams(request).user_code ?? '').slice(0, 64);
-      const address = this.addressParty(raw);
-      const wait = await this.limiter.waitFor(address);
-      if (wait > 0) return this.tooManyCodes(reply, userCode, wait);
-      const device = await this.devices.findPending(userCode);
+      const attempt = await this.limiter.attempt([this.addressParty(raw)]);
+      if (!attempt.allowed) return this.tooManyCodes(reply, userCode, attempt.wait);
+      const device = await this.findPending(userCode, attempt);
       if (!device) {
-        const blocked = await this.limiter.fail(address);
-        if (blocked > 0) return this.tooManyCodes(reply, userCode, blocked);
+        if (attempt.waitIfWrong > 0) return this.tooManyCodes(reply, userCode, attempt.waitIfWrong);
         return sendPage(reply, 400, userCodePage({ userCode, error: WRONG_CODE }));
       }
       const client = await this.clients.find(device.clientId);
@@ -110,11 +108,28 @@ export class DeviceVerificationController {
     );
   }
 
+  /** The pending authorization of a code; a right code takes back its counted attempt. */
+  private async findPending(
+    userCode: string,
+    attempt: CountedAttempt,
+  ): Promise<OAuthDeviceAuthorization | null> {
+    try {
+      const device = await this.devices.findPending(userCode);
+      if (device) await attempt.succeeded();
+      return device;
+    } catch (error) {
+      await attempt.withdraw();
+      throw error;
+    }
+  }
+
+  /** Wrong codes count per network (an IPv6 /64 is one), never forgotten by a right one. */
   private addressParty(raw: AdapterRequest): AttemptParty {
     return {
       kind: 'user-code-address',
-      party: clientAddressOf(raw),
+      party: addressNetworkOf(clientAddressOf(raw)),
       maxFailures: this.config.deviceFlow.maxUserCodeFailures,
+      forgetsOnSuccess: false,
     };
   }
 

@@ -1,9 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { nowSeconds } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
-import { AttemptLimiter, AttemptParty } from '../limits/attempt-limiter.service';
+import { addressNetworkOf, clientAddressOf } from '../http/client-address';
+import { AttemptLimiter, AttemptParty, CountedAttempt } from '../limits/attempt-limiter.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
+import type { ResourceOwner } from '../options/resource-owner-provider.interface';
 import { IdTokenService } from '../tokens/id-token.service';
 import { TokenFactory } from '../tokens/token-factory.service';
 import type { TokenResponse } from '../tokens/token-response';
@@ -16,8 +18,8 @@ import { TokenRequestPolicy } from './token-request-policy.service';
 /**
  * RFC 6749 §4.3, opt-in and legacy (RFC 9700 §2.4: MUST NOT be used; it exists for first-party
  * apps migrating away from it). Only first-party clients, a flag only the host sets; the host's
- * `verifyPassword` checks the credentials; failures are limited per username and per client,
- * and the error says how long to wait. A refused attempt while waiting is refused without
+ * `verifyPassword` checks the credentials; failures are limited per username and per client
+ * (from one network), and the error says how long to wait. A refused attempt while waiting is refused without
  * checking the password, so guessing cannot go on at full speed.
  */
 @Injectable()
@@ -55,18 +57,18 @@ export class PasswordGrant implements OAuthGrantHandler, OnApplicationBootstrap 
       throw OAuthException.invalidRequest('username and password are required.');
     }
     const scopes = grantableScopes(params.scope, client, this.config, true);
-    const parties = this.partiesOf(params.username, client.clientId);
-    await this.refuseWhileWaiting(parties);
-    const user = await this.config.resourceOwner!.verifyPassword!(params.username, params.password);
+    const attempt = await this.limiter.attempt(
+      this.partiesOf(params.username, client.clientId, clientAddressOf(request.request.raw)),
+    );
+    if (!attempt.allowed) throw waitError('Too many failed attempts:', attempt.wait);
+    const user = await this.verifyPassword(params.username, params.password, attempt);
     if (!user) {
       const wrong = 'The username or password is not correct.';
-      const waits = await Promise.all(parties.map((party) => this.limiter.fail(party)));
-      const wait = Math.max(...waits);
-      throw wait > 0
-        ? waitError(`${wrong} Too many failed attempts:`, wait)
+      throw attempt.waitIfWrong > 0
+        ? waitError(`${wrong} Too many failed attempts:`, attempt.waitIfWrong)
         : OAuthException.invalidGrant(wrong);
     }
-    await this.limiter.succeed(parties[0]);
+    await attempt.succeeded();
     // A password checked by the client is no sign-in at any level: scopes needing one are refused.
     await this.policy.check(request, scopes, user.id, { acr: null });
     const authTime = nowSeconds();
@@ -93,19 +95,41 @@ export class PasswordGrant implements OAuthGrantHandler, OnApplicationBootstrap 
     return response;
   }
 
-  /** The username (case-insensitively: a lock must not be dodged by case) and the client. */
-  private partiesOf(username: string, clientId: string): AttemptParty[] {
-    const { maxFailuresPerUser, maxFailuresPerClient } = this.config.passwordGrant;
-    return [
-      { kind: 'password-user', party: username.toLowerCase(), maxFailures: maxFailuresPerUser },
-      { kind: 'password-client', party: clientId, maxFailures: maxFailuresPerClient },
-    ];
+  /** The host's check; an attempt it could not judge (it threw) is not held against anyone. */
+  private async verifyPassword(
+    username: string,
+    password: string,
+    attempt: CountedAttempt,
+  ): Promise<ResourceOwner | null> {
+    try {
+      return await this.config.resourceOwner!.verifyPassword!(username, password);
+    } catch (error) {
+      await attempt.withdraw();
+      throw error;
+    }
   }
 
-  /** Refuses the attempt, unchecked, while the user or the client must wait. */
-  private async refuseWhileWaiting(parties: AttemptParty[]): Promise<void> {
-    const wait = Math.max(...(await Promise.all(parties.map((p) => this.limiter.waitFor(p)))));
-    if (wait > 0) throw waitError('Too many failed attempts:', wait);
+  /**
+   * The username (case-insensitively: a lock must not be dodged by case), and the client from
+   * the caller's network: a first-party app is public, so anyone may use its client_id, and a
+   * per-client count alone would let one attacker lock every user of the app out.
+   */
+  private partiesOf(username: string, clientId: string, address: string): AttemptParty[] {
+    const { maxFailuresPerUser, maxFailuresPerClient } = this.config.passwordGrant;
+    return [
+      {
+        kind: 'password-user',
+        party: username.toLowerCase(),
+        maxFailures: maxFailuresPerUser,
+        forgetsOnSuccess: true,
+      },
+      {
+        kind: 'password-client',
+        party: `${clientId}\n${addressNetworkOf(address)}`,
+        maxFailures: maxFailuresPerClient,
+        forgetsOnSuccess: false,
+      },
+    ];
   }
 }
 

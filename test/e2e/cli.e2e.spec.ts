@@ -168,6 +168,8 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
       token_endpoint_auth_method: 'client_secret_post',
       jwks: null,
       first_party: true,
+      require_pushed_authorization_requests: false,
+      dpop_bound_access_tokens: false,
       owner: 'team-budget',
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -185,6 +187,24 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     expect(JSON.parse(got.stdout)).toEqual(withoutSecret);
     expect(got.stdout).not.toContain(created.client_secret);
     expect(got.stdout).not.toContain(hash);
+  });
+
+  it('creates a client that must push its requests and hold DPoP-bound tokens', async () => {
+    const created = await createJson(
+      '--name',
+      'Strict App',
+      '--redirect-uri',
+      'https://strict.example.com/cb',
+      '--require-par',
+      '--dpop-bound',
+    );
+    expect(created).toMatchObject({
+      require_pushed_authorization_requests: true,
+      dpop_bound_access_tokens: true,
+    });
+    const details = await run('clients', 'get', created.client_id);
+    expect(details.stdout).toMatch(/^require_pushed_authorization_requests:\s+yes$/m);
+    expect(details.stdout).toMatch(/^dpop_bound_access_tokens:\s+yes$/m);
   });
 
   it('prints the client_id and secret with a "shown once" warning in text mode', async () => {

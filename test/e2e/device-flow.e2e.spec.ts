@@ -230,7 +230,7 @@ describe.each(TEST_TARGETS)('device authorization grant (%s)', (target) => {
     expect(page.text).not.toContain('Living Room TV');
   });
 
-  // Last: it makes this client address wait.
+  // Last two: they make this client address wait.
   it('limits wrong user codes per client address, even before a right one', async () => {
     // Forget the expired code entered above: count from zero.
     await server.app.get<DataSource>(OAUTH_DATA_SOURCE).getRepository(OAuthAttemptLimit).clear();
@@ -254,6 +254,19 @@ describe.each(TEST_TARGETS)('device authorization grant (%s)', (target) => {
       user_code: device.user_code,
     });
     expect(later.status).toBe(303); // on to sign-in
+  });
+
+  it('checks no more codes of a parallel burst than the limit allows', async () => {
+    await server.app.get<DataSource>(OAUTH_DATA_SOURCE).getRepository(OAuthAttemptLimit).clear();
+    const browser = new TestBrowser(server);
+    const pages = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        browser.post(OAUTH_PATHS.deviceVerification, { user_code: 'BCDF-GHJK' }),
+      ),
+    );
+    const statuses = pages.map((page) => page.status).sort();
+    // Two wrong codes are free; the third sets the wait as it is counted, so the rest wait.
+    expect(statuses).toEqual([400, 400, ...Array(8).fill(429)]);
   });
 });
 

@@ -17,10 +17,15 @@ import {
   TestClient,
 } from '../support/token-helpers';
 
-/** alice / alice-password, bob / bob-password. */
+/** Passwords checked, per username: what the brute-force limit lets through. */
+const checked = new Map<string, number>();
+
+/** alice / alice-password, bob / bob-password; `broken-...` makes the check itself fail. */
 const passwordOwner: ResourceOwnerProvider = {
   ...testResourceOwner,
   verifyPassword: (username, password) => {
+    checked.set(username, (checked.get(username) ?? 0) + 1);
+    if (username.startsWith('broken')) throw new Error('the user directory is down');
     const user = Object.values(TEST_USERS).find((u) => u.username === username);
     return user && password === `${username}-password` ? user : null;
   },
@@ -209,9 +214,14 @@ describe.each(TEST_TARGETS)('password grant (%s)', (target) => {
       expectTokenError(await signIn(firstParty, 'bob', 'wrong'), 'invalid_grant');
     });
 
-    it('limits wrong passwords per client, whatever the username', async () => {
+    it('limits wrong passwords per client from one network, whatever the username', async () => {
       const app = await registerFirstParty();
-      for (let i = 1; i <= 5; i++) {
+      for (let i = 1; i <= 3; i++) {
+        expectTokenError(await signIn(app, `guess-${i}`, 'wrong'), 'invalid_grant');
+      }
+      // A right password in between does not wipe the count (an attacker has an account too).
+      expect((await signIn(app, 'bob', 'bob-password')).status).toBe(200);
+      for (let i = 4; i <= 5; i++) {
         expectTokenError(await signIn(app, `guess-${i}`, 'wrong'), 'invalid_grant');
       }
       const sixth = await signIn(app, 'guess-6', 'wrong');
@@ -220,6 +230,33 @@ describe.each(TEST_TARGETS)('password grant (%s)', (target) => {
       expect(alice.body).toMatchObject({ error: 'invalid_grant', retry_after: expect.any(Number) });
       // Another client is not affected.
       expect((await signIn(firstParty, 'alice', 'alice-password')).status).toBe(200);
+    });
+
+    it('checks no more passwords of a parallel burst than the limit allows', async () => {
+      const app = await registerFirstParty();
+      const username = `burst-${target.database}-${target.adapter}`;
+      const calls = await Promise.all(
+        Array.from({ length: 12 }, () => signIn(app, username, 'wrong')),
+      );
+      expect(checked.get(username)).toBe(3);
+      // Two plain refusals; the third says to wait, and the other nine waited unchecked.
+      expect(calls.map((call) => [call.status, call.body.error, call.body.retry_after])).toEqual(
+        expect.arrayContaining([
+          [400, 'invalid_grant', undefined],
+          [400, 'invalid_grant', 1],
+        ]),
+      );
+      expect(calls.filter((call) => call.body.retry_after === undefined)).toHaveLength(2);
+      expect(calls.every((call) => call.body.error === 'invalid_grant')).toBe(true);
+    });
+
+    it('does not count an attempt the host could not check', async () => {
+      const app = await registerFirstParty();
+      const username = `broken-${target.database}-${target.adapter}`;
+      for (let i = 0; i < 4; i++) {
+        expect((await signIn(app, username, 'whatever')).status).toBe(500);
+      }
+      expect(checked.get(username)).toBe(4);
     });
 
     it('needs username and password', async () => {

@@ -31,6 +31,8 @@ export async function createClient(
     tokenEndpointAuthMethod: flags.authMethod,
     jwks: flags.jwksFile ? readJwks(path.resolve(cwd, flags.jwksFile)) : undefined,
     firstParty: flags.firstParty,
+    requirePushedAuthorizationRequests: flags.requirePar,
+    dpopBoundAccessTokens: flags.dpopBound,
     owner: flags.owner,
   };
   const { client, clientSecret } = await clients.register(registration);

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
+import { DataSource, IsNull, LessThan } from 'typeorm';
 import { InjectOAuthDataSource } from '../../oauth.constants';
 import { OAuthAttemptLimit } from '../entities/oauth-attempt-limit.entity';
-import { AttemptLimitStore } from '../stores/attempt-limit.store';
+import { AttemptCount, AttemptLimitStore } from '../stores/attempt-limit.store';
 import { isUniqueViolation } from '../unique-violation';
 import { deleteBatch } from './delete-expired';
 
 /**
- * AttemptLimitStore on TypeORM's public API. Counting is an atomic `failures = failures + 1`,
- * so concurrent guesses on several instances all count.
+ * AttemptLimitStore on TypeORM's public API. `replace` is a compare-and-set: an `INSERT` that
+ * the primary key refuses when another writer came first, or an `UPDATE` that matches only the
+ * state the writer read.
  */
 @Injectable()
 export class TypeOrmAttemptLimitStore extends AttemptLimitStore {
@@ -24,42 +25,26 @@ export class TypeOrmAttemptLimitStore extends AttemptLimitStore {
     return this.repository.findOneBy({ id });
   }
 
-  async addFailure(id: string, now: number, expiresAt: number): Promise<number> {
-    // Forgotten failures start again from one.
-    const restarted = await this.repository.update(
-      { id, expiresAt: LessThanOrEqual(now) },
-      { failures: 1, blockedUntil: null, expiresAt },
-    );
-    if (restarted.affected !== 1 && !(await this.increment(id, now, expiresAt))) {
+  async replace(id: string, seen: AttemptCount | null, next: AttemptCount): Promise<boolean> {
+    if (!seen) {
       try {
-        await this.repository.insert({ id, failures: 1, blockedUntil: null, expiresAt });
+        await this.repository.insert({ id, ...next });
+        return true;
       } catch (error) {
-        // Another instance counted the first failure meanwhile: count this one on top.
-        if (!isUniqueViolation(error) || !(await this.increment(id, now, expiresAt))) throw error;
+        if (isUniqueViolation(error)) return false;
+        throw error;
       }
     }
-    return (await this.find(id))?.failures ?? 1;
-  }
-
-  private async increment(id: string, now: number, expiresAt: number): Promise<boolean> {
-    const counted = await this.repository.increment(
-      { id, expiresAt: MoreThan(now) },
-      'failures',
-      1,
+    const updated = await this.repository.update(
+      {
+        id,
+        failures: seen.failures,
+        expiresAt: seen.expiresAt,
+        blockedUntil: seen.blockedUntil ?? IsNull(),
+      },
+      next,
     );
-    if (counted.affected !== 1) return false;
-    await this.repository.update({ id }, { expiresAt });
-    return true;
-  }
-
-  async block(id: string, until: number): Promise<void> {
-    await this.repository.update(
-      [
-        { id, blockedUntil: IsNull() },
-        { id, blockedUntil: LessThan(until) },
-      ],
-      { blockedUntil: until },
-    );
+    return updated.affected === 1;
   }
 
   async clear(id: string): Promise<void> {
