@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
-import type { AdapterRequest } from '../http/adapter-types';
+import type { AdapterRequest, AdapterResponse } from '../http/adapter-types';
 import type { ResourceOwner, ResourceOwnerProvider, SignedInUser } from '../oauth-server';
 import { SessionService } from '../session/session.service';
 import { hashPassword, verifyPassword } from './password';
@@ -79,6 +79,15 @@ export class UsersService implements ResourceOwnerProvider, OnModuleInit {
     if (!session) return null;
     const user = await this.users.findOneBy({ id: session.userId });
     return user ? { id: user.id, username: user.username, authTime: session.authTime } : null;
+  }
+
+  /**
+   * Ends the sample's session (clears its cookie) when the user confirms a logout at the
+   * authorization server's end-session endpoint. The sample's session is the one the module
+   * reads, so this ends both.
+   */
+  endSession(_request: unknown, response: unknown): void {
+    this.sessions.end(response as AdapterResponse);
   }
 
   async findById(id: string): Promise<ResourceOwner | null> {

@@ -27,6 +27,10 @@ Options of clients create:
                            or none (a public client: no secret)
   --jwks-file <path>       JSON file with the client's public JWK Set (for private_key_jwt)
   --first-party            A trusted first-party application
+  --post-logout-redirect-uri <uri>
+                           Where logout may redirect (OpenID Connect logout); repeat for several
+  --backchannel-logout-uri <uri>
+                           Where logout tokens are POSTed (OpenID Connect Back-Channel Logout)
   --owner <owner>          Who manages the client (free-form, e.g. a developer portal user id)
 
 Global options:
@@ -49,6 +53,8 @@ const OPTIONS = {
   'auth-method': { type: 'string' },
   'jwks-file': { type: 'string' },
   'first-party': { type: 'boolean' },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'backchannel-logout-uri': { type: 'string' },
   owner: { type: 'string' },
   alg: { type: 'string' },
 } as const;
@@ -70,6 +76,8 @@ const COMMANDS = {
       'jwks-file',
       'first-party',
       'owner',
+      'post-logout-redirect-uri',
+      'backchannel-logout-uri',
     ],
   },
   'clients list': { args: [], options: ['owner'] },
@@ -94,6 +102,8 @@ export interface CreateClientFlags {
   jwksFile?: string;
   firstParty: boolean;
   owner?: string;
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
 }
 
 export type ParsedCommand =
@@ -171,6 +181,8 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       jwksFile: values['jwks-file'],
       firstParty: values['first-party'] === true,
       owner: values.owner,
+      postLogoutRedirectUris: values['post-logout-redirect-uri'],
+      backchannelLogoutUri: values['backchannel-logout-uri'],
     },
   };
 }

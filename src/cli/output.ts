@@ -14,6 +14,8 @@ export function clientJson(client: ClientView): Record<string, unknown> {
     jwks: client.jwks,
     first_party: client.firstParty,
     owner: client.owner,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    backchannel_logout_uri: client.backchannelLogoutUri,
     created_at: new Date(client.createdAt).toISOString(),
     updated_at: new Date(client.updatedAt).toISOString(),
   };
@@ -33,6 +35,8 @@ export function clientDetails(client: ClientView): string {
     ['jwks', client.jwks ? `${client.jwks.keys.length} key(s)` : '-'],
     ['first_party', client.firstParty ? 'yes' : 'no'],
     ['owner', client.owner ?? '-'],
+    ['post_logout_redirect_uris', client.postLogoutRedirectUris.join(' ') || '-'],
+    ['backchannel_logout_uri', client.backchannelLogoutUri ?? '-'],
     ['created_at', new Date(client.createdAt).toISOString()],
     ['updated_at', new Date(client.updatedAt).toISOString()],
   ];

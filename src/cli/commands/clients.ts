@@ -32,6 +32,8 @@ export async function createClient(
     jwks: flags.jwksFile ? readJwks(path.resolve(cwd, flags.jwksFile)) : undefined,
     firstParty: flags.firstParty,
     owner: flags.owner,
+    postLogoutRedirectUris: flags.postLogoutRedirectUris,
+    backchannelLogoutUri: flags.backchannelLogoutUri,
   };
   const { client, clientSecret } = await clients.register(registration);
   const lines = [
