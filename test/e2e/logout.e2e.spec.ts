@@ -2,8 +2,6 @@
 // (a strict client written by someone else) gets an id_token, sends the user to the advertised
 // end_session_endpoint, and a small HTTP server of its own receives the logout tokens, which it
 // verifies with jose against our JWKS as a relying party would.
-import { createServer, IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { OAUTH_PATHS, OAuthEvent, OAuthEvents, ResourceOwnerProvider } from '../../src';
@@ -17,6 +15,7 @@ import {
   Page,
   TestBrowser,
 } from '../support/authorize-helpers';
+import { Receiver, startReceiver } from '../support/logout-receiver';
 import { describeOn, TEST_TARGETS } from '../support/targets';
 import { startTestApp, TEST_USERS, TestApp } from '../support/test-app';
 import { REDIRECT_URI, registerClient, TestClient } from '../support/token-helpers';
@@ -24,51 +23,6 @@ import { REDIRECT_URI, registerClient, TestClient } from '../support/token-helpe
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 const SIGNED_OUT_URI = 'https://app.example/signed-out';
 const INITIAL_ACCESS_TOKEN = 'logout-spec-initial-access-token';
-
-/** A client's back-channel logout receiver: records each POST and answers with `status()`. */
-interface Receiver {
-  url: string;
-  received: { path: string; contentType?: string; body: URLSearchParams }[];
-  /** The status for the next request to `path` (default 200); 'hang' never answers. */
-  answers: Map<string, (number | 'hang')[]>;
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Receiver['received'] = [];
-  const answers = new Map<string, (number | 'hang')[]>();
-  const hanging: IncomingMessage[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => {
-      const path = request.url ?? '/';
-      received.push({
-        path,
-        contentType: request.headers['content-type'],
-        body: new URLSearchParams(body),
-      });
-      const answer = answers.get(path)?.shift() ?? 200;
-      if (answer === 'hang') return void hanging.push(request);
-      if (answer === 302) response.writeHead(302, { location: `${url}/elsewhere` });
-      else response.writeHead(answer, { 'cache-control': 'no-store' });
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    received,
-    answers,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** The test users (`x-test-user`), plus the host's end-of-session hook, which clears a cookie. */
 function loggingOutResourceOwner(ended: { subject: string }[]): ResourceOwnerProvider {
