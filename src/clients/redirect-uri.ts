@@ -55,7 +55,8 @@ export function redirectUriProblem(
  * web address its client registered.
  */
 export function backchannelLogoutUriProblem(uri: unknown): string | null {
-  return redirectUriProblem(uri, 'confidential', 'backchannel_logout_uri');
+  const problem = redirectUriProblem(uri, 'confidential', 'the URI');
+  return problem && `backchannel_logout_uri: ${problem}`;
 }
 
 /**

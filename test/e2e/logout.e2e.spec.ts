@@ -341,6 +341,9 @@ describe.each(TEST_TARGETS)('OpenID Connect logout (%s)', (target) => {
     ],
     ['an unknown client_id', { client_id: 'no-such-client' }],
     ['a repeated parameter', { state: ['a', 'b'] }],
+    ['a client_id with a NUL', { client_id: 'web\u0000' }],
+    ['an id_token_hint with control characters', { id_token_hint: 'a.\u0001.b' }],
+    ['a long id_token_hint', { id_token_hint: `${'a'.repeat(4000)}.b.c` }],
   ])('shows an error page (400, never a redirect) for %s', async (_, params) => {
     const browser = new TestBrowser(server, 'user-alice');
     const query = new URLSearchParams();
