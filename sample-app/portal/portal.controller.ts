@@ -121,7 +121,7 @@ export class PortalController {
       if (!(error instanceof InvalidClientMetadataError)) throw error;
       const problem: FormError = error.description.startsWith('post_logout_redirect_uris: ')
         ? {
-            message: `Sign-out redirect URI not accepted: ${error.description.slice(27)}.`,
+            message: `Sign-out return URI not accepted: ${error.description.slice(27)}.`,
             field: 'postLogoutRedirectUris',
           }
         : error.description.startsWith('backchannel_logout_uri: ')

@@ -135,7 +135,7 @@ export function readRegistrationForm(
   const postLogoutRedirectUris = lines(values.postLogoutRedirectUris);
   if (postLogoutRedirectUris.length > MAX_REDIRECT_URIS) {
     return fail(
-      `Enter at most ${MAX_REDIRECT_URIS} sign-out redirect URIs.`,
+      `Enter at most ${MAX_REDIRECT_URIS} sign-out return URIs.`,
       'postLogoutRedirectUris',
     );
   }

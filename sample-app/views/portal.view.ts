@@ -99,7 +99,7 @@ function appItem(app: PortalApp, index: number, csrfToken: string, choices: ApiC
         </dd>
         ${
           app.postLogoutRedirectUris.length > 0
-            ? html`<dt>Sign-out redirect URIs</dt>
+            ? html`<dt>Sign-out return URIs</dt>
                 <dd>
                   <ul>
                     ${app.postLogoutRedirectUris.map((uri) => html`<li><code>${uri}</code></li>`)}
@@ -221,7 +221,7 @@ ${form.redirectUris}</textarea>
       One per line, e.g. <code>https://app.example/callback</code>. Use https, or http on
       <code>localhost</code> or <code>127.0.0.1</code> while developing.
     </p>
-    <label for="app-post-logout-redirect-uris">Sign-out redirect URIs</label>
+    <label for="app-post-logout-redirect-uris">Sign-out return URIs</label>
     <textarea
       id="app-post-logout-redirect-uris"
       name="post_logout_redirect_uris"

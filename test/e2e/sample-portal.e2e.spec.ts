@@ -332,7 +332,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: developer portal', (adapter) =
       });
       const apps = section(await browser.portal(), 'your-apps');
       const item = apps.split('<article').find((part) => part.includes('Signing Out'))!;
-      expect(item).toContain('<dt>Sign-out redirect URIs</dt>');
+      expect(item).toContain('<dt>Sign-out return URIs</dt>');
       expect(item).toContain('<code>https://app.example/bye</code>');
       expect(item).toContain('<code>https://app.example/backchannel-logout</code>');
     });
@@ -405,7 +405,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: developer portal', (adapter) =
       [
         'a sign-out redirect URI with a fragment',
         { post_logout_redirect_uris: 'https://app.example/out#x' },
-        /Sign-out redirect URI not accepted: .*fragment/,
+        /Sign-out return URI not accepted: .*fragment/,
         'app-post-logout-redirect-uris',
       ],
       [
