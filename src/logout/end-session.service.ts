@@ -11,6 +11,7 @@ import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { ClientStore } from '../storage/stores/client.store';
 import { ConsentStore } from '../storage/stores/consent.store';
 import { TokenStore } from '../storage/stores/token.store';
+import { TokenRevoker } from '../tokens/token-revoker.service';
 import { BackchannelLogout, BackchannelTarget } from './backchannel-logout.service';
 
 /** A validated end-session request (OpenID Connect RP-Initiated Logout §2). */
@@ -42,6 +43,7 @@ export class EndSessionService {
     private readonly clients: ClientStore,
     private readonly jwt: JwtVerifier,
     private readonly tokens: TokenStore,
+    private readonly revoker: TokenRevoker,
     private readonly consents: ConsentStore,
     private readonly events: OAuthEvents,
     private readonly backchannel: BackchannelLogout,
@@ -93,8 +95,7 @@ export class EndSessionService {
     clientId?: string,
   ): Promise<void> {
     await this.config.resourceOwner!.endSession!(request, response, user);
-    const now = nowMs();
-    const families = await this.tokens.listLiveFamilies(user.id, now);
+    const families = await this.tokens.listLiveFamilies(user.id, nowMs());
     const consents = await this.consents.listForUser(user.id);
     const clientIds = new Set([
       ...families.map((family) => family.clientId),
@@ -103,15 +104,7 @@ export class EndSessionService {
     if (this.config.logout.revokeTokens === 'online') {
       for (const family of families) {
         if (family.scopes.includes('offline_access')) continue;
-        const count = await this.tokens.revoke({ familyId: family.familyId }, now);
-        this.events.emit({
-          type: 'token.revoked',
-          clientId: family.clientId,
-          subject: user.id,
-          familyId: family.familyId,
-          reason: 'logout',
-          count,
-        });
+        await this.revoker.revokeFamily({ ...family, subject: user.id }, 'logout');
       }
     }
     this.events.emit({

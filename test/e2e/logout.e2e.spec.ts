@@ -303,6 +303,22 @@ describe.each(TEST_TARGETS)('OpenID Connect logout (%s)', (target) => {
     expect(logoutForm(anonymous).fields).toEqual({ csrf_token: expect.any(String) });
   });
 
+  it('escapes what clients and users registered on the confirmation page', async () => {
+    const client = await registerClient(server, {
+      name: '<b>x</b>"',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [SIGNED_OUT_URI],
+    });
+    const page = await new TestBrowser(server, 'user-alice').get(
+      endSessionUrl({ client_id: client.clientId, state: '"><script>' }),
+    );
+    expect(page.text).toContain(
+      '<strong>&#60;b&#62;x&#60;/b&#62;&#34;</strong> asks to sign you out',
+    );
+    expect(page.text).not.toContain('<b>x</b>');
+    expect(page.text).not.toContain('<script>');
+  });
+
   it('redirects at once (with state) when nobody is signed in', async () => {
     const web = await logoutClient('anonymous');
     const before = ended.length;
