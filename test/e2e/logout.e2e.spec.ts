@@ -9,6 +9,7 @@ import { KeyRing } from '../../src/keys/key-ring.service';
 import { signCompactJws } from '../../src/keys/jws';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../src/logout/backchannel-logout.service';
 import {
+  exchangeCode,
   expectErrorPage,
   expectPageSecurityHeaders,
   obtainCode,
@@ -550,6 +551,57 @@ describeOn('sqlite')('logout options (%s)', (target) => {
       expect(ended).toEqual([{ subject: 'user-alice' }]);
     } finally {
       await server.close();
+    }
+  });
+
+  it('with revokeTokens: none, keeps the tokens; stopping the app drops the retries still waiting', async () => {
+    const receiver = await startReceiver();
+    const server = await startTestApp(target, {
+      resourceOwner: loggingOutResourceOwner([]),
+      logout: { enabled: true, revokeTokens: 'none', backchannelTimeout: 1, backchannelRetries: 5 },
+    });
+    let closed = false;
+    try {
+      const events: OAuthEvent[] = [];
+      server.app.get(OAuthEvents).events$.subscribe((event) => events.push(event));
+      const client = await registerClient(server, {
+        name: 'Kept',
+        grantTypes: ['authorization_code'],
+        redirectUris: [REDIRECT_URI],
+        backchannelLogoutUri: `${receiver.url}/bc/kept`,
+      });
+      receiver.answers.set('/bc/kept', [500, 500, 500, 500, 500, 500]);
+      const browser = new TestBrowser(server, 'user-alice');
+      const { code, verifier } = await obtainCode(server, { client, scope: 'openid' }, browser);
+      const tokens = await exchangeCode(server, client, {
+        code,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT_URI,
+      });
+      expect(tokens.status).toBe(200);
+      const { action, fields } = logoutForm(await browser.get(OAUTH_PATHS.endSession));
+      expect((await browser.post(action, fields)).status).toBe(200);
+      const userinfo = await fetch(`${server.url}${OAUTH_PATHS.userinfo}`, {
+        headers: { authorization: `Bearer ${tokens.body.access_token}` },
+      });
+      expect(userinfo.status).toBe(200);
+      expect(events.some((e) => e.type === 'token.revoked')).toBe(false);
+
+      await until(
+        () => (events.some((e) => e.type === 'backchannel_logout.failed') ? true : undefined),
+        'the first failed attempt',
+      );
+      const started = Date.now();
+      await server.close();
+      closed = true;
+      expect(Date.now() - started).toBeLessThan(3000);
+      const hits = receiver.received.length;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // The retry that was waiting (1 s after the first failure) never ran after the app stopped.
+      expect(receiver.received.length).toBe(hits);
+    } finally {
+      if (!closed) await server.close();
+      await receiver.close();
     }
   });
 });
