@@ -89,6 +89,20 @@ describe.each(SAMPLE_TARGETS)('sample app ($adapter, $database)', ({ adapter, da
       expect(metadata).not.toHaveProperty('registration_endpoint');
     });
 
+    it('advertises OpenID Connect logout in both metadata documents', async () => {
+      for (const path of [
+        '/.well-known/oauth-authorization-server',
+        '/.well-known/openid-configuration',
+      ]) {
+        const metadata = await (await fetch(`${sample.url}${path}`)).json();
+        expect(metadata).toMatchObject({
+          end_session_endpoint: `${sample.url}/oauth/end_session`,
+          backchannel_logout_supported: true,
+          backchannel_logout_session_supported: false,
+        });
+      }
+    });
+
     it('advertises pushed authorization requests and DPoP (FAPI 2.0 building blocks)', async () => {
       const metadata = await (
         await fetch(`${sample.url}/.well-known/oauth-authorization-server`)
