@@ -87,6 +87,8 @@ export class AppModule {
               'urn:ietf:params:oauth:grant-type:device_code',
             ],
             interaction: { loginUrl: '/login' },
+            // OpenID Connect logout: /oauth/end_session, and logout tokens to the clients.
+            logout: { enabled: true },
             resourceServer: { revocationCheck: 'strict' },
             registration: c.registrationToken
               ? { enabled: true, initialAccessToken: c.registrationToken }

@@ -23,6 +23,8 @@ export const OAUTH_PATHS = {
   deviceAuthorization: '/oauth/device_authorization',
   /** RFC 8628 §3.3: the module's verification page, where users enter the user code. */
   deviceVerification: '/oauth/device',
+  /** OpenID Connect RP-Initiated Logout §2: the end-session endpoint (`logout.enabled`). */
+  endSession: '/oauth/end_session',
   serverMetadata: '/.well-known/oauth-authorization-server',
   openidConfiguration: '/.well-known/openid-configuration',
 } as const;

@@ -14,6 +14,9 @@ import { RevocationController } from './endpoints/revocation.controller';
 import { IntrospectionController } from './endpoints/introspection.controller';
 import { DeviceAuthorizationController } from './endpoints/device-authorization.controller';
 import { DeviceVerificationController } from './endpoints/device-verification.controller';
+import { EndSessionController } from './endpoints/end-session.controller';
+import { BackchannelLogout } from './logout/backchannel-logout.service';
+import { EndSessionService } from './logout/end-session.service';
 import { DeviceAuthorizationService } from './device/device-authorization.service';
 import { DeviceCodeGrant } from './grants/device-code.grant';
 import { PasswordGrant } from './grants/password.grant';
@@ -95,6 +98,7 @@ const CONTROLLERS = [
   IntrospectionController,
   DeviceAuthorizationController,
   DeviceVerificationController,
+  EndSessionController,
 ];
 hideFromOpenApi(CONTROLLERS);
 
@@ -136,6 +140,8 @@ hideFromOpenApi(CONTROLLERS);
     DpopProofVerifier,
     TokenEndpointDpop,
     DpopResourceAuthenticator,
+    EndSessionService,
+    BackchannelLogout,
     ...EXPORTED_SERVICES,
   ],
   // DpopResourceAuthenticator: OAuthGuard, instantiated in host modules, needs it.

@@ -37,14 +37,7 @@ export class PagesController {
       200,
       homePage({
         issuer: this.config.issuer,
-        user:
-          user && session
-            ? {
-                name: user.name,
-                username: user.username,
-                csrfToken: this.sessions.csrfToken(session),
-              }
-            : undefined,
+        user: user && session ? { name: user.name, username: user.username } : undefined,
       }),
     );
   }
@@ -115,6 +108,11 @@ export class PagesController {
     return origin !== undefined && origin !== new URL(this.config.issuer).origin;
   }
 
+  /**
+   * Ends the sample's session only (no one else is told): for scripts and tests. The home page's
+   * "Sign out" link goes to the authorization server's end-session endpoint instead, which asks,
+   * calls UsersService.endSession and tells the clients (OpenID Connect logout).
+   */
   @Post('logout')
   logout(
     @Req() request: AdapterRequest,

@@ -119,12 +119,21 @@ export class PortalController {
       );
     } catch (error) {
       if (!(error instanceof InvalidClientMetadataError)) throw error;
-      const problem: FormError =
-        error.code === 'invalid_redirect_uri'
-          ? { message: `Redirect URI not accepted: ${error.description}.`, field: 'redirectUris' }
-          : error.description.startsWith('client_uri ')
-            ? { message: `Website not accepted: ${error.description}.`, field: 'website' }
-            : { message: `The application could not be registered: ${error.description}.` };
+      const problem: FormError = error.description.startsWith('post_logout_redirect_uris: ')
+        ? {
+            message: `Sign-out return URI not accepted: ${error.description.slice(27)}.`,
+            field: 'postLogoutRedirectUris',
+          }
+        : error.description.startsWith('backchannel_logout_uri: ')
+          ? {
+              message: `Back-channel logout URI not accepted: ${error.description.slice(24)}.`,
+              field: 'backchannelLogoutUri',
+            }
+          : error.code === 'invalid_redirect_uri'
+            ? { message: `Redirect URI not accepted: ${error.description}.`, field: 'redirectUris' }
+            : error.description.startsWith('client_uri ')
+              ? { message: `Website not accepted: ${error.description}.`, field: 'website' }
+              : { message: `The application could not be registered: ${error.description}.` };
       return this.formError(response, user, form.values, problem);
     }
   }
@@ -307,6 +316,8 @@ export class PortalController {
         device: isDeviceApp(app),
         redirectUris: app.redirectUris,
         scopes: app.scopes,
+        postLogoutRedirectUris: app.postLogoutRedirectUris,
+        backchannelLogoutUri: app.backchannelLogoutUri,
       })),
       authorised,
       apiChoices: apiChoices(scopes),

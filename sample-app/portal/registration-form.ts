@@ -39,6 +39,10 @@ export interface RegistrationFormValues {
   redirectUris: string;
   scopes: string[];
   clientType: ClientTypeChoice;
+  /** OpenID Connect logout: where the browser may return after signing out, one per line. */
+  postLogoutRedirectUris: string;
+  /** OpenID Connect Back-Channel Logout: where logout tokens are POSTed. */
+  backchannelLogoutUri: string;
 }
 
 export const EMPTY_REGISTRATION_FORM: RegistrationFormValues = {
@@ -47,10 +51,19 @@ export const EMPTY_REGISTRATION_FORM: RegistrationFormValues = {
   redirectUris: '',
   scopes: [],
   clientType: 'confidential',
+  postLogoutRedirectUris: '',
+  backchannelLogoutUri: '',
 };
 
 /** A form field an error points at (its input gets aria-invalid and the focus). */
-export type RegistrationField = 'name' | 'website' | 'redirectUris' | 'scopes' | 'clientType';
+export type RegistrationField =
+  | 'name'
+  | 'website'
+  | 'redirectUris'
+  | 'scopes'
+  | 'clientType'
+  | 'postLogoutRedirectUris'
+  | 'backchannelLogoutUri';
 
 export interface FormError {
   message: string;
@@ -86,6 +99,8 @@ export function readRegistrationForm(
       body?.client_type === 'public' || body?.client_type === 'device'
         ? body.client_type
         : 'confidential',
+    postLogoutRedirectUris: text(body?.post_logout_redirect_uris),
+    backchannelLogoutUri: text(body?.backchannel_logout_uri).trim(),
   };
   const fail = (message: string, field: RegistrationField) => ({
     values,
@@ -96,10 +111,7 @@ export function readRegistrationForm(
   if (values.name.length > MAX_NAME_LENGTH) {
     return fail(`The name can be at most ${MAX_NAME_LENGTH} characters long.`, 'name');
   }
-  const redirectUris = values.redirectUris
-    .split(/\r\n|\r|\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
+  const redirectUris = lines(values.redirectUris);
   const device = values.clientType === 'device';
   if (redirectUris.length === 0 && !device) {
     return fail('Enter at least one redirect URI, one per line.', 'redirectUris');
@@ -120,6 +132,13 @@ export function readRegistrationForm(
     return { values, registration: deviceRegistration(values, redirectUris, owner) };
   }
 
+  const postLogoutRedirectUris = lines(values.postLogoutRedirectUris);
+  if (postLogoutRedirectUris.length > MAX_REDIRECT_URIS) {
+    return fail(
+      `Enter at most ${MAX_REDIRECT_URIS} sign-out return URIs.`,
+      'postLogoutRedirectUris',
+    );
+  }
   const confidential = values.clientType === 'confidential';
   return {
     values,
@@ -133,8 +152,18 @@ export function readRegistrationForm(
         : ['authorization_code', 'refresh_token'],
       tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
       owner,
+      postLogoutRedirectUris,
+      backchannelLogoutUri: values.backchannelLogoutUri || null,
     },
   };
+}
+
+/** The non-empty lines of a textarea, trimmed. */
+function lines(text: string): string[] {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
 }
 
 /** A device app (RFC 8628): public, no redirect URI needed, refresh tokens with offline_access. */

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
-import type { AdapterRequest } from '../http/adapter-types';
+import type { AdapterRequest, AdapterResponse } from '../http/adapter-types';
 import type { ResourceOwner, ResourceOwnerProvider, SignedInUser } from '../oauth-server';
 import { SessionService } from '../session/session.service';
 import { METHODS_OF } from '../session/sign-in-levels';
@@ -88,6 +88,15 @@ export class UsersService implements ResourceOwnerProvider, OnModuleInit {
       acr: session.level,
       amr: [...METHODS_OF[session.level]],
     };
+  }
+
+  /**
+   * Ends the sample's session (clears its cookie) when the user confirms a logout at the
+   * authorization server's end-session endpoint. The sample's session is the one the module
+   * reads, so this ends both.
+   */
+  endSession(_request: unknown, response: unknown): void {
+    this.sessions.end(response as AdapterResponse);
   }
 
   async findById(id: string): Promise<ResourceOwner | null> {

@@ -2,8 +2,8 @@ import { html } from './html';
 import { layout } from './layout';
 
 export interface HomeView {
-  /** The signed-in user and the CSRF token of the sign-out form, or none. */
-  user?: { name: string; username: string; csrfToken: string };
+  /** The signed-in user, or none. */
+  user?: { name: string; username: string };
   issuer: string;
 }
 
@@ -14,10 +14,7 @@ export function homePage({ user, issuer }: HomeView): string {
       ${
         user
           ? html`<p>Signed in as <strong>${user.name}</strong> (${user.username}).</p>
-              <form method="post" action="/logout">
-                <input type="hidden" name="csrf_token" value="${user.csrfToken}" />
-                <button type="submit">Sign out</button>
-              </form>
+              <p><a href="/oauth/end_session">Sign out</a></p>
               <p><a href="/developers">Developer portal</a>: register your applications.</p>`
           : html`<p>You are not signed in. <a href="/login">Sign in</a></p>`
       }

@@ -17,6 +17,10 @@ export interface PortalApp {
   device: boolean;
   redirectUris: string[];
   scopes: string[];
+  /** OpenID Connect logout: where the browser may return after signing out. */
+  postLogoutRedirectUris: string[];
+  /** Where logout tokens are POSTed, or null. */
+  backchannelLogoutUri: string | null;
 }
 
 /** An application the signed-in user let act for them (remembered consent). */
@@ -47,6 +51,8 @@ const FIELD_IDS: Record<RegistrationField, string> = {
   redirectUris: 'app-redirect-uris',
   scopes: 'api-0',
   clientType: 'client-type-confidential',
+  postLogoutRedirectUris: 'app-post-logout-redirect-uris',
+  backchannelLogoutUri: 'app-backchannel-logout-uri',
 };
 
 const csrfInput = (token: string) =>
@@ -91,6 +97,22 @@ function appItem(app: PortalApp, index: number, csrfToken: string, choices: ApiC
             ${app.redirectUris.map((uri) => html`<li><code>${uri}</code></li>`)}
           </ul>
         </dd>
+        ${
+          app.postLogoutRedirectUris.length > 0
+            ? html`<dt>Sign-out return URIs</dt>
+                <dd>
+                  <ul>
+                    ${app.postLogoutRedirectUris.map((uri) => html`<li><code>${uri}</code></li>`)}
+                  </ul>
+                </dd>`
+            : null
+        }
+        ${
+          app.backchannelLogoutUri
+            ? html`<dt>Back-channel logout URI</dt>
+                <dd><code>${app.backchannelLogoutUri}</code></dd>`
+            : null
+        }
         <dt>APIs</dt>
         <dd>
           <ul>
@@ -198,6 +220,35 @@ ${form.redirectUris}</textarea>
     <p class="hint" id="app-redirect-uris-hint">
       One per line, e.g. <code>https://app.example/callback</code>. Use https, or http on
       <code>localhost</code> or <code>127.0.0.1</code> while developing.
+    </p>
+    <label for="app-post-logout-redirect-uris">Sign-out return URIs</label>
+    <textarea
+      id="app-post-logout-redirect-uris"
+      name="post_logout_redirect_uris"
+      rows="2"
+      cols="40"
+      spellcheck="false"
+      autocapitalize="none"
+      ${fieldState('postLogoutRedirectUris', error, 'app-post-logout-redirect-uris-hint')}
+    >
+${form.postLogoutRedirectUris}</textarea>
+    <p class="hint" id="app-post-logout-redirect-uris-hint">
+      Optional, one per line: where your application may send users back after they sign out (OpenID
+      Connect <code>post_logout_redirect_uri</code>, matched exactly).
+    </p>
+    <label for="app-backchannel-logout-uri">Back-channel logout URI</label>
+    <input
+      id="app-backchannel-logout-uri"
+      name="backchannel_logout_uri"
+      type="url"
+      autocomplete="off"
+      placeholder="https://app.example/backchannel-logout"
+      value="${form.backchannelLogoutUri}"
+      ${fieldState('backchannelLogoutUri', error, 'app-backchannel-logout-uri-hint')}
+    />
+    <p class="hint" id="app-backchannel-logout-uri-hint">
+      Optional. When a user signs out here, this server POSTs a signed logout token to it (OpenID
+      Connect Back-Channel Logout).
     </p>
     <fieldset>
       <legend>APIs</legend>

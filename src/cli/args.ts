@@ -29,6 +29,10 @@ Options of clients create:
   --first-party            A trusted first-party application
   --require-par            Only pushed authorization requests (RFC 9126) for this client
   --dpop-bound             Only DPoP-bound access tokens (RFC 9449) for this client
+  --post-logout-redirect-uri <uri>
+                           Where logout may redirect (OpenID Connect logout); repeat for several
+  --backchannel-logout-uri <uri>
+                           Where logout tokens are POSTed (OpenID Connect Back-Channel Logout)
   --owner <owner>          Who manages the client (free-form, e.g. a developer portal user id)
 
 Global options:
@@ -53,6 +57,8 @@ const OPTIONS = {
   'first-party': { type: 'boolean' },
   'require-par': { type: 'boolean' },
   'dpop-bound': { type: 'boolean' },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'backchannel-logout-uri': { type: 'string' },
   owner: { type: 'string' },
   alg: { type: 'string' },
 } as const;
@@ -76,6 +82,8 @@ const COMMANDS = {
       'require-par',
       'dpop-bound',
       'owner',
+      'post-logout-redirect-uri',
+      'backchannel-logout-uri',
     ],
   },
   'clients list': { args: [], options: ['owner'] },
@@ -102,6 +110,8 @@ export interface CreateClientFlags {
   requirePar: boolean;
   dpopBound: boolean;
   owner?: string;
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
 }
 
 export type ParsedCommand =
@@ -181,6 +191,8 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       requirePar: values['require-par'] === true,
       dpopBound: values['dpop-bound'] === true,
       owner: values.owner,
+      postLogoutRedirectUris: values['post-logout-redirect-uri'],
+      backchannelLogoutUri: values['backchannel-logout-uri'],
     },
   };
 }

@@ -16,6 +16,8 @@ export function clientJson(client: ClientView): Record<string, unknown> {
     require_pushed_authorization_requests: client.requirePushedAuthorizationRequests,
     dpop_bound_access_tokens: client.dpopBoundAccessTokens,
     owner: client.owner,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    backchannel_logout_uri: client.backchannelLogoutUri,
     created_at: new Date(client.createdAt).toISOString(),
     updated_at: new Date(client.updatedAt).toISOString(),
   };
@@ -40,6 +42,8 @@ export function clientDetails(client: ClientView): string {
     ],
     ['dpop_bound_access_tokens', client.dpopBoundAccessTokens ? 'yes' : 'no'],
     ['owner', client.owner ?? '-'],
+    ['post_logout_redirect_uris', client.postLogoutRedirectUris.join(' ') || '-'],
+    ['backchannel_logout_uri', client.backchannelLogoutUri ?? '-'],
     ['created_at', new Date(client.createdAt).toISOString()],
     ['updated_at', new Date(client.updatedAt).toISOString()],
   ];

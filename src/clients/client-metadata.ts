@@ -4,7 +4,7 @@ import { InvalidClientMetadataError } from '../errors/oauth-server.error';
 import type { OAuthConfig } from '../options/oauth-config';
 import { DEVICE_CODE_GRANT } from '../options/grant-types';
 import type { ClientType } from '../storage/entities/oauth-client.entity';
-import { clientUriProblem, redirectUriProblem } from './redirect-uri';
+import { backchannelLogoutUriProblem, clientUriProblem, redirectUriProblem } from './redirect-uri';
 import { ID_LENGTH, URL_LENGTH } from '../storage/columns';
 
 /** What an application registers with: our product's "name, website, redirect URIs, which APIs". */
@@ -37,6 +37,18 @@ export interface ClientRegistration {
    * the client only ever gets DPoP-bound tokens. Default: false.
    */
   dpopBoundAccessTokens?: boolean;
+  /**
+   * OpenID Connect RP-Initiated Logout §3.1 `post_logout_redirect_uris`: where the end-session
+   * endpoint may send the browser after a logout (exact match), under the redirect URI rules.
+   * Default: none.
+   */
+  postLogoutRedirectUris?: string[];
+  /**
+   * OpenID Connect Back-Channel Logout §2.2 `backchannel_logout_uri`: where logout tokens are
+   * POSTed when a user of this client signs out; https (http on loopback addresses only).
+   * Default: none (the client is not told).
+   */
+  backchannelLogoutUri?: string | null;
 }
 
 /** Validated, defaults applied: what gets stored. */
@@ -59,6 +71,10 @@ export interface ValidClientMetadata {
   owner: string | null;
   /** Token requests must carry a DPoP proof (RFC 9449 §5.2). */
   dpopBoundAccessTokens: boolean;
+  /** Where the end-session endpoint may redirect after a logout (exact match). */
+  postLogoutRedirectUris: string[];
+  /** Where logout tokens are POSTed, or null. */
+  backchannelLogoutUri: string | null;
 }
 
 /**
@@ -176,6 +192,20 @@ export function validateClientMetadata(
   if (dpopBound && !config.dpop.enabled)
     throw bad('dpop_bound_access_tokens needs DPoP, which this server has turned off');
 
+  const postLogoutRedirectUris = stringList(
+    input.postLogoutRedirectUris ?? [],
+    'post_logout_redirect_uris',
+  );
+  for (const uri of postLogoutRedirectUris) {
+    const problem = redirectUriProblem(uri, clientType, 'a post-logout redirect URI');
+    if (problem) throw invalidRedirectUri(`post_logout_redirect_uris: ${problem}`);
+  }
+  const backchannelLogoutUri = input.backchannelLogoutUri ?? null;
+  if (backchannelLogoutUri !== null) {
+    const problem = backchannelLogoutUriProblem(backchannelLogoutUri);
+    if (problem) throw bad(problem);
+  }
+
   return {
     name: name.trim(),
     website,
@@ -189,6 +219,8 @@ export function validateClientMetadata(
     requirePushedAuthorizationRequests: requirePar === true,
     owner,
     dpopBoundAccessTokens: dpopBound,
+    postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
+    backchannelLogoutUri,
   };
 }
 

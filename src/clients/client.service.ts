@@ -125,7 +125,8 @@ export class ClientService {
 
 export function toView(client: OAuthClient): ClientView {
   const { clientSecretHash: _secret, registrationAccessTokenHash: _rat, ...view } = client;
-  return view;
+  // Clients registered before logout existed have no list (null): none.
+  return { ...view, postLogoutRedirectUris: client.postLogoutRedirectUris ?? [] };
 }
 
 function toRegistration(client: OAuthClient): ClientRegistration {
@@ -141,5 +142,7 @@ function toRegistration(client: OAuthClient): ClientRegistration {
     requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
     owner: client.owner,
     dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+    postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
+    backchannelLogoutUri: client.backchannelLogoutUri,
   };
 }

@@ -30,6 +30,22 @@ export function fromDcrMetadata(body: unknown): ClientRegistration {
       'response_types "code" goes with grant_types "authorization_code"',
     );
   }
+  // Back-Channel Logout §2.2: this server's logout tokens carry sub, never sid.
+  if (m.backchannel_logout_session_required !== undefined) {
+    if (typeof m.backchannel_logout_session_required !== 'boolean') {
+      throw new InvalidClientMetadataError(
+        'backchannel_logout_session_required must be true or false',
+      );
+    }
+    if (m.backchannel_logout_session_required) {
+      throw new InvalidClientMetadataError(
+        'backchannel_logout_session_required: this server identifies users by sub, not sid (backchannel_logout_session_supported is false)',
+      );
+    }
+  }
+  if (m.backchannel_logout_uri !== undefined && typeof m.backchannel_logout_uri !== 'string') {
+    throw new InvalidClientMetadataError('backchannel_logout_uri must be a string');
+  }
   return {
     name: m.client_name as string,
     website: (m.client_uri as string | undefined) ?? null,
@@ -42,6 +58,9 @@ export function fromDcrMetadata(body: unknown): ClientRegistration {
     // RFC 9126 §6; checked (a boolean) with the rest of the metadata.
     requirePushedAuthorizationRequests: m.require_pushed_authorization_requests as
       boolean | undefined,
+    // OpenID Connect RP-Initiated Logout §3.1 and Back-Channel Logout §2.2.
+    postLogoutRedirectUris: m.post_logout_redirect_uris as string[] | undefined,
+    backchannelLogoutUri: (m.backchannel_logout_uri as string | undefined) ?? null,
   };
 }
 
@@ -63,6 +82,15 @@ export function toDcrMetadata(client: ClientView): Record<string, unknown> {
     // RFC 9126 §6: omitted means false.
     ...(client.requirePushedAuthorizationRequests
       ? { require_pushed_authorization_requests: true }
+      : {}),
+    ...(client.postLogoutRedirectUris.length > 0
+      ? { post_logout_redirect_uris: client.postLogoutRedirectUris }
+      : {}),
+    ...(client.backchannelLogoutUri
+      ? {
+          backchannel_logout_uri: client.backchannelLogoutUri,
+          backchannel_logout_session_required: false,
+        }
       : {}),
   };
 }

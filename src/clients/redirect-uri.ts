@@ -11,11 +11,14 @@ export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.incl
  * RFC 9700 §4.1): absolute, no fragment; https, or http on a loopback address (native apps);
  * private-use schemes such as `com.example.app:/callback` for public (native) clients only.
  */
-export function redirectUriProblem(uri: unknown, clientType: ClientType): string | null {
-  if (typeof uri !== 'string' || uri.length === 0)
-    return 'a redirect URI must be a non-empty string';
-  if (uri.length > 2048) return 'a redirect URI may not be longer than 2048 characters';
-  const text = uriTextProblem(uri, 'a redirect URI');
+export function redirectUriProblem(
+  uri: unknown,
+  clientType: ClientType,
+  what = 'a redirect URI',
+): string | null {
+  if (typeof uri !== 'string' || uri.length === 0) return `${what} must be a non-empty string`;
+  if (uri.length > 2048) return `${what} may not be longer than 2048 characters`;
+  const text = uriTextProblem(uri, what);
   if (text) return text;
   // Messages quote a bounded, sanitised excerpt: the URI is the client's input.
   const quoted = excerpt(uri, 80);
@@ -25,7 +28,7 @@ export function redirectUriProblem(uri: unknown, clientType: ClientType): string
   } catch {
     return `${quoted} is not an absolute URI`;
   }
-  if (uri.includes('#')) return `${quoted} has a fragment, which redirect URIs may not have`;
+  if (uri.includes('#')) return `${quoted} has a fragment, which it may not have`;
   const parts = uriPartsProblem(uri, url);
   if (parts) return `${quoted} ${parts}`;
   if (FORBIDDEN_SCHEMES.includes(url.protocol)) return `${quoted} uses a forbidden scheme`;
@@ -43,6 +46,17 @@ export function redirectUriProblem(uri: unknown, clientType: ClientType): string
     return `${quoted} uses a custom scheme that is not a reverse domain name (e.g. com.example.app:/callback)`;
   }
   return null;
+}
+
+/**
+ * Why a `backchannel_logout_uri` (OpenID Connect Back-Channel Logout §2.2) cannot be registered,
+ * or null: the rules of a confidential client's redirect URI (https, or http on a loopback
+ * address; no fragment, user info or odd characters), so the server only ever POSTs to a plain
+ * web address its client registered.
+ */
+export function backchannelLogoutUriProblem(uri: unknown): string | null {
+  const problem = redirectUriProblem(uri, 'confidential', 'the URI');
+  return problem && `backchannel_logout_uri: ${problem}`;
 }
 
 /**

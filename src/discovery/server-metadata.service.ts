@@ -58,6 +58,19 @@ export class ServerMetadataService {
     };
   }
 
+  /**
+   * RP-Initiated Logout §2.1 and Back-Channel Logout §2.1. Logout tokens name the user by `sub`
+   * only: id_tokens carry no `sid` (docs/decisions.md, 26).
+   */
+  private logoutFields(): Record<string, unknown> {
+    if (!this.config.logout.enabled) return {};
+    return {
+      end_session_endpoint: `${this.config.issuer}${OAUTH_PATHS.endSession}`,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: false,
+    };
+  }
+
   private build(): Record<string, unknown> {
     const { issuer, grantTypes, tokenEndpointAuthMethods, registration } = this.config;
     const url = (path: string) => `${issuer}${path}`;
@@ -101,6 +114,8 @@ export class ServerMetadataService {
       ...(this.config.acr.levels.length > 0
         ? { acr_values_supported: [...this.config.acr.levels] }
         : {}),
+      // Both specifications register these in RFC 8414's metadata registry too.
+      ...this.logoutFields(),
     };
   }
 

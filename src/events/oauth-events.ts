@@ -61,7 +61,37 @@ export type OAuthEvent =
   | { type: 'authorization_code.replayed'; clientId: string; subject: string; codeId: string }
   | { type: 'client.authentication_failed'; clientId?: string; method: string; endpoint: string }
   | { type: 'consent.granted'; clientId: string; subject: string; scopes: string[] }
-  | { type: 'consent.denied'; clientId: string; subject: string; scopes: string[] };
+  | { type: 'consent.denied'; clientId: string; subject: string; scopes: string[] }
+  | {
+      /**
+       * A user signed out at the end-session endpoint (OpenID Connect RP-Initiated Logout):
+       * the host's `endSession` ran. `clientId` is the client that sent the user, when known.
+       */
+      type: 'session.ended';
+      subject: string;
+      clientId?: string;
+    }
+  | {
+      /** A logout token was accepted (2xx) by the client's `backchannel_logout_uri`. */
+      type: 'backchannel_logout.delivered';
+      clientId: string;
+      subject: string;
+      /** 1 for the first try. */
+      attempt: number;
+    }
+  | {
+      /**
+       * A logout token POST failed (timeout, network error, non-2xx answer). `willRetry` is
+       * false after the last attempt (`logout.backchannelRetries`): the client was not told.
+       */
+      type: 'backchannel_logout.failed';
+      clientId: string;
+      subject: string;
+      attempt: number;
+      /** e.g. `HTTP 500`, `timeout`, `network error`. Never the token. */
+      reason: string;
+      willRetry: boolean;
+    };
 
 export type TokenRevocationReason =
   | 'revocation_endpoint'
@@ -71,7 +101,8 @@ export type TokenRevocationReason =
   | 'user'
   | 'client'
   | 'user_at_client'
-  | 'client_deleted';
+  | 'client_deleted'
+  | 'logout';
 
 export type OAuthEventType = OAuthEvent['type'];
 

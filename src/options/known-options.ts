@@ -45,6 +45,13 @@ const KNOWN_OPTIONS: OptionShape = {
   interaction: { loginUrl: true, consentUrl: true, ttl: true },
   deviceFlow: { ttl: true, interval: true, verificationUri: true, maxUserCodeFailures: true },
   passwordGrant: { maxFailuresPerUser: true, maxFailuresPerClient: true },
+  logout: {
+    enabled: true,
+    confirm: true,
+    revokeTokens: true,
+    backchannelTimeout: true,
+    backchannelRetries: true,
+  },
   cleanup: { enabled: true, interval: true },
 };
 

@@ -79,6 +79,13 @@ export interface OAuthConfig {
     maxUserCodeFailures: number;
   };
   passwordGrant: { maxFailuresPerUser: number; maxFailuresPerClient: number };
+  logout: {
+    enabled: boolean;
+    confirm: boolean;
+    revokeTokens: 'online' | 'none';
+    backchannelTimeout: number;
+    backchannelRetries: number;
+  };
   cleanup: { enabled: boolean; interval: number };
 }
 
@@ -117,6 +124,13 @@ export const OAUTH_DEFAULTS = {
   interaction: { ttl: 600 },
   deviceFlow: { ttl: 600, interval: 5, maxUserCodeFailures: 10 },
   passwordGrant: { maxFailuresPerUser: 5, maxFailuresPerClient: 50 },
+  logout: {
+    enabled: false,
+    confirm: true,
+    revokeTokens: 'online',
+    backchannelTimeout: 5,
+    backchannelRetries: 3,
+  },
   cleanup: { enabled: true, interval: 3600 },
 } as const satisfies Partial<Record<keyof OAuthConfig, unknown>>;
 
@@ -171,6 +185,7 @@ export function resolveOAuthConfig(host: OAuthModuleOptions): OAuthConfig {
     interaction: { ...d.interaction, ...definedOnly(options.interaction) },
     deviceFlow: { ...d.deviceFlow, ...definedOnly(options.deviceFlow) },
     passwordGrant: { ...d.passwordGrant, ...definedOnly(options.passwordGrant) },
+    logout: { ...d.logout, ...definedOnly(options.logout) },
     cleanup: { ...d.cleanup, ...definedOnly(options.cleanup) },
     ...(options.profile ? { profile: options.profile } : {}),
   };

@@ -449,6 +449,43 @@ export interface OAuthModuleOptions {
     maxFailuresPerClient?: number;
   };
 
+  /**
+   * OpenID Connect logout: RP-Initiated Logout 1.0 (the end-session endpoint, `/oauth/end_session`)
+   * and Back-Channel Logout 1.0 (logout tokens POSTed to the clients' `backchannel_logout_uri`).
+   * Needs the authorization code flow and `resourceOwner.endSession`. See docs/logout.md.
+   */
+  logout?: {
+    /**
+     * Serve the end-session endpoint, advertise it (`end_session_endpoint`,
+     * `backchannel_logout_supported`) and accept the clients' `post_logout_redirect_uris` and
+     * `backchannel_logout_uri`. Default: false.
+     */
+    enabled?: boolean;
+    /**
+     * Ask the user before signing them out (a page with a `Sign out` button, CSRF-protected).
+     * `false` skips the question only when the request carries a valid `id_token_hint` for the
+     * signed-in user (a request without one could come from any site). Default: true.
+     */
+    confirm?: boolean;
+    /**
+     * What a logout does to the user's tokens (Back-Channel Logout §2.7): `online` revokes every
+     * authorization of the user that was not granted `offline_access` (its refresh token and
+     * access tokens), at every client; `none` leaves tokens alone. Default: `online`.
+     */
+    revokeTokens?: 'online' | 'none';
+    /**
+     * Seconds a client's `backchannel_logout_uri` has to answer one logout token POST before the
+     * attempt counts as failed. Whole seconds, 1 to 30. Default: 5.
+     */
+    backchannelTimeout?: number;
+    /**
+     * Further attempts after a failed logout token POST, waiting 1, 4, 16... seconds between
+     * them. Deliveries run in the background of the instance that handled the logout (never
+     * delaying the user's answer) and are lost if it stops. 0 to 5. Default: 3.
+     */
+    backchannelRetries?: number;
+  };
+
   /** Background removal of expired codes, tokens and interactions. */
   cleanup?: {
     /** Run the cleanup job in this process. Default: true. */

@@ -48,4 +48,13 @@ export interface ResourceOwnerProvider {
     username: string,
     password: string,
   ): Promise<ResourceOwner | null> | ResourceOwner | null;
+
+  /**
+   * Only with `logout.enabled`: ends the host's session of this browser (e.g. clears the session
+   * cookie on `response`), when the user confirmed a logout at the end-session endpoint (OpenID
+   * Connect RP-Initiated Logout). `request` and `response` are the adapter's own objects (Express
+   * `Request`/`Response` or Fastify's); add headers to `response` but do not send it: the module
+   * answers (a redirect or its signed-out page). `user` is who `getSignedInUser` returned.
+   */
+  endSession?(request: unknown, response: unknown, user: SignedInUser): Promise<void> | void;
 }

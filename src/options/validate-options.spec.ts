@@ -313,6 +313,50 @@ describe('validateOAuthOptions', () => {
     });
   });
 
+  describe('logout', () => {
+    const endSession = () => undefined;
+    it.each([
+      ['logout.enabled', { logout: { enabled: 'yes' } }, /true or false/],
+      ['logout.confirm', { logout: { confirm: 1 } }, /true or false/],
+      ['logout.revokeTokens', { logout: { revokeTokens: 'all' } }, /"online", "none"/],
+      ['logout.backchannelTimeout', { logout: { backchannelTimeout: 0 } }, /from 1 to 30/],
+      ['logout.backchannelTimeout', { logout: { backchannelTimeout: 1.5 } }, /from 1 to 30/],
+      ['logout.backchannelRetries', { logout: { backchannelRetries: 6 } }, /from 0 to 5/],
+      ['logout.enabled', { logout: { enabled: true } }, /resourceOwner\.endSession/],
+      [
+        'logout.enabled',
+        {
+          logout: { enabled: true },
+          grantTypes: ['client_credentials'],
+          resourceOwner: { ...resourceOwner, endSession },
+        },
+        /authorization_code/,
+      ],
+      ['logout.confrim', { logout: { confrim: true } }, /did you mean "logout.confirm"/],
+    ])('rejects a bad %s', (option, overrides, message) => {
+      expectRejected(valid(overrides), option, message);
+    });
+
+    it('is off by default, and merges over the defaults when on', () => {
+      expect(resolveOAuthConfig(valid()).logout).toEqual({
+        enabled: false,
+        confirm: true,
+        revokeTokens: 'online',
+        backchannelTimeout: 5,
+        backchannelRetries: 3,
+      });
+      const options = valid({
+        logout: { enabled: true, backchannelRetries: 0 },
+        resourceOwner: { ...resourceOwner, endSession },
+      });
+      expect(() => validateOAuthOptions(options)).not.toThrow();
+      expect(resolveOAuthConfig(options).logout).toMatchObject({
+        enabled: true,
+        backchannelRetries: 0,
+      });
+    });
+  });
+
   describe('durations', () => {
     const ttls: [string, (value: unknown) => OAuthModuleOptions][] = [
       ['accessTokenTtl', (v) => valid({ accessTokenTtl: v })],

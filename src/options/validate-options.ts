@@ -72,6 +72,7 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
   }
   positiveSeconds('cleanup.interval', o.cleanup?.interval);
   validatePushedAuthorizationRequests(o);
+  validateLogout(o);
   if (o.resourceServer?.clockTolerance !== undefined && !(o.resourceServer.clockTolerance >= 0)) {
     fail('resourceServer.clockTolerance', 'must be 0 or more seconds.');
   }
@@ -430,6 +431,49 @@ function validatePushedAuthorizationRequests(o: OAuthModuleOptions): void {
     fail(
       'pushedAuthorizationRequests.ttl',
       `must be a whole number of seconds from 1 to 599, not ${JSON.stringify(ttl)}.`,
+    );
+  }
+}
+
+/** `logout`: RP-Initiated and Back-Channel Logout. */
+function validateLogout(o: OAuthModuleOptions): void {
+  const logout = o.logout;
+  if (logout === undefined) return;
+  if (!logout || typeof logout !== 'object') fail('logout', 'must be an object.');
+  for (const name of ['enabled', 'confirm'] as const) {
+    if (logout[name] !== undefined && typeof logout[name] !== 'boolean') {
+      fail(`logout.${name}`, 'must be true or false.');
+    }
+  }
+  oneOf('logout.revokeTokens', logout.revokeTokens, ['online', 'none']);
+  wholeNumberIn('logout.backchannelTimeout', logout.backchannelTimeout, 1, 30, 'seconds');
+  wholeNumberIn('logout.backchannelRetries', logout.backchannelRetries, 0, 5, 'retries');
+  if (!logout.enabled) return;
+  if (!(o.grantTypes ?? DEFAULT_GRANT_TYPES).includes('authorization_code')) {
+    fail('logout.enabled', 'needs the authorization_code grant: users sign in through it.');
+  }
+  if (typeof o.resourceOwner?.endSession !== 'function') {
+    fail(
+      'logout.enabled',
+      'needs resourceOwner.endSession(request, response, user): the module asks your app to end its session.',
+    );
+  }
+}
+
+function wholeNumberIn(
+  option: string,
+  value: unknown,
+  min: number,
+  max: number,
+  unit: string,
+): void {
+  if (
+    value !== undefined &&
+    (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+  ) {
+    fail(
+      option,
+      `must be a whole number of ${unit} from ${min} to ${max}, not ${JSON.stringify(value)}.`,
     );
   }
 }

@@ -155,6 +155,10 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
       '--first-party',
       '--owner',
       'team-budget',
+      '--post-logout-redirect-uri',
+      'https://planner.example.com/signed-out',
+      '--backchannel-logout-uri',
+      'https://planner.example.com/backchannel-logout',
     );
     expect(created).toEqual({
       client_id: expect.any(String),
@@ -171,6 +175,8 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
       require_pushed_authorization_requests: false,
       dpop_bound_access_tokens: false,
       owner: 'team-budget',
+      post_logout_redirect_uris: ['https://planner.example.com/signed-out'],
+      backchannel_logout_uri: 'https://planner.example.com/backchannel-logout',
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });

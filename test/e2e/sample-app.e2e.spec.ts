@@ -2,6 +2,7 @@
 // with SQLite, PostgreSQL and MariaDB, and on Fastify with SQLite (SAMPLE_TARGETS). The sample-app
 // contract of DESIGN.md §5.
 import { createHash } from 'node:crypto';
+import { SessionService } from '../../sample-app/session/session.service';
 import { UsersService } from '../../sample-app/users/users.service';
 import {
   freshSampleDatabase as freshDatabase,
@@ -88,6 +89,20 @@ describe.each(SAMPLE_TARGETS)('sample app ($adapter, $database)', ({ adapter, da
       expect(metadata).not.toHaveProperty('registration_endpoint');
     });
 
+    it('advertises OpenID Connect logout in both metadata documents', async () => {
+      for (const path of [
+        '/.well-known/oauth-authorization-server',
+        '/.well-known/openid-configuration',
+      ]) {
+        const metadata = await (await fetch(`${sample.url}${path}`)).json();
+        expect(metadata).toMatchObject({
+          end_session_endpoint: `${sample.url}/oauth/end_session`,
+          backchannel_logout_supported: true,
+          backchannel_logout_session_supported: false,
+        });
+      }
+    });
+
     it('advertises pushed authorization requests and DPoP (FAPI 2.0 building blocks)', async () => {
       const metadata = await (
         await fetch(`${sample.url}/.well-known/oauth-authorization-server`)
@@ -161,7 +176,8 @@ describe.each(SAMPLE_TARGETS)('sample app ($adapter, $database)', ({ adapter, da
       expectPageHeaders(home);
       const page = await home.text();
       expect(page).toContain('Signed in as <strong>Alice Liddell</strong> (alice)');
-      expect(page).toMatch(/<button type="submit">Sign out<\/button>/);
+      // Sign-out goes through the authorization server's end-session endpoint (OIDC logout).
+      expect(page).toContain('<a href="/oauth/end_session">Sign out</a>');
     });
 
     it('returns to a same-site return_to after signing in', async () => {
@@ -358,10 +374,11 @@ describe.each(SAMPLE_TARGETS)('sample app ($adapter, $database)', ({ adapter, da
   });
 
   describe('sign-out', () => {
-    it('needs the CSRF token of the session, then clears the cookie', async () => {
+    it('POST /logout needs the CSRF token of the session, then clears the cookie', async () => {
       const cookie = sessionCookie(await signIn('alice', 'alice-password'))!;
-      const home = await (await fetch(`${sample.url}/`, { headers: { cookie } })).text();
-      const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(home)![1];
+      const sessions = sample.app.get(SessionService);
+      const session = sessions.read({ headers: { cookie } } as never)!;
+      const csrfToken = sessions.csrfToken(session);
 
       const forged = await fetch(`${sample.url}/logout`, {
         ...form({ csrf_token: 'forged' }),

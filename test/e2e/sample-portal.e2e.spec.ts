@@ -314,6 +314,29 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: developer portal', (adapter) =
       expect(portal.text).not.toMatch(/client-secret/);
     });
 
+    it('registers the OpenID Connect logout URIs of an app and lists them', async () => {
+      const browser = await signedIn('alice');
+      const page = await browser.register({
+        name: 'Signing Out',
+        redirect_uris: REDIRECT_URI,
+        post_logout_redirect_uris: 'https://app.example/signed-out\r\nhttps://app.example/bye\r\n',
+        backchannel_logout_uri: 'https://app.example/backchannel-logout',
+        client_type: 'confidential',
+        scope: ['openid', 'accounts:read'],
+      });
+      expect(page.status).toBe(200);
+      const clientId = credential(page, 'client-id')!;
+      expect(await clients.get(clientId)).toMatchObject({
+        postLogoutRedirectUris: ['https://app.example/signed-out', 'https://app.example/bye'],
+        backchannelLogoutUri: 'https://app.example/backchannel-logout',
+      });
+      const apps = section(await browser.portal(), 'your-apps');
+      const item = apps.split('<article').find((part) => part.includes('Signing Out'))!;
+      expect(item).toContain('<dt>Sign-out return URIs</dt>');
+      expect(item).toContain('<code>https://app.example/bye</code>');
+      expect(item).toContain('<code>https://app.example/backchannel-logout</code>');
+    });
+
     it('registers a public app without a secret or client credentials', async () => {
       const browser = await signedIn('alice');
       const page = await browser.register({
@@ -378,6 +401,18 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: developer portal', (adapter) =
         { scope: ['accounts:read', 'admin'] },
         /&quot;admin&quot; is not an API/,
         'api-0',
+      ],
+      [
+        'a sign-out redirect URI with a fragment',
+        { post_logout_redirect_uris: 'https://app.example/out#x' },
+        /Sign-out return URI not accepted: .*fragment/,
+        'app-post-logout-redirect-uris',
+      ],
+      [
+        'an http back-channel logout URI that is not loopback',
+        { backchannel_logout_uri: 'http://app.example/bc' },
+        /Back-channel logout URI not accepted: .*uses http/,
+        'app-backchannel-logout-uri',
       ],
       [
         'no client type',

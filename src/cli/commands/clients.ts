@@ -34,6 +34,8 @@ export async function createClient(
     requirePushedAuthorizationRequests: flags.requirePar,
     dpopBoundAccessTokens: flags.dpopBound,
     owner: flags.owner,
+    postLogoutRedirectUris: flags.postLogoutRedirectUris,
+    backchannelLogoutUri: flags.backchannelLogoutUri,
   };
   const { client, clientSecret } = await clients.register(registration);
   const lines = [

@@ -57,6 +57,17 @@ export class OAuthClient {
   @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
   requirePushedAuthorizationRequests: boolean;
 
+  /**
+   * OpenID Connect RP-Initiated Logout §3.1: where the end-session endpoint may send the browser
+   * after a logout, matched exactly. Null (none) for clients registered before logout existed.
+   */
+  @JsonColumn('post_logout_redirect_uris', { nullable: true })
+  postLogoutRedirectUris: string[] | null;
+
+  /** OpenID Connect Back-Channel Logout §2.2: where logout tokens are POSTed, or null. */
+  @StringColumn('backchannel_logout_uri', URL_LENGTH, { nullable: true })
+  backchannelLogoutUri: string | null;
+
   /** Who manages the client (e.g. the developer portal user); free-form. */
   @StringColumn('owner', ID_LENGTH, { nullable: true })
   owner: string | null;

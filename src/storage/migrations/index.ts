@@ -5,6 +5,7 @@ import { OAuthPushedAuthorizationRequests1764250000000 } from './1764250000000-o
 import { OAuthRevocationNotify1764300000000 } from './1764300000000-oauth-revocation-notify';
 import { OAuthDeviceAuthorization1764500000000 } from './1764500000000-oauth-device-authorization';
 import { OAuthAuthenticationContext1764700000000 } from './1764700000000-oauth-authentication-context';
+import { OAuthLogout1764800000000 } from './1764800000000-oauth-logout';
 
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
@@ -26,6 +27,7 @@ export const OAUTH_MIGRATIONS: MigrationClass[] = [
   OAuthRevocationNotify1764300000000,
   OAuthDeviceAuthorization1764500000000,
   OAuthAuthenticationContext1764700000000,
+  OAuthLogout1764800000000,
 ];
 
 /** Where a DataSource the module builds from DataSourceOptions records the migrations it ran. */

@@ -11,6 +11,14 @@ export type TokenSelector = Partial<
   Pick<OAuthToken, 'id' | 'familyId' | 'originCodeId' | 'subject' | 'clientId'>
 >;
 
+/** One authorization (token family) of a user that may still be used. */
+export interface LiveFamily {
+  familyId: string;
+  clientId: string;
+  /** Every scope its rows carry (access and refresh scopes). */
+  scopes: string[];
+}
+
 /**
  * Token rows (one per access token, with the refresh token of the same issue). Single use is
  * the database's job: `insertIfRefreshSpent` and `insertIfCodeSpent` spend and store in one
@@ -74,6 +82,12 @@ export abstract class TokenStore {
    * forgets its remembered consent. Returns how many tokens were revoked.
    */
   abstract revokeGrants(owner: GrantOwner, at: number): Promise<number>;
+
+  /**
+   * The user's families with a row that is not revoked and whose access token or refresh token
+   * has not expired at `now`: what a logout may revoke, and the clients it tells.
+   */
+  abstract listLiveFamilies(subject: string, now: number): Promise<LiveFamily[]>;
 
   /** Deletes at most `batchSize` rows whose access token and refresh family have both expired. */
   abstract deleteExpired(now: number, batchSize: number): Promise<number>;

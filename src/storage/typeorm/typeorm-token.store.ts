@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThan, Not } from 'typeorm';
+import { DataSource, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { InjectOAuthDataSource } from '../../oauth.constants';
 import { OAuthAuthorizationCode } from '../entities/oauth-authorization-code.entity';
 import { OAuthToken } from '../entities/oauth-token.entity';
-import { GrantOwner, TokenSelector, TokenStore } from '../stores/token.store';
+import { GrantOwner, LiveFamily, TokenSelector, TokenStore } from '../stores/token.store';
 import { deleteBatch } from './delete-expired';
 import { revokeGrantsIn, revokeTokensIn } from './grants';
 import { inTransaction } from './transaction';
@@ -98,6 +98,28 @@ export class TypeOrmTokenStore extends TokenStore {
 
   revokeGrants(owner: GrantOwner, at: number): Promise<number> {
     return inTransaction(this.dataSource, (manager) => revokeGrantsIn(manager, owner, at));
+  }
+
+  async listLiveFamilies(subject: string, now: number): Promise<LiveFamily[]> {
+    const live = { subject, revokedAt: IsNull() };
+    const rows = await this.repository.find({
+      select: { familyId: true, clientId: true, scopes: true, refreshScopes: true },
+      where: [
+        { ...live, expiresAt: MoreThan(now) },
+        { ...live, refreshExpiresAt: MoreThan(now) },
+      ],
+    });
+    const families = new Map<string, LiveFamily>();
+    for (const row of rows) {
+      const family = families.get(row.familyId) ?? {
+        familyId: row.familyId,
+        clientId: row.clientId,
+        scopes: [],
+      };
+      family.scopes = [...new Set([...family.scopes, ...row.scopes, ...(row.refreshScopes ?? [])])];
+      families.set(row.familyId, family);
+    }
+    return [...families.values()];
   }
 
   deleteExpired(now: number, batchSize: number): Promise<number> {
