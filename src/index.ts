@@ -19,6 +19,12 @@ export type {
   RefreshTokenRotation,
 } from './options/oauth-module-options.interface';
 export type {
+  AuthorizationDetail,
+  AuthorizationDetailChoice,
+  AuthorizationDetailContext,
+  AuthorizationDetailType,
+} from './options/authorization-detail-type';
+export type {
   ResourceOwner,
   ResourceOwnerProvider,
   SignedInUser,
@@ -66,6 +72,9 @@ export {
   RequireUser,
   AccessToken,
   OAuthUser,
+  AcceptAuthorizationDetails,
+  AuthorizationDetails,
+  authorizationDetailsOf,
 } from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService } from './interactions/authorization.service';

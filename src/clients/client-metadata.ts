@@ -37,6 +37,11 @@ export interface ClientRegistration {
    * the client only ever gets DPoP-bound tokens. Default: false.
    */
   dpopBoundAccessTokens?: boolean;
+  /**
+   * RFC 9396 §10 `authorization_details_types`: the types this client may request. Default:
+   * null, every type of the server (`authorizationDetailsTypes`).
+   */
+  authorizationDetailsTypes?: string[] | null;
 }
 
 /** Validated, defaults applied: what gets stored. */
@@ -59,6 +64,8 @@ export interface ValidClientMetadata {
   owner: string | null;
   /** Token requests must carry a DPoP proof (RFC 9449 §5.2). */
   dpopBoundAccessTokens: boolean;
+  /** RFC 9396 types the client may request; null: every type of the server. */
+  authorizationDetailsTypes: string[] | null;
 }
 
 /**
@@ -176,6 +183,15 @@ export function validateClientMetadata(
   if (dpopBound && !config.dpop.enabled)
     throw bad('dpop_bound_access_tokens needs DPoP, which this server has turned off');
 
+  const detailTypes =
+    input.authorizationDetailsTypes === undefined || input.authorizationDetailsTypes === null
+      ? null
+      : stringList(input.authorizationDetailsTypes, 'authorization_details_types');
+  for (const type of detailTypes ?? []) {
+    if (!Object.hasOwn(config.authorizationDetailsTypes, type))
+      throw bad(`authorization_details_types: ${excerpt(type)} is not supported by this server`);
+  }
+
   return {
     name: name.trim(),
     website,
@@ -189,6 +205,7 @@ export function validateClientMetadata(
     requirePushedAuthorizationRequests: requirePar === true,
     owner,
     dpopBoundAccessTokens: dpopBound,
+    authorizationDetailsTypes: detailTypes ? [...new Set(detailTypes)] : null,
   };
 }
 

@@ -141,5 +141,6 @@ function toRegistration(client: OAuthClient): ClientRegistration {
     requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
     owner: client.owner,
     dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+    authorizationDetailsTypes: client.authorizationDetailsTypes,
   };
 }

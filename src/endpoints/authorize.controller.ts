@@ -122,7 +122,12 @@ export class AuthorizeController {
             'This client must push its authorization requests to the PAR endpoint first.',
           );
         }
-        authorization = validateAuthorizationRequest(params, client, redirectUri, this.config);
+        authorization = await validateAuthorizationRequest(
+          params,
+          client,
+          redirectUri,
+          this.config,
+        );
       } catch (error) {
         if (!(error instanceof AuthorizationRedirectError)) throw error;
         return errorRedirect(

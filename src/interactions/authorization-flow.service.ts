@@ -166,6 +166,7 @@ export class AuthorizationFlow {
         acr: user.acr ?? null,
         resources: authorization.resources ?? null,
         dpopJkt: authorization.dpopJkt ?? null,
+        authorizationDetails: authorization.authorizationDetails ?? null,
         expiresAt: now + secondsToMs(this.config.authorizationCodeTtl),
       },
       now,

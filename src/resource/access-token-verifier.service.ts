@@ -15,6 +15,8 @@ import { isDatabaseUnavailable } from '../storage/database-unavailable';
 import { RevocationFeed } from '../storage/revocation-feed';
 import { TokenStore } from '../storage/stores/token.store';
 import type { VerifiedAccessToken } from './verified-access-token';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+import { copyDetails } from '../authorization-details/authorization-details';
 
 const FAILURE_DESCRIPTIONS: Record<JwtFailure, string> = {
   malformed: 'The access token is malformed.',
@@ -144,7 +146,7 @@ export class AccessTokenVerifier {
       this.verified.delete(token);
       return undefined;
     }
-    return { ...entry.token, scopes: [...entry.token.scopes], audience: [...entry.token.audience] };
+    return copyVerified(entry.token);
   }
 
   private async verifyAndRemember(token: string): Promise<VerifiedAccessToken> {
@@ -154,7 +156,7 @@ export class AccessTokenVerifier {
     if (capacity === 0) return verified;
     if (this.verified.size >= capacity) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, {
-      token: { ...verified, scopes: [...verified.scopes], audience: [...verified.audience] },
+      token: copyVerified(verified),
       kid,
       acceptedUntilMs: (verified.expiresAt + this.config.resourceServer.clockTolerance) * 1000,
     });
@@ -192,6 +194,35 @@ export class AccessTokenVerifier {
   }
 }
 
+/** A copy a handler may alter without altering the cache (details are copied deeply). */
+function copyVerified(token: VerifiedAccessToken): VerifiedAccessToken {
+  return {
+    ...token,
+    scopes: [...token.scopes],
+    audience: [...token.audience],
+    ...(token.authorizationDetails
+      ? { authorizationDetails: copyDetails(token.authorizationDetails) }
+      : {}),
+  };
+}
+
+/** RFC 9396 §9.1 `authorization_details`, when the token has a well-formed one. */
+function authorizationDetailsOf(claim: unknown): { authorizationDetails?: AuthorizationDetail[] } {
+  if (
+    !Array.isArray(claim) ||
+    claim.length === 0 ||
+    !claim.every(
+      (detail) =>
+        typeof detail === 'object' &&
+        detail !== null &&
+        !Array.isArray(detail) &&
+        typeof (detail as { type?: unknown }).type === 'string',
+    )
+  )
+    return {};
+  return { authorizationDetails: claim as AuthorizationDetail[] };
+}
+
 /** Three dot-separated parts, counted without splitting a long string. */
 function isCompactJws(token: string): boolean {
   const first = token.indexOf('.');
@@ -212,6 +243,7 @@ function fromClaims(payload: JWTPayload): VerifiedAccessToken {
     expiresAt: payload.exp!,
     ...(typeof payload.auth_time === 'number' ? { authTime: payload.auth_time } : {}),
     ...dpopBindingOf(payload.cnf),
+    ...authorizationDetailsOf(payload.authorization_details),
   };
 }
 
@@ -226,6 +258,7 @@ function fromRow(row: OAuthToken): VerifiedAccessToken {
     expiresAt: Math.floor(row.expiresAt / 1000),
     ...(row.authTime ? { authTime: row.authTime } : {}),
     ...(row.dpopJkt ? { dpopJkt: row.dpopJkt } : {}),
+    ...authorizationDetailsOf(row.authorizationDetails),
   };
 }
 

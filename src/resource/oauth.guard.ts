@@ -12,6 +12,7 @@ import { DpopResourceAuthenticator } from './dpop-resource-authenticator.service
 import { dpopTokenOf } from './dpop-token';
 import { OAuthBearerStrategy } from './bearer.strategy';
 import {
+  ACCEPTED_DETAIL_TYPES,
   ACCESS_TOKEN_REQUEST_KEY,
   ANY_OF_SCOPES,
   IS_PUBLIC_ROUTE,
@@ -49,7 +50,8 @@ export class OAuthGuard implements CanActivate {
     const request = http.getRequest<AdapterRequest>();
     const admit = (token: VerifiedAccessToken): boolean => {
       this.checkUser(token, rules.requiresUser);
-      this.checkScopes(token, rules.allOf, rules.anyOf);
+      if (!carriesAcceptedDetail(token, rules.detailTypes))
+        this.checkScopes(token, rules.allOf, rules.anyOf);
       Reflect.set(request, ACCESS_TOKEN_REQUEST_KEY, token);
       return true;
     };
@@ -89,6 +91,7 @@ export class OAuthGuard implements CanActivate {
         requiresUser: this.reflector.getAllAndOverride<boolean>(REQUIRES_USER, targets),
         allOf: this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets),
         anyOf: this.reflector.getAllAndOverride<string[]>(ANY_OF_SCOPES, targets),
+        detailTypes: this.reflector.getAllAndOverride<string[]>(ACCEPTED_DETAIL_TYPES, targets),
       };
       byClass.set(controller, rules);
     }
@@ -191,4 +194,13 @@ interface RouteRules {
   requiresUser: boolean | undefined;
   allOf: string[] | undefined;
   anyOf: string[] | undefined;
+  /** `@AcceptAuthorizationDetails`: a detail of one of these types stands in for the scopes. */
+  detailTypes: string[] | undefined;
+}
+
+function carriesAcceptedDetail(token: VerifiedAccessToken, types: string[] | undefined): boolean {
+  return (
+    !!types &&
+    !!token.authorizationDetails?.some((detail) => types.includes(detail.type))
+  );
 }

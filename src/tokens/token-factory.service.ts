@@ -51,6 +51,7 @@ export class TokenFactory {
       ? (decision.family?.refreshExpiresAt ?? now + secondsToMs(this.config.refreshTokenTtl))
       : null;
     const refreshCount = decision.family ? decision.family.refreshCount + 1 : 0;
+    const details = decision.authorizationDetails?.length ? decision.authorizationDetails : null;
 
     const row: OAuthToken = {
       id,
@@ -60,6 +61,10 @@ export class TokenFactory {
       subject: decision.subject,
       scopes: decision.scopes,
       refreshScopes: refreshToken ? (decision.refreshScopes ?? decision.scopes) : null,
+      authorizationDetails: details,
+      refreshAuthorizationDetails: refreshToken
+        ? (decision.refreshAuthorizationDetails ?? details)
+        : null,
       grantType: decision.grantType,
       familyId: decision.family?.id ?? id,
       refreshCount,
@@ -80,6 +85,8 @@ export class TokenFactory {
       expires_in: this.config.accessTokenTtl,
       scope: formatScope(decision.scopes),
       status: 'approved',
+      // RFC 9396 §7: the details granted, as the access token carries them.
+      ...(details ? { authorization_details: details } : {}),
     };
     if (refreshToken && refreshExpiresAt !== null) {
       response.refresh_token = refreshToken;
@@ -176,6 +183,10 @@ export class TokenFactory {
       {
         client_id: decision.clientId,
         scope: formatScope(decision.scopes),
+        // RFC 9396 §9.1: the granted details as a top-level claim.
+        ...(decision.authorizationDetails?.length
+          ? { authorization_details: decision.authorizationDetails }
+          : {}),
         ...(decision.authTime ? { auth_time: decision.authTime } : {}),
         // RFC 9449 §6.1: the key the token is bound to.
         ...(decision.dpopJkt ? { cnf: { jkt: decision.dpopJkt } } : {}),

@@ -155,6 +155,8 @@ export interface SeedOptions {
   authTime?: number | null;
   /** RFC 9449 §10: bind the code to this DPoP key thumbprint. */
   dpopJkt?: string | null;
+  /** RFC 9396: the details the code was approved with. */
+  authorizationDetails?: { type: string; [member: string]: unknown }[] | null;
 }
 
 /** Stores an authorization code as the authorization endpoint would (PKCE S256). */
@@ -176,6 +178,7 @@ export async function seedCode(
     acr: null,
     resources: null,
     dpopJkt: options.dpopJkt ?? null,
+    authorizationDetails: options.authorizationDetails ?? null,
     expiresAt: Date.now() + 60_000,
   });
   return { code, verifier };

@@ -4,6 +4,7 @@ import { OAuthDpop1764200000000 } from './1764200000000-oauth-dpop';
 import { OAuthPushedAuthorizationRequests1764250000000 } from './1764250000000-oauth-pushed-authorization-requests';
 import { OAuthRevocationNotify1764300000000 } from './1764300000000-oauth-revocation-notify';
 import { OAuthDeviceAuthorization1764500000000 } from './1764500000000-oauth-device-authorization';
+import { OAuthAuthorizationDetails1764600000000 } from './1764600000000-oauth-authorization-details';
 
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
@@ -24,6 +25,7 @@ export const OAUTH_MIGRATIONS: MigrationClass[] = [
   OAuthPushedAuthorizationRequests1764250000000,
   OAuthRevocationNotify1764300000000,
   OAuthDeviceAuthorization1764500000000,
+  OAuthAuthorizationDetails1764600000000,
 ];
 
 /** Where a DataSource the module builds from DataSourceOptions records the migrations it ran. */
