@@ -7,6 +7,7 @@ import { ClientErrorsFilter } from './client-errors.filter';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { typeOrmOptions } from './database';
 import { OAuthModule } from './oauth-server';
+import { accountInformation, paymentInitiation } from './api/authorization-details';
 import { PageResponseModule } from './pages/page-response.module';
 import { PagesController } from './pages/pages.controller';
 import { PortalModule } from './portal/portal.module';
@@ -69,6 +70,12 @@ export class AppModule {
                 description: 'Initiate payments from your accounts',
                 userOnly: true,
               },
+            },
+            // Rich Authorization Requests (RFC 9396): a payment approved once, account access
+            // to the accounts the user picks. See api/authorization-details.ts.
+            authorizationDetailsTypes: {
+              payment_initiation: paymentInitiation,
+              account_information: accountInformation(users),
             },
             resourceOwner: users,
             // The default grants plus the device flow (RFC 8628): try it with curl (README).

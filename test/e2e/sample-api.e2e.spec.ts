@@ -177,7 +177,7 @@ describe.each(SAMPLE_TARGETS)(
         expect(response.headers.get('content-type')).toMatch(/^application\/json/);
         expect(await response.json()).toEqual({
           id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-          status: 'accepted',
+          status: 'approved',
           amount: '10.00',
           currency: 'EUR',
           creditor: PAYMENT.creditor,
