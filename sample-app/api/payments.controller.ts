@@ -90,8 +90,7 @@ export class PaymentsController {
     @AccessToken() token: VerifiedAccessToken,
   ): Promise<Payment> {
     const payment = user ? await this.payments.find(id, user.id, token.clientId) : null;
-    if (!payment)
-      throw new OAuthException('not_found', 'No such payment for this token.', 404);
+    if (!payment) throw new OAuthException('not_found', 'No such payment for this token.', 404);
     return payment;
   }
 }
@@ -109,4 +108,3 @@ function cents(amount: string): number {
   const [units, decimals = ''] = amount.split('.');
   return Number(units) * 100 + Number(decimals.padEnd(2, '0'));
 }
-

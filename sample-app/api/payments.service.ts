@@ -23,7 +23,9 @@ export type NewPayment = Omit<Payment, 'id' | 'status'>;
 /** The Payment Initiation API's data: a stand-in for the bank's payment system. */
 @Injectable()
 export class PaymentsService {
-  constructor(@InjectRepository(PaymentRecord) private readonly payments: Repository<PaymentRecord>) {}
+  constructor(
+    @InjectRepository(PaymentRecord) private readonly payments: Repository<PaymentRecord>,
+  ) {}
 
   /**
    * Stores a payment. With an `authorizationKey` (one approval: token jti and detail index) the

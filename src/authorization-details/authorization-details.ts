@@ -58,8 +58,7 @@ export function checkShape(
     const at = `authorization_details[${index}]`;
     if (!isPlainObject(detail)) throw invalid(`${at} must be a JSON object.`);
     const type = detail.type;
-    if (typeof type !== 'string' || type.length === 0)
-      throw invalid(`${at} needs a string type.`);
+    if (typeof type !== 'string' || type.length === 0) throw invalid(`${at} needs a string type.`);
     if (!Object.hasOwn(config.authorizationDetailsTypes, type))
       throw invalid(`${at}: unknown type ${excerpt(type)}.`);
     if (client.authorizationDetailsTypes && !client.authorizationDetailsTypes.includes(type))

@@ -85,7 +85,11 @@ export class ServerMetadataService {
       scopes_supported: Object.keys(this.config.scopes),
       // RFC 9396 §10: only when the host declared types.
       ...(Object.keys(this.config.authorizationDetailsTypes).length > 0
-        ? { authorization_details_types_supported: Object.keys(this.config.authorizationDetailsTypes) }
+        ? {
+            authorization_details_types_supported: Object.keys(
+              this.config.authorizationDetailsTypes,
+            ),
+          }
         : {}),
       response_types_supported: codeFlow ? ['code'] : [],
       response_modes_supported: codeFlow ? ['query'] : [],

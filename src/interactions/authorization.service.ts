@@ -105,7 +105,9 @@ export class AuthorizationService {
       if (picked.length === 0)
         throw new InteractionError('Choose at least one option for each item, or deny.');
       if (!picked.every((value) => offered.includes(value)))
-        throw new InteractionError('That choice is not available. Start again from the application.');
+        throw new InteractionError(
+          'That choice is not available. Start again from the application.',
+        );
       const chosen = type.choose(copyDetails([detail])[0], picked);
       // A type's choose narrows its own detail; it cannot turn it into another type.
       if (chosen?.type !== detail.type)

@@ -199,8 +199,5 @@ interface RouteRules {
 }
 
 function carriesAcceptedDetail(token: VerifiedAccessToken, types: string[] | undefined): boolean {
-  return (
-    !!types &&
-    !!token.authorizationDetails?.some((detail) => types.includes(detail.type))
-  );
+  return !!types && !!token.authorizationDetails?.some((detail) => types.includes(detail.type));
 }

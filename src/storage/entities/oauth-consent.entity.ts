@@ -1,5 +1,11 @@
 import { Entity, PrimaryColumn, Unique } from 'typeorm';
-import { EpochMsColumn, ID_LENGTH, JsonColumn, StringColumn , type StoredAuthorizationDetail } from '../columns';
+import {
+  EpochMsColumn,
+  ID_LENGTH,
+  JsonColumn,
+  StringColumn,
+  type StoredAuthorizationDetail,
+} from '../columns';
 
 /** Remembered consent: the scopes a user granted to a client. */
 @Entity('oauth_consents')

@@ -1,5 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn , type StoredAuthorizationDetail } from '../columns';
+import {
+  EpochMsColumn,
+  HASH_LENGTH,
+  ID_LENGTH,
+  JsonColumn,
+  StringColumn,
+  type StoredAuthorizationDetail,
+} from '../columns';
 
 /**
  * One issued access token and, when one was issued with it, its refresh token. Rows of one
