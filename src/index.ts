@@ -78,7 +78,11 @@ export {
 } from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService } from './interactions/authorization.service';
-export type { InteractionDetails } from './interactions/interaction-details';
+export type { AuthorizationDetailPicks } from './interactions/authorization.service';
+export type {
+  AuthorizationDetailView,
+  InteractionDetails,
+} from './interactions/interaction-details';
 export { ConsentService } from './consent/consent.service';
 export type { GrantedConsent } from './consent/consent.service';
 export { OAuthEvents } from './events/oauth-events';

@@ -27,13 +27,13 @@ export const AccessToken = createParamDecorator(
     context.switchToHttp().getRequest()[ACCESS_TOKEN_REQUEST_KEY],
 );
 
+export const ACCEPTED_DETAIL_TYPES = 'OAUTH:ACCEPTED_DETAIL_TYPES';
 /**
  * RFC 9396: a token carrying an authorization detail of one of these types passes the route's
  * `@Scopes` / `@AnyScope` check without the scopes; the handler then decides what the detail
  * allows (read it with `@AuthorizationDetails(type)`). A token with neither the scopes nor such
  * a detail gets 403 `insufficient_scope`.
  */
-export const ACCEPTED_DETAIL_TYPES = 'OAUTH:ACCEPTED_DETAIL_TYPES';
 export const AcceptAuthorizationDetails = (...types: string[]) =>
   SetMetadata(ACCEPTED_DETAIL_TYPES, types);
 
