@@ -31,9 +31,10 @@ export interface InteractionDetails {
   /**
    * RFC 9396: each requested authorization detail with its type's description (in the user's
    * words) and, for types that offer them, the choices the user may pick (checkboxes; pass the
-   * picked values to `AuthorizationService.approve`, by the detail's index). Empty when none.
+   * picked values to `AuthorizationService.approve`, by the detail's index). Absent when the
+   * request has none.
    */
-  authorizationDetails: AuthorizationDetailView[];
+  authorizationDetails?: AuthorizationDetailView[];
 }
 
 /** One requested authorization detail, as the consent page shows it. */
@@ -91,6 +92,6 @@ export async function describeDecision(
     ...(isDeviceRequest(interaction.request)
       ? { userCode: interaction.request.device.userCode }
       : {}),
-    authorizationDetails,
+    ...(authorizationDetails.length > 0 ? { authorizationDetails } : {}),
   };
 }
