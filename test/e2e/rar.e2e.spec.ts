@@ -4,19 +4,22 @@
 // the host's routes (@AuthorizationDetails, @AcceptAuthorizationDetails). Then what is refused,
 // with the spec's error code: malformed, unknown or forbidden types, the host's validator, and
 // every attempt to change the details after consent.
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import {
   AcceptAuthorizationDetails,
   AccessToken,
   AuthorizationDetails,
+  AuthorizationService,
   OAUTH_PATHS,
   OAuthGuard,
   Scopes,
 } from '../../src';
 import type {
   AuthorizationDetail,
+  AuthorizationDetailPicks,
   AuthorizationDetailType,
+  InteractionDetails,
   OAuthModuleOptions,
   VerifiedAccessToken,
 } from '../../src';
@@ -96,9 +99,33 @@ const accountType: AuthorizationDetailType = {
     ),
 };
 
+const INITIAL_ACCESS_TOKEN = 'an-initial-access-token-for-rar';
 const OPTIONS: Partial<OAuthModuleOptions> = {
   authorizationDetailsTypes: { payment_initiation: paymentType, account_information: accountType },
+  registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN },
 };
+
+type HostRequest = Parameters<AuthorizationService['getInteraction']>[1];
+
+/** A host's own consent page (`interaction.consentUrl`), as JSON: the details and the picks. */
+@Controller('consent')
+class HostConsentController {
+  constructor(private readonly authorization: AuthorizationService) {}
+
+  @Get()
+  show(@Req() request: HostRequest, @Query('interaction_id') id: string) {
+    return this.authorization.getInteraction(id, request);
+  }
+
+  @Post(':id')
+  async allow(
+    @Req() request: HostRequest,
+    @Param('id') id: string,
+    @Body() body: { picks?: AuthorizationDetailPicks },
+  ) {
+    return { url: await this.authorization.approve(id, request, body.picks) };
+  }
+}
 
 /** A host route: its token's details, and a payment route a detail lets in without the scope. */
 @Controller('rar')
@@ -488,6 +515,32 @@ describe.each(TEST_TARGETS)('Rich Authorization Requests (%s)', (target) => {
   });
 
   describe('client registration metadata authorization_details_types (RFC 9396 §10)', () => {
+    it('Dynamic Client Registration stores, returns and checks it', async () => {
+      const register = (metadata: object) =>
+        fetch(`${server.url}${OAUTH_PATHS.registration}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${INITIAL_ACCESS_TOKEN}`,
+            'content-type': 'application/json',
+          },
+          body: json({
+            client_name: 'Merchant',
+            redirect_uris: [REDIRECT_URI],
+            ...metadata,
+          }),
+        });
+      const created = await register({ authorization_details_types: ['payment_initiation'] });
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({
+        authorization_details_types: ['payment_initiation'],
+      });
+      for (const types of [['nope'], 'payment_initiation', [1]]) {
+        const refused = await register({ authorization_details_types: types });
+        expect(refused.status).toBe(400);
+        expect((await refused.json()).error).toBe('invalid_client_metadata');
+      }
+    });
+
     it('is stored and validated against the declared types', async () => {
       const limited = await registerClient(server, {
         name: 'Limited',
@@ -532,6 +585,104 @@ describe.each(TEST_TARGETS)(
       expectRedirectError(await browser.authorize(params), server, 'invalid_authorization_details');
       const page = await browser.authorize(codeRequest({ client: web }).params);
       expect(consentForm(page).action).toBeTruthy();
+    });
+  },
+);
+
+describe.each(TEST_TARGETS)('Rich Authorization Requests on a host consent page (%s)', (target) => {
+  let server: TestApp;
+  let web: TestClient;
+  beforeAll(async () => {
+    server = await startTestApp(
+      target,
+      { ...OPTIONS, interaction: { loginUrl: '/login', consentUrl: '/consent' } },
+      { controllers: [HostConsentController] },
+    );
+    web = await registerCodeClient(server);
+  });
+  afterAll(() => server.close());
+
+  it('getInteraction describes each detail with its choices; approve takes the picks', async () => {
+    const browser = new TestBrowser(server, 'user-alice');
+    const { params, verifier } = codeRequest({
+      client: web,
+      extra: {
+        scope: 'accounts:read',
+        authorization_details: json([PAYMENT, { type: 'account_information' }]),
+      },
+    });
+    const page = await browser.authorize(params);
+    const id = new URL(page.location!).searchParams.get('interaction_id')!;
+    const details = JSON.parse((await browser.get(`/consent?interaction_id=${id}`)).text);
+    expect((details as InteractionDetails).authorizationDetails).toEqual([
+      {
+        type: 'payment_initiation',
+        description: 'Pay 123.50 EUR to Merchant A (IBAN DE02100100109307118603)',
+        detail: PAYMENT,
+      },
+      {
+        type: 'account_information',
+        description: 'Read the accounts you choose',
+        detail: { type: 'account_information' },
+        choices: [
+          { value: 'acc-1', label: 'Account acc-1' },
+          { value: 'acc-2', label: 'Account acc-2' },
+        ],
+      },
+    ]);
+    const decided = await fetch(`${server.url}/consent/${id}`, {
+      method: 'POST',
+      headers: { ...browser.headers(), 'content-type': 'application/json' },
+      body: json({ picks: { 1: ['acc-1', 'acc-2'] } }),
+    });
+    const url = new URL(((await decided.json()) as { url: string }).url);
+    const auth = clientAuth(web);
+    const tokens = await postForm(
+      server,
+      {
+        grant_type: 'authorization_code',
+        code: url.searchParams.get('code')!,
+        code_verifier: verifier!,
+        redirect_uri: REDIRECT_URI,
+        ...auth.params,
+      },
+      auth.headers,
+    );
+    expect(tokens.body).toMatchObject({
+      scope: 'accounts:read',
+      authorization_details: [PAYMENT, { type: 'account_information', accounts: OWN_ACCOUNTS }],
+    });
+  });
+});
+
+describe.each(TEST_TARGETS)(
+  'Rich Authorization Requests with opaque access tokens (%s)',
+  (target) => {
+    let server: TestApp;
+    beforeAll(async () => {
+      server = await startTestApp(
+        target,
+        { ...OPTIONS, accessTokenFormat: 'opaque' },
+        {
+          controllers: [DetailsController],
+        },
+      );
+    });
+    afterAll(() => server.close());
+
+    it('keeps the details in the row: the route and introspection see them', async () => {
+      const service = await registerServiceClient(server);
+      const details = [{ type: 'account_information', accounts: ['acc-2'] }];
+      const call = await clientCredentials(server, service, {
+        authorization_details: json(details),
+      });
+      expect(call.body.authorization_details).toEqual(details);
+      const route = await fetch(`${server.url}/rar/details`, {
+        headers: { authorization: `Bearer ${call.body.access_token}` },
+      });
+      expect(await route.json()).toEqual({ all: details, payments: [], fromToken: details });
+      const introspection = await introspect(server, service, call.body.access_token);
+      expect(introspection.body.authorization_details).toEqual(details);
     });
   },
 );
