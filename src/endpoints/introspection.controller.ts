@@ -61,9 +61,7 @@ export class IntrospectionController {
     const expiresAt = expiresAtOf(found)!; // active, so it has one
     const seconds = (ms: number) => Math.floor(ms / 1000);
     const details =
-      kind === 'refresh_token'
-        ? (row.refreshAuthorizationDetails ?? row.authorizationDetails)
-        : row.authorizationDetails;
+      kind === 'refresh_token' ? row.refreshAuthorizationDetails : row.authorizationDetails;
     return {
       active: true,
       scope: formatScope(kind === 'refresh_token' ? (row.refreshScopes ?? row.scopes) : row.scopes),

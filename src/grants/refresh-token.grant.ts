@@ -66,9 +66,9 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     }
     const granted = row.refreshScopes ?? row.scopes;
     const scopes = this.narrowedScopes(request.params.scope, granted);
-    // RFC 9396 §6.2: like scope, the details may narrow, never widen; the refresh token keeps all.
-    const grantedDetails = (row.refreshAuthorizationDetails ?? row.authorizationDetails) as
-      AuthorizationDetail[] | null;
+    // RFC 9396 §6.2: like scope, the details may narrow, never widen; the refresh token keeps
+    // the grant's reusable details (one-off ones went to the first access token only).
+    const grantedDetails = row.refreshAuthorizationDetails as AuthorizationDetail[] | null;
     const details = await narrowedAuthorizationDetails(
       request,
       this.config,

@@ -12,6 +12,10 @@ import type { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { TokenStore } from '../storage/stores/token.store';
 import type { TokenGrantDecision } from './token-grant-decision';
 import type { TokenResponse } from './token-response';
+import { reusableDetails } from '../authorization-details/authorization-details';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+
+const nonEmpty = (details: AuthorizationDetail[]) => (details.length > 0 ? details : null);
 
 /** Tokens made but not stored yet; storing their row makes them valid. */
 export interface PreparedTokens {
@@ -62,8 +66,15 @@ export class TokenFactory {
       scopes: decision.scopes,
       refreshScopes: refreshToken ? (decision.refreshScopes ?? decision.scopes) : null,
       authorizationDetails: details,
+      // One-off details (a payment) go to this access token only: a refresh token carrying them
+      // would mint new access tokens, each a fresh chance to spend the same approval.
       refreshAuthorizationDetails: refreshToken
-        ? (decision.refreshAuthorizationDetails ?? details)
+        ? nonEmpty(
+            reusableDetails(
+              decision.refreshAuthorizationDetails ?? details ?? undefined,
+              this.config,
+            ),
+          )
         : null,
       grantType: decision.grantType,
       familyId: decision.family?.id ?? id,

@@ -223,13 +223,26 @@ describe.each(TEST_TARGETS)('Rich Authorization Requests (%s)', (target) => {
       expect(decodeJwt(tokens.body.access_token).authorization_details).toEqual([PAYMENT]);
     });
 
-    it('is in introspection for the access and the refresh token (RFC 9396 §9.2)', async () => {
+    it('is in introspection of the access token (RFC 9396 §9.2)', async () => {
       const access = await introspect(server, web, tokens.body.access_token);
       expect(access.body).toMatchObject({ active: true, authorization_details: [PAYMENT] });
-      if (tokens.body.refresh_token) {
-        const refreshed = await introspect(server, web, tokens.body.refresh_token);
-        expect(refreshed.body.authorization_details).toEqual([PAYMENT]);
-      }
+    });
+
+    it('goes to this access token only: the refresh token cannot mint it again', async () => {
+      expect(tokens.body.refresh_token).toBeTruthy();
+      const refreshToken = await introspect(server, web, tokens.body.refresh_token);
+      expect(refreshToken.body.active).toBe(true);
+      expect(refreshToken.body).not.toHaveProperty('authorization_details');
+      const refreshed = await refresh(server, web, tokens.body.refresh_token);
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.body).not.toHaveProperty('authorization_details');
+      expect(decodeJwt(refreshed.body.access_token)).not.toHaveProperty('authorization_details');
+      expectTokenError(
+        await refresh(server, web, refreshed.body.refresh_token, {
+          authorization_details: json([PAYMENT]),
+        }),
+        'invalid_authorization_details',
+      );
     });
 
     it("reaches the host's route: @AuthorizationDetails and VerifiedAccessToken", async () => {
