@@ -53,6 +53,9 @@ export class AuthorizationService {
   /**
    * The user allowed: remember the consent, issue a code; returns the client redirect URL (for a
    * device authorization, RFC 8628, the module's page saying the device is connected).
+   * `choices`: for RFC 9396 details whose type offers choices (`getInteraction`'s
+   * `authorizationDetails[i].choices`), the values the user picked, by the detail's index; each
+   * must be one offered, at least one per such detail, or InteractionError.
    */
   async approve(
     id: string,
