@@ -47,6 +47,7 @@ describe('parseAuthorizationDetails', () => {
     ['[{"type":"toString"}]', /unknown type/],
     ['[{"type":"payment","identifier":1}]', /identifier must be a string/],
     [`[{"type":"payment","x":${'['.repeat(20)}${']'.repeat(20)}}]`, /nested too deeply/],
+    [`[{"type":"payment","x":"${'a'.repeat(8200)}"}]`, /too long/],
   ])('refuses %s', (raw, message) => {
     const error = errorOf(() => parseAuthorizationDetails(raw, config, anyClient));
     expect(error.error).toBe('invalid_authorization_details');

@@ -9,8 +9,11 @@ import type {
 
 /** At most this many details in one request. */
 export const MAX_AUTHORIZATION_DETAILS = 20;
-/** At most this many characters of `authorization_details` JSON. */
-export const MAX_AUTHORIZATION_DETAILS_LENGTH = 16_384;
+/**
+ * At most this many characters of `authorization_details` JSON: the details travel in every JWT
+ * access token, and the whole token must fit in a request header (Node.js: 16 KB of headers).
+ */
+export const MAX_AUTHORIZATION_DETAILS_LENGTH = 8_192;
 /** At most this deep (objects and arrays inside a detail). */
 const MAX_DEPTH = 8;
 

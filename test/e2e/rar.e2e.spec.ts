@@ -460,7 +460,7 @@ describe.each(TEST_TARGETS)('Rich Authorization Requests (%s)', (target) => {
       ['a string', '"payment_initiation"'],
       [
         'deeply nested',
-        `[{"type":"account_information","x":${'['.repeat(5000)}${']'.repeat(5000)}}]`,
+        `[{"type":"account_information","x":${'['.repeat(3000)}${']'.repeat(3000)}}]`,
       ],
       ['a prototype key as type', json([{ type: 'constructor' }])],
     ])('refuses %s with 400 invalid_authorization_details, never a 500', async (_name, value) => {
