@@ -7,6 +7,7 @@ import { ClientErrorsFilter } from './client-errors.filter';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { typeOrmOptions } from './database';
 import { OAuthModule } from './oauth-server';
+import { accountInformation, paymentInitiation } from './api/authorization-details';
 import { PageResponseModule } from './pages/page-response.module';
 import { PagesController } from './pages/pages.controller';
 import { SecondFactorController } from './pages/second-factor.controller';
@@ -71,6 +72,12 @@ export class AppModule {
                 description: 'Initiate payments from your accounts',
                 userOnly: true,
               },
+            },
+            // Rich Authorization Requests (RFC 9396): a payment approved once, account access
+            // to the accounts the user picks. See api/authorization-details.ts.
+            authorizationDetailsTypes: {
+              payment_initiation: paymentInitiation,
+              account_information: accountInformation(users),
             },
             resourceOwner: users,
             // A password is "low"; the one-time code makes it "substantial", which payments need

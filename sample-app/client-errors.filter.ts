@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { refusedBody } from './http/body-refusal';
+import { OAuthException } from './oauth-server';
 
 /** What the sample tells a client whose request body the body parser refused. */
 const REFUSALS: Record<number, string> = {
@@ -24,6 +25,14 @@ export class ClientErrorsFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   override catch(exception: unknown, host: ArgumentsHost): void {
+    // A route's own RFC 6750 error (e.g. a payment the token was not approved for) keeps its
+    // WWW-Authenticate challenge: Nest's default filter writes the body and status only.
+    const adapter = this.httpAdapterHost?.httpAdapter;
+    if (exception instanceof OAuthException && adapter) {
+      const response = host.switchToHttp().getResponse<unknown>();
+      for (const [name, value] of Object.entries(exception.headers))
+        adapter.setHeader(response, name, value);
+    }
     const refused = exception instanceof HttpException ? undefined : refusedBody(exception);
     if (!refused) return super.catch(exception, host);
     this.logger.debug(

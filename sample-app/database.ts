@@ -5,6 +5,8 @@ import { OAUTH_ENTITIES, OAUTH_MIGRATIONS } from './oauth-server';
 import type { SampleDatabase } from './config';
 import { SampleUsers1764200000000 } from './users/migrations/1764200000000-sample-users';
 import { User } from './users/user.entity';
+import { PaymentRecord } from './api/payment.entity';
+import { SamplePayments1764600000000 } from './api/migrations/1764600000000-sample-payments';
 
 /**
  * One DataSource for the host's tables and the authorization server's: the module's entities
@@ -13,8 +15,8 @@ import { User } from './users/user.entity';
  */
 export function typeOrmOptions(database: SampleDatabase): TypeOrmModuleOptions {
   const common = {
-    entities: [...OAUTH_ENTITIES, User],
-    migrations: [...OAUTH_MIGRATIONS, SampleUsers1764200000000],
+    entities: [...OAUTH_ENTITIES, User, PaymentRecord],
+    migrations: [...OAUTH_MIGRATIONS, SampleUsers1764200000000, SamplePayments1764600000000],
     migrationsRun: true,
     synchronize: false,
     // Fail at start instead of retrying for half a minute when the database is unreachable.

@@ -19,6 +19,12 @@ export type {
   RefreshTokenRotation,
 } from './options/oauth-module-options.interface';
 export type {
+  AuthorizationDetail,
+  AuthorizationDetailChoice,
+  AuthorizationDetailContext,
+  AuthorizationDetailType,
+} from './options/authorization-detail-type';
+export type {
   ResourceOwner,
   ResourceOwnerProvider,
   SignedInUser,
@@ -67,11 +73,18 @@ export {
   RequireAcr,
   AccessToken,
   OAuthUser,
+  AcceptAuthorizationDetails,
+  AuthorizationDetails,
+  authorizationDetailsOf,
 } from './resource/decorators';
 export type { AcrRequirement } from './resource/decorators';
 export type { VerifiedAccessToken } from './resource/verified-access-token';
 export { AuthorizationService } from './interactions/authorization.service';
-export type { InteractionDetails } from './interactions/interaction-details';
+export type { AuthorizationDetailPicks } from './interactions/authorization.service';
+export type {
+  AuthorizationDetailView,
+  InteractionDetails,
+} from './interactions/interaction-details';
 export { ConsentService } from './consent/consent.service';
 export type { GrantedConsent } from './consent/consent.service';
 export { OAuthEvents } from './events/oauth-events';

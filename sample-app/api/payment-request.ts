@@ -10,9 +10,9 @@ export interface PaymentRequest {
   creditor: string;
 }
 
-const AMOUNT = /^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$/;
-const CURRENCY = /^[A-Z]{3}$/;
-const MAX_CREDITOR_LENGTH = 140;
+export const AMOUNT = /^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$/;
+export const CURRENCY = /^[A-Z]{3}$/;
+export const MAX_CREDITOR_LENGTH = 140;
 
 /**
  * Checks a payment body by hand (the sample keeps its dependencies to the library's own; an app

@@ -49,6 +49,11 @@ export interface ClientRegistration {
    * Default: none (the client is not told).
    */
   backchannelLogoutUri?: string | null;
+  /**
+   * RFC 9396 §10 `authorization_details_types`: the types this client may request. Default:
+   * null, every type of the server (`authorizationDetailsTypes`).
+   */
+  authorizationDetailsTypes?: string[] | null;
 }
 
 /** Validated, defaults applied: what gets stored. */
@@ -75,6 +80,8 @@ export interface ValidClientMetadata {
   postLogoutRedirectUris: string[];
   /** Where logout tokens are POSTed, or null. */
   backchannelLogoutUri: string | null;
+  /** RFC 9396 types the client may request; null: every type of the server. */
+  authorizationDetailsTypes: string[] | null;
 }
 
 /**
@@ -206,6 +213,15 @@ export function validateClientMetadata(
     if (problem) throw bad(problem);
   }
 
+  const detailTypes =
+    input.authorizationDetailsTypes === undefined || input.authorizationDetailsTypes === null
+      ? null
+      : stringList(input.authorizationDetailsTypes, 'authorization_details_types');
+  for (const type of detailTypes ?? []) {
+    if (!Object.hasOwn(config.authorizationDetailsTypes, type))
+      throw bad(`authorization_details_types: ${excerpt(type)} is not supported by this server`);
+  }
+
   return {
     name: name.trim(),
     website,
@@ -221,6 +237,7 @@ export function validateClientMetadata(
     dpopBoundAccessTokens: dpopBound,
     postLogoutRedirectUris: [...new Set(postLogoutRedirectUris)],
     backchannelLogoutUri,
+    authorizationDetailsTypes: detailTypes ? [...new Set(detailTypes)] : null,
   };
 }
 

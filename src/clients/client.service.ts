@@ -144,5 +144,6 @@ function toRegistration(client: OAuthClient): ClientRegistration {
     dpopBoundAccessTokens: client.dpopBoundAccessTokens,
     postLogoutRedirectUris: client.postLogoutRedirectUris ?? [],
     backchannelLogoutUri: client.backchannelLogoutUri,
+    authorizationDetailsTypes: client.authorizationDetailsTypes,
   };
 }

@@ -55,6 +55,8 @@ export function fromDcrMetadata(body: unknown): ClientRegistration {
     tokenEndpointAuthMethod: m.token_endpoint_auth_method as string | undefined,
     jwks: (m.jwks as ClientRegistration['jwks']) ?? null,
     dpopBoundAccessTokens: m.dpop_bound_access_tokens as boolean | undefined,
+    // RFC 9396 §10; checked (a list of supported types) with the rest of the metadata.
+    authorizationDetailsTypes: m.authorization_details_types as string[] | undefined,
     // RFC 9126 §6; checked (a boolean) with the rest of the metadata.
     requirePushedAuthorizationRequests: m.require_pushed_authorization_requests as
       boolean | undefined,
@@ -79,6 +81,9 @@ export function toDcrMetadata(client: ClientView): Record<string, unknown> {
     ...(client.jwks ? { jwks: client.jwks } : {}),
     // RFC 9449 §5.2: false when absent, so only `true` is said.
     ...(client.dpopBoundAccessTokens ? { dpop_bound_access_tokens: true } : {}),
+    ...(client.authorizationDetailsTypes
+      ? { authorization_details_types: client.authorizationDetailsTypes }
+      : {}),
     // RFC 9126 §6: omitted means false.
     ...(client.requirePushedAuthorizationRequests
       ? { require_pushed_authorization_requests: true }

@@ -97,6 +97,14 @@ export class ServerMetadataService {
       introspection_endpoint: url(OAUTH_PATHS.introspection),
       ...(codeFlow ? { userinfo_endpoint: url(OAUTH_PATHS.userinfo) } : {}),
       scopes_supported: Object.keys(this.config.scopes),
+      // RFC 9396 §10: only when the host declared types.
+      ...(Object.keys(this.config.authorizationDetailsTypes).length > 0
+        ? {
+            authorization_details_types_supported: Object.keys(
+              this.config.authorizationDetailsTypes,
+            ),
+          }
+        : {}),
       response_types_supported: codeFlow ? ['code'] : [],
       response_modes_supported: codeFlow ? ['query'] : [],
       grant_types_supported: grantTypes,

@@ -17,7 +17,13 @@ import {
 } from '../interactions/pushed-authorization.service';
 import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import { InteractionError } from '../errors/oauth-server.error';
-import { consentPage, errorPage, sendPage, sendRedirect } from '../interactions/pages';
+import {
+  consentPage,
+  detailPicksOf,
+  errorPage,
+  sendPage,
+  sendRedirect,
+} from '../interactions/pages';
 import { matchRedirectUri } from '../interactions/redirect-uri-match';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -81,7 +87,7 @@ export class AuthorizeController {
       }
       const url =
         params.decision === 'allow'
-          ? await this.decisions.approve(id, request)
+          ? await this.decisions.approve(id, request, detailPicksOf(params))
           : await this.decisions.deny(id, request);
       return { kind: 'redirect', url };
     });
@@ -122,7 +128,12 @@ export class AuthorizeController {
             'This client must push its authorization requests to the PAR endpoint first.',
           );
         }
-        authorization = validateAuthorizationRequest(params, client, redirectUri, this.config);
+        authorization = await validateAuthorizationRequest(
+          params,
+          client,
+          redirectUri,
+          this.config,
+        );
       } catch (error) {
         if (!(error instanceof AuthorizationRedirectError)) throw error;
         return errorRedirect(
@@ -181,6 +192,7 @@ export class AuthorizeController {
         userName: details.user.username ?? details.user.id,
         scopes: details.scopes,
         userCode: details.userCode,
+        authorizationDetails: details.authorizationDetails,
       }),
     );
   }

@@ -60,6 +60,8 @@ export class IntrospectionController {
       : undefined;
     const expiresAt = expiresAtOf(found)!; // active, so it has one
     const seconds = (ms: number) => Math.floor(ms / 1000);
+    const details =
+      kind === 'refresh_token' ? row.refreshAuthorizationDetails : row.authorizationDetails;
     return {
       active: true,
       scope: formatScope(kind === 'refresh_token' ? (row.refreshScopes ?? row.scopes) : row.scopes),
@@ -77,6 +79,8 @@ export class IntrospectionController {
       ...(row.authTime ? { auth_time: row.authTime } : {}),
       ...(row.acr ? { acr: row.acr } : {}),
       ...(row.amr?.length ? { amr: row.amr } : {}),
+      // RFC 9396 §9.2: the details the token grants.
+      ...(details ? { authorization_details: details } : {}),
       // RFC 9449 §6.2: the key a DPoP-bound access token is bound to.
       ...(kind !== 'refresh_token' && row.dpopJkt ? { cnf: { jkt: row.dpopJkt } } : {}),
     };

@@ -37,7 +37,7 @@ export class ParController {
     }
     const params = formParams(request);
     const { client } = await this.clients.authenticate(request, params, 'par');
-    const authorization = this.pushed.validate(params, client);
+    const authorization = await this.pushed.validate(params, client);
     // RFC 9449 §10.1: a DPoP proof here binds the code to its key, like dpop_jkt (which, if
     // also sent, must name the same key). `authorization` carries it to the code.
     const proof = await this.dpop.proofAtPar(request);

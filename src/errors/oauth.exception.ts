@@ -3,7 +3,7 @@ import { safeDescription } from '../common/text';
 
 /**
  * Error codes of RFC 6749 §4.1.2.1 / §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591, RFC 9101 §6.2,
- * RFC 9449 and OIDC Core.
+ * RFC 9449, RFC 9396 and OIDC Core.
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -15,6 +15,7 @@ export type OAuthErrorCode =
   | 'unsupported_token_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'invalid_authorization_details'
   | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable'
@@ -96,6 +97,11 @@ export class OAuthException extends HttpException {
 
   static invalidScope(description: string): OAuthException {
     return new OAuthException('invalid_scope', description);
+  }
+
+  /** RFC 9396 §5: `authorization_details` is malformed, unknown, not allowed, or refused. */
+  static invalidAuthorizationDetails(description: string): OAuthException {
+    return new OAuthException('invalid_authorization_details', description);
   }
 
   static invalidClientMetadata(description: string): OAuthException {

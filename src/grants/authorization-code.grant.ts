@@ -13,6 +13,8 @@ import { TokenRevoker } from '../tokens/token-revoker.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { mayIssueRefreshToken } from './refresh-eligibility';
 import { audienceFor } from './resource-indicator';
+import { narrowedAuthorizationDetails } from './authorization-details-request';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
 import { TokenRequestPolicy } from './token-request-policy.service';
 import { OAuthEvents } from '../events/oauth-events';
 
@@ -105,13 +107,18 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     if (code.dpopJkt !== null && request.dpop?.jkt !== code.dpopJkt)
       throw OAuthException.invalidGrant('The authorization code is bound to another DPoP key.');
     // RFC 8707 §2.2: a resource named here must be one the authorization was for.
-    const granted = code.resources ?? [this.config.accessTokenAudience];
-    const audience = audienceFor(params.resource, this.config, granted) ?? granted;
+    const resources = code.resources ?? [this.config.accessTokenAudience];
+    const audience = audienceFor(params.resource, this.config, resources) ?? resources;
+    // RFC 9396 §6.1: the details approved with the code, or fewer; never others.
+    const granted = (code.authorizationDetails as AuthorizationDetail[] | null) ?? null;
+    const details = await narrowedAuthorizationDetails(request, this.config, granted, code.subject);
     await this.policy.check(request, code.scopes, code.subject, code);
     return this.factory.prepare({
       clientId: client.clientId,
       subject: code.subject,
       scopes: code.scopes,
+      authorizationDetails: details,
+      refreshAuthorizationDetails: granted,
       grantType: 'authorization_code',
       audience,
       withRefreshToken: mayIssueRefreshToken(this.config, client.grantTypes, code.scopes),

@@ -5,6 +5,7 @@ import { TokenIssuer } from '../tokens/token-issuer.service';
 import type { TokenResponse } from '../tokens/token-response';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
+import { requestedAuthorizationDetails } from './authorization-details-request';
 import { grantableScopes } from './scope-policy';
 import { TokenRequestPolicy } from './token-request-policy.service';
 
@@ -24,12 +25,18 @@ export class ClientCredentialsGrant implements OAuthGrantHandler {
   ) {}
 
   async handle(request: TokenRequest): Promise<TokenResponse> {
-    const scopes = grantableScopes(request.params.scope, request.client, this.config, false);
+    // RFC 9396 §6: details may come with or instead of scope (then no scope is granted).
+    const details = await requestedAuthorizationDetails(request, this.config, null);
+    const scopes =
+      details && request.params.scope === undefined
+        ? []
+        : grantableScopes(request.params.scope, request.client, this.config, false);
     await this.policy.check(request, scopes, null);
     const { response } = await this.issuer.issue({
       clientId: request.client.clientId,
       subject: null,
       scopes,
+      authorizationDetails: details ?? null,
       grantType: 'client_credentials',
       audience: audienceFor(request.params.resource, this.config),
       withRefreshToken: false,

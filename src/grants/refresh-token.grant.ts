@@ -13,6 +13,8 @@ import type { TokenResponse } from '../tokens/token-response';
 import { TokenRevoker } from '../tokens/token-revoker.service';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
 import { audienceFor } from './resource-indicator';
+import { narrowedAuthorizationDetails } from './authorization-details-request';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
 import { RefreshRotation } from './refresh-rotation';
 import { TokenRequestPolicy } from './token-request-policy.service';
 import { OAuthEvents } from '../events/oauth-events';
@@ -64,6 +66,15 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     }
     const granted = row.refreshScopes ?? row.scopes;
     const scopes = this.narrowedScopes(request.params.scope, granted);
+    // RFC 9396 §6.2: like scope, the details may narrow, never widen; the refresh token keeps
+    // the grant's reusable details (one-off ones went to the first access token only).
+    const grantedDetails = row.refreshAuthorizationDetails as AuthorizationDetail[] | null;
+    const details = await narrowedAuthorizationDetails(
+      request,
+      this.config,
+      grantedDetails,
+      row.subject,
+    );
     const audience =
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     // The authorization's sign-in as it was: a refresh never raises its level.
@@ -75,6 +86,8 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
         subject: row.subject,
         scopes,
         refreshScopes: granted,
+        authorizationDetails: details,
+        refreshAuthorizationDetails: grantedDetails,
         grantType: 'refresh_token',
         audience,
         withRefreshToken: rotate,

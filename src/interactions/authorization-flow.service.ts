@@ -15,6 +15,7 @@ import type { OAuthClient } from '../storage/entities/oauth-client.entity';
 import type { OAuthInteraction } from '../storage/entities/oauth-interaction.entity';
 import { InteractionStore } from '../storage/stores/interaction.store';
 import type { AuthorizationRequest } from './authorization-request';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
 import {
   clientRedirectUrl,
   consentUrl,
@@ -93,11 +94,14 @@ export class AuthorizationFlow {
         url: loginUrl(this.config, pending.id, authorization, level.wanted),
       };
     }
+    // A first-party client skips consent for scopes, never for authorization details (RFC 9396):
+    // a one-off detail such as a payment is always shown, a reusable one unless remembered.
+    const requested = authorization.authorizationDetails as AuthorizationDetail[] | undefined;
     const consentNeeded =
       authorization.prompt.includes('consent') ||
       !(
-        client.firstParty ||
-        (await this.consents.covers(user.id, client.clientId, authorization.scopes))
+        (client.firstParty && !requested) ||
+        (await this.consents.covers(user.id, client.clientId, authorization.scopes, requested))
       );
     if (!consentNeeded) {
       if (interaction) await this.consume(interaction.id);
@@ -110,10 +114,10 @@ export class AuthorizationFlow {
     pending.subject = user.id;
     if (this.config.interaction.consentUrl)
       return { kind: 'redirect', url: consentUrl(this.config, pending.id) };
-    const details = describeDecision(
+    const details = await describeDecision(
       { interaction: pending, client, user },
       request,
-      this.config.scopes,
+      this.config,
     );
     return { kind: 'consent', details };
   }
@@ -202,6 +206,7 @@ export class AuthorizationFlow {
         amr: user.amr ?? null,
         resources: authorization.resources ?? null,
         dpopJkt: authorization.dpopJkt ?? null,
+        authorizationDetails: authorization.authorizationDetails ?? null,
         expiresAt: now + secondsToMs(this.config.authorizationCodeTtl),
       },
       now,

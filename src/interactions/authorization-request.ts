@@ -1,6 +1,7 @@
 import { parseScope } from '../common/scope';
 import { hasControlCharacters } from '../common/text';
 import type { OAuthClient } from '../storage/entities/oauth-client.entity';
+import type { StoredAuthorizationDetail } from '../storage/columns';
 import { CODE_VERIFIER, S256_CHALLENGE } from '../codes/pkce';
 import type { OAuthErrorCode } from '../errors/oauth.exception';
 import { OAuthServerError } from '../errors/oauth-server.error';
@@ -8,6 +9,11 @@ import { audienceFor } from '../grants/resource-indicator';
 import { grantableScopes } from '../grants/scope-policy';
 import type { OAuthConfig } from '../options/oauth-config';
 import { OAuthException } from '../errors/oauth.exception';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+import {
+  checkAuthorizationDetails,
+  parseAuthorizationDetails,
+} from '../authorization-details/authorization-details';
 
 /** A validated authorization request, as stored with its interaction. */
 export interface AuthorizationRequest {
@@ -26,6 +32,12 @@ export interface AuthorizationRequest {
   resources?: string[];
   /** RFC 9449 §10: the DPoP key (JWK SHA-256 thumbprint) the code will be bound to. */
   dpopJkt?: string;
+  /**
+   * RFC 9396: the requested authorization details, checked by their types' validators; replaced
+   * by what the user picked when consent offers choices. Stored with the interaction, the pushed
+   * request and the code, so nothing after the request can change them.
+   */
+  authorizationDetails?: StoredAuthorizationDetail[];
 }
 
 /** An error the client must hear about at its redirect URI (RFC 6749 §4.1.2.1). */
@@ -44,12 +56,12 @@ const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'];
  * Checks everything after client_id and redirect_uri (those were checked first, by the caller,
  * because without them no redirect may happen).
  */
-export function validateAuthorizationRequest(
+export async function validateAuthorizationRequest(
   params: Record<string, string>,
   client: OAuthClient,
   redirectUri: string,
   config: OAuthConfig,
-): AuthorizationRequest {
+): Promise<AuthorizationRequest> {
   const fail = (error: AuthorizationRedirectError['error'], description: string): never => {
     throw new AuthorizationRedirectError(error, description);
   };
@@ -68,11 +80,20 @@ export function validateAuthorizationRequest(
     fail('invalid_request', 'Only response_mode=query is supported.');
   }
 
-  let scopes: string[] = [];
+  // RFC 9396 §2: the details may replace scope; without scope they are the whole request.
+  let authorizationDetails: AuthorizationDetail[] | undefined;
   try {
-    scopes = grantableScopes(params.scope, client, config, true);
+    authorizationDetails = parseAuthorizationDetails(params.authorization_details, config, client);
   } catch (error) {
-    fail('invalid_scope', (error as OAuthException).description);
+    fail('invalid_authorization_details', (error as OAuthException).description);
+  }
+  let scopes: string[] = [];
+  if (params.scope !== undefined || !authorizationDetails) {
+    try {
+      scopes = grantableScopes(params.scope, client, config, true);
+    } catch (error) {
+      fail('invalid_scope', (error as OAuthException).description);
+    }
   }
 
   const challenge = params.code_challenge;
@@ -126,6 +147,18 @@ export function validateAuthorizationRequest(
   if (dpopJkt !== undefined && !JWK_THUMBPRINT.test(dpopJkt))
     fail('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint.');
 
+  if (authorizationDetails) {
+    try {
+      await checkAuthorizationDetails(authorizationDetails, config, {
+        clientId: client.clientId,
+        userId: null,
+      });
+    } catch (error) {
+      if (!(error instanceof OAuthException)) throw error;
+      fail('invalid_authorization_details', error.description);
+    }
+  }
+
   return {
     clientId: client.clientId,
     redirectUri,
@@ -140,6 +173,7 @@ export function validateAuthorizationRequest(
     acrValues: acrValues || undefined,
     resources,
     dpopJkt,
+    ...(authorizationDetails ? { authorizationDetails } : {}),
   };
 }
 

@@ -6,7 +6,22 @@ import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
 import { AuthorizationFlow } from './authorization-flow.service';
 import { isCsrfTokenValid } from './browser-binding';
-import { describeDecision, InteractionDetails } from './interaction-details';
+import { describeDecision, GONE_TYPE, InteractionDetails } from './interaction-details';
+import type { AuthorizationRequest } from './authorization-request';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+import { InteractionError } from '../errors/oauth-server.error';
+import { OAuthException } from '../errors/oauth.exception';
+import {
+  checkAuthorizationDetails,
+  checkShape,
+  copyDetails,
+} from '../authorization-details/authorization-details';
+
+/**
+ * The user's picks on the consent page (RFC 9396 details whose type offers `choices`): the
+ * values picked, by the detail's index in the request.
+ */
+export type AuthorizationDetailPicks = Record<number, string[]>;
 
 /**
  * The consent decision, for a host with its own consent page (`interaction.consentUrl`, which
@@ -27,11 +42,7 @@ export class AuthorizationService {
 
   /** For a host consent page: who asks for what, for the signed-in user. */
   async getInteraction(id: string, request: AdapterRequest): Promise<InteractionDetails> {
-    return describeDecision(
-      await this.flow.loadForDecision(id, request),
-      request,
-      this.config.scopes,
-    );
+    return describeDecision(await this.flow.loadForDecision(id, request), request, this.config);
   }
 
   /** True when `token` is the consent form token of this interaction in this browser. */
@@ -42,12 +53,24 @@ export class AuthorizationService {
   /**
    * The user allowed: remember the consent, issue a code; returns the client redirect URL (for a
    * device authorization, RFC 8628, the module's page saying the device is connected).
+   * `choices`: for RFC 9396 details whose type offers choices (`getInteraction`'s
+   * `authorizationDetails[i].choices`), the values the user picked, by the detail's index; each
+   * must be one offered, at least one per such detail, or InteractionError.
    */
-  async approve(id: string, request: AdapterRequest): Promise<string> {
+  async approve(
+    id: string,
+    request: AdapterRequest,
+    choices: AuthorizationDetailPicks = {},
+  ): Promise<string> {
     const { interaction, user } = await this.flow.loadForDecision(id, request);
-    const authorization = interaction.request;
+    const authorization = await this.withChoices(interaction.request, user.id, choices);
     await this.flow.consume(interaction.id);
-    await this.consents.grant(user.id, authorization.clientId, authorization.scopes);
+    await this.consents.grant(
+      user.id,
+      authorization.clientId,
+      authorization.scopes,
+      authorization.authorizationDetails as AuthorizationDetail[] | undefined,
+    );
     this.events.emit({
       type: 'consent.granted',
       clientId: authorization.clientId,
@@ -55,6 +78,53 @@ export class AuthorizationService {
       scopes: authorization.scopes,
     });
     return this.flow.finish(authorization, user);
+  }
+
+  /**
+   * The request with the user's picks applied (RFC 9396 details whose type offers `choices`):
+   * each pick must be one of the choices offered, at least one per such detail, and the detail
+   * the type's `choose` makes of them must pass its `validate` again. Nothing else changes: the
+   * details stay the ones stored with the interaction.
+   */
+  private async withChoices(
+    authorization: AuthorizationRequest,
+    userId: string,
+    picks: AuthorizationDetailPicks,
+  ): Promise<AuthorizationRequest> {
+    const requested = authorization.authorizationDetails as AuthorizationDetail[] | undefined;
+    if (!requested) return authorization;
+    const types = this.config.authorizationDetailsTypes;
+    const context = { clientId: authorization.clientId, userId };
+    const granted: AuthorizationDetail[] = [];
+    for (const [index, detail] of requested.entries()) {
+      const type = Object.hasOwn(types, detail.type) ? types[detail.type] : undefined;
+      if (!type) throw new InteractionError(GONE_TYPE);
+      if (!type.choices || !type.choose) {
+        granted.push(detail);
+        continue;
+      }
+      const offered = (await type.choices(detail, context)).map((choice) => choice.value);
+      const picked = [...new Set(picks[index] ?? [])];
+      if (picked.length === 0)
+        throw new InteractionError('Choose at least one option for each item, or deny.');
+      if (!picked.every((value) => offered.includes(value)))
+        throw new InteractionError(
+          'That choice is not available. Start again from the application.',
+        );
+      const chosen = type.choose(copyDetails([detail])[0], picked);
+      // A type's choose narrows its own detail; it cannot turn it into another type.
+      if (chosen?.type !== detail.type)
+        throw new Error(`authorizationDetailsTypes.${detail.type}.choose changed the type.`);
+      granted.push(chosen);
+    }
+    try {
+      checkShape(granted, this.config, { authorizationDetailsTypes: null });
+      await checkAuthorizationDetails(granted, this.config, context);
+    } catch (error) {
+      if (!(error instanceof OAuthException)) throw error;
+      throw new InteractionError(error.description);
+    }
+    return { ...authorization, authorizationDetails: granted };
   }
 
   /**

@@ -5,6 +5,15 @@ import type { SignedInUser } from '../options/resource-owner-provider.interface'
 import type { AdapterRequest } from '../http/http-request';
 import { bindingOf, csrfToken } from './browser-binding';
 import { isDeviceRequest } from './device-request';
+import { InteractionError } from '../errors/oauth-server.error';
+
+/** A stored request naming a type the server stopped offering (a restart in between). */
+export const GONE_TYPE =
+  'This request asks for something this server no longer offers. Start again from the application.';
+import type {
+  AuthorizationDetail,
+  AuthorizationDetailChoice,
+} from '../options/authorization-detail-type';
 
 /** What a consent page needs to show. */
 export interface InteractionDetails {
@@ -19,6 +28,24 @@ export interface InteractionDetails {
    * matches the one on their device (§3.3.1).
    */
   userCode?: string;
+  /**
+   * RFC 9396: each requested authorization detail with its type's description (in the user's
+   * words) and, for types that offer them, the choices the user may pick (checkboxes; pass the
+   * picked values to `AuthorizationService.approve`, by the detail's index). Absent when the
+   * request has none.
+   */
+  authorizationDetails?: AuthorizationDetailView[];
+}
+
+/** One requested authorization detail, as the consent page shows it. */
+export interface AuthorizationDetailView {
+  type: string;
+  /** The type's `describe`: "Pay 123.50 EUR to Merchant A (IBAN ...)". */
+  description: string;
+  /** The detail as requested. */
+  detail: AuthorizationDetail;
+  /** What the user may pick (the type's `choices`), when the type offers any. */
+  choices?: AuthorizationDetailChoice[];
 }
 
 /** An interaction awaiting the user's decision, with who asks and who decides. */
@@ -32,11 +59,27 @@ export interface PendingDecision {
  * The consent page's view of a decision: only what may be shown (no hashes, no stored request),
  * scopes with their configured descriptions, and the CSRF token of this browser.
  */
-export function describeDecision(
+export async function describeDecision(
   { interaction, client, user }: PendingDecision,
   request: AdapterRequest,
-  scopes: OAuthConfig['scopes'],
-): InteractionDetails {
+  config: Pick<OAuthConfig, 'scopes' | 'authorizationDetailsTypes'>,
+): Promise<InteractionDetails> {
+  const scopes = config.scopes;
+  const context = { clientId: client.clientId, userId: user.id };
+  const authorizationDetails: AuthorizationDetailView[] = [];
+  for (const detail of (interaction.request.authorizationDetails ?? []) as AuthorizationDetail[]) {
+    const type = Object.hasOwn(config.authorizationDetailsTypes, detail.type)
+      ? config.authorizationDetailsTypes[detail.type]
+      : undefined;
+    if (!type) throw new InteractionError(GONE_TYPE);
+    const choices = type.choices ? await type.choices(detail, context) : undefined;
+    authorizationDetails.push({
+      type: detail.type,
+      description: await type.describe(detail, context),
+      detail,
+      ...(choices ? { choices } : {}),
+    });
+  }
   return {
     id: interaction.id,
     client: { clientId: client.clientId, name: client.name, website: client.website },
@@ -49,5 +92,6 @@ export function describeDecision(
     ...(isDeviceRequest(interaction.request)
       ? { userCode: interaction.request.device.userCode }
       : {}),
+    ...(authorizationDetails.length > 0 ? { authorizationDetails } : {}),
   };
 }

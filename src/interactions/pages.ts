@@ -58,6 +58,41 @@ export interface ConsentPageModel {
   scopes: { name: string; description: string }[];
   /** A device authorization's user code, for the user to compare with their device's. */
   userCode?: string;
+  /** RFC 9396 details, described by their types; choices become checkboxes. */
+  authorizationDetails?: {
+    description: string;
+    choices?: { value: string; label: string; checked?: boolean }[];
+  }[];
+}
+
+/** The consent form field of choice `choice` of detail `detail` (RFC 9396 choices). */
+export function detailChoiceField(detail: number, choice: number): string {
+  return `authorization_detail_${detail}_${choice}`;
+}
+
+/** The picks of a consent form (fields named by `detailChoiceField`): values by detail index. */
+export function detailPicksOf(form: Record<string, string>): Record<number, string[]> {
+  const picks: Record<number, string[]> = {};
+  for (const [name, value] of Object.entries(form)) {
+    const match = /^authorization_detail_(\d{1,2})_\d{1,3}$/.exec(name);
+    if (!match) continue;
+    (picks[Number(match[1])] ??= []).push(value);
+  }
+  return picks;
+}
+
+function detailItems(model: ConsentPageModel): string {
+  return (model.authorizationDetails ?? [])
+    .map((detail, index) => {
+      const choices = (detail.choices ?? [])
+        .map(
+          (choice, choiceIndex) =>
+            `<li><label><input type="checkbox" name="${detailChoiceField(index, choiceIndex)}" value="${escapeHtml(choice.value)}"${choice.checked ? ' checked' : ''}> ${escapeHtml(choice.label)}</label></li>`,
+        )
+        .join('');
+      return `<li>${escapeHtml(detail.description)}${choices ? `<ul>${choices}</ul>` : ''}</li>`;
+    })
+    .join('');
 }
 
 /** The default consent page: who asks, for what, Allow or Deny. Works without JavaScript. */
@@ -71,18 +106,22 @@ export function consentPage(model: ConsentPageModel): string {
         `<li>${escapeHtml(scope.description)} <small>(${escapeHtml(scope.name)})</small></li>`,
     )
     .join('');
+  const details = detailItems(model);
+  // Choices are form fields: the list goes inside the form, before the buttons.
+  const hasChoices = (model.authorizationDetails ?? []).some((detail) => detail.choices?.length);
+  const detailList = details ? `<ul class="authorization-details">${details}</ul>` : '';
   return layout(
     `Allow ${model.clientName}?`,
     `<h1>${escapeHtml(model.clientName)} wants access to your account</h1>
 <p><strong>${escapeHtml(model.clientName)}</strong>${website} asks for permission to:</p>
-<ul>${scopes}</ul>${
+${scopes ? `<ul>${scopes}</ul>` : ''}${hasChoices ? '' : detailList}${
       model.userCode
         ? `\n<p>Only continue if your device shows this code: <strong>${escapeHtml(model.userCode)}</strong></p>`
         : ''
     }
 <p>Signed in as ${escapeHtml(model.userName)}.</p>
 <form method="post" action="${escapeHtml(model.action)}">
-<input type="hidden" name="csrf_token" value="${escapeHtml(model.csrfToken)}">
+<input type="hidden" name="csrf_token" value="${escapeHtml(model.csrfToken)}">${hasChoices ? detailList : ''}
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,

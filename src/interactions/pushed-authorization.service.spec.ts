@@ -34,24 +34,27 @@ const service = (redirectUriRequired: boolean) =>
   new PushedAuthorizationService(config(redirectUriRequired), {} as PushedRequestStore);
 
 describe('PushedAuthorizationService.validate: redirect_uri (the FAPI 2.0 switch)', () => {
-  it('takes the one registered redirect URI when redirect_uri is left out, by default', () => {
-    expect(service(false).validate(params, client).redirectUri).toBe('https://app.example/cb');
+  it('takes the one registered redirect URI when redirect_uri is left out, by default', async () => {
+    expect((await service(false).validate(params, client)).redirectUri).toBe(
+      'https://app.example/cb',
+    );
   });
 
-  it('refuses a request without redirect_uri when redirectUriRequired is on', () => {
-    const error = (() => {
-      try {
-        service(true).validate(params, client);
-      } catch (thrown) {
-        return thrown as OAuthException;
-      }
-    })();
+  it('refuses a request without redirect_uri when redirectUriRequired is on', async () => {
+    const error = await service(true)
+      .validate(params, client)
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown as OAuthException,
+      );
     expect(error).toBeInstanceOf(OAuthException);
     expect({ error: error?.error, description: error?.description }).toEqual({
       error: 'invalid_request',
       description: 'redirect_uri is required.',
     });
     const request = { ...params, redirect_uri: 'https://app.example/cb' };
-    expect(service(true).validate(request, client).redirectUri).toBe('https://app.example/cb');
+    expect((await service(true).validate(request, client)).redirectUri).toBe(
+      'https://app.example/cb',
+    );
   });
 });

@@ -58,7 +58,10 @@ export class PushedAuthorizationService {
    * Checks a pushed request's parameters for `client` (already authenticated). Errors are
    * OAuthExceptions, answered as JSON (RFC 9126 §2.3), never redirects.
    */
-  validate(params: Record<string, string>, client: OAuthClient): AuthorizationRequest {
+  async validate(
+    params: Record<string, string>,
+    client: OAuthClient,
+  ): Promise<AuthorizationRequest> {
     // RFC 9126 §2.1: a request_uri cannot itself be pushed.
     if (params.request_uri !== undefined) {
       throw OAuthException.invalidRequest('request_uri may not be sent to the PAR endpoint.');
@@ -75,7 +78,7 @@ export class PushedAuthorizationService {
       );
     }
     try {
-      return validateAuthorizationRequest(params, client, redirectUri, this.config);
+      return await validateAuthorizationRequest(params, client, redirectUri, this.config);
     } catch (error) {
       if (!(error instanceof AuthorizationRedirectError)) throw error;
       throw new OAuthException(error.error, error.description);

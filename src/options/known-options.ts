@@ -6,6 +6,7 @@ const KNOWN_OPTIONS: OptionShape = {
   issuer: true,
   dataSource: true,
   scopes: true,
+  authorizationDetailsTypes: true,
   grantTypes: true,
   resourceOwner: true,
   accessTokenTtl: true,

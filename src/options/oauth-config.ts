@@ -11,6 +11,7 @@ import type {
   RefreshTokenRotation,
 } from './oauth-module-options.interface';
 import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
+import type { AuthorizationDetailType } from './authorization-detail-type';
 import type { JWK } from 'jose';
 import { DEFAULT_GRANT_TYPES } from './grant-types';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from './validate-options';
@@ -20,6 +21,8 @@ export interface OAuthConfig {
   issuer: string;
   dataSource: DataSource | DataSourceOptions;
   scopes: Record<string, ScopeDefinition>;
+  /** RFC 9396 types by name; empty when none. */
+  authorizationDetailsTypes: Record<string, AuthorizationDetailType>;
   grantTypes: string[];
   resourceOwner?: ResourceOwnerProvider;
   accessTokenTtl: number;
@@ -143,6 +146,7 @@ export function resolveOAuthConfig(host: OAuthModuleOptions): OAuthConfig {
     issuer,
     dataSource: options.dataSource,
     scopes: options.scopes,
+    authorizationDetailsTypes: { ...options.authorizationDetailsTypes },
     resourceOwner: options.resourceOwner,
     grantTypes: options.grantTypes ?? [...d.grantTypes],
     accessTokenTtl: options.accessTokenTtl ?? d.accessTokenTtl,

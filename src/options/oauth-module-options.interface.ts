@@ -2,6 +2,7 @@ import type { SecurityProfile } from './fapi2-profile';
 import type { JWK } from 'jose';
 import type { DataSource, DataSourceOptions } from 'typeorm';
 import type { ResourceOwnerProvider } from './resource-owner-provider.interface';
+import type { AuthorizationDetailType } from './authorization-detail-type';
 
 /** A scope the server knows: what the consent page shows and who may get it. */
 export interface ScopeDefinition {
@@ -135,6 +136,14 @@ export interface OAuthModuleOptions {
 
   /** The scopes this server issues, by name (RFC 6749 scope tokens: no spaces or quotes). */
   scopes: Record<string, ScopeDefinition>;
+
+  /**
+   * Rich Authorization Requests (RFC 9396): the `authorization_details` types this server
+   * accepts, by type name, each with its validator and its consent page description (see
+   * `AuthorizationDetailType` and docs/rar.md). A request naming another type is refused with
+   * `invalid_authorization_details`. Default: none (`authorization_details` is refused).
+   */
+  authorizationDetailsTypes?: Record<string, AuthorizationDetailType>;
 
   /**
    * Grant types the token endpoint accepts. Custom grants registered with `@OAuthGrant`

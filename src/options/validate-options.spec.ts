@@ -141,6 +141,73 @@ describe('validateOAuthOptions', () => {
     });
   });
 
+  describe('authorizationDetailsTypes (RFC 9396)', () => {
+    const type = { validate: () => undefined, describe: () => 'Pay 1.00 EUR' };
+
+    it('accepts types with validate and describe, and the optional hooks', () => {
+      expect(() =>
+        validateOAuthOptions(
+          valid({
+            authorizationDetailsTypes: {
+              payment_initiation: { ...type, reusable: false },
+              account_information: {
+                ...type,
+                reusable: true,
+                narrows: () => true,
+                choices: () => [],
+                choose: (detail: object) => detail,
+              },
+            },
+          }),
+        ),
+      ).not.toThrow();
+      expect(resolveOAuthConfig(valid()).authorizationDetailsTypes).toEqual({});
+    });
+
+    it.each([
+      ['a list', ['payment_initiation'], 'authorizationDetailsTypes', /must be an object/],
+      [
+        'no validate',
+        { p: { describe: type.describe } },
+        'authorizationDetailsTypes.p.validate',
+        /function/,
+      ],
+      [
+        'no describe',
+        { p: { validate: type.validate } },
+        'authorizationDetailsTypes.p.describe',
+        /function/,
+      ],
+      [
+        'a string reusable',
+        { p: { ...type, reusable: 'yes' } },
+        'authorizationDetailsTypes.p.reusable',
+        /true or false/,
+      ],
+      [
+        'a misspelt member',
+        { p: { ...type, reuseable: true } },
+        'authorizationDetailsTypes.p.reuseable',
+        /is not known/,
+      ],
+      [
+        'choices without choose',
+        { p: { ...type, choices: () => [] } },
+        'authorizationDetailsTypes.p',
+        /both choices and choose/,
+      ],
+      [
+        'narrows not a function',
+        { p: { ...type, narrows: true } },
+        'authorizationDetailsTypes.p.narrows',
+        /must be a function/,
+      ],
+      ['an empty type name', { '': type }, 'authorizationDetailsTypes', /invalid type name/],
+    ])('refuses %s at start-up', (_name, types, option, message) => {
+      expectRejected(valid({ authorizationDetailsTypes: types }), option, message);
+    });
+  });
+
   describe('grantTypes', () => {
     it('rejects an unknown grant name and lists the known ones', () => {
       expectRejected(

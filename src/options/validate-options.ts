@@ -1,5 +1,6 @@
 import { fapi2Conflicts } from './fapi2-profile';
 import { SCOPE_TOKEN } from '../common/scope';
+import { hasControlCharacters } from '../common/text';
 import { isAbsoluteUri } from '../common/uri';
 import { SIGNING_ALGORITHMS } from '../keys/jws';
 import { decodeKek } from '../keys/key-encryption';
@@ -49,6 +50,7 @@ export function validateOAuthOptions(options: OAuthModuleOptions | undefined): v
     fail('dataSource', 'is missing: pass your TypeORM DataSource or DataSourceOptions.');
   }
   validateScopes(o.scopes);
+  validateAuthorizationDetailsTypes(o.authorizationDetailsTypes);
   validateGrantTypes(o);
   for (const name of [
     'accessTokenTtl',
@@ -165,6 +167,43 @@ function validateScopes(scopes: unknown): void {
     if (!definition || typeof definition.description !== 'string') {
       fail(`scopes.${name}`, 'needs a description (shown on the consent page).');
     }
+  }
+}
+
+const DETAIL_TYPE_MEMBERS = ['validate', 'describe', 'reusable', 'narrows', 'choices', 'choose'];
+
+/** RFC 9396 types: each with a validator and a description for the consent page. */
+function validateAuthorizationDetailsTypes(types: unknown): void {
+  if (types === undefined) return;
+  if (!types || typeof types !== 'object' || Array.isArray(types)) {
+    fail(
+      'authorizationDetailsTypes',
+      "must be an object of type name -> { validate, describe }, e.g. { payment_initiation: { validate: (detail) => ..., describe: (detail) => 'Pay ...' } }.",
+    );
+  }
+  for (const [name, definition] of Object.entries(types as object)) {
+    const option = `authorizationDetailsTypes.${name}`;
+    if (name.length === 0 || name.length > 255 || hasControlCharacters(name)) {
+      fail('authorizationDetailsTypes', `has an invalid type name ${JSON.stringify(name)}.`);
+    }
+    if (!definition || typeof definition !== 'object') {
+      fail(option, 'must be an object with validate and describe functions.');
+    }
+    const d = definition as Record<string, unknown>;
+    const unknown = Object.keys(d).find((key) => !DETAIL_TYPE_MEMBERS.includes(key));
+    if (unknown) fail(`${option}.${unknown}`, `is not known (${DETAIL_TYPE_MEMBERS.join(', ')}).`);
+    if (typeof d.validate !== 'function')
+      fail(`${option}.validate`, 'must be a function returning nothing or what is wrong.');
+    if (typeof d.describe !== 'function')
+      fail(`${option}.describe`, 'must be a function returning the consent page sentence.');
+    if (d.reusable !== undefined && typeof d.reusable !== 'boolean')
+      fail(`${option}.reusable`, 'must be true or false.');
+    for (const hook of ['narrows', 'choices', 'choose']) {
+      if (d[hook] !== undefined && typeof d[hook] !== 'function')
+        fail(`${option}.${hook}`, 'must be a function.');
+    }
+    if ((d.choices === undefined) !== (d.choose === undefined))
+      fail(option, 'needs both choices and choose, or neither.');
   }
 }
 

@@ -15,6 +15,8 @@ import { isDatabaseUnavailable } from '../storage/database-unavailable';
 import { RevocationFeed } from '../storage/revocation-feed';
 import { TokenStore } from '../storage/stores/token.store';
 import type { VerifiedAccessToken } from './verified-access-token';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+import { copyDetails } from '../authorization-details/authorization-details';
 
 const FAILURE_DESCRIPTIONS: Record<JwtFailure, string> = {
   malformed: 'The access token is malformed.',
@@ -144,13 +146,7 @@ export class AccessTokenVerifier {
       this.verified.delete(token);
       return undefined;
     }
-    const { token: cached } = entry;
-    return {
-      ...cached,
-      scopes: [...cached.scopes],
-      audience: [...cached.audience],
-      ...(cached.amr ? { amr: [...cached.amr] } : {}),
-    };
+    return copyVerified(entry.token);
   }
 
   private async verifyAndRemember(token: string): Promise<VerifiedAccessToken> {
@@ -160,12 +156,7 @@ export class AccessTokenVerifier {
     if (capacity === 0) return verified;
     if (this.verified.size >= capacity) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, {
-      token: {
-        ...verified,
-        scopes: [...verified.scopes],
-        audience: [...verified.audience],
-        ...(verified.amr ? { amr: [...verified.amr] } : {}),
-      },
+      token: copyVerified(verified),
       kid,
       acceptedUntilMs: (verified.expiresAt + this.config.resourceServer.clockTolerance) * 1000,
     });
@@ -203,6 +194,36 @@ export class AccessTokenVerifier {
   }
 }
 
+/** A copy a handler may alter without altering the cache (details are copied deeply). */
+function copyVerified(token: VerifiedAccessToken): VerifiedAccessToken {
+  return {
+    ...token,
+    scopes: [...token.scopes],
+    audience: [...token.audience],
+    ...(token.amr ? { amr: [...token.amr] } : {}),
+    ...(token.authorizationDetails
+      ? { authorizationDetails: copyDetails(token.authorizationDetails) }
+      : {}),
+  };
+}
+
+/** RFC 9396 §9.1 `authorization_details`, when the token has a well-formed one. */
+function authorizationDetailsOf(claim: unknown): { authorizationDetails?: AuthorizationDetail[] } {
+  if (
+    !Array.isArray(claim) ||
+    claim.length === 0 ||
+    !claim.every(
+      (detail) =>
+        typeof detail === 'object' &&
+        detail !== null &&
+        !Array.isArray(detail) &&
+        typeof (detail as { type?: unknown }).type === 'string',
+    )
+  )
+    return {};
+  return { authorizationDetails: claim as AuthorizationDetail[] };
+}
+
 /** Three dot-separated parts, counted without splitting a long string. */
 function isCompactJws(token: string): boolean {
   const first = token.indexOf('.');
@@ -225,6 +246,7 @@ function fromClaims(payload: JWTPayload): VerifiedAccessToken {
     ...(typeof payload.acr === 'string' ? { acr: payload.acr } : {}),
     ...(isStringArray(payload.amr) ? { amr: payload.amr } : {}),
     ...dpopBindingOf(payload.cnf),
+    ...authorizationDetailsOf(payload.authorization_details),
   };
 }
 
@@ -241,6 +263,7 @@ function fromRow(row: OAuthToken): VerifiedAccessToken {
     ...(row.acr ? { acr: row.acr } : {}),
     ...(row.amr?.length ? { amr: [...row.amr] } : {}),
     ...(row.dpopJkt ? { dpopJkt: row.dpopJkt } : {}),
+    ...authorizationDetailsOf(row.authorizationDetails),
   };
 }
 

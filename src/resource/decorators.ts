@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { VerifiedAccessToken } from './verified-access-token';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
 
 export const REQUIRED_SCOPES = 'OAUTH:REQUIRED_SCOPES';
 export const ANY_OF_SCOPES = 'OAUTH:ANY_OF_SCOPES';
@@ -46,6 +47,34 @@ export const AccessToken = createParamDecorator(
   (_data: unknown, context: ExecutionContext): VerifiedAccessToken | undefined =>
     context.switchToHttp().getRequest()[ACCESS_TOKEN_REQUEST_KEY],
 );
+
+export const ACCEPTED_DETAIL_TYPES = 'OAUTH:ACCEPTED_DETAIL_TYPES';
+/**
+ * RFC 9396: a token carrying an authorization detail of one of these types passes the route's
+ * `@Scopes` / `@AnyScope` check without the scopes; the handler then decides what the detail
+ * allows (read it with `@AuthorizationDetails(type)`). A token with neither the scopes nor such
+ * a detail gets 403 `insufficient_scope`.
+ */
+export const AcceptAuthorizationDetails = (...types: string[]) =>
+  SetMetadata(ACCEPTED_DETAIL_TYPES, types);
+
+/**
+ * The authorization details (RFC 9396) of the request's token, only those of `type` when given;
+ * an empty array when it has none.
+ */
+export const AuthorizationDetails = createParamDecorator(
+  (type: string | undefined, context: ExecutionContext): AuthorizationDetail[] =>
+    authorizationDetailsOf(context.switchToHttp().getRequest()[ACCESS_TOKEN_REQUEST_KEY], type),
+);
+
+/** The token's authorization details (RFC 9396), only those of `type` when given. */
+export function authorizationDetailsOf(
+  token: Pick<VerifiedAccessToken, 'authorizationDetails'> | undefined,
+  type?: string,
+): AuthorizationDetail[] {
+  const details = token?.authorizationDetails ?? [];
+  return type === undefined ? details : details.filter((detail) => detail.type === type);
+}
 
 /** The user the token acts for: `{ id }`, or undefined for a client's own token. */
 export const OAuthUser = createParamDecorator((_data: unknown, context: ExecutionContext) => {

@@ -12,6 +12,7 @@ import { DpopResourceAuthenticator } from './dpop-resource-authenticator.service
 import { dpopTokenOf } from './dpop-token';
 import { OAuthBearerStrategy } from './bearer.strategy';
 import {
+  ACCEPTED_DETAIL_TYPES,
   ACCESS_TOKEN_REQUEST_KEY,
   AcrRequirement,
   ANY_OF_SCOPES,
@@ -54,7 +55,8 @@ export class OAuthGuard implements CanActivate {
     const request = http.getRequest<AdapterRequest>();
     const admit = (token: VerifiedAccessToken): boolean => {
       this.checkUser(token, rules.requiresUser);
-      this.checkScopes(token, rules.allOf, rules.anyOf);
+      if (!carriesAcceptedDetail(token, rules.detailTypes))
+        this.checkScopes(token, rules.allOf, rules.anyOf);
       this.checkAuthentication(token, this.acrRequirementOf(token, rules));
       Reflect.set(request, ACCESS_TOKEN_REQUEST_KEY, token);
       return true;
@@ -97,6 +99,7 @@ export class OAuthGuard implements CanActivate {
         anyOf: this.reflector.getAllAndOverride<string[]>(ANY_OF_SCOPES, targets),
         acr: this.reflector.getAllAndOverride<AcrRequirement>(REQUIRED_ACR, targets),
         scopeLevel: undefined,
+        detailTypes: this.reflector.getAllAndOverride<string[]>(ACCEPTED_DETAIL_TYPES, targets),
       };
       rules.scopeLevel = this.levels.required({ scopes: rules.allOf ?? [] });
       byClass.set(controller, rules);
@@ -263,4 +266,10 @@ interface RouteRules {
   acr: AcrRequirement | undefined;
   /** The level `allOf` implies (`acr.scopes`). */
   scopeLevel: string | undefined;
+  /** `@AcceptAuthorizationDetails`: a detail of one of these types stands in for the scopes. */
+  detailTypes: string[] | undefined;
+}
+
+function carriesAcceptedDetail(token: VerifiedAccessToken, types: string[] | undefined): boolean {
+  return !!types && !!token.authorizationDetails?.some((detail) => types.includes(detail.type));
 }

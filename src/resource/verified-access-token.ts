@@ -1,3 +1,5 @@
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+
 /** An access token that passed verification: what `@AccessToken()` gives a handler. */
 export interface VerifiedAccessToken {
   /** Token id (`jti`). */
@@ -22,4 +24,10 @@ export interface VerifiedAccessToken {
    * token was accepted only with a proof of that key.
    */
   dpopJkt?: string;
+  /**
+   * RFC 9396: the authorization details the token grants (the JWT's `authorization_details`
+   * claim, or the stored row of an opaque token); absent when it has none. Read them with
+   * `@AuthorizationDetails(type)` or `authorizationDetailsOf(token, type)`.
+   */
+  authorizationDetails?: AuthorizationDetail[];
 }

@@ -45,3 +45,9 @@ export function isStorableId(value: unknown, maxLength: number): value is string
     !hasControlCharacters(value)
   );
 }
+
+/**
+ * An RFC 9396 authorization detail as a JSON column holds it: an object with a string `type`
+ * and any other members (a type alias, so it converts to and from `AuthorizationDetail`).
+ */
+export type StoredAuthorizationDetail = { type: string };

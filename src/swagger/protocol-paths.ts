@@ -40,6 +40,7 @@ const CLIENT_ERRORS = {
     'unsupported_grant_type',
     'invalid_scope',
     'invalid_target',
+    'invalid_authorization_details',
   ]),
   401: oauthErrorResponse('The client could not be authenticated.', ['invalid_client']),
 };

@@ -12,6 +12,10 @@ import type { OAuthToken } from '../storage/entities/oauth-token.entity';
 import { TokenStore } from '../storage/stores/token.store';
 import type { TokenGrantDecision } from './token-grant-decision';
 import type { TokenResponse } from './token-response';
+import { reusableDetails } from '../authorization-details/authorization-details';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+
+const nonEmpty = (details: AuthorizationDetail[]) => (details.length > 0 ? details : null);
 
 /** Tokens made but not stored yet; storing their row makes them valid. */
 export interface PreparedTokens {
@@ -51,6 +55,7 @@ export class TokenFactory {
       ? (decision.family?.refreshExpiresAt ?? now + secondsToMs(this.config.refreshTokenTtl))
       : null;
     const refreshCount = decision.family ? decision.family.refreshCount + 1 : 0;
+    const details = decision.authorizationDetails?.length ? decision.authorizationDetails : null;
 
     const row: OAuthToken = {
       id,
@@ -60,6 +65,17 @@ export class TokenFactory {
       subject: decision.subject,
       scopes: decision.scopes,
       refreshScopes: refreshToken ? (decision.refreshScopes ?? decision.scopes) : null,
+      authorizationDetails: details,
+      // One-off details (a payment) go to this access token only: a refresh token carrying them
+      // would mint new access tokens, each a fresh chance to spend the same approval.
+      refreshAuthorizationDetails: refreshToken
+        ? nonEmpty(
+            reusableDetails(
+              decision.refreshAuthorizationDetails ?? details ?? undefined,
+              this.config,
+            ),
+          )
+        : null,
       grantType: decision.grantType,
       familyId: decision.family?.id ?? id,
       refreshCount,
@@ -82,6 +98,8 @@ export class TokenFactory {
       expires_in: this.config.accessTokenTtl,
       scope: formatScope(decision.scopes),
       status: 'approved',
+      // RFC 9396 §7: the details granted, as the access token carries them.
+      ...(details ? { authorization_details: details } : {}),
     };
     if (refreshToken && refreshExpiresAt !== null) {
       response.refresh_token = refreshToken;
@@ -178,6 +196,10 @@ export class TokenFactory {
       {
         client_id: decision.clientId,
         scope: formatScope(decision.scopes),
+        // RFC 9396 §9.1: the granted details as a top-level claim.
+        ...(decision.authorizationDetails?.length
+          ? { authorization_details: decision.authorizationDetails }
+          : {}),
         // RFC 9068 §2.2.1: how the user signed in, for the resource server's RFC 9470 checks.
         ...(decision.authTime ? { auth_time: decision.authTime } : {}),
         ...(decision.acr ? { acr: decision.acr } : {}),

@@ -1,3 +1,5 @@
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+
 /** What a grant decided; TokenIssuer turns it into tokens and stores them. */
 export interface TokenGrantDecision {
   clientId: string;
@@ -7,6 +9,13 @@ export interface TokenGrantDecision {
   scopes: string[];
   /** Scopes of the refresh token when they differ (a narrowed refresh). Default: `scopes`. */
   refreshScopes?: string[];
+  /**
+   * RFC 9396 authorization details of the access token (validated by their types before they
+   * get here). Default: none.
+   */
+  authorizationDetails?: AuthorizationDetail[] | null;
+  /** Details of the refresh token when they differ (a narrowed refresh). Default: `authorizationDetails`. */
+  refreshAuthorizationDetails?: AuthorizationDetail[] | null;
   grantType: string;
   /** `aud` of the access token. Default: the `accessTokenAudience` option. */
   audience?: string[];

@@ -1,3 +1,5 @@
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+
 /**
  * The token endpoint's success response: RFC 6749 §5.1 plus the fields our product documents
  * name (`status`, `refresh_token_expires_in`, `refresh_token_issued_at`, `refresh_count`).
@@ -20,4 +22,6 @@ export interface TokenResponse {
   /** 0 on first issue, +1 on each refresh. */
   refresh_count?: number;
   id_token?: string;
+  /** RFC 9396 §7: the authorization details granted to the access token. */
+  authorization_details?: AuthorizationDetail[];
 }

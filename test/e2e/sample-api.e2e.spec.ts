@@ -1,6 +1,7 @@
 // The sample app's resource APIs (sample-app/api/), started the way `npm run sample` starts
 // them, on every SAMPLE_TARGET (Express on each database, Fastify on SQLite): the API part of the
 // contract in DESIGN.md §5.
+import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { User } from '../../sample-app/users/user.entity';
@@ -241,7 +242,7 @@ describe.each(SAMPLE_TARGETS)(
         expect(response.headers.get('content-type')).toMatch(/^application\/json/);
         expect(await response.json()).toEqual({
           id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-          status: 'accepted',
+          status: 'approved',
           amount: '10.00',
           currency: 'EUR',
           creditor: PAYMENT.creditor,
@@ -332,6 +333,106 @@ describe.each(SAMPLE_TARGETS)(
         const response = await api(sample, '/api/me');
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${sample.url}"`);
+      });
+    });
+
+    describe('authorization details (RFC 9396): one approved payment, picked accounts', () => {
+      const DETAIL = {
+        type: 'payment_initiation',
+        instructedAmount: { currency: 'EUR', amount: '123.50' },
+        creditorName: 'Merchant A',
+        creditorAccount: { iban: 'DE02100100109307118603' },
+      };
+      const APPROVED = { amount: '123.50', currency: 'EUR', creditor: 'Merchant A' };
+
+      /** A token for alice carrying these details (as the code flow gives it), no scope. */
+      const detailsToken = async (details: object[]): Promise<string> =>
+        (
+          await seedCodeAndExchange(sample, webApp, {
+            subject: alice.id,
+            scopes: [],
+            authorizationDetails: details as never,
+          })
+        ).access_token;
+
+      const expectRefused = async (response: Response) => {
+        expect(response.status).toBe(403);
+        expect(response.headers.get('www-authenticate')).toMatch(
+          new RegExp(`^Bearer realm="${sample.url}", error="insufficient_scope"`),
+        );
+        expect(await response.json()).toEqual({
+          error: 'insufficient_scope',
+          error_description: expect.any(String),
+        });
+      };
+
+      it('advertises payment_initiation and account_information', async () => {
+        const metadata = await (
+          await fetch(`${sample.url}/.well-known/oauth-authorization-server`)
+        ).json();
+        expect(metadata.authorization_details_types_supported).toEqual([
+          'payment_initiation',
+          'account_information',
+        ]);
+      });
+
+      it('makes exactly the approved payment once; its status is readable', async () => {
+        const token = await detailsToken([DETAIL]);
+        const created = await pay(sample, token, APPROVED);
+        expect(created.status).toBe(201);
+        const payment = await created.json();
+        expect(payment).toEqual({
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          status: 'approved',
+          amount: '123.50',
+          currency: 'EUR',
+          creditor: 'Merchant A',
+          creditor_iban: 'DE02100100109307118603',
+          debtor: alice.id,
+          initiated_by: webApp.clientId,
+        });
+        // A second payment with the same token: refused, even for the same payment.
+        await expectRefused(await pay(sample, token, APPROVED));
+        const status = await api(sample, `/api/payments/${payment.id}`, token);
+        expect(status.status).toBe(200);
+        expect(await status.json()).toMatchObject({ id: payment.id, status: 'approved' });
+        expect((await api(sample, `/api/payments/${randomUUID()}`, token)).status).toBe(404);
+      });
+
+      it.each([
+        ['another amount', { ...APPROVED, amount: '123.51' }],
+        ['another currency', { ...APPROVED, currency: 'USD' }],
+        ['another creditor', { ...APPROVED, creditor: 'Merchant B' }],
+      ])('refuses %s with 403 insufficient_scope, and pays nothing', async (_, body) => {
+        const token = await detailsToken([DETAIL]);
+        await expectRefused(await pay(sample, token, body));
+        // The approved payment is still possible once (the creditor may be named by IBAN).
+        const by = { ...APPROVED, amount: '123.5', creditor: DETAIL.creditorAccount.iban };
+        expect((await pay(sample, token, by)).status).toBe(201);
+      });
+
+      it('makes one payment out of concurrent requests with the same token', async () => {
+        const token = await detailsToken([DETAIL]);
+        const statuses = (
+          await Promise.all(Array.from({ length: 6 }, () => pay(sample, token, APPROVED)))
+        ).map((response) => response.status);
+        expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+        expect(statuses.filter((status) => status === 403)).toHaveLength(5);
+      });
+
+      it('a payment detail grants no account access', async () => {
+        await expectRefused(await api(sample, '/api/accounts', await detailsToken([DETAIL])));
+      });
+
+      it('GET /api/accounts returns only the accounts of the account_information detail', async () => {
+        const token = await detailsToken([
+          { type: 'account_information', accounts: ['acc-alice-savings'] },
+        ]);
+        const response = await api(sample, '/api/accounts', token);
+        expect(response.status).toBe(200);
+        expect((await response.json()).map((account: { id: string }) => account.id)).toEqual([
+          'acc-alice-savings',
+        ]);
       });
     });
   },

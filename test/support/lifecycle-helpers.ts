@@ -115,6 +115,8 @@ export async function seedTokenRow(
     subject: null,
     scopes: ['accounts:read'],
     refreshScopes: null,
+    authorizationDetails: null,
+    refreshAuthorizationDetails: null,
     grantType: 'client_credentials',
     familyId: id,
     refreshCount: 0,

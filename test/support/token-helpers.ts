@@ -158,6 +158,8 @@ export interface SeedOptions {
   amr?: string[] | null;
   /** RFC 9449 §10: bind the code to this DPoP key thumbprint. */
   dpopJkt?: string | null;
+  /** RFC 9396: the details the code was approved with. */
+  authorizationDetails?: { type: string; [member: string]: unknown }[] | null;
 }
 
 /** Stores an authorization code as the authorization endpoint would (PKCE S256). */
@@ -180,6 +182,7 @@ export async function seedCode(
     amr: options.amr ?? null,
     resources: null,
     dpopJkt: options.dpopJkt ?? null,
+    authorizationDetails: options.authorizationDetails ?? null,
     expiresAt: Date.now() + 60_000,
   });
   return { code, verifier };

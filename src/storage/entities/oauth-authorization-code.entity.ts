@@ -6,6 +6,7 @@ import {
   JsonColumn,
   StringColumn,
   URL_LENGTH,
+  type StoredAuthorizationDetail,
 } from '../columns';
 
 /** An issued authorization code, stored by hash; single use is enforced through `consumedAt`. */
@@ -53,6 +54,10 @@ export class OAuthAuthorizationCode {
   /** RFC 8707 resource indicators requested at the authorization endpoint. */
   @JsonColumn('resources', { nullable: true })
   resources: string[] | null;
+
+  /** RFC 9396: the authorization details the user approved, as validated and stored at consent. */
+  @JsonColumn('authorization_details', { nullable: true })
+  authorizationDetails: StoredAuthorizationDetail[] | null;
 
   /** RFC 9449 §10: `dpop_jkt` of the authorization request; the exchange must prove this key. */
   @StringColumn('dpop_jkt', HASH_LENGTH, { nullable: true })

@@ -53,6 +53,10 @@ export class OAuthClient {
   @Column({ name: 'first_party', type: 'boolean', default: false })
   firstParty: boolean;
 
+  /** RFC 9396 §10: the authorization details types the client may request; null: any. */
+  @JsonColumn('authorization_details_types', { nullable: true })
+  authorizationDetailsTypes: string[] | null;
+
   /** RFC 9126 §6: this client's authorization requests must come through the PAR endpoint. */
   @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
   requirePushedAuthorizationRequests: boolean;

@@ -1,5 +1,11 @@
 import { Entity, PrimaryColumn, Unique } from 'typeorm';
-import { EpochMsColumn, ID_LENGTH, JsonColumn, StringColumn } from '../columns';
+import {
+  EpochMsColumn,
+  ID_LENGTH,
+  JsonColumn,
+  StringColumn,
+  type StoredAuthorizationDetail,
+} from '../columns';
 
 /** Remembered consent: the scopes a user granted to a client. */
 @Entity('oauth_consents')
@@ -16,6 +22,10 @@ export class OAuthConsent {
 
   @JsonColumn('scopes')
   scopes: string[];
+
+  /** RFC 9396 details of reusable types the user granted the client (one-off ones never). */
+  @JsonColumn('authorization_details', { nullable: true })
+  authorizationDetails: StoredAuthorizationDetail[] | null;
 
   @EpochMsColumn('created_at')
   createdAt: number;

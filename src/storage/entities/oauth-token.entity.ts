@@ -1,5 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { EpochMsColumn, HASH_LENGTH, ID_LENGTH, JsonColumn, StringColumn } from '../columns';
+import {
+  EpochMsColumn,
+  HASH_LENGTH,
+  ID_LENGTH,
+  JsonColumn,
+  StringColumn,
+  type StoredAuthorizationDetail,
+} from '../columns';
 
 /**
  * One issued access token and, when one was issued with it, its refresh token. Rows of one
@@ -37,6 +44,14 @@ export class OAuthToken {
   /** Scopes of the refresh token: the whole authorization, even when the access token was narrowed. */
   @JsonColumn('refresh_scopes', { nullable: true })
   refreshScopes: string[] | null;
+
+  /** RFC 9396 authorization details of the access token; null when it has none. */
+  @JsonColumn('authorization_details', { nullable: true })
+  authorizationDetails: StoredAuthorizationDetail[] | null;
+
+  /** Authorization details of the refresh token: the whole grant, even when the access token was narrowed. */
+  @JsonColumn('refresh_authorization_details', { nullable: true })
+  refreshAuthorizationDetails: StoredAuthorizationDetail[] | null;
 
   @StringColumn('grant_type', ID_LENGTH)
   grantType: string;

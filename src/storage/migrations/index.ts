@@ -4,6 +4,7 @@ import { OAuthDpop1764200000000 } from './1764200000000-oauth-dpop';
 import { OAuthPushedAuthorizationRequests1764250000000 } from './1764250000000-oauth-pushed-authorization-requests';
 import { OAuthRevocationNotify1764300000000 } from './1764300000000-oauth-revocation-notify';
 import { OAuthDeviceAuthorization1764500000000 } from './1764500000000-oauth-device-authorization';
+import { OAuthAuthorizationDetails1764600000000 } from './1764600000000-oauth-authorization-details';
 import { OAuthAuthenticationContext1764700000000 } from './1764700000000-oauth-authentication-context';
 import { OAuthLogout1764800000000 } from './1764800000000-oauth-logout';
 
@@ -26,6 +27,7 @@ export const OAUTH_MIGRATIONS: MigrationClass[] = [
   OAuthPushedAuthorizationRequests1764250000000,
   OAuthRevocationNotify1764300000000,
   OAuthDeviceAuthorization1764500000000,
+  OAuthAuthorizationDetails1764600000000,
   OAuthAuthenticationContext1764700000000,
   OAuthLogout1764800000000,
 ];

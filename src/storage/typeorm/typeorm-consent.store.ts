@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { InjectOAuthDataSource } from '../../oauth.constants';
+import type { StoredAuthorizationDetail } from '../columns';
 import { OAuthConsent } from '../entities/oauth-consent.entity';
 import { ConsentStore } from '../stores/consent.store';
 
@@ -23,8 +24,13 @@ export class TypeOrmConsentStore extends ConsentStore {
     await this.repository.insert(row);
   }
 
-  async updateScopes(id: string, scopes: string[], at: number): Promise<void> {
-    await this.repository.update({ id }, { scopes, updatedAt: at });
+  async updateScopes(
+    id: string,
+    scopes: string[],
+    at: number,
+    authorizationDetails: StoredAuthorizationDetail[] | null,
+  ): Promise<void> {
+    await this.repository.update({ id }, { scopes, authorizationDetails, updatedAt: at });
   }
 
   listForUser(subject: string): Promise<OAuthConsent[]> {

@@ -1,0 +1,66 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { statementsFor } from './statements-for';
+
+/*
+ * Rich Authorization Requests (RFC 9396): the approved `authorization_details` travel with the
+ * authorization code, the tokens (access token and, for narrowing refreshes, the whole grant)
+ * and remembered consent (reusable types only); clients may be limited to some types
+ * (`authorization_details_types`). JSON text columns, added in place on every database; the
+ * test that the schema builder finds nothing left to change after OAUTH_MIGRATIONS covers them.
+ */
+const POSTGRES = [
+  `ALTER TABLE "oauth_clients" ADD "authorization_details_types" text`,
+  `ALTER TABLE "oauth_authorization_codes" ADD "authorization_details" text`,
+  `ALTER TABLE "oauth_tokens" ADD "authorization_details" text`,
+  `ALTER TABLE "oauth_tokens" ADD "refresh_authorization_details" text`,
+  `ALTER TABLE "oauth_consents" ADD "authorization_details" text`,
+];
+
+const SQLITE = [
+  `ALTER TABLE "oauth_clients" ADD COLUMN "authorization_details_types" text`,
+  `ALTER TABLE "oauth_authorization_codes" ADD COLUMN "authorization_details" text`,
+  `ALTER TABLE "oauth_tokens" ADD COLUMN "authorization_details" text`,
+  `ALTER TABLE "oauth_tokens" ADD COLUMN "refresh_authorization_details" text`,
+  `ALTER TABLE "oauth_consents" ADD COLUMN "authorization_details" text`,
+];
+
+/* New columns take the tables' utf8mb4_bin default (see the initial schema). */
+const MYSQL = [
+  'ALTER TABLE `oauth_clients` ADD `authorization_details_types` text NULL',
+  'ALTER TABLE `oauth_authorization_codes` ADD `authorization_details` text NULL',
+  'ALTER TABLE `oauth_tokens` ADD `authorization_details` text NULL',
+  'ALTER TABLE `oauth_tokens` ADD `refresh_authorization_details` text NULL',
+  'ALTER TABLE `oauth_consents` ADD `authorization_details` text NULL',
+];
+
+const COLUMNS = [
+  ['oauth_clients', 'authorization_details_types'],
+  ['oauth_authorization_codes', 'authorization_details'],
+  ['oauth_tokens', 'authorization_details'],
+  ['oauth_tokens', 'refresh_authorization_details'],
+  ['oauth_consents', 'authorization_details'],
+];
+
+export class OAuthAuthorizationDetails1764600000000 implements MigrationInterface {
+  name = 'OAuthAuthorizationDetails1764600000000';
+
+  /** Adds each column the database lacks: a second run (another migrations table) adds none. */
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const statements = statementsFor(queryRunner.connection.options.type, {
+      POSTGRES,
+      SQLITE,
+      MYSQL,
+    });
+    for (const [index, [table, column]] of COLUMNS.entries()) {
+      if (!(await queryRunner.hasColumn(table, column))) await queryRunner.query(statements[index]);
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const escape = (name: string) => queryRunner.connection.driver.escape(name);
+    for (const [table, column] of [...COLUMNS].reverse()) {
+      if (await queryRunner.hasColumn(table, column))
+        await queryRunner.query(`ALTER TABLE ${escape(table)} DROP COLUMN ${escape(column)}`);
+    }
+  }
+}
