@@ -80,11 +80,13 @@ export class AppModule {
               account_information: accountInformation(users),
             },
             resourceOwner: users,
-            // A password is "low"; the one-time code makes it "substantial", which payments need
-            // (step-up, docs/step-up.md). Reading accounts needs no level.
+            // A password is "low"; the one-time code makes it "substantial", which payments need,
+            // by scope or by payment_initiation detail (step-up, docs/step-up.md). Reading
+            // accounts needs no level.
             acr: {
               levels: [...SIGN_IN_LEVELS],
               scopes: { 'payments:write': 'substantial' },
+              authorizationDetailsTypes: { payment_initiation: 'substantial' },
             },
             // The default grants plus the device flow (RFC 8628): try it with curl (README).
             grantTypes: [

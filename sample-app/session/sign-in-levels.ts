@@ -1,7 +1,8 @@
 /**
  * The sample's authentication levels (the module's `acr.levels`, weakest first): a password
  * alone is "low"; the one-time code on top raises the session to "substantial". Payments need
- * "substantial" (`acr.scopes` in app.module.ts); reading accounts needs no level.
+ * "substantial" (`acr.scopes` and `acr.authorizationDetailsTypes` in app.module.ts); reading
+ * accounts needs no level.
  */
 export const SIGN_IN_LEVELS = ['low', 'substantial'] as const;
 export type SignInLevel = (typeof SIGN_IN_LEVELS)[number];

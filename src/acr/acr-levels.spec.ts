@@ -4,6 +4,7 @@ const levels = new AcrLevels({
   acr: {
     levels: ['low', 'substantial', 'high'],
     scopes: { 'payments:write': 'substantial', 'vault:open': 'high' },
+    authorizationDetailsTypes: { payment_initiation: 'substantial', account_information: 'low' },
   },
 });
 
@@ -14,6 +15,25 @@ describe('AcrLevels', () => {
     [['vault:open', 'payments:write'], 'high'],
   ])('scopes %p need %p (the strongest of their levels)', (scopes, level) => {
     expect(levels.required({ scopes })).toBe(level);
+  });
+
+  it('counts authorization details types like scopes, never an inherited member', () => {
+    const details = (...types: string[]) => types.map((type) => ({ type }));
+    expect(
+      levels.required({ scopes: [], authorizationDetails: details('payment_initiation') }),
+    ).toBe('substantial');
+    expect(
+      levels.required({
+        scopes: ['vault:open'],
+        authorizationDetails: details('account_information', 'payment_initiation'),
+      }),
+    ).toBe('high');
+    expect(levels.required({ scopes: [], authorizationDetails: details('unknown') })).toBe(
+      undefined,
+    );
+    expect(
+      levels.required({ scopes: ['constructor'], authorizationDetails: details('toString') }),
+    ).toBe(undefined);
   });
 
   it.each([

@@ -1,12 +1,12 @@
 import type { OAuthConfig } from '../options/oauth-config';
 
 /**
- * What an authorization (or a route) is for, as far as authentication levels go. Today its
- * scopes; RFC 9396 authorization detail types will add `authorizationDetailTypes` here (and an
- * `acr.authorizationDetailTypes` option), read by `AcrLevels.required` the same way.
+ * What an authorization (or a route) is for, as far as authentication levels go: its scopes
+ * (`acr.scopes`) and its RFC 9396 authorization details' types (`acr.authorizationDetailsTypes`).
  */
 export interface AcrRequirementInput {
   scopes: readonly string[];
+  authorizationDetails?: readonly { type: string }[] | null;
 }
 
 /** How the user signed in, as the host reported it and the module carries it. */
@@ -21,7 +21,7 @@ export interface AuthenticationContext {
 
 /**
  * The host's ordered authentication levels (`acr.levels`, weakest first) and the level each
- * scope needs (`acr.scopes`). An `acr` that is not one of the levels (or none at all) ranks
+ * scope and authorization details type needs (`acr.scopes`, `acr.authorizationDetailsTypes`). An `acr` that is not one of the levels (or none at all) ranks
  * below every level: it satisfies no requirement. Pure: the authorization flow, the token
  * endpoint and the guard all ask the same questions here.
  */
@@ -56,7 +56,10 @@ export class AcrLevels {
   required(input: AcrRequirementInput): string | undefined {
     let strongest: string | undefined;
     for (const scope of input.scopes) {
-      strongest = this.stronger(strongest, this.config.acr.scopes[scope]);
+      strongest = this.stronger(strongest, own(this.config.acr.scopes, scope));
+    }
+    for (const { type } of input.authorizationDetails ?? []) {
+      strongest = this.stronger(strongest, own(this.config.acr.authorizationDetailsTypes, type));
     }
     return strongest;
   }
@@ -87,4 +90,9 @@ export class AcrLevels {
     }
     return weakest;
   }
+}
+
+/** A record's own entry (a request's "constructor" is no level). */
+function own(record: Record<string, string>, key: string): string | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -112,7 +112,12 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     // RFC 9396 §6.1: the details approved with the code, or fewer; never others.
     const granted = (code.authorizationDetails as AuthorizationDetail[] | null) ?? null;
     const details = await narrowedAuthorizationDetails(request, this.config, granted, code.subject);
-    await this.policy.check(request, code.scopes, code.subject, code);
+    await this.policy.check(
+      request,
+      { scopes: code.scopes, authorizationDetails: details },
+      code.subject,
+      code,
+    );
     return this.factory.prepare({
       clientId: client.clientId,
       subject: code.subject,

@@ -31,7 +31,7 @@ export class ClientCredentialsGrant implements OAuthGrantHandler {
       details && request.params.scope === undefined
         ? []
         : grantableScopes(request.params.scope, request.client, this.config, false);
-    await this.policy.check(request, scopes, null);
+    await this.policy.check(request, { scopes, authorizationDetails: details }, null);
     const { response } = await this.issuer.issue({
       clientId: request.client.clientId,
       subject: null,

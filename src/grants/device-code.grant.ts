@@ -107,7 +107,7 @@ export class DeviceCodeGrant implements OAuthGrantHandler {
     const subject = authorization.subject!;
     const granted = authorization.resources ?? [this.config.accessTokenAudience];
     const audience = audienceFor(request.params.resource, this.config, granted) ?? granted;
-    await this.policy.check(request, authorization.scopes, subject, authorization);
+    await this.policy.check(request, { scopes: authorization.scopes }, subject, authorization);
     // Signed before the code is spent, so spending and storing is one short step.
     const prepared = await this.factory.prepare({
       clientId: client.clientId,

@@ -70,7 +70,7 @@ export class PasswordGrant implements OAuthGrantHandler, OnApplicationBootstrap 
     }
     await attempt.succeeded();
     // A password checked by the client is no sign-in at any level: scopes needing one are refused.
-    await this.policy.check(request, scopes, user.id, { acr: null });
+    await this.policy.check(request, { scopes }, user.id, { acr: null });
     const authTime = nowSeconds();
     const { response } = await this.factory.store(
       await this.factory.prepare({

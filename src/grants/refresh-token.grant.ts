@@ -78,7 +78,7 @@ export class RefreshTokenGrant implements OAuthGrantHandler {
     const audience =
       audienceFor(request.params.resource, this.config, row.audience) ?? row.audience;
     // The authorization's sign-in as it was: a refresh never raises its level.
-    await this.policy.check(request, scopes, row.subject, row);
+    await this.policy.check(request, { scopes, authorizationDetails: details }, row.subject, row);
 
     const next = (rotate: boolean, after: OAuthToken) =>
       this.factory.prepare({

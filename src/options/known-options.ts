@@ -42,7 +42,7 @@ const KNOWN_OPTIONS: OptionShape = {
     nonceSecret: true,
   },
   introspectionResourceServers: true,
-  acr: { levels: true, scopes: true },
+  acr: { levels: true, scopes: true, authorizationDetailsTypes: true },
   interaction: { loginUrl: true, consentUrl: true, ttl: true },
   deviceFlow: { ttl: true, interval: true, verificationUri: true, maxUserCodeFailures: true },
   passwordGrant: { maxFailuresPerUser: true, maxFailuresPerClient: true },

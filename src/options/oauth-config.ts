@@ -73,7 +73,11 @@ export interface OAuthConfig {
   };
   introspectionResourceServers: string[];
   /** Authentication levels, weakest first, and the level each scope needs (see AcrLevels). */
-  acr: { levels: string[]; scopes: Record<string, string> };
+  acr: {
+    levels: string[];
+    scopes: Record<string, string>;
+    authorizationDetailsTypes: Record<string, string>;
+  };
   interaction: { loginUrl?: string; consentUrl?: string; ttl: number };
   deviceFlow: {
     ttl: number;
@@ -123,7 +127,7 @@ export const OAUTH_DEFAULTS = {
     nonces: false,
   },
   introspectionResourceServers: [],
-  acr: { levels: [], scopes: {} },
+  acr: { levels: [], scopes: {}, authorizationDetailsTypes: {} },
   interaction: { ttl: 600 },
   deviceFlow: { ttl: 600, interval: 5, maxUserCodeFailures: 10 },
   passwordGrant: { maxFailuresPerUser: 5, maxFailuresPerClient: 50 },
@@ -185,6 +189,10 @@ export function resolveOAuthConfig(host: OAuthModuleOptions): OAuthConfig {
     acr: {
       levels: [...(options.acr?.levels ?? d.acr.levels)],
       scopes: { ...d.acr.scopes, ...options.acr?.scopes },
+      authorizationDetailsTypes: {
+        ...d.acr.authorizationDetailsTypes,
+        ...options.acr?.authorizationDetailsTypes,
+      },
     },
     interaction: { ...d.interaction, ...definedOnly(options.interaction) },
     deviceFlow: { ...d.deviceFlow, ...definedOnly(options.deviceFlow) },

@@ -394,6 +394,13 @@ export interface OAuthModuleOptions {
      * strongest of their levels; a route protected with `@Scopes` needs the same. Default: none.
      */
     scopes?: Record<string, string>;
+    /**
+     * The level each RFC 9396 authorization details type needs, e.g.
+     * `{ payment_initiation: 'substantial' }`: a type of `authorizationDetailsTypes`, a declared
+     * level. A request carrying a detail of the type needs that level like a scope's; a client
+     * cannot get such a detail for itself (client_credentials). Default: none.
+     */
+    authorizationDetailsTypes?: Record<string, string>;
   };
 
   /** Client ids of resource servers allowed to introspect any client's tokens. Default: none. */

@@ -345,11 +345,16 @@ describe('validateOAuthOptions', () => {
       expect(resolveOAuthConfig(options).acr).toEqual({
         levels: ['low', 'substantial'],
         scopes: { 'payments:write': 'substantial' },
+        authorizationDetailsTypes: {},
       });
     });
 
     it('defaults to no levels', () => {
-      expect(resolveOAuthConfig(valid()).acr).toEqual({ levels: [], scopes: {} });
+      expect(resolveOAuthConfig(valid()).acr).toEqual({
+        levels: [],
+        scopes: {},
+        authorizationDetailsTypes: {},
+      });
     });
 
     it.each([
@@ -375,6 +380,24 @@ describe('validateOAuthOptions', () => {
         /needs userOnly: true/,
       ],
       ['acr.levelz', { acr: { levels: ['low'], levelz: [] } }, /did you mean "acr.levels"/],
+      [
+        'acr.authorizationDetailsTypes',
+        { acr: { levels: ['low'], authorizationDetailsTypes: ['low'] } },
+        /object of authorization details type -> level/,
+      ],
+      [
+        'acr.authorizationDetailsTypes.payment_initiation',
+        { acr: { levels: ['low'], authorizationDetailsTypes: { payment_initiation: 'low' } } },
+        /not one of the types in `authorizationDetailsTypes`/,
+      ],
+      [
+        'acr.authorizationDetailsTypes.payment_initiation',
+        {
+          authorizationDetailsTypes: { payment_initiation: { validate() {}, describe: () => '' } },
+          acr: { levels: ['low'], authorizationDetailsTypes: { payment_initiation: 'high' } },
+        },
+        /not in acr.levels \(low\)/,
+      ],
     ])('rejects a bad %s', (option, overrides, message) => {
       expectRejected(valid({ scopes, ...overrides }), option, message);
     });

@@ -430,6 +430,7 @@ function validateAcr(o: OAuthModuleOptions): void {
     }
   }
   if (new Set(levels).size !== levels.length) fail('acr.levels', 'names a level twice.');
+  validateAcrDetailTypes(o, levels);
   if (acr.scopes === undefined) return;
   if (!acr.scopes || typeof acr.scopes !== 'object' || Array.isArray(acr.scopes)) {
     fail(
@@ -451,6 +452,32 @@ function validateAcr(o: OAuthModuleOptions): void {
       fail(
         `scopes.${scope}`,
         'needs userOnly: true, as acr.scopes requires a sign-in level for it (a client token has none).',
+      );
+    }
+  }
+}
+
+/** `acr.authorizationDetailsTypes`: a declared RFC 9396 type -> a declared level. */
+function validateAcrDetailTypes(o: OAuthModuleOptions, levels: string[]): void {
+  const types = o.acr?.authorizationDetailsTypes;
+  if (types === undefined) return;
+  if (!types || typeof types !== 'object' || Array.isArray(types)) {
+    fail(
+      'acr.authorizationDetailsTypes',
+      "must be an object of authorization details type -> level, e.g. { payment_initiation: 'substantial' }.",
+    );
+  }
+  for (const [type, level] of Object.entries(types)) {
+    if (!o.authorizationDetailsTypes || !Object.hasOwn(o.authorizationDetailsTypes, type)) {
+      fail(
+        `acr.authorizationDetailsTypes.${type}`,
+        'is not one of the types in `authorizationDetailsTypes`.',
+      );
+    }
+    if (!levels.includes(level)) {
+      fail(
+        `acr.authorizationDetailsTypes.${type}`,
+        `names the level ${JSON.stringify(level)}, which is not in acr.levels (${levels.join(', ')}).`,
       );
     }
   }

@@ -101,7 +101,10 @@ export class OAuthGuard implements CanActivate {
         scopeLevel: undefined,
         detailTypes: this.reflector.getAllAndOverride<string[]>(ACCEPTED_DETAIL_TYPES, targets),
       };
-      rules.scopeLevel = this.levels.required({ scopes: rules.allOf ?? [] });
+      rules.scopeLevel = this.levels.required({
+        scopes: rules.allOf ?? [],
+        authorizationDetails: rules.detailTypes?.map((type) => ({ type })),
+      });
       byClass.set(controller, rules);
     }
     return rules;
@@ -264,7 +267,7 @@ interface RouteRules {
   allOf: string[] | undefined;
   anyOf: string[] | undefined;
   acr: AcrRequirement | undefined;
-  /** The level `allOf` implies (`acr.scopes`). */
+  /** The level `allOf` and `detailTypes` imply (`acr.scopes`, `acr.authorizationDetailsTypes`). */
   scopeLevel: string | undefined;
   /** `@AcceptAuthorizationDetails`: a detail of one of these types stands in for the scopes. */
   detailTypes: string[] | undefined;

@@ -1,6 +1,6 @@
 // Rich Authorization Requests (RFC 9396) in headless Chromium on the sample app: a third-party
 // payment app (oauth4webapi) pushes a request (PAR) for one payment_initiation detail; alice
-// signs in and sees "Pay 123.50 EUR to Merchant A (IBAN ...)" on the consent page; Allow gives a
+// signs in (password and one-time code: payments need "substantial") and sees "Pay 123.50 EUR to Merchant A (IBAN ...)" on the consent page; Allow gives a
 // token whose details are exactly that payment, which POST /api/payments makes once. Deny gives
 // access_denied. Tampering after consent changes nothing: query parameters beside the request_uri,
 // a field added to the consent form, other details at the token endpoint. Account information:
@@ -105,12 +105,22 @@ describe.each(SAMPLE_ADAPTERS)(
       return { url, codeVerifier, state };
     }
 
-    async function signInToConsent(page: Page, url: URL, username: string, password: string) {
+    /**
+     * Password, then (a payment needs "substantial", docs/step-up.md) the one-time code the
+     * page shows; an account_information request needs the password only.
+     */
+    async function signInToConsent(page: Page, url: URL, stepUp: boolean) {
       await page.goto(url.href);
       expect(new URL(page.url()).pathname).toBe('/login');
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password').fill(password);
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('alice-password');
       await page.getByRole('button', { name: 'Sign in' }).click();
+      if (stepUp) {
+        await page.waitForURL((current) => current.pathname === '/login/one-time-code');
+        const text = (await page.locator('main').textContent()) ?? '';
+        await page.getByLabel('One-time code').fill(/Your one-time code: (\d{6})/.exec(text)![1]);
+        await page.getByRole('button', { name: 'Verify' }).click();
+      }
       await page.waitForURL((current) =>
         current.pathname.startsWith('/oauth/authorize/interaction/'),
       );
@@ -150,7 +160,7 @@ describe.each(SAMPLE_ADAPTERS)(
       const { url, codeVerifier, state } = await pushAuthorization([PAYMENT]);
       const tampered = [{ ...PAYMENT, creditorName: 'Mallory' }];
       url.searchParams.set('authorization_details', JSON.stringify(tampered));
-      await signInToConsent(page, url, 'alice', 'alice-password');
+      await signInToConsent(page, url, true);
       const consent = (await page.locator('main').textContent()) ?? '';
       expect(consent).toContain(DESCRIPTION);
       expect(consent).not.toContain('Mallory');
@@ -196,7 +206,7 @@ describe.each(SAMPLE_ADAPTERS)(
     it('the code cannot be exchanged for other details', async () => {
       const page = await newPage();
       const { url, codeVerifier, state } = await pushAuthorization([PAYMENT]);
-      await signInToConsent(page, url, 'alice', 'alice-password');
+      await signInToConsent(page, url, true);
       await page.getByRole('button', { name: 'Allow' }).click();
       const params = oauth.validateAuthResponse(as, client, await landOnCallback(page), state);
       const other = [{ ...PAYMENT, instructedAmount: { currency: 'EUR', amount: '9999.00' } }];
@@ -216,7 +226,7 @@ describe.each(SAMPLE_ADAPTERS)(
     it('Deny: the client gets access_denied', async () => {
       const page = await newPage();
       const { url, state } = await pushAuthorization([PAYMENT]);
-      await signInToConsent(page, url, 'alice', 'alice-password');
+      await signInToConsent(page, url, true);
       await page.getByRole('button', { name: 'Deny' }).click();
       const landed = await landOnCallback(page);
       expect(landed.searchParams.get('error')).toBe('access_denied');
@@ -229,7 +239,7 @@ describe.each(SAMPLE_ADAPTERS)(
       const { url, codeVerifier, state } = await pushAuthorization([
         { type: 'account_information' },
       ]);
-      await signInToConsent(page, url, 'alice', 'alice-password');
+      await signInToConsent(page, url, false);
       await page.getByLabel('Savings account (NL20INGB0001234567)').check();
       await page.getByRole('button', { name: 'Allow' }).click();
       const tokens = await exchange(await landOnCallback(page), state, codeVerifier);

@@ -172,7 +172,7 @@ describe.each(SAMPLE_ADAPTERS)(
 
       const payment = await pay(tokens.access_token);
       expect(payment.status).toBe(201);
-      expect(await payment.json()).toMatchObject({ ...PAYMENT, status: 'accepted' });
+      expect(await payment.json()).toMatchObject({ ...PAYMENT, status: 'approved' });
     });
 
     it('accounts need only the password; payments then step the same sign-in up', async () => {

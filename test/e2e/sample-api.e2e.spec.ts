@@ -345,13 +345,18 @@ describe.each(SAMPLE_TARGETS)(
       };
       const APPROVED = { amount: '123.50', currency: 'EUR', creditor: 'Merchant A' };
 
-      /** A token for alice carrying these details (as the code flow gives it), no scope. */
-      const detailsToken = async (details: object[]): Promise<string> =>
+      /**
+       * A token for alice carrying these details (as the code flow gives it), no scope; from a
+       * "substantial" sign-in, which payment_initiation needs.
+       */
+      const detailsToken = async (details: object[], acr = 'substantial'): Promise<string> =>
         (
           await seedCodeAndExchange(sample, webApp, {
             subject: alice.id,
             scopes: [],
             authorizationDetails: details as never,
+            acr,
+            amr: acr === 'substantial' ? ['pwd', 'otp'] : ['pwd'],
           })
         ).access_token;
 
@@ -374,6 +379,12 @@ describe.each(SAMPLE_TARGETS)(
           'payment_initiation',
           'account_information',
         ]);
+      });
+
+      it('never issues a payment detail from a password-only sign-in', async () => {
+        await expect(detailsToken([DETAIL], 'low')).rejects.toThrow(
+          /code exchange failed: 400 .*"error":"invalid_grant".*level substantial/,
+        );
       });
 
       it('makes exactly the approved payment once; its status is readable', async () => {

@@ -138,7 +138,15 @@ describe.each(TEST_TARGETS)('authentication levels and step-up (%s)', (target) =
           'password',
           DEVICE_CODE_GRANT,
         ],
-        acr: { levels: LEVELS, scopes: { 'payments:write': 'substantial' } },
+        // An RFC 9396 type with a level of its own, stronger than the scope's.
+        authorizationDetailsTypes: {
+          transfer: { validate: () => undefined, describe: () => 'Move money between accounts' },
+        },
+        acr: {
+          levels: LEVELS,
+          scopes: { 'payments:write': 'substantial' },
+          authorizationDetailsTypes: { transfer: 'high' },
+        },
       },
       { controllers: [BankController] },
     );
@@ -372,6 +380,55 @@ describe.each(TEST_TARGETS)('authentication levels and step-up (%s)', (target) =
     expect(payments.status).toBe(400);
     expect(payments.body).toMatchObject({ error: 'invalid_grant' });
     expect((await signIn('accounts:read')).status).toBe(200);
+  });
+
+  describe('authorization details types with a level (acr.authorizationDetailsTypes)', () => {
+    const TRANSFER = JSON.stringify([{ type: 'transfer' }]);
+
+    it('asks the login for the level of the requested details', async () => {
+      const browser = new LeveledBrowser(server, 'user-alice');
+      browser.acr = 'substantial';
+      const request = codeRequest({
+        client,
+        scope: 'payments:write',
+        extra: { authorization_details: TRANSFER },
+      });
+      const login = loginLocation(await browser.authorize(request.params), server);
+      expect(login.searchParams.get('acr_values')).toBe('high');
+    });
+
+    it('never exchanges a code for such details from a weaker sign-in', async () => {
+      await expect(
+        seedCodeAndExchange(server, client, {
+          scopes: ['accounts:read'],
+          authorizationDetails: [{ type: 'transfer' }] as never,
+          acr: 'substantial',
+        }),
+      ).rejects.toThrow(/code exchange failed: 400 .*"error":"invalid_grant"/);
+      const tokens = await seedCodeAndExchange(server, client, {
+        scopes: ['accounts:read'],
+        authorizationDetails: [{ type: 'transfer' }] as never,
+        acr: 'high',
+      });
+      expect(decodeJwt(tokens.access_token)).toMatchObject({
+        acr: 'high',
+        authorization_details: [{ type: 'transfer' }],
+      });
+    });
+
+    it('refuses them to a client for itself: client credentials have no sign-in', async () => {
+      const service = await registerServiceClient(server);
+      const call = await postForm(
+        server,
+        { grant_type: 'client_credentials', authorization_details: TRANSFER },
+        basicHeaders(service),
+      );
+      expect(call.status).toBe(400);
+      expect(call.body).toMatchObject({
+        error: 'invalid_authorization_details',
+        error_description: expect.stringContaining('level high'),
+      });
+    });
   });
 
   describe('tokens', () => {
