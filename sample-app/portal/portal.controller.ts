@@ -115,25 +115,31 @@ export class PortalController {
           clientSecret,
           issuer: this.config.issuer,
           device: isDeviceApp(client),
+          fapi: isFapiApp(client),
         }),
       );
     } catch (error) {
       if (!(error instanceof InvalidClientMetadataError)) throw error;
-      const problem: FormError = error.description.startsWith('post_logout_redirect_uris: ')
-        ? {
-            message: `Sign-out return URI not accepted: ${error.description.slice(27)}.`,
-            field: 'postLogoutRedirectUris',
-          }
-        : error.description.startsWith('backchannel_logout_uri: ')
+      const problem: FormError = /^(jwks|private_key_jwt)\b/.test(error.description)
+        ? { message: `Public keys not accepted: ${error.description}.`, field: 'jwks' }
+        : error.description.startsWith('post_logout_redirect_uris: ')
           ? {
-              message: `Back-channel logout URI not accepted: ${error.description.slice(24)}.`,
-              field: 'backchannelLogoutUri',
+              message: `Sign-out return URI not accepted: ${error.description.slice(27)}.`,
+              field: 'postLogoutRedirectUris',
             }
-          : error.code === 'invalid_redirect_uri'
-            ? { message: `Redirect URI not accepted: ${error.description}.`, field: 'redirectUris' }
-            : error.description.startsWith('client_uri ')
-              ? { message: `Website not accepted: ${error.description}.`, field: 'website' }
-              : { message: `The application could not be registered: ${error.description}.` };
+          : error.description.startsWith('backchannel_logout_uri: ')
+            ? {
+                message: `Back-channel logout URI not accepted: ${error.description.slice(24)}.`,
+                field: 'backchannelLogoutUri',
+              }
+            : error.code === 'invalid_redirect_uri'
+              ? {
+                  message: `Redirect URI not accepted: ${error.description}.`,
+                  field: 'redirectUris',
+                }
+              : error.description.startsWith('client_uri ')
+                ? { message: `Website not accepted: ${error.description}.`, field: 'website' }
+                : { message: `The application could not be registered: ${error.description}.` };
       return this.formError(response, user, form.values, problem);
     }
   }
@@ -314,6 +320,7 @@ export class PortalController {
         website: app.website,
         clientType: app.clientType,
         device: isDeviceApp(app),
+        fapi: isFapiApp(app),
         redirectUris: app.redirectUris,
         scopes: app.scopes,
         postLogoutRedirectUris: app.postLogoutRedirectUris,
@@ -331,3 +338,7 @@ export class PortalController {
 /** Registered for the device flow (RFC 8628): the portal's "Device" type. */
 const isDeviceApp = (client: ClientView): boolean =>
   client.grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code');
+
+/** Registered with the portal's "FAPI 2.0" type: it authenticates with its own keys. */
+const isFapiApp = (client: ClientView): boolean =>
+  client.tokenEndpointAuthMethod === 'private_key_jwt';

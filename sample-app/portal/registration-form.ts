@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from 'jose';
 import type { ClientRegistration, ScopeDefinition } from '../oauth-server';
 
 /** The portal's names for the scopes: "which APIs" in our product's words. */
@@ -29,8 +30,13 @@ export function apiChoices(scopes: Record<string, ScopeDefinition>): ApiChoice[]
   }));
 }
 
-/** `device`: a public client for the device flow (TV, CLI), which needs no redirect URI. */
-export type ClientTypeChoice = 'confidential' | 'public' | 'device';
+/**
+ * `device`: a public client for the device flow (TV, CLI), which needs no redirect URI. `fapi`: a
+ * confidential client under the FAPI 2.0 rules: private_key_jwt with its public keys, pushed
+ * authorization requests and DPoP-bound tokens (docs/fapi.md).
+ */
+export type ClientTypeChoice = 'confidential' | 'public' | 'device' | 'fapi';
+const CLIENT_TYPES: readonly ClientTypeChoice[] = ['confidential', 'public', 'device', 'fapi'];
 
 /** What the user typed, kept to fill the form again after an error. */
 export interface RegistrationFormValues {
@@ -43,6 +49,8 @@ export interface RegistrationFormValues {
   postLogoutRedirectUris: string;
   /** OpenID Connect Back-Channel Logout: where logout tokens are POSTed. */
   backchannelLogoutUri: string;
+  /** A FAPI application's public keys: a JWK Set (or one JWK) as JSON. */
+  jwks: string;
 }
 
 export const EMPTY_REGISTRATION_FORM: RegistrationFormValues = {
@@ -53,6 +61,7 @@ export const EMPTY_REGISTRATION_FORM: RegistrationFormValues = {
   clientType: 'confidential',
   postLogoutRedirectUris: '',
   backchannelLogoutUri: '',
+  jwks: '',
 };
 
 /** A form field an error points at (its input gets aria-invalid and the focus). */
@@ -63,7 +72,8 @@ export type RegistrationField =
   | 'scopes'
   | 'clientType'
   | 'postLogoutRedirectUris'
-  | 'backchannelLogoutUri';
+  | 'backchannelLogoutUri'
+  | 'jwks';
 
 export interface FormError {
   message: string;
@@ -95,12 +105,12 @@ export function readRegistrationForm(
     website: text(body?.website).trim(),
     redirectUris: text(body?.redirect_uris),
     scopes: [...new Set(scopeList.filter((s): s is string => typeof s === 'string'))],
-    clientType:
-      body?.client_type === 'public' || body?.client_type === 'device'
-        ? body.client_type
-        : 'confidential',
+    clientType: CLIENT_TYPES.includes(body?.client_type as ClientTypeChoice)
+      ? (body!.client_type as ClientTypeChoice)
+      : 'confidential',
     postLogoutRedirectUris: text(body?.post_logout_redirect_uris),
     backchannelLogoutUri: text(body?.backchannel_logout_uri).trim(),
+    jwks: text(body?.jwks).trim(),
   };
   const fail = (message: string, field: RegistrationField) => ({
     values,
@@ -122,9 +132,9 @@ export function readRegistrationForm(
   if (values.scopes.length === 0) return fail('Select at least one API.', 'scopes');
   const unknown = values.scopes.find((scope) => !offered.includes(scope));
   if (unknown !== undefined) return fail(`"${unknown}" is not an API of this server.`, 'scopes');
-  if (!['confidential', 'public', 'device'].includes(body?.client_type as string)) {
+  if (!CLIENT_TYPES.includes(body?.client_type as ClientTypeChoice)) {
     return fail(
-      'Choose whether the application is confidential, public or a device.',
+      'Choose whether the application is confidential, public, a device or FAPI 2.0.',
       'clientType',
     );
   }
@@ -139,7 +149,10 @@ export function readRegistrationForm(
       'postLogoutRedirectUris',
     );
   }
-  const confidential = values.clientType === 'confidential';
+  const fapi = values.clientType === 'fapi';
+  const jwks = fapi ? parseJwks(values.jwks) : undefined;
+  if (typeof jwks === 'string') return fail(jwks, 'jwks');
+  const confidential = values.clientType === 'confidential' || fapi;
   return {
     values,
     registration: {
@@ -150,12 +163,36 @@ export function readRegistrationForm(
       grantTypes: confidential
         ? ['authorization_code', 'refresh_token', 'client_credentials']
         : ['authorization_code', 'refresh_token'],
-      tokenEndpointAuthMethod: confidential ? 'client_secret_basic' : 'none',
+      tokenEndpointAuthMethod: fapi
+        ? 'private_key_jwt'
+        : confidential
+          ? 'client_secret_basic'
+          : 'none',
+      ...(fapi
+        ? { jwks, requirePushedAuthorizationRequests: true, dpopBoundAccessTokens: true }
+        : {}),
       owner,
       postLogoutRedirectUris,
       backchannelLogoutUri: values.backchannelLogoutUri || null,
     },
   };
+}
+
+/**
+ * The pasted public keys: a JWK Set `{ "keys": [...] }` or one JWK, as the CLI's --jwks-file
+ * takes them; a sentence saying what is wrong otherwise. ClientService checks the keys.
+ */
+function parseJwks(text: string): JSONWebKeySet | string {
+  if (!text) return 'Paste the public keys (a JWK Set) the application signs its requests with.';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'The public keys are not JSON: paste a JWK Set such as {"keys": [...]}.';
+  }
+  if (value && typeof value === 'object' && 'kty' in value)
+    return { keys: [value] } as JSONWebKeySet;
+  return value as JSONWebKeySet;
 }
 
 /** The non-empty lines of a textarea, trimmed. */

@@ -15,6 +15,8 @@ export interface PortalApp {
   clientType: 'confidential' | 'public';
   /** Registered for the device flow (RFC 8628). */
   device: boolean;
+  /** Registered under the FAPI 2.0 rules (private_key_jwt, PAR, DPoP). */
+  fapi: boolean;
   redirectUris: string[];
   scopes: string[];
   /** OpenID Connect logout: where the browser may return after signing out. */
@@ -53,6 +55,7 @@ const FIELD_IDS: Record<RegistrationField, string> = {
   clientType: 'client-type-confidential',
   postLogoutRedirectUris: 'app-post-logout-redirect-uris',
   backchannelLogoutUri: 'app-backchannel-logout-uri',
+  jwks: 'app-jwks',
 };
 
 const csrfInput = (token: string) =>
@@ -80,9 +83,11 @@ function appItem(app: PortalApp, index: number, csrfToken: string, choices: ApiC
           ${
             app.device
               ? 'Device (no secret: the user enters a code on this site)'
-              : app.clientType === 'confidential'
-                ? 'Confidential (authenticates with its client secret)'
-                : 'Public (no secret: PKCE only)'
+              : app.fapi
+                ? 'FAPI 2.0 (private_key_jwt with its own keys, pushed requests, DPoP-bound tokens)'
+                : app.clientType === 'confidential'
+                  ? 'Confidential (authenticates with its client secret)'
+                  : 'Public (no secret: PKCE only)'
           }
         </dd>
         ${
@@ -121,7 +126,7 @@ function appItem(app: PortalApp, index: number, csrfToken: string, choices: ApiC
         </dd>
       </dl>
       ${
-        app.clientType === 'confidential'
+        app.clientType === 'confidential' && !app.fapi
           ? html`<form method="post" action="${base}/secret">
               ${csrfInput(csrfToken)}
               <button type="submit" aria-describedby="${heading}">Rotate secret</button>
@@ -309,7 +314,37 @@ ${form.postLogoutRedirectUris}</textarea>
         A TV, terminal or command-line tool without a browser. It gets no secret and no redirect
         URI: it shows the user a code to enter on this site (the device flow).
       </p>
+      <input
+        type="radio"
+        id="client-type-fapi"
+        name="client_type"
+        value="fapi"
+        ${form.clientType === 'fapi' ? html` checked` : null}
+        aria-describedby="client-type-fapi-hint"
+      />
+      <label for="client-type-fapi">FAPI 2.0</label>
+      <p class="hint" id="client-type-fapi-hint">
+        A server-side application held to the FAPI 2.0 Security Profile: no secret, it signs its
+        client assertions with its own key (<code>private_key_jwt</code>), pushes its authorization
+        requests (PAR) and gets DPoP-bound tokens. Paste its public keys below.
+      </p>
     </fieldset>
+    <label for="app-jwks">JWK Set (the application's signing keys)</label>
+    <textarea
+      id="app-jwks"
+      name="jwks"
+      rows="4"
+      cols="40"
+      spellcheck="false"
+      autocapitalize="none"
+      ${fieldState('jwks', error, 'app-jwks-hint')}
+    >
+${form.jwks}</textarea>
+    <p class="hint" id="app-jwks-hint">
+      FAPI 2.0 applications only: the public keys as a JWK Set, e.g.
+      <code>{"keys": [{"kty": "EC", "crv": "P-256", "x": "...", "y": "..."}]}</code>. Never a
+      private key.
+    </p>
     <button type="submit">Register application</button>
   </form>`;
 }
@@ -365,6 +400,8 @@ export interface CredentialsView {
   clientSecret?: string;
   /** A device app (RFC 8628): starts at the device authorization endpoint. */
   device?: boolean;
+  /** A FAPI 2.0 app: private_key_jwt, PAR and DPoP. */
+  fapi?: boolean;
   issuer: string;
 }
 
@@ -413,21 +450,34 @@ export function credentialsPage(view: CredentialsView): string {
                 Send it to the token endpoint with HTTP Basic authentication
                 (<code>client_secret_basic</code>).
               </p>`
-          : view.device
+          : view.fapi
             ? html`<p>
-                This is a device application: it has no client secret. It asks the device
-                authorization endpoint for a code, shows it to the user, who enters it at
-                <code>${issuer}/oauth/device</code>, and polls the token endpoint meanwhile.
+                This is a FAPI 2.0 application: it has no client secret. It authenticates with a
+                client assertion (<code>private_key_jwt</code>, audience <code>${issuer}</code>)
+                signed with one of the keys you registered, pushes each authorization request to the
+                PAR endpoint first, and sends a DPoP proof with every token request.
               </p>`
-            : html`<p>
-                This is a public application: it has no client secret. It proves itself with PKCE
-                (<code>code_challenge_method=S256</code>) in the authorization code flow.
-              </p>`
+            : view.device
+              ? html`<p>
+                  This is a device application: it has no client secret. It asks the device
+                  authorization endpoint for a code, shows it to the user, who enters it at
+                  <code>${issuer}/oauth/device</code>, and polls the token endpoint meanwhile.
+                </p>`
+              : html`<p>
+                  This is a public application: it has no client secret. It proves itself with PKCE
+                  (<code>code_challenge_method=S256</code>) in the authorization code flow.
+                </p>`
       }
       <h2>Endpoints</h2>
       <dl>
         <dt>Authorization endpoint</dt>
         <dd><code>${issuer}/oauth/authorize</code></dd>
+        ${
+          view.fapi
+            ? html`<dt>Pushed authorization request endpoint</dt>
+                <dd><code>${issuer}/oauth/par</code></dd>`
+            : null
+        }
         ${
           view.device
             ? html`<dt>Device authorization endpoint</dt>

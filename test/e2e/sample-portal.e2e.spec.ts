@@ -417,8 +417,26 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: developer portal', (adapter) =
       [
         'no client type',
         { client_type: 'other' },
-        /Choose whether the application is confidential, public or a device/,
+        /Choose whether the application is confidential, public, a device or FAPI 2.0/,
         'client-type-confidential',
+      ],
+      [
+        'a FAPI 2.0 app without public keys',
+        { client_type: 'fapi' },
+        /Paste the public keys/,
+        'app-jwks',
+      ],
+      [
+        'a FAPI 2.0 app whose keys are not JSON',
+        { client_type: 'fapi', jwks: '{"keys": [' },
+        /The public keys are not JSON/,
+        'app-jwks',
+      ],
+      [
+        'a FAPI 2.0 app with an empty key set',
+        { client_type: 'fapi', jwks: '{"keys": []}' },
+        /Public keys not accepted: jwks must be a JWK Set with at least one key/,
+        'app-jwks',
       ],
     ])('re-renders the form with a message (400) for %s', async (_, fields, message, fieldId) => {
       const browser = await signedIn('bob');
