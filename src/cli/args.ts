@@ -29,6 +29,9 @@ Options of clients create:
   --first-party            A trusted first-party application
   --require-par            Only pushed authorization requests (RFC 9126) for this client
   --dpop-bound             Only DPoP-bound access tokens (RFC 9449) for this client
+  --authorization-details-type <type>
+                           An RFC 9396 type the client may request; repeat for several
+                           (default: every type of the server)
   --post-logout-redirect-uri <uri>
                            Where logout may redirect (OpenID Connect logout); repeat for several
   --backchannel-logout-uri <uri>
@@ -57,6 +60,7 @@ const OPTIONS = {
   'first-party': { type: 'boolean' },
   'require-par': { type: 'boolean' },
   'dpop-bound': { type: 'boolean' },
+  'authorization-details-type': { type: 'string', multiple: true },
   'post-logout-redirect-uri': { type: 'string', multiple: true },
   'backchannel-logout-uri': { type: 'string' },
   owner: { type: 'string' },
@@ -81,6 +85,7 @@ const COMMANDS = {
       'first-party',
       'require-par',
       'dpop-bound',
+      'authorization-details-type',
       'owner',
       'post-logout-redirect-uri',
       'backchannel-logout-uri',
@@ -109,6 +114,7 @@ export interface CreateClientFlags {
   firstParty: boolean;
   requirePar: boolean;
   dpopBound: boolean;
+  authorizationDetailsTypes?: string[];
   owner?: string;
   postLogoutRedirectUris?: string[];
   backchannelLogoutUri?: string;
@@ -190,6 +196,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       firstParty: values['first-party'] === true,
       requirePar: values['require-par'] === true,
       dpopBound: values['dpop-bound'] === true,
+      authorizationDetailsTypes: values['authorization-details-type'],
       owner: values.owner,
       postLogoutRedirectUris: values['post-logout-redirect-uri'],
       backchannelLogoutUri: values['backchannel-logout-uri'],

@@ -174,6 +174,7 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
       first_party: true,
       require_pushed_authorization_requests: false,
       dpop_bound_access_tokens: false,
+      authorization_details_types: null,
       owner: 'team-budget',
       post_logout_redirect_uris: ['https://planner.example.com/signed-out'],
       backchannel_logout_uri: 'https://planner.example.com/backchannel-logout',
@@ -211,6 +212,23 @@ describe.each(TEST_DATABASE_KINDS)('nest-oauth-server CLI (%s)', (kind: TestData
     const details = await run('clients', 'get', created.client_id);
     expect(details.stdout).toMatch(/^require_pushed_authorization_requests:\s+yes$/m);
     expect(details.stdout).toMatch(/^dpop_bound_access_tokens:\s+yes$/m);
+  });
+
+  it('passes --authorization-details-type to the same checks as the app (a type the server lacks)', async () => {
+    const result = await run(
+      'clients',
+      'create',
+      '--name',
+      'Payments App',
+      '--redirect-uri',
+      'https://pay.example.com/cb',
+      '--authorization-details-type',
+      'payment_initiation',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /authorization_details_types: 'payment_initiation' is not supported by this server/,
+    );
   });
 
   it('prints the client_id and secret with a "shown once" warning in text mode', async () => {

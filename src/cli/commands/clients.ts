@@ -33,6 +33,7 @@ export async function createClient(
     firstParty: flags.firstParty,
     requirePushedAuthorizationRequests: flags.requirePar,
     dpopBoundAccessTokens: flags.dpopBound,
+    authorizationDetailsTypes: flags.authorizationDetailsTypes,
     owner: flags.owner,
     postLogoutRedirectUris: flags.postLogoutRedirectUris,
     backchannelLogoutUri: flags.backchannelLogoutUri,
