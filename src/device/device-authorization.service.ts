@@ -4,6 +4,7 @@ import type { ClientView } from '../clients/client.service';
 import { randomToken, sha256 } from '../common/crypto';
 import { nowMs, secondsToMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
+import { refuseAuthorizationDetails } from '../grants/authorization-details-request';
 import { audienceFor } from '../grants/resource-indicator';
 import { grantableScopes } from '../grants/scope-policy';
 import { InjectOAuthConfig, OAUTH_PATHS } from '../oauth.constants';
@@ -50,6 +51,7 @@ export class DeviceAuthorizationService {
         'This client is not registered for the device authorization grant.',
       );
     }
+    refuseAuthorizationDetails(params, 'the device authorization endpoint');
     const scopes = grantableScopes(params.scope, client, this.config, true);
     const resources = audienceFor(params.resource, this.config) ?? null;
     const { ttl, interval } = this.config.deviceFlow;

@@ -1,11 +1,12 @@
-import type { OAuthConfig } from '../options/oauth-config';
-import type { AuthorizationDetail } from '../options/authorization-detail-type';
-import type { TokenRequest } from './oauth-grant.interface';
 import {
   checkAuthorizationDetails,
   narrowAuthorizationDetails,
   parseAuthorizationDetails,
 } from '../authorization-details/authorization-details';
+import { OAuthException } from '../errors/oauth.exception';
+import type { AuthorizationDetail } from '../options/authorization-detail-type';
+import type { OAuthConfig } from '../options/oauth-config';
+import type { TokenRequest } from './oauth-grant.interface';
 
 /**
  * The `authorization_details` of a token request (RFC 9396 §6), checked for shape, the client's
@@ -38,4 +39,17 @@ export async function narrowedAuthorizationDetails(
 ): Promise<AuthorizationDetail[] | null> {
   const requested = await requestedAuthorizationDetails(request, config, userId);
   return narrowAuthorizationDetails(requested, granted, config);
+}
+
+/**
+ * Where RFC 9396 details are not supported (the device flow, the password grant): refused
+ * rather than ignored, so a client never gets a token without the details it asked for and
+ * only finds out at the resource.
+ */
+export function refuseAuthorizationDetails(params: Record<string, string>, where: string): void {
+  if (params.authorization_details !== undefined) {
+    throw OAuthException.invalidRequest(
+      `authorization_details is not supported at ${where}: use the authorization code flow.`,
+    );
+  }
 }

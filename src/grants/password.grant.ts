@@ -10,6 +10,7 @@ import { IdTokenService } from '../tokens/id-token.service';
 import { TokenFactory } from '../tokens/token-factory.service';
 import type { TokenResponse } from '../tokens/token-response';
 import type { OAuthGrantHandler, TokenRequest } from './oauth-grant.interface';
+import { refuseAuthorizationDetails } from './authorization-details-request';
 import { mayIssueRefreshToken } from './refresh-eligibility';
 import { audienceFor } from './resource-indicator';
 import { grantableScopes } from './scope-policy';
@@ -56,6 +57,7 @@ export class PasswordGrant implements OAuthGrantHandler, OnApplicationBootstrap 
     if (!params.username || !params.password) {
       throw OAuthException.invalidRequest('username and password are required.');
     }
+    refuseAuthorizationDetails(params, 'the password grant');
     const scopes = grantableScopes(params.scope, client, this.config, true);
     const attempt = await this.limiter.attempt(
       this.partiesOf(params.username, client.clientId, clientAddressOf(request.request.raw)),

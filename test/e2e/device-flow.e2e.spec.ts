@@ -212,6 +212,21 @@ describe.each(TEST_TARGETS)('device authorization grant (%s)', (target) => {
     expect(await poll(device.device_code)).toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('refuses authorization_details (RFC 9396) instead of dropping them', async () => {
+    const response = await oauth.deviceAuthorizationRequest(
+      as,
+      client,
+      none,
+      { scope: 'accounts:read', authorization_details: '[{"type":"payment_initiation"}]' },
+      INSECURE,
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: 'invalid_request',
+      error_description: expect.stringContaining('authorization_details is not supported'),
+    });
+  });
+
   it('answers only POST at the device authorization endpoint', async () => {
     const response = await fetch(`${server.url}${OAUTH_PATHS.deviceAuthorization}`);
     expect(response.status).toBe(405);

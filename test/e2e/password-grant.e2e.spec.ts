@@ -259,6 +259,21 @@ describe.each(TEST_TARGETS)('password grant (%s)', (target) => {
       expect(checked.get(username)).toBe(4);
     });
 
+    it('refuses authorization_details (RFC 9396) instead of dropping them', async () => {
+      const call = await postForm(
+        server,
+        {
+          grant_type: 'password',
+          username: 'alice',
+          password: 'alice-password',
+          authorization_details: '[{"type":"payment_initiation"}]',
+        },
+        basicHeaders(firstParty),
+      );
+      expectTokenError(call, 'invalid_request');
+      expect(call.body.error_description).toMatch(/authorization_details is not supported/);
+    });
+
     it('needs username and password', async () => {
       expectTokenError(
         await postForm(
