@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { statementsFor } from './statements-for';
+import { addMissingColumns, AddedColumns, dropAddedColumns } from './added-columns';
 
 /*
  * DPoP (RFC 9449): the key a token or an authorization code is bound to (`dpop_jkt`, a SHA-256
@@ -26,7 +26,7 @@ const MYSQL = [
   'ALTER TABLE `oauth_tokens` ADD `dpop_jkt` varchar(64) NULL',
 ];
 
-const COLUMNS = [
+const COLUMNS: AddedColumns = [
   ['oauth_clients', 'dpop_bound_access_tokens'],
   ['oauth_authorization_codes', 'dpop_jkt'],
   ['oauth_tokens', 'dpop_jkt'],
@@ -37,20 +37,10 @@ export class OAuthDpop1764200000000 implements MigrationInterface {
 
   /** Adds each column the database lacks: a second run (another migrations table) adds none. */
   async up(queryRunner: QueryRunner): Promise<void> {
-    const statements = statementsFor(queryRunner.connection.options.type, {
-      POSTGRES,
-      SQLITE,
-      MYSQL,
-    });
-    for (const [index, [table, column]] of COLUMNS.entries()) {
-      if (!(await queryRunner.hasColumn(table, column))) await queryRunner.query(statements[index]);
-    }
+    await addMissingColumns(queryRunner, { POSTGRES, SQLITE, MYSQL }, COLUMNS);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const escape = (name: string) => queryRunner.connection.driver.escape(name);
-    for (const [table, column] of COLUMNS) {
-      await queryRunner.query(`ALTER TABLE ${escape(table)} DROP COLUMN ${escape(column)}`);
-    }
+    await dropAddedColumns(queryRunner, COLUMNS);
   }
 }

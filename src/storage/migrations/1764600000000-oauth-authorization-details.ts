@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { statementsFor } from './statements-for';
+import { addMissingColumns, AddedColumns, dropAddedColumns } from './added-columns';
 
 /*
  * Rich Authorization Requests (RFC 9396): the approved `authorization_details` travel with the
@@ -33,7 +33,7 @@ const MYSQL = [
   'ALTER TABLE `oauth_consents` ADD `authorization_details` text NULL',
 ];
 
-const COLUMNS = [
+const COLUMNS: AddedColumns = [
   ['oauth_clients', 'authorization_details_types'],
   ['oauth_authorization_codes', 'authorization_details'],
   ['oauth_tokens', 'authorization_details'],
@@ -46,21 +46,10 @@ export class OAuthAuthorizationDetails1764600000000 implements MigrationInterfac
 
   /** Adds each column the database lacks: a second run (another migrations table) adds none. */
   async up(queryRunner: QueryRunner): Promise<void> {
-    const statements = statementsFor(queryRunner.connection.options.type, {
-      POSTGRES,
-      SQLITE,
-      MYSQL,
-    });
-    for (const [index, [table, column]] of COLUMNS.entries()) {
-      if (!(await queryRunner.hasColumn(table, column))) await queryRunner.query(statements[index]);
-    }
+    await addMissingColumns(queryRunner, { POSTGRES, SQLITE, MYSQL }, COLUMNS);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const escape = (name: string) => queryRunner.connection.driver.escape(name);
-    for (const [table, column] of [...COLUMNS].reverse()) {
-      if (await queryRunner.hasColumn(table, column))
-        await queryRunner.query(`ALTER TABLE ${escape(table)} DROP COLUMN ${escape(column)}`);
-    }
+    await dropAddedColumns(queryRunner, COLUMNS);
   }
 }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { statementsFor } from './statements-for';
+import { addMissingColumns, AddedColumns, dropAddedColumns } from './added-columns';
 
 /*
  * Authentication context (OIDC acr / amr, step-up of issue #19): the `amr` of the sign-in an
@@ -31,7 +31,7 @@ const MYSQL = [
   'ALTER TABLE `oauth_tokens` ADD `amr` text NULL',
 ];
 
-const COLUMNS = [
+const COLUMNS: AddedColumns = [
   ['oauth_authorization_codes', 'amr'],
   ['oauth_device_authorizations', 'amr'],
   ['oauth_tokens', 'acr'],
@@ -41,24 +41,12 @@ const COLUMNS = [
 export class OAuthAuthenticationContext1764700000000 implements MigrationInterface {
   name = 'OAuthAuthenticationContext1764700000000';
 
-  /** Adds each column the database lacks. */
+  /** Adds each column the database lacks: a second run (another migrations table) adds none. */
   async up(queryRunner: QueryRunner): Promise<void> {
-    const statements = statementsFor(queryRunner.connection.options.type, {
-      POSTGRES,
-      SQLITE,
-      MYSQL,
-    });
-    for (const [index, [table, column]] of COLUMNS.entries()) {
-      if (!(await queryRunner.hasColumn(table, column))) await queryRunner.query(statements[index]);
-    }
+    await addMissingColumns(queryRunner, { POSTGRES, SQLITE, MYSQL }, COLUMNS);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const escape = (name: string) => queryRunner.connection.driver.escape(name);
-    for (const [table, column] of [...COLUMNS].reverse()) {
-      if (await queryRunner.hasColumn(table, column)) {
-        await queryRunner.query(`ALTER TABLE ${escape(table)} DROP COLUMN ${escape(column)}`);
-      }
-    }
+    await dropAddedColumns(queryRunner, COLUMNS);
   }
 }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { statementsFor } from './statements-for';
+import { addMissingColumns, AddedColumns, dropAddedColumns } from './added-columns';
 
 /*
  * OpenID Connect logout: the clients' `post_logout_redirect_uris` (RP-Initiated Logout 1.0) and
@@ -24,7 +24,7 @@ const MYSQL = [
   'ALTER TABLE `oauth_clients` ADD `backchannel_logout_uri` varchar(2048) NULL',
 ];
 
-const COLUMNS = [
+const COLUMNS: AddedColumns = [
   ['oauth_clients', 'post_logout_redirect_uris'],
   ['oauth_clients', 'backchannel_logout_uri'],
 ];
@@ -34,20 +34,10 @@ export class OAuthLogout1764800000000 implements MigrationInterface {
 
   /** Adds each column the database lacks: a second run (another migrations table) adds none. */
   async up(queryRunner: QueryRunner): Promise<void> {
-    const statements = statementsFor(queryRunner.connection.options.type, {
-      POSTGRES,
-      SQLITE,
-      MYSQL,
-    });
-    for (const [index, [table, column]] of COLUMNS.entries()) {
-      if (!(await queryRunner.hasColumn(table, column))) await queryRunner.query(statements[index]);
-    }
+    await addMissingColumns(queryRunner, { POSTGRES, SQLITE, MYSQL }, COLUMNS);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const escape = (name: string) => queryRunner.connection.driver.escape(name);
-    for (const [table, column] of COLUMNS) {
-      await queryRunner.query(`ALTER TABLE ${escape(table)} DROP COLUMN ${escape(column)}`);
-    }
+    await dropAddedColumns(queryRunner, COLUMNS);
   }
 }
