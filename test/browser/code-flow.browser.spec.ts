@@ -3,18 +3,12 @@
 // authorization endpoint; the user signs in on the sample's page, sees the consent page, clicks
 // Allow (or Deny) and lands on the client's redirect URI; the client exchanges the code and
 // calls the sample's API with the access token.
-import type { INestApplication } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ClientService } from '../../src';
-import {
-  artifactPath,
-  CallbackServer,
-  launchChromium,
-  startCallbackServer,
-} from '../support/browser';
-import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
+import type { Page } from 'playwright-core';
+import { artifactPath, CallbackServer } from '../support/browser';
+import { SAMPLE_ADAPTERS } from '../support/sample-app';
+import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Budget Buddy';
 const SCOPE = 'openid profile email accounts:read';
@@ -32,54 +26,34 @@ jest.setTimeout(30_000);
 describe.each(SAMPLE_ADAPTERS)(
   'authorization code flow in a browser (sample app on %s, headless Chromium)',
   (adapter) => {
-    let app: INestApplication;
+    let setup: SampleClientInBrowser;
     let issuer: URL;
     let callback: CallbackServer;
-    let browser: Browser;
     let as: oauth.AuthorizationServer;
     let client: oauth.Client;
     let clientAuth: oauth.ClientAuth;
-    const contexts: BrowserContext[] = [];
 
     beforeAll(async () => {
-      const [sample, chromium, callbackServer] = await Promise.all([
-        startSample({ SESSION_SECRET: 'browser-test-secret' }, { adapter }),
-        launchChromium(),
-        startCallbackServer(),
-      ]);
-      browser = chromium;
-      callback = callbackServer;
-      issuer = new URL(sample.url);
-      app = sample.app;
-      const registered = await app.get(ClientService).register({
-        name: CLIENT_NAME,
-        website: 'https://budget-buddy.example',
-        redirectUris: [callback.redirectUri],
-        grantTypes: ['authorization_code', 'refresh_token'],
-        scopes: ['openid', 'profile', 'email', 'offline_access', 'accounts:read'],
+      setup = await startSampleWithClient({
+        adapter,
+        sessionSecret: 'browser-test-secret',
+        registration: (redirectUri) => ({
+          name: CLIENT_NAME,
+          website: 'https://budget-buddy.example',
+          redirectUris: [redirectUri],
+          grantTypes: ['authorization_code', 'refresh_token'],
+          scopes: ['openid', 'profile', 'email', 'offline_access', 'accounts:read'],
+        }),
       });
-      client = { client_id: registered.client.clientId };
-      clientAuth = oauth.ClientSecretBasic(registered.clientSecret!);
-      as = await oauth.processDiscoveryResponse(
-        issuer,
-        await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
-      );
+      ({ issuer, callback, as, client, clientAuth } = setup);
     });
 
     afterAll(async () => {
-      for (const context of contexts) await context.close().catch(() => undefined);
-      await browser?.close();
-      await app?.close();
-      await callback?.close();
+      await setup?.close();
     });
 
     /** A fresh browser profile (no cookies) with a page. */
-    async function newPage(): Promise<Page> {
-      const context = await browser.newContext();
-      contexts.push(context);
-      context.setDefaultTimeout(10_000);
-      return context.newPage();
-    }
+    const newPage = () => setup.newPage();
 
     /** The client's side of the request: PKCE, nonce, state and the authorization URL. */
     async function startAuthorization() {

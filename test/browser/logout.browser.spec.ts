@@ -4,19 +4,13 @@
 // redirect URI with its state, the sample's session is gone, and the client's back-channel
 // endpoint got a logout token it verifies against the JWKS. The sample's own "Sign out" link
 // goes the same way.
-import type { INestApplication } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ClientService } from '../../src';
-import {
-  artifactPath,
-  CallbackServer,
-  launchChromium,
-  startCallbackServer,
-} from '../support/browser';
+import type { Page } from 'playwright-core';
+import { artifactPath, CallbackServer, startCallbackServer } from '../support/browser';
 import { Receiver, startReceiver } from '../support/logout-receiver';
-import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
+import { SAMPLE_ADAPTERS } from '../support/sample-app';
+import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Budget Buddy';
 const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
@@ -26,62 +20,42 @@ jest.setTimeout(30_000);
 describe.each(SAMPLE_ADAPTERS)(
   'logout in a browser (sample app on %s, headless Chromium)',
   (adapter) => {
-    let app: INestApplication;
+    let setup: SampleClientInBrowser;
     let issuer: URL;
     let callback: CallbackServer;
     let signedOut: CallbackServer;
     let receiver: Receiver;
-    let browser: Browser;
     let as: oauth.AuthorizationServer;
     let client: oauth.Client;
     let clientAuth: oauth.ClientAuth;
-    const contexts: BrowserContext[] = [];
 
     beforeAll(async () => {
-      const [sample, chromium, callbackServer, signedOutServer, backchannel] = await Promise.all([
-        startSample({ SESSION_SECRET: 'browser-test-secret' }, { adapter }),
-        launchChromium(),
-        startCallbackServer(),
+      [signedOut, receiver] = await Promise.all([
         startCallbackServer('/signed-out'),
         startReceiver(),
       ]);
-      browser = chromium;
-      callback = callbackServer;
-      signedOut = signedOutServer;
-      receiver = backchannel;
-      issuer = new URL(sample.url);
-      app = sample.app;
-      const registered = await app.get(ClientService).register({
-        name: CLIENT_NAME,
-        redirectUris: [callback.redirectUri],
-        grantTypes: ['authorization_code'],
-        scopes: ['openid', 'accounts:read'],
-        postLogoutRedirectUris: [signedOut.redirectUri],
-        backchannelLogoutUri: `${receiver.url}/backchannel-logout`,
+      setup = await startSampleWithClient({
+        adapter,
+        registration: (redirectUri) => ({
+          name: CLIENT_NAME,
+          redirectUris: [redirectUri],
+          grantTypes: ['authorization_code'],
+          scopes: ['openid', 'accounts:read'],
+          postLogoutRedirectUris: [signedOut.redirectUri],
+          backchannelLogoutUri: `${receiver.url}/backchannel-logout`,
+        }),
       });
-      client = { client_id: registered.client.clientId };
-      clientAuth = oauth.ClientSecretBasic(registered.clientSecret!);
-      as = await oauth.processDiscoveryResponse(
-        issuer,
-        await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
-      );
+      ({ issuer, callback, as, client, clientAuth } = setup);
     });
 
     afterAll(async () => {
-      for (const context of contexts) await context.close().catch(() => undefined);
-      await browser?.close();
-      await app?.close();
-      await callback?.close();
+      await setup?.close();
       await signedOut?.close();
       await receiver?.close();
     });
 
-    async function newPage(): Promise<Page> {
-      const context = await browser.newContext();
-      contexts.push(context);
-      context.setDefaultTimeout(10_000);
-      return context.newPage();
-    }
+    /** A fresh browser profile (no cookies) with a page. */
+    const newPage = () => setup.newPage();
 
     async function signIn(page: Page): Promise<void> {
       await page.getByLabel('Username').fill('alice');

@@ -5,17 +5,11 @@
 // access_denied. Tampering after consent changes nothing: query parameters beside the request_uri,
 // a field added to the consent form, other details at the token endpoint. Account information:
 // the user picks accounts on the consent page and the API shows only those.
-import type { INestApplication } from '@nestjs/common';
 import * as oauth from 'oauth4webapi';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ClientService } from '../../src';
-import {
-  artifactPath,
-  CallbackServer,
-  launchChromium,
-  startCallbackServer,
-} from '../support/browser';
-import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
+import type { Page } from 'playwright-core';
+import { artifactPath, CallbackServer } from '../support/browser';
+import { SAMPLE_ADAPTERS } from '../support/sample-app';
+import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Merchant Checkout';
 const IBAN = 'DE02100100109307118603';
@@ -33,53 +27,35 @@ jest.setTimeout(30_000);
 describe.each(SAMPLE_ADAPTERS)(
   'payment consent in a browser (sample app on %s, headless Chromium)',
   (adapter) => {
-    let app: INestApplication;
+    let setup: SampleClientInBrowser;
     let issuer: URL;
     let callback: CallbackServer;
-    let browser: Browser;
     let as: oauth.AuthorizationServer;
     let client: oauth.Client;
     let clientAuth: oauth.ClientAuth;
-    const contexts: BrowserContext[] = [];
 
     beforeAll(async () => {
-      const [sample, chromium, callbackServer] = await Promise.all([
-        startSample({ SESSION_SECRET: 'browser-test-secret' }, { adapter }),
-        launchChromium(),
-        startCallbackServer(),
-      ]);
-      browser = chromium;
-      callback = callbackServer;
-      issuer = new URL(sample.url);
-      app = sample.app;
-      const registered = await app.get(ClientService).register({
-        name: CLIENT_NAME,
-        redirectUris: [callback.redirectUri],
-        grantTypes: ['authorization_code'],
-        scopes: ['accounts:read', 'payments:write'],
-        authorizationDetailsTypes: ['payment_initiation', 'account_information'],
+      setup = await startSampleWithClient({
+        adapter,
+        sessionSecret: 'browser-test-secret',
+        algorithm: 'oauth2',
+        registration: (redirectUri) => ({
+          name: CLIENT_NAME,
+          redirectUris: [redirectUri],
+          grantTypes: ['authorization_code'],
+          scopes: ['accounts:read', 'payments:write'],
+          authorizationDetailsTypes: ['payment_initiation', 'account_information'],
+        }),
       });
-      client = { client_id: registered.client.clientId };
-      clientAuth = oauth.ClientSecretBasic(registered.clientSecret!);
-      as = await oauth.processDiscoveryResponse(
-        issuer,
-        await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
-      );
+      ({ issuer, callback, as, client, clientAuth } = setup);
     });
 
     afterAll(async () => {
-      for (const context of contexts) await context.close().catch(() => undefined);
-      await browser?.close();
-      await app?.close();
-      await callback?.close();
+      await setup?.close();
     });
 
-    async function newPage(): Promise<Page> {
-      const context = await browser.newContext();
-      contexts.push(context);
-      context.setDefaultTimeout(10_000);
-      return context.newPage();
-    }
+    /** A fresh browser profile (no cookies) with a page. */
+    const newPage = () => setup.newPage();
 
     /** The client pushes its request (RFC 9126); the browser gets client_id and request_uri only. */
     async function pushAuthorization(details: object[]) {

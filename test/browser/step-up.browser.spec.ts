@@ -2,17 +2,11 @@
 // at "low", which reads accounts; a client asking for payments:write (which needs
 // "substantial") sends her through the one-time code page (the simulated second factor) before
 // any code is issued. The client is oauth4webapi; the payment is made with the token it gets.
-import type { INestApplication } from '@nestjs/common';
 import * as oauth from 'oauth4webapi';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ClientService } from '../../src';
-import {
-  artifactPath,
-  CallbackServer,
-  launchChromium,
-  startCallbackServer,
-} from '../support/browser';
-import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
+import type { Page } from 'playwright-core';
+import { artifactPath, CallbackServer } from '../support/browser';
+import { SAMPLE_ADAPTERS } from '../support/sample-app';
+import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Pay Pal Pete';
 const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
@@ -23,53 +17,34 @@ jest.setTimeout(40_000);
 describe.each(SAMPLE_ADAPTERS)(
   'step-up sign-in in a browser (sample app on %s, headless Chromium)',
   (adapter) => {
-    let app: INestApplication;
+    let setup: SampleClientInBrowser;
     let issuer: URL;
     let callback: CallbackServer;
-    let browser: Browser;
     let as: oauth.AuthorizationServer;
     let client: oauth.Client;
     let clientAuth: oauth.ClientAuth;
-    const contexts: BrowserContext[] = [];
 
     beforeAll(async () => {
-      const [sample, chromium, callbackServer] = await Promise.all([
-        startSample({ SESSION_SECRET: 'browser-step-up-secret' }, { adapter }),
-        launchChromium(),
-        startCallbackServer(),
-      ]);
-      browser = chromium;
-      callback = callbackServer;
-      issuer = new URL(sample.url);
-      app = sample.app;
-      const registered = await app.get(ClientService).register({
-        name: CLIENT_NAME,
-        website: 'https://pete.example',
-        redirectUris: [callback.redirectUri],
-        grantTypes: ['authorization_code', 'refresh_token'],
-        scopes: ['openid', 'accounts:read', 'payments:write'],
+      setup = await startSampleWithClient({
+        adapter,
+        sessionSecret: 'browser-step-up-secret',
+        registration: (redirectUri) => ({
+          name: CLIENT_NAME,
+          website: 'https://pete.example',
+          redirectUris: [redirectUri],
+          grantTypes: ['authorization_code', 'refresh_token'],
+          scopes: ['openid', 'accounts:read', 'payments:write'],
+        }),
       });
-      client = { client_id: registered.client.clientId };
-      clientAuth = oauth.ClientSecretBasic(registered.clientSecret!);
-      as = await oauth.processDiscoveryResponse(
-        issuer,
-        await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
-      );
+      ({ issuer, callback, as, client, clientAuth } = setup);
     });
 
     afterAll(async () => {
-      for (const context of contexts) await context.close().catch(() => undefined);
-      await browser?.close();
-      await app?.close();
-      await callback?.close();
+      await setup?.close();
     });
 
-    async function newPage(): Promise<Page> {
-      const context = await browser.newContext();
-      contexts.push(context);
-      context.setDefaultTimeout(10_000);
-      return context.newPage();
-    }
+    /** A fresh browser profile (no cookies) with a page. */
+    const newPage = () => setup.newPage();
 
     async function startAuthorization(scope: string) {
       const codeVerifier = oauth.generateRandomCodeVerifier();
