@@ -1,5 +1,6 @@
 import type {
   ApiChoice,
+  ClientTypeChoice,
   FormError,
   RegistrationField,
   RegistrationFormValues,
@@ -173,6 +174,35 @@ function fieldState(field: RegistrationField, error: FormError | undefined, hint
   }`;
 }
 
+/** The registration form's client types, the first one checked by default. */
+const CLIENT_TYPES: { value: ClientTypeChoice; label: string; hint: SafeHtml }[] = [
+  {
+    value: 'confidential',
+    label: 'Confidential',
+    hint: html`A server-side application that can keep a secret. It gets a client secret and may
+    also use the client credentials grant.`,
+  },
+  {
+    value: 'public',
+    label: 'Public',
+    hint: html`A single-page or native application, which cannot keep a secret. It gets no secret
+    and proves itself with PKCE.`,
+  },
+  {
+    value: 'device',
+    label: 'Device',
+    hint: html`A TV, terminal or command-line tool without a browser. It gets no secret and no
+    redirect URI: it shows the user a code to enter on this site (the device flow).`,
+  },
+  {
+    value: 'fapi',
+    label: 'FAPI 2.0',
+    hint: html`A server-side application held to the FAPI 2.0 Security Profile: no secret, it signs
+    its client assertions with its own key (<code>private_key_jwt</code>), pushes its authorization
+    requests (PAR) and gets DPoP-bound tokens. Paste its public keys below.`,
+  },
+];
+
 function registrationForm(view: PortalView) {
   const { form, error, apiChoices } = view;
   return html`<form method="post" action="/developers/apps" novalidate>
@@ -275,59 +305,19 @@ ${form.postLogoutRedirectUris}</textarea>
     </fieldset>
     <fieldset>
       <legend>Client type</legend>
-      <input
-        type="radio"
-        id="client-type-confidential"
-        name="client_type"
-        value="confidential"
-        ${form.clientType === 'confidential' ? html` checked` : null}
-        ${fieldState('clientType', error, 'client-type-confidential-hint')}
-      />
-      <label for="client-type-confidential">Confidential</label>
-      <p class="hint" id="client-type-confidential-hint">
-        A server-side application that can keep a secret. It gets a client secret and may also use
-        the client credentials grant.
-      </p>
-      <input
-        type="radio"
-        id="client-type-public"
-        name="client_type"
-        value="public"
-        ${form.clientType === 'public' ? html` checked` : null}
-        aria-describedby="client-type-public-hint"
-      />
-      <label for="client-type-public">Public</label>
-      <p class="hint" id="client-type-public-hint">
-        A single-page or native application, which cannot keep a secret. It gets no secret and
-        proves itself with PKCE.
-      </p>
-      <input
-        type="radio"
-        id="client-type-device"
-        name="client_type"
-        value="device"
-        ${form.clientType === 'device' ? html` checked` : null}
-        aria-describedby="client-type-device-hint"
-      />
-      <label for="client-type-device">Device</label>
-      <p class="hint" id="client-type-device-hint">
-        A TV, terminal or command-line tool without a browser. It gets no secret and no redirect
-        URI: it shows the user a code to enter on this site (the device flow).
-      </p>
-      <input
-        type="radio"
-        id="client-type-fapi"
-        name="client_type"
-        value="fapi"
-        ${form.clientType === 'fapi' ? html` checked` : null}
-        aria-describedby="client-type-fapi-hint"
-      />
-      <label for="client-type-fapi">FAPI 2.0</label>
-      <p class="hint" id="client-type-fapi-hint">
-        A server-side application held to the FAPI 2.0 Security Profile: no secret, it signs its
-        client assertions with its own key (<code>private_key_jwt</code>), pushes its authorization
-        requests (PAR) and gets DPoP-bound tokens. Paste its public keys below.
-      </p>
+      ${CLIENT_TYPES.map(
+        (type, i) =>
+          html`<input
+              type="radio"
+              id="client-type-${type.value}"
+              name="client_type"
+              value="${type.value}"
+              ${form.clientType === type.value ? html` checked` : null}
+              ${fieldState('clientType', i === 0 ? error : undefined, `client-type-${type.value}-hint`)}
+            />
+            <label for="client-type-${type.value}">${type.label}</label>
+            <p class="hint" id="client-type-${type.value}-hint">${type.hint}</p>`,
+      )}
     </fieldset>
     <label for="app-jwks">JWK Set (the application's signing keys)</label>
     <textarea

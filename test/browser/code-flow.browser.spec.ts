@@ -8,7 +8,11 @@ import * as oauth from 'oauth4webapi';
 import type { Page } from 'playwright-core';
 import { artifactPath, CallbackServer } from '../support/browser';
 import { SAMPLE_ADAPTERS } from '../support/sample-app';
-import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
+import {
+  SampleClientInBrowser,
+  startSampleWithClient,
+  INSECURE,
+} from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Budget Buddy';
 const SCOPE = 'openid profile email accounts:read';
@@ -19,7 +23,6 @@ const SCOPE_DESCRIPTIONS = [
   'See your email address',
   'Read your account information',
 ];
-const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
 
 jest.setTimeout(30_000);
 
@@ -55,24 +58,7 @@ describe.each(SAMPLE_ADAPTERS)(
     /** A fresh browser profile (no cookies) with a page. */
     const newPage = () => setup.newPage();
 
-    /** The client's side of the request: PKCE, nonce, state and the authorization URL. */
-    async function startAuthorization() {
-      const codeVerifier = oauth.generateRandomCodeVerifier();
-      const nonce = oauth.generateRandomNonce();
-      const state = oauth.generateRandomState();
-      const url = new URL(as.authorization_endpoint!);
-      url.search = new URLSearchParams({
-        response_type: 'code',
-        client_id: client.client_id,
-        redirect_uri: callback.redirectUri,
-        scope: SCOPE,
-        state,
-        nonce,
-        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-      }).toString();
-      return { url, codeVerifier, nonce, state };
-    }
+    const startAuthorization = () => setup.startAuthorization(SCOPE);
 
     /** From the authorization URL through the sample's sign-in page to the consent page. */
     async function signInToConsent(
@@ -125,7 +111,7 @@ describe.each(SAMPLE_ADAPTERS)(
         params,
         callback.redirectUri,
         codeVerifier,
-        insecure,
+        INSECURE,
       );
       // ... and the token response: the id_token's iss, aud, exp, iat and nonce.
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
@@ -158,12 +144,12 @@ describe.each(SAMPLE_ADAPTERS)(
         new URL('/api/accounts', issuer),
         undefined,
         undefined,
-        insecure,
+        INSECURE,
       );
       expect(accounts.status).toBe(200);
       expect(Array.isArray(await accounts.json())).toBe(true);
 
-      const userinfo = await oauth.userInfoRequest(as, client, tokens.access_token, insecure);
+      const userinfo = await oauth.userInfoRequest(as, client, tokens.access_token, INSECURE);
       const info = await oauth.processUserInfoResponse(as, client, claims.sub, userinfo);
       expect(info).toMatchObject({
         sub: claims.sub,
@@ -179,7 +165,7 @@ describe.each(SAMPLE_ADAPTERS)(
         params,
         callback.redirectUri,
         codeVerifier,
-        insecure,
+        INSECURE,
       );
       expect(replay.status).toBe(400);
       expect((await replay.json()).error).toBe('invalid_grant');

@@ -7,10 +7,10 @@ import type { INestApplication } from '@nestjs/common';
 import * as oauth from 'oauth4webapi';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { artifactPath, launchChromium } from '../support/browser';
+import { INSECURE } from '../support/sample-client-in-browser';
 import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
 
 const DEVICE_NAME = 'Living Room TV';
-const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
 
 jest.setTimeout(30_000);
 
@@ -34,7 +34,7 @@ describe.each(SAMPLE_ADAPTERS)(
       app = sample.app;
       as = await oauth.processDiscoveryResponse(
         issuer,
-        await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+        await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...INSECURE }),
       );
     });
 
@@ -64,7 +64,7 @@ describe.each(SAMPLE_ADAPTERS)(
         client,
         oauth.None(),
         { scope: 'accounts:read' },
-        insecure,
+        INSECURE,
       );
       return oauth.processDeviceAuthorizationResponse(as, client, response);
     }
@@ -75,7 +75,7 @@ describe.each(SAMPLE_ADAPTERS)(
         client,
         oauth.None(),
         deviceCode,
-        insecure,
+        INSECURE,
       );
       return oauth.processDeviceCodeResponse(as, client, response);
     }
@@ -125,7 +125,7 @@ describe.each(SAMPLE_ADAPTERS)(
         new URL('/api/accounts', issuer),
         undefined,
         undefined,
-        insecure,
+        INSECURE,
       );
       expect(accounts.status).toBe(200);
     });

@@ -13,7 +13,6 @@ import { SAMPLE_ADAPTERS } from '../support/sample-app';
 import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Budget Buddy';
-const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
 
 jest.setTimeout(30_000);
 
@@ -27,7 +26,6 @@ describe.each(SAMPLE_ADAPTERS)(
     let receiver: Receiver;
     let as: oauth.AuthorizationServer;
     let client: oauth.Client;
-    let clientAuth: oauth.ClientAuth;
 
     beforeAll(async () => {
       [signedOut, receiver] = await Promise.all([
@@ -45,7 +43,7 @@ describe.each(SAMPLE_ADAPTERS)(
           backchannelLogoutUri: `${receiver.url}/backchannel-logout`,
         }),
       });
-      ({ issuer, callback, as, client, clientAuth } = setup);
+      ({ issuer, callback, as, client } = setup);
     });
 
     afterAll(async () => {
@@ -65,41 +63,12 @@ describe.each(SAMPLE_ADAPTERS)(
 
     /** The code flow in `page`: sign in, Allow, the code exchanged; the validated token response. */
     async function signInThroughClient(page: Page) {
-      const codeVerifier = oauth.generateRandomCodeVerifier();
-      const nonce = oauth.generateRandomNonce();
-      const url = new URL(as.authorization_endpoint!);
-      url.search = new URLSearchParams({
-        response_type: 'code',
-        client_id: client.client_id,
-        redirect_uri: callback.redirectUri,
-        scope: 'openid accounts:read',
-        nonce,
-        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-      }).toString();
-      await page.goto(url.href);
+      const flow = await setup.startAuthorization('openid accounts:read');
+      await page.goto(flow.url.href);
       await signIn(page);
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL((current) => current.href.startsWith(callback.redirectUri));
-      const params = oauth.validateAuthResponse(
-        as,
-        client,
-        new URL(page.url()),
-        oauth.expectNoState,
-      );
-      const response = await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        clientAuth,
-        params,
-        callback.redirectUri,
-        codeVerifier,
-        insecure,
-      );
-      return oauth.processAuthorizationCodeResponse(as, client, response, {
-        expectedNonce: nonce,
-        requireIdToken: true,
-      });
+      return setup.exchange(new URL(page.url()), flow);
     }
 
     async function expectSignedOutOfSample(page: Page): Promise<void> {

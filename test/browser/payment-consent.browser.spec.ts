@@ -9,7 +9,11 @@ import * as oauth from 'oauth4webapi';
 import type { Page } from 'playwright-core';
 import { artifactPath, CallbackServer } from '../support/browser';
 import { SAMPLE_ADAPTERS } from '../support/sample-app';
-import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
+import {
+  SampleClientInBrowser,
+  startSampleWithClient,
+  INSECURE,
+} from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Merchant Checkout';
 const IBAN = 'DE02100100109307118603';
@@ -20,7 +24,6 @@ const PAYMENT = {
   creditorAccount: { iban: IBAN },
 };
 const DESCRIPTION = `Pay 123.50 EUR to Merchant A (IBAN ${IBAN})`;
-const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
 
 jest.setTimeout(30_000);
 
@@ -73,7 +76,7 @@ describe.each(SAMPLE_ADAPTERS)(
           code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
           code_challenge_method: 'S256',
         },
-        insecure,
+        INSECURE,
       );
       const { request_uri } = await oauth.processPushedAuthorizationResponse(as, client, response);
       const url = new URL(as.authorization_endpoint!);
@@ -117,7 +120,7 @@ describe.each(SAMPLE_ADAPTERS)(
         params,
         callback.redirectUri,
         codeVerifier,
-        insecure,
+        INSECURE,
       );
       return oauth.processAuthorizationCodeResponse(as, client, response);
     }
@@ -193,7 +196,7 @@ describe.each(SAMPLE_ADAPTERS)(
         params,
         callback.redirectUri,
         codeVerifier,
-        { ...insecure, additionalParameters: { authorization_details: JSON.stringify(other) } },
+        { ...INSECURE, additionalParameters: { authorization_details: JSON.stringify(other) } },
       );
       expect(response.status).toBe(400);
       expect((await response.json()).error).toBe('invalid_authorization_details');

@@ -8,11 +8,11 @@ import { exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium } from '../support/browser';
+import { INSECURE } from '../support/sample-client-in-browser';
 import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
 
 /** Never reached: the browser's requests to it are answered here. */
 const REDIRECT_URI = 'https://fapi-app.example/cb';
-const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
 
 jest.setTimeout(60_000);
 
@@ -37,7 +37,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: a FAPI 2.0 app from the portal
     const issuer = new URL(url);
     as = await oauth.processDiscoveryResponse(
       issuer,
-      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...INSECURE }),
     );
   });
 
@@ -109,7 +109,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: a FAPI 2.0 app from the portal
     const pushed = await oauth.processPushedAuthorizationResponse(
       as,
       client,
-      await oauth.pushedAuthorizationRequest(as, client, auth, request, { ...insecure, DPoP }),
+      await oauth.pushedAuthorizationRequest(as, client, auth, request, { ...INSECURE, DPoP }),
     );
     const authorize = new URL(as.authorization_endpoint!);
     authorize.search = new URLSearchParams({
@@ -132,7 +132,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: a FAPI 2.0 app from the portal
       params,
       REDIRECT_URI,
       verifier,
-      insecure,
+      INSECURE,
     );
     expect(withoutProof.status).toBe(400);
 
@@ -140,7 +140,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: a FAPI 2.0 app from the portal
       as,
       client,
       await oauth.authorizationCodeGrantRequest(as, client, auth, params, REDIRECT_URI, verifier, {
-        ...insecure,
+        ...INSECURE,
         DPoP,
       }),
     );
@@ -151,7 +151,7 @@ describe.each(SAMPLE_ADAPTERS)('sample app on %s: a FAPI 2.0 app from the portal
       new URL(`${url}/api/accounts`),
       undefined,
       undefined,
-      { ...insecure, DPoP },
+      { ...INSECURE, DPoP },
     );
     expect(accounts.status).toBe(200);
     // As a Bearer token it is refused: it is bound to the DPoP key.

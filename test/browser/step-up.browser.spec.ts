@@ -6,10 +6,14 @@ import * as oauth from 'oauth4webapi';
 import type { Page } from 'playwright-core';
 import { artifactPath, CallbackServer } from '../support/browser';
 import { SAMPLE_ADAPTERS } from '../support/sample-app';
-import { SampleClientInBrowser, startSampleWithClient } from '../support/sample-client-in-browser';
+import {
+  AuthorizationStart,
+  SampleClientInBrowser,
+  startSampleWithClient,
+  INSECURE,
+} from '../support/sample-client-in-browser';
 
 const CLIENT_NAME = 'Pay Pal Pete';
-const insecure = { [oauth.allowInsecureRequests]: true } as const; // the sample runs on http://127.0.0.1
 const PAYMENT = { amount: '12.50', currency: 'EUR', creditor: 'Mad Hatter Tea Party Ltd' };
 
 jest.setTimeout(40_000);
@@ -21,8 +25,6 @@ describe.each(SAMPLE_ADAPTERS)(
     let issuer: URL;
     let callback: CallbackServer;
     let as: oauth.AuthorizationServer;
-    let client: oauth.Client;
-    let clientAuth: oauth.ClientAuth;
 
     beforeAll(async () => {
       setup = await startSampleWithClient({
@@ -36,7 +38,7 @@ describe.each(SAMPLE_ADAPTERS)(
           scopes: ['openid', 'accounts:read', 'payments:write'],
         }),
       });
-      ({ issuer, callback, as, client, clientAuth } = setup);
+      ({ issuer, callback, as } = setup);
     });
 
     afterAll(async () => {
@@ -46,23 +48,7 @@ describe.each(SAMPLE_ADAPTERS)(
     /** A fresh browser profile (no cookies) with a page. */
     const newPage = () => setup.newPage();
 
-    async function startAuthorization(scope: string) {
-      const codeVerifier = oauth.generateRandomCodeVerifier();
-      const nonce = oauth.generateRandomNonce();
-      const state = oauth.generateRandomState();
-      const url = new URL(as.authorization_endpoint!);
-      url.search = new URLSearchParams({
-        response_type: 'code',
-        client_id: client.client_id,
-        redirect_uri: callback.redirectUri,
-        scope,
-        state,
-        nonce,
-        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-      }).toString();
-      return { url, codeVerifier, nonce, state };
-    }
+    const startAuthorization = (scope: string) => setup.startAuthorization(scope);
 
     async function signInWithPassword(page: Page, username: string): Promise<void> {
       expect(new URL(page.url()).pathname).toBe('/login');
@@ -85,30 +71,14 @@ describe.each(SAMPLE_ADAPTERS)(
       await page.getByRole('button', { name: 'Verify' }).click();
     }
 
-    async function allowAndExchange(
-      page: Page,
-      flow: Awaited<ReturnType<typeof startAuthorization>>,
-    ) {
+    async function allowAndExchange(page: Page, flow: AuthorizationStart) {
       await page.waitForURL((current) =>
         current.pathname.startsWith('/oauth/authorize/interaction/'),
       );
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain(CLIENT_NAME);
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL((current) => current.href.startsWith(callback.redirectUri));
-      const params = oauth.validateAuthResponse(as, client, new URL(page.url()), flow.state);
-      const response = await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        clientAuth,
-        params,
-        callback.redirectUri,
-        flow.codeVerifier,
-        insecure,
-      );
-      return oauth.processAuthorizationCodeResponse(as, client, response, {
-        expectedNonce: flow.nonce,
-        requireIdToken: true,
-      });
+      return setup.exchange(new URL(page.url()), flow);
     }
 
     function pay(accessToken: string): Promise<Response> {
@@ -118,7 +88,7 @@ describe.each(SAMPLE_ADAPTERS)(
         new URL('/api/payments', issuer),
         new Headers({ 'content-type': 'application/json' }),
         JSON.stringify(PAYMENT),
-        insecure,
+        INSECURE,
       );
     }
 
@@ -165,7 +135,7 @@ describe.each(SAMPLE_ADAPTERS)(
         new URL('/api/accounts', issuer),
         undefined,
         undefined,
-        insecure,
+        INSECURE,
       );
       expect(accounts.status).toBe(200);
 

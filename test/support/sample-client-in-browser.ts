@@ -13,6 +13,14 @@ import { startSample } from './sample-app';
 /** The sample runs on http://127.0.0.1. */
 export const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 
+/** The client's side of an authorization request: PKCE, nonce, state and the URL. */
+export interface AuthorizationStart {
+  url: URL;
+  codeVerifier: string;
+  nonce: string;
+  state: string;
+}
+
 export interface SampleClientInBrowser {
   app: INestApplication;
   issuer: URL;
@@ -23,6 +31,13 @@ export interface SampleClientInBrowser {
   clientAuth: oauth.ClientAuth;
   /** A fresh browser profile (no cookies) with a page; closed by `close`. */
   newPage(): Promise<Page>;
+  /** An authorization request of the client for `scope`, with PKCE S256, nonce and state. */
+  startAuthorization(scope: string): Promise<AuthorizationStart>;
+  /**
+   * The client's side of the landing: oauth4webapi checks iss and state, exchanges the code and
+   * checks the token response and its id_token (nonce included).
+   */
+  exchange(landed: URL, flow: AuthorizationStart): Promise<oauth.TokenEndpointResponse>;
   close(): Promise<void>;
 }
 
@@ -54,6 +69,7 @@ export async function startSampleWithClient(options: {
     await oauth.discoveryRequest(issuer, { algorithm: options.algorithm ?? 'oidc', ...INSECURE }),
   );
   const contexts: BrowserContext[] = [];
+  const clientAuth = oauth.ClientSecretBasic(registered.clientSecret!);
   return {
     app: sample.app,
     issuer,
@@ -61,12 +77,45 @@ export async function startSampleWithClient(options: {
     callback,
     as,
     client,
-    clientAuth: oauth.ClientSecretBasic(registered.clientSecret!),
+    clientAuth,
     async newPage() {
       const context = await browser.newContext();
       contexts.push(context);
       context.setDefaultTimeout(10_000);
       return context.newPage();
+    },
+    async startAuthorization(scope) {
+      const codeVerifier = oauth.generateRandomCodeVerifier();
+      const nonce = oauth.generateRandomNonce();
+      const state = oauth.generateRandomState();
+      const url = new URL(as.authorization_endpoint!);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: callback.redirectUri,
+        scope,
+        state,
+        nonce,
+        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+      }).toString();
+      return { url, codeVerifier, nonce, state };
+    },
+    async exchange(landed, flow) {
+      const params = oauth.validateAuthResponse(as, client, landed, flow.state);
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuth,
+        params,
+        callback.redirectUri,
+        flow.codeVerifier,
+        INSECURE,
+      );
+      return oauth.processAuthorizationCodeResponse(as, client, response, {
+        expectedNonce: flow.nonce,
+        requireIdToken: true,
+      });
     },
     async close() {
       for (const context of contexts) await context.close().catch(() => undefined);
