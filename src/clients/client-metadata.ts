@@ -209,7 +209,7 @@ export function validateClientMetadata(
   }
   const backchannelLogoutUri = input.backchannelLogoutUri ?? null;
   if (backchannelLogoutUri !== null) {
-    const problem = backchannelLogoutUriProblem(backchannelLogoutUri);
+    const problem = backchannelLogoutUriProblem(backchannelLogoutUri, config.issuer);
     if (problem) throw bad(problem);
   }
 

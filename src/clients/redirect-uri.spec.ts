@@ -3,7 +3,7 @@ import {
   BAD_REDIRECT_URIS,
   GOOD_REDIRECT_URIS,
 } from '../../test/support/client-uri-cases';
-import { clientUriProblem, redirectUriProblem } from './redirect-uri';
+import { backchannelLogoutUriProblem, clientUriProblem, redirectUriProblem } from './redirect-uri';
 
 describe('redirectUriProblem (registration rules)', () => {
   it.each([
@@ -64,5 +64,25 @@ describe('clientUriProblem (client_uri / website)', () => {
 
   it.each(BAD_CLIENT_URIS)('refuses %s: %p', (_label, uri, reason) => {
     expect(clientUriProblem(uri)).toMatch(reason);
+  });
+});
+
+describe('backchannelLogoutUriProblem', () => {
+  it('refuses the server’s own machine unless the issuer is on it too (development)', () => {
+    const issuer = 'https://bank.example';
+    for (const uri of [
+      'http://127.0.0.1:8080/bc',
+      'http://localhost/bc',
+      'https://127.0.0.2/bc',
+      'https://[::1]/bc',
+      'https://api.localhost/bc',
+    ]) {
+      expect(backchannelLogoutUriProblem(uri, issuer)).toMatch(/loopback address is refused/);
+    }
+    expect(
+      backchannelLogoutUriProblem('http://127.0.0.1:8080/bc', 'http://127.0.0.1:3000'),
+    ).toBeNull();
+    expect(backchannelLogoutUriProblem('https://rp.example/bc', issuer)).toBeNull();
+    expect(backchannelLogoutUriProblem('http://rp.example/bc', issuer)).toMatch(/uses http/);
   });
 });

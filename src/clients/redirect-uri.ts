@@ -52,11 +52,30 @@ export function redirectUriProblem(
  * Why a `backchannel_logout_uri` (OpenID Connect Back-Channel Logout §2.2) cannot be registered,
  * or null: the rules of a confidential client's redirect URI (https, or http on a loopback
  * address; no fragment, user info or odd characters), so the server only ever POSTs to a plain
- * web address its client registered.
+ * web address its client registered. Unlike a redirect URI it is called by the server itself,
+ * so a loopback address (the server's own machine) is refused unless the issuer is on one too
+ * (development), where anyone registering a client could otherwise reach local services.
  */
-export function backchannelLogoutUriProblem(uri: unknown): string | null {
+export function backchannelLogoutUriProblem(uri: unknown, issuer: string): string | null {
   const problem = redirectUriProblem(uri, 'confidential', 'the URI');
-  return problem && `backchannel_logout_uri: ${problem}`;
+  if (problem) return `backchannel_logout_uri: ${problem}`;
+  if (isLocalHost(new URL(uri as string).hostname) && !isLocalHost(new URL(issuer).hostname)) {
+    return 'backchannel_logout_uri: a loopback address is refused: this server would POST to its own machine';
+  }
+  return null;
+}
+
+/** The machine itself: localhost names, 127.0.0.0/8, ::1, 0.0.0.0. */
+function isLocalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === '0.0.0.0' ||
+    host === '[::1]' ||
+    host === '[::]'
+  );
 }
 
 /**

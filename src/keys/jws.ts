@@ -1,14 +1,13 @@
 import { constants, KeyObject, sign } from 'node:crypto';
 import { SigningKeyError } from '../errors/oauth-server.error';
+import { FAPI2_ALGORITHMS } from '../options/fapi2-profile';
 
 /** The JWS algorithms we sign with and accept (never `none`, never HMAC). */
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
-/** Algorithms a client may sign its assertions with: FAPI 2.0 leaves out RS256. */
+/** Algorithms a client may sign its assertions with: FAPI 2.0's own list under the profile. */
 export function clientAssertionAlgorithms(profile: string | undefined): string[] {
-  return profile === 'fapi2'
-    ? SIGNING_ALGORITHMS.filter((alg) => alg !== 'RS256')
-    : SIGNING_ALGORITHMS;
+  return profile === 'fapi2' ? [...FAPI2_ALGORITHMS] : SIGNING_ALGORITHMS;
 }
 
 /**

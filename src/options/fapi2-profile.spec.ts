@@ -58,6 +58,8 @@ describe("profile: 'fapi2'", () => {
     ['tokenEndpointAuthMethods', ['none'], 'tokenEndpointAuthMethods'],
     ['dpop', { enabled: false }, 'dpop.enabled'],
     ['dpop', { algorithms: ['ES256', 'RS256'] }, 'dpop.algorithms'],
+    ['dpop', { algorithms: ['ES256', 'ES512'] }, 'dpop.algorithms'],
+    ['dpop', { algorithms: ['PS384'] }, 'dpop.algorithms'],
     ['keys', { algorithms: ['RS256'] }, 'keys.algorithms'],
     ['authorizationCodeTtl', 61, 'authorizationCodeTtl'],
     ['refreshTokenRotation', 'always', 'refreshTokenRotation'],

@@ -6,6 +6,8 @@ export type SecurityProfile = 'fapi2';
 
 /** Signing algorithms FAPI 2.0 allows (Security Profile §5.4: PS256, ES256, EdDSA; no RS256). */
 export const FAPI2_ALGORITHMS = ['PS256', 'ES256', 'EdDSA'] as const;
+/** The same for DPoP proofs, where EdDSA may also be named by its fully specified `Ed25519`. */
+const FAPI2_DPOP_ALGORITHMS: readonly string[] = [...FAPI2_ALGORITHMS, 'Ed25519'];
 
 /**
  * What `profile: 'fapi2'` sets when the host leaves it unset (FAPI 2.0 Security Profile,
@@ -49,10 +51,23 @@ export function fapi2Conflicts(o: OAuthModuleOptions): ProfileConflict[] {
     );
   if (o.dpop?.enabled === false)
     conflict('dpop.enabled', 'FAPI 2.0 requires sender-constrained access tokens (DPoP).');
-  if (o.dpop?.algorithms?.includes('RS256'))
-    conflict('dpop.algorithms', 'FAPI 2.0 does not allow RS256.');
-  if (o.keys?.algorithms?.includes('RS256') || o.keys?.jwks?.some((jwk) => jwk.alg === 'RS256'))
-    conflict('keys.algorithms', 'FAPI 2.0 does not allow RS256: use PS256, ES256 or EdDSA.');
+  // An allow-list, not RS256 alone: ES512 or PS384 are outside the profile too.
+  const dpopOutside = o.dpop?.algorithms?.filter((alg) => !FAPI2_DPOP_ALGORITHMS.includes(alg));
+  if (dpopOutside?.length)
+    conflict(
+      'dpop.algorithms',
+      `FAPI 2.0 allows PS256, ES256 and EdDSA only, not ${dpopOutside.join(', ')}.`,
+    );
+  const allowed: readonly string[] = FAPI2_ALGORITHMS;
+  const keysOutside = [
+    ...(o.keys?.algorithms ?? []),
+    ...(o.keys?.jwks ?? []).map((jwk) => jwk.alg).filter((alg) => alg !== undefined),
+  ].filter((alg) => !allowed.includes(alg));
+  if (keysOutside.length > 0)
+    conflict(
+      'keys.algorithms',
+      `FAPI 2.0 does not allow ${keysOutside.join(', ')}: use PS256, ES256 or EdDSA.`,
+    );
   if (o.authorizationCodeTtl !== undefined && o.authorizationCodeTtl > 60)
     conflict('authorizationCodeTtl', 'FAPI 2.0 allows authorization codes of at most 60 seconds.');
   if (o.refreshTokenRotation === 'always')
