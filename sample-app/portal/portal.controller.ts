@@ -27,6 +27,7 @@ import {
   EMPTY_REGISTRATION_FORM,
   FormError,
   readRegistrationForm,
+  RegistrationField,
   RegistrationFormValues,
 } from './registration-form';
 
@@ -120,26 +121,7 @@ export class PortalController {
       );
     } catch (error) {
       if (!(error instanceof InvalidClientMetadataError)) throw error;
-      const problem: FormError = /^(jwks|private_key_jwt)\b/.test(error.description)
-        ? { message: `Public keys not accepted: ${error.description}.`, field: 'jwks' }
-        : error.description.startsWith('post_logout_redirect_uris: ')
-          ? {
-              message: `Sign-out return URI not accepted: ${error.description.slice(27)}.`,
-              field: 'postLogoutRedirectUris',
-            }
-          : error.description.startsWith('backchannel_logout_uri: ')
-            ? {
-                message: `Back-channel logout URI not accepted: ${error.description.slice(24)}.`,
-                field: 'backchannelLogoutUri',
-              }
-            : error.code === 'invalid_redirect_uri'
-              ? {
-                  message: `Redirect URI not accepted: ${error.description}.`,
-                  field: 'redirectUris',
-                }
-              : error.description.startsWith('client_uri ')
-                ? { message: `Website not accepted: ${error.description}.`, field: 'website' }
-                : { message: `The application could not be registered: ${error.description}.` };
+      const problem = registrationProblem(error.code, error.description);
       return this.formError(response, user, form.values, problem);
     }
   }
@@ -342,3 +324,40 @@ const isDeviceApp = (client: ClientView): boolean =>
 /** Registered with the portal's "FAPI 2.0" type: it authenticates with its own keys. */
 const isFapiApp = (client: ClientView): boolean =>
   client.tokenEndpointAuthMethod === 'private_key_jwt';
+
+/**
+ * Which field a refused registration points at, by the start of ClientService's description
+ * (a prefix naming the metadata is cut off: the label names it in the user's words).
+ */
+const REGISTRATION_FIELDS: {
+  prefix: RegExp;
+  label: string;
+  field: RegistrationField;
+  cut: boolean;
+}[] = [
+  { prefix: /^(jwks|private_key_jwt)\b/, label: 'Public keys', field: 'jwks', cut: false },
+  {
+    prefix: /^post_logout_redirect_uris: /,
+    label: 'Sign-out return URI',
+    field: 'postLogoutRedirectUris',
+    cut: true,
+  },
+  {
+    prefix: /^backchannel_logout_uri: /,
+    label: 'Back-channel logout URI',
+    field: 'backchannelLogoutUri',
+    cut: true,
+  },
+  { prefix: /^client_uri /, label: 'Website', field: 'website', cut: false },
+];
+
+function registrationProblem(code: string, description: string): FormError {
+  const known = REGISTRATION_FIELDS.find((entry) => entry.prefix.test(description));
+  if (known) {
+    const text = known.cut ? description.replace(known.prefix, '') : description;
+    return { message: `${known.label} not accepted: ${text}.`, field: known.field };
+  }
+  if (code === 'invalid_redirect_uri')
+    return { message: `Redirect URI not accepted: ${description}.`, field: 'redirectUris' };
+  return { message: `The application could not be registered: ${description}.` };
+}

@@ -9,20 +9,11 @@ export interface AcrRequirementInput {
   authorizationDetails?: readonly { type: string }[] | null;
 }
 
-/** How the user signed in, as the host reported it and the module carries it. */
-export interface AuthenticationContext {
-  /** OIDC `auth_time`, seconds since the epoch. */
-  authTime: number | null;
-  /** OIDC `acr`: one of the host's levels (`acr.levels`), or a value the module does not rank. */
-  acr: string | null;
-  /** OIDC `amr`: the methods used, e.g. `['pwd', 'otp']`. */
-  amr: string[] | null;
-}
-
 /**
  * The host's ordered authentication levels (`acr.levels`, weakest first) and the level each
- * scope and authorization details type needs (`acr.scopes`, `acr.authorizationDetailsTypes`). An `acr` that is not one of the levels (or none at all) ranks
- * below every level: it satisfies no requirement. Pure: the authorization flow, the token
+ * scope and authorization details type needs (`acr.scopes`, `acr.authorizationDetailsTypes`).
+ * An `acr` that is not one of the levels (or none at all) ranks below every level: it satisfies
+ * no requirement. Pure: the authorization flow, the token
  * endpoint and the guard all ask the same questions here.
  */
 export class AcrLevels {
@@ -30,11 +21,6 @@ export class AcrLevels {
 
   constructor(private readonly config: Pick<OAuthConfig, 'acr'>) {
     this.ranks = new Map(config.acr.levels.map((level, index) => [level, index]));
-  }
-
-  /** The declared levels, weakest first (`acr_values_supported`). */
-  get levels(): readonly string[] {
-    return this.config.acr.levels;
   }
 
   /** Whether the host declared levels at all. */

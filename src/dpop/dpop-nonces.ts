@@ -10,18 +10,26 @@ export const NONCE_STEP_SECONDS = 60;
  * accepted for one to two steps, then the client is handed a fresh one.
  */
 export class DpopNonces {
+  /** The current step's nonce, computed once per step (it goes out with every token response). */
+  private issued = { step: NaN, nonce: '' };
+
   constructor(private readonly secret: string) {}
 
   /** The nonce to hand out now (`DPoP-Nonce`). */
   current(nowSeconds: number): string {
-    return this.forStep(Math.floor(nowSeconds / NONCE_STEP_SECONDS));
+    const step = Math.floor(nowSeconds / NONCE_STEP_SECONDS);
+    if (this.issued.step !== step) this.issued = { step, nonce: this.forStep(step) };
+    return this.issued.nonce;
   }
 
-  /** Whether `nonce` is this step's or the previous step's. */
+  /** Whether `nonce` is this step's or the previous step's: one HMAC, for the step it names. */
   isValid(nonce: unknown, nowSeconds: number): boolean {
     if (typeof nonce !== 'string' || nonce.length > 64) return false;
     const step = Math.floor(nowSeconds / NONCE_STEP_SECONDS);
-    return [step, step - 1].some((candidate) => sameString(nonce, this.forStep(candidate)));
+    const named = Number.parseInt(nonce.slice(0, nonce.indexOf('.')), 36);
+    if (named !== step && named !== step - 1) return false;
+    const expected = named === step ? this.current(nowSeconds) : this.forStep(named);
+    return sameString(nonce, expected);
   }
 
   private forStep(step: number): string {

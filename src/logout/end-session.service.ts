@@ -95,8 +95,10 @@ export class EndSessionService {
     clientId?: string,
   ): Promise<void> {
     await this.config.resourceOwner!.endSession!(request, response, user);
-    const families = await this.tokens.listLiveFamilies(user.id, nowMs());
-    const consents = await this.consents.listForUser(user.id);
+    const [families, consents] = await Promise.all([
+      this.tokens.listLiveFamilies(user.id, nowMs()),
+      this.consents.listForUser(user.id),
+    ]);
     const clientIds = new Set([
       ...families.map((family) => family.clientId),
       ...consents.map((consent) => consent.clientId),
@@ -112,12 +114,12 @@ export class EndSessionService {
       subject: user.id,
       ...(clientId ? { clientId } : {}),
     });
-    const targets: BackchannelTarget[] = [];
-    for (const id of clientIds) {
-      const client = await this.clients.find(id);
-      if (client?.backchannelLogoutUri)
-        targets.push({ clientId: id, uri: client.backchannelLogoutUri });
-    }
+    const clients = await Promise.all([...clientIds].map((id) => this.clients.find(id)));
+    const targets: BackchannelTarget[] = clients.flatMap((client) =>
+      client?.backchannelLogoutUri
+        ? [{ clientId: client.clientId, uri: client.backchannelLogoutUri }]
+        : [],
+    );
     this.backchannel.notify(targets, user.id);
   }
 
@@ -134,7 +136,7 @@ export class EndSessionService {
     } catch {
       throw invalid();
     }
-    const now = Date.now();
+    const now = nowMs();
     const result = await this.jwt.verify(token, {
       issuer: this.config.issuer,
       typ: 'JWT',

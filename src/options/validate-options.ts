@@ -324,21 +324,7 @@ function validateDpop(o: OAuthModuleOptions): void {
   listOf('dpop.algorithms', dpop.algorithms, DPOP_ALGORITHMS);
   if (dpop.algorithms?.length === 0)
     fail('dpop.algorithms', 'must list at least one algorithm (or set dpop.enabled to false).');
-  const lifetime = dpop.proofLifetime;
-  if (
-    lifetime !== undefined &&
-    !(
-      typeof lifetime === 'number' &&
-      Number.isInteger(lifetime) &&
-      lifetime >= 1 &&
-      lifetime <= 300
-    )
-  ) {
-    fail(
-      'dpop.proofLifetime',
-      `must be a whole number of seconds from 1 to 300, not ${JSON.stringify(lifetime)}.`,
-    );
-  }
+  wholeNumberIn('dpop.proofLifetime', dpop.proofLifetime, 1, 300, 'seconds');
   if (dpop.nonces && dpop.enabled !== false) {
     if (typeof dpop.nonceSecret !== 'string' || dpop.nonceSecret.length < 32) {
       fail(
@@ -488,17 +474,8 @@ function validatePushedAuthorizationRequests(o: OAuthModuleOptions): void {
   if (par?.required !== undefined && typeof par.required !== 'boolean') {
     fail('pushedAuthorizationRequests.required', 'must be true or false.');
   }
-  const ttl = par?.ttl;
   // RFC 9126 §2.2 leaves it open; FAPI 2.0 §5.3.2.2 wants under 600 s, and nobody needs more.
-  if (
-    ttl !== undefined &&
-    (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 599)
-  ) {
-    fail(
-      'pushedAuthorizationRequests.ttl',
-      `must be a whole number of seconds from 1 to 599, not ${JSON.stringify(ttl)}.`,
-    );
-  }
+  wholeNumberIn('pushedAuthorizationRequests.ttl', par?.ttl, 1, 599, 'seconds');
 }
 
 /** `logout`: RP-Initiated and Back-Channel Logout. */
