@@ -110,7 +110,7 @@ export class AuthorizationCodeGrant implements OAuthGrantHandler {
     const resources = code.resources ?? [this.config.accessTokenAudience];
     const audience = audienceFor(params.resource, this.config, resources) ?? resources;
     // RFC 9396 §6.1: the details approved with the code, or fewer; never others.
-    const granted = (code.authorizationDetails as AuthorizationDetail[] | null) ?? null;
+    const granted = code.authorizationDetails as AuthorizationDetail[] | null;
     const details = await narrowedAuthorizationDetails(request, this.config, granted, code.subject);
     await this.policy.check(
       request,

@@ -6,10 +6,9 @@ import { AdapterRequest, httpRequestOf, OAuthHttpRequest } from '../http/http-re
 import { AdapterResponse, httpReplyOf } from '../http/http-reply';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
-import { bearerTokenOf } from './bearer-token';
 import { dpopTargetUri } from '../dpop/dpop-target-uri';
 import { DpopResourceAuthenticator } from './dpop-resource-authenticator.service';
-import { dpopTokenOf } from './dpop-token';
+import { authenticateResourceRequest, tokenRefusal } from './resource-token';
 import { OAuthBearerStrategy } from './bearer.strategy';
 import {
   ACCEPTED_DETAIL_TYPES,
@@ -153,15 +152,9 @@ export class OAuthGuard implements CanActivate {
   protected authenticate(
     request: OAuthHttpRequest,
   ): VerifiedAccessToken | Promise<VerifiedAccessToken> {
-    const token = bearerTokenOf(request, this.config.resourceServer);
-    // Verification failures are OAuthExceptions (401 invalid_token); anything else (database
-    // or key store down) propagates as a server error, never as "your token is invalid".
-    if (token !== undefined)
-      return this.strategy.validateRemembered(token) ?? this.strategy.validate(token);
-    const dpopToken = this.config.dpop.enabled ? dpopTokenOf(request, this.config) : undefined;
-    if (dpopToken !== undefined)
-      return this.dpop.authenticate(request, dpopToken, this.dpopTargetUri(request));
-    throw OAuthException.tokenRequired(this.config.resourceServer.realm);
+    return authenticateResourceRequest(request, this.config, this.strategy, this.dpop, () =>
+      this.dpopTargetUri(request),
+    );
   }
 
   /**
@@ -244,20 +237,7 @@ export class OAuthGuard implements CanActivate {
     scope?: string,
     params?: Record<string, string>,
   ): OAuthException {
-    if (token.dpopJkt !== undefined) {
-      return OAuthException.dpop(code, description, status, this.config.dpop.algorithms, {
-        scope,
-        params,
-      });
-    }
-    return OAuthException.bearer(
-      code,
-      description,
-      status,
-      this.config.resourceServer.realm,
-      scope,
-      params,
-    );
+    return tokenRefusal(this.config, token, code, description, status, scope, params);
   }
 }
 

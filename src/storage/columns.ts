@@ -48,6 +48,7 @@ export function isStorableId(value: unknown, maxLength: number): value is string
 
 /**
  * An RFC 9396 authorization detail as a JSON column holds it: an object with a string `type`
- * and any other members (a type alias, so it converts to and from `AuthorizationDetail`).
+ * and any other members (a type alias, so it converts to and from `AuthorizationDetail`). Not
+ * `AuthorizationDetail` itself: its `unknown` index signature defeats TypeORM's insert typing.
  */
 export type StoredAuthorizationDetail = { type: string };
