@@ -6,14 +6,11 @@
 // Needs /usr/bin/chromium (`apt-get install -y chromium`) or CHROMIUM_PATH. Never
 // `npx playwright install`: playwright-core drives the system's browser.
 import type { INestApplication } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import * as path from 'node:path';
-import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { artifactPath, launchChromium } from '../support/browser';
 import { SAMPLE_ADAPTERS, startSample } from '../support/sample-app';
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
+import { pkcePair } from '../support/token-helpers';
 /** The registered app's redirect URI: never reached, the browser's requests to it are answered here. */
 const REDIRECT_URI = 'https://app.example/cb';
 
@@ -33,17 +30,8 @@ describe.each(SAMPLE_ADAPTERS)(
     let accessToken = '';
 
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) {
-        throw new Error(
-          `No Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" or set CHROMIUM_PATH.`,
-        );
-      }
-      mkdirSync(ARTIFACTS, { recursive: true });
       ({ app, url } = await startSample({}, { adapter }));
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await launchChromium();
       context = await browser.newContext();
       // The client's redirect URI: answer with a tiny page instead of going to the network.
       await context.route('https://app.example/**', (route) =>
@@ -63,7 +51,7 @@ describe.each(SAMPLE_ADAPTERS)(
 
     /** An authorization request with a fresh PKCE S256 pair. */
     function authorizationRequest(scope: string, state: string) {
-      const verifier = randomBytes(32).toString('base64url');
+      const { verifier, challenge } = pkcePair();
       const query = new URLSearchParams({
         response_type: 'code',
         client_id: registered.clientId,
@@ -71,7 +59,7 @@ describe.each(SAMPLE_ADAPTERS)(
         scope,
         state,
         nonce: randomBytes(16).toString('base64url'),
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge: challenge,
         code_challenge_method: 'S256',
       });
       return { url: `${url}/oauth/authorize?${query}`, verifier };
@@ -120,7 +108,7 @@ describe.each(SAMPLE_ADAPTERS)(
       expect(registered.clientSecret.length).toBeGreaterThanOrEqual(32);
       await expect(page.getByText('it is shown only once').count()).resolves.toBe(1);
       await page.screenshot({
-        path: path.join(ARTIFACTS, `portal-credentials-${adapter}.png`),
+        path: artifactPath(`portal-credentials-${adapter}.png`),
         fullPage: true,
       });
 
@@ -133,7 +121,7 @@ describe.each(SAMPLE_ADAPTERS)(
       await expect(item.getByRole('button', { name: 'Rotate secret' }).count()).resolves.toBe(1);
       expect(await page.content()).not.toContain(registered.clientSecret);
       await page.screenshot({
-        path: path.join(ARTIFACTS, `portal-${adapter}.png`),
+        path: artifactPath(`portal-${adapter}.png`),
         fullPage: true,
       });
     });
@@ -167,7 +155,7 @@ describe.each(SAMPLE_ADAPTERS)(
         page.getByText('Read your account information and balances').count(),
       ).resolves.toBe(1);
       await page.screenshot({
-        path: path.join(ARTIFACTS, `consent-${adapter}.png`),
+        path: artifactPath(`consent-${adapter}.png`),
         fullPage: true,
       });
 
