@@ -62,8 +62,7 @@ export function checkShape(
     if (!isPlainObject(detail)) throw invalid(`${at} must be a JSON object.`);
     const type = detail.type;
     if (typeof type !== 'string' || type.length === 0) throw invalid(`${at} needs a string type.`);
-    if (!Object.hasOwn(config.authorizationDetailsTypes, type))
-      throw invalid(`${at}: unknown type ${excerpt(type)}.`);
+    if (!detailTypeOf(config, type)) throw invalid(`${at}: unknown type ${excerpt(type)}.`);
     if (client.authorizationDetailsTypes && !client.authorizationDetailsTypes.includes(type))
       throw invalid(`${at}: this client may not request type ${excerpt(type)}.`);
     for (const member of STRING_LIST_MEMBERS) {
@@ -166,14 +165,22 @@ function isCoveredBy(
   );
 }
 
+/** The host's definition of a type, if it declares it (never an inherited member). */
+export function detailTypeOf(
+  config: Pick<OAuthConfig, 'authorizationDetailsTypes'>,
+  type: string,
+): AuthorizationDetailType | undefined {
+  return Object.hasOwn(config.authorizationDetailsTypes, type)
+    ? config.authorizationDetailsTypes[type]
+    : undefined;
+}
+
 /** The type's definition; only called on details whose type was checked to exist. */
 function typeOf(
   config: Pick<OAuthConfig, 'authorizationDetailsTypes'>,
   detail: AuthorizationDetail,
 ): AuthorizationDetailType {
-  const type = Object.hasOwn(config.authorizationDetailsTypes, detail.type)
-    ? config.authorizationDetailsTypes[detail.type]
-    : undefined;
+  const type = detailTypeOf(config, detail.type);
   if (!type) throw invalid(`Unknown authorization_details type ${excerpt(detail.type)}.`);
   return type;
 }

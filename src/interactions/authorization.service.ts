@@ -15,6 +15,7 @@ import {
   checkAuthorizationDetails,
   checkShape,
   copyDetails,
+  detailTypeOf,
 } from '../authorization-details/authorization-details';
 
 /**
@@ -93,11 +94,10 @@ export class AuthorizationService {
   ): Promise<AuthorizationRequest> {
     const requested = authorization.authorizationDetails as AuthorizationDetail[] | undefined;
     if (!requested) return authorization;
-    const types = this.config.authorizationDetailsTypes;
     const context = { clientId: authorization.clientId, userId };
     const granted: AuthorizationDetail[] = [];
     for (const [index, detail] of requested.entries()) {
-      const type = Object.hasOwn(types, detail.type) ? types[detail.type] : undefined;
+      const type = detailTypeOf(this.config, detail.type);
       if (!type) throw new InteractionError(GONE_TYPE);
       if (!type.choices || !type.choose) {
         granted.push(detail);

@@ -5,6 +5,7 @@ import type { SignedInUser } from '../options/resource-owner-provider.interface'
 import type { AdapterRequest } from '../http/http-request';
 import { bindingOf, csrfToken } from './browser-binding';
 import { isDeviceRequest } from './device-request';
+import { detailTypeOf } from '../authorization-details/authorization-details';
 import { InteractionError } from '../errors/oauth-server.error';
 
 /** A stored request naming a type the server stopped offering (a restart in between). */
@@ -68,9 +69,7 @@ export async function describeDecision(
   const context = { clientId: client.clientId, userId: user.id };
   const authorizationDetails: AuthorizationDetailView[] = [];
   for (const detail of (interaction.request.authorizationDetails ?? []) as AuthorizationDetail[]) {
-    const type = Object.hasOwn(config.authorizationDetailsTypes, detail.type)
-      ? config.authorizationDetailsTypes[detail.type]
-      : undefined;
+    const type = detailTypeOf(config, detail.type);
     if (!type) throw new InteractionError(GONE_TYPE);
     const choices = type.choices ? await type.choices(detail, context) : undefined;
     authorizationDetails.push({
