@@ -5,6 +5,7 @@ import { AdapterResponse, HttpReply, httpReplyOf } from '../http/http-reply';
 import { ClientStore } from '../storage/stores/client.store';
 import {
   AuthorizationRedirectError,
+  isEchoableState,
   validateAuthorizationRequest,
 } from '../interactions/authorization-request';
 import type { AuthorizationRequest } from '../interactions/authorization-request';
@@ -118,6 +119,14 @@ export class AuthorizeController {
           reply,
           'Invalid redirect URI',
           'The application sent a redirect URI it has not registered.',
+        );
+      }
+      // Checked before anything can fail with a redirect: every error redirect echoes state.
+      if (!isEchoableState(params.state)) {
+        return this.showError(
+          reply,
+          'Invalid request',
+          'The application sent a state parameter that is too long.',
         );
       }
       let authorization: AuthorizationRequest;

@@ -56,6 +56,18 @@ const PROMPT_VALUES = ['none', 'login', 'consent', 'select_account'];
  * Checks everything after client_id and redirect_uri (those were checked first, by the caller,
  * because without them no redirect may happen).
  */
+/**
+ * The longest `state` the module echoes, in UTF-8 bytes: percent-encoded into the redirect's
+ * Location it grows up to three times, and must leave a client's response headers well under
+ * the usual 16 KB limit.
+ */
+export const MAX_STATE_BYTES = 2048;
+
+/** Whether `state` can be sent back in a redirect (absent, or short enough). */
+export function isEchoableState(state: string | undefined): boolean {
+  return state === undefined || Buffer.byteLength(state) <= MAX_STATE_BYTES;
+}
+
 export async function validateAuthorizationRequest(
   params: Record<string, string>,
   client: OAuthClient,
@@ -65,6 +77,8 @@ export async function validateAuthorizationRequest(
   const fail = (error: AuthorizationRedirectError['error'], description: string): never => {
     throw new AuthorizationRedirectError(error, description);
   };
+  // The authorization endpoint refuses such a state before it could echo it; PAR checks here.
+  if (!isEchoableState(params.state)) fail('invalid_request', 'state is too long.');
   if (params.request !== undefined)
     fail('request_not_supported', 'Request objects are not supported.');
   if (params.request_uri !== undefined)
@@ -131,7 +145,6 @@ export async function validateAuthorizationRequest(
   if ((params.nonce?.length ?? 0) > 512) fail('invalid_request', 'nonce is too long.');
   if (params.nonce !== undefined && hasControlCharacters(params.nonce))
     fail('invalid_request', 'nonce may not contain control characters.');
-  if ((params.state?.length ?? 0) > 2048) fail('invalid_request', 'state is too long.');
   const acrValues = params.acr_values;
   if (acrValues !== undefined && (acrValues.length > 2048 || hasControlCharacters(acrValues)))
     fail('invalid_request', 'acr_values is malformed.');

@@ -127,6 +127,19 @@ describe.each(TEST_TARGETS)('authorization request (%s)', (target) => {
       expectErrorPage(page);
     });
 
+    it('a state too long to echo gets an error page, whatever else is wrong (never a huge redirect)', async () => {
+      // 1,000 characters of 3 UTF-8 bytes: 9 KB once percent-encoded into a Location header.
+      const page = await anonymous().authorize({
+        ...valid(),
+        response_mode: 'fragment',
+        state: '中'.repeat(1000),
+      });
+      expectErrorPage(page);
+      expect(page.text).toContain('state parameter that is too long');
+      const echoed = await anonymous().authorize({ ...valid(), state: '中'.repeat(682) });
+      expect(echoed.status).toBe(303);
+    });
+
     it('a signed-in user is not redirected to an unregistered URI either', async () => {
       const page = await new TestBrowser(server, 'user-alice').authorize({
         ...valid(),
