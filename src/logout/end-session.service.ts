@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose';
 import { nowMs } from '../common/time';
 import { OAuthException } from '../errors/oauth.exception';
 import { OAuthEvents } from '../events/oauth-events';
+import { isEchoableState } from '../interactions/authorization-request';
 import { JwtVerifier } from '../keys/jwt-verifier.service';
 import { InjectOAuthConfig } from '../oauth.constants';
 import type { OAuthConfig } from '../options/oauth-config';
@@ -51,6 +52,8 @@ export class EndSessionService {
 
   /** Checks the request; a bad one is `invalid_request` (shown to the user, never redirected). */
   async validate(params: EndSessionParams): Promise<EndSessionRequest> {
+    // Echoed into the redirect's Location, like the authorization endpoint's.
+    if (!isEchoableState(params.state)) throw OAuthException.invalidRequest('state is too long.');
     const hint = params.id_token_hint ? await this.verifyHint(params.id_token_hint) : undefined;
     if (hint && params.client_id !== undefined && !hint.audience.includes(params.client_id)) {
       // §2: the client_id must be the one the ID Token was issued to.

@@ -361,6 +361,7 @@ describe.each(TEST_TARGETS)('OpenID Connect logout (%s)', (target) => {
     ['a client_id with a NUL', { client_id: 'web\u0000' }],
     ['an id_token_hint with control characters', { id_token_hint: 'a.\u0001.b' }],
     ['a long id_token_hint', { id_token_hint: `${'a'.repeat(4000)}.b.c` }],
+    ['a state too long to echo in a redirect', { state: '中'.repeat(1000) }],
   ])('shows an error page (400, never a redirect) for %s', async (_, params) => {
     const browser = new TestBrowser(server, 'user-alice');
     const query = new URLSearchParams();
